@@ -1,0 +1,16 @@
+"""fastgrad: JIT-compiled numerical differentiation and gradient-based minimization."""
+
+from ._objective import FastgradWarning
+from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FastgradWarning",
+    "check_grad",
+    "derivative",
+    "grad",
+    "gradient",
+    "hessian",
+    "jacobian",
+]

@@ -1,0 +1,306 @@
+"""Compiled finite-difference kernels.
+
+Each ``make_*`` factory takes an objective and returns a plain Python function closed over it.
+The public layer compiles that function with :mod:`fastgrad._jit` for a Numba-compiled
+objective, or runs it as it is for a Python objective (the Python engine): one source for both
+engines. Kernels see only arrays, scalars, the objective and the tuple of its extra arguments.
+
+Conventions shared by every kernel:
+
+* ``x`` is fastgrad's own float64 workspace (never the caller's array). One coordinate at a
+  time is perturbed in place and restored afterwards, so nothing is copied per coordinate and
+  nothing is allocated inside the loops.
+* Results are written into ``out``.
+* The return value is a status: ``>= 0`` means success (for the complex step, the number of
+  components that fell back to ``central4``, see :data:`fastgrad.steps.COMPLEX_CHECK_FACTOR`);
+  :data:`NONFINITE_X` and :data:`ZERO_STEP` are errors the public layer turns into messages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .steps import (
+    BACKWARD,
+    CENTRAL,
+    CENTRAL4,
+    COMPLEX_CHECK_FACTOR,
+    COMPLEX_CHECK_RTOL,
+    FORWARD,
+    HESSIAN,
+    step_for,
+)
+from ._scalar import as_scalar, as_vector
+
+NONFINITE_X = -1
+"""Status: a coordinate of x is NaN or infinite."""
+ZERO_STEP = -2
+"""Status: a step vanished when added to x (``x + h == x``)."""
+
+
+def make_gradient(f):
+    """Gradient of ``f(x, *args) -> float`` by a real scheme (forward to central4)."""
+
+    def gradient_into(x, scheme, steps, out, args):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        f0 = 0.0
+        if scheme == FORWARD or scheme == BACKWARD:
+            f0 = as_scalar(f(x, *args))
+        for i in range(n):
+            xi = x[i]
+            h = step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                x[i] = xi
+                return ZERO_STEP
+            if scheme == FORWARD:
+                x[i] = xi + h
+                out[i] = (as_scalar(f(x, *args)) - f0) / h
+            elif scheme == BACKWARD:
+                x[i] = xi - h
+                out[i] = (f0 - as_scalar(f(x, *args))) / h
+            elif scheme == CENTRAL:
+                x[i] = xi + h
+                fp = as_scalar(f(x, *args))
+                x[i] = xi - h
+                fm = as_scalar(f(x, *args))
+                out[i] = (fp - fm) / (2.0 * h)
+            else:
+                x[i] = xi + 2.0 * h
+                fp2 = as_scalar(f(x, *args))
+                x[i] = xi + h
+                fp = as_scalar(f(x, *args))
+                x[i] = xi - h
+                fm = as_scalar(f(x, *args))
+                x[i] = xi - 2.0 * h
+                fm2 = as_scalar(f(x, *args))
+                out[i] = (fm2 - fp2 + 8.0 * (fp - fm)) / (12.0 * h)
+            x[i] = xi
+        return 0
+
+    return gradient_into
+
+
+def make_complex_gradient(f):
+    """Gradient of ``f`` by the complex step ``Im f(x + i h e_k) / h``.
+
+    Each component is computed with two steps, ``h`` and ``h * COMPLEX_CHECK_FACTOR``; where
+    they disagree the objective is not complex-analytic as compiled and that component is
+    recomputed by ``central4`` on the real parts. The status counts such components.
+    """
+
+    def complex_gradient_into(x, scheme, steps, out, args):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        z = x.astype(np.complex128)
+        fallbacks = 0
+        for i in range(n):
+            xi = x[i]
+            h = step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                return ZERO_STEP
+            h2 = h * COMPLEX_CHECK_FACTOR
+            z[i] = complex(xi, h)
+            d1 = as_scalar(f(z, *args)).imag / h
+            z[i] = complex(xi, h2)
+            d2 = as_scalar(f(z, *args)).imag / h2
+            if abs(d1 - d2) <= COMPLEX_CHECK_RTOL * max(abs(d1), abs(d2)):
+                out[i] = d1
+            else:
+                fallbacks += 1
+                hr = step_for(CENTRAL4, xi, steps[:0], i)
+                z[i] = xi + 2.0 * hr
+                fp2 = as_scalar(f(z, *args)).real
+                z[i] = xi + hr
+                fp = as_scalar(f(z, *args)).real
+                z[i] = xi - hr
+                fm = as_scalar(f(z, *args)).real
+                z[i] = xi - 2.0 * hr
+                fm2 = as_scalar(f(z, *args)).real
+                out[i] = (fm2 - fp2 + 8.0 * (fp - fm)) / (12.0 * hr)
+            z[i] = xi
+        return fallbacks
+
+    return complex_gradient_into
+
+
+def make_batched(row_kernel):
+    """Run a ``*_into(x, scheme, steps, out, args)`` kernel over the rows of a batch.
+
+    Compiled with ``parallel=True``, rows are spread over threads; each row is its own
+    workspace, so threads never share a perturbed coordinate. The status is the first error
+    found, or the total number of complex-step fallbacks.
+    """
+
+    def batched_into(X, scheme, steps, out, args):
+        m = X.shape[0]
+        status = np.empty(m, dtype=np.int64)
+        for r in prange(m):
+            status[r] = row_kernel(X[r], scheme, steps, out[r], args)
+        total = 0
+        for r in range(m):
+            if status[r] < 0:
+                return status[r]
+            total += status[r]
+        return total
+
+    return batched_into
+
+
+def make_jacobian(f):
+    """Jacobian of ``f(x, *args) -> (k,)`` by a real scheme; returns ``(status, J)``.
+
+    ``f(x)`` is evaluated once first to learn ``k``. Every returned vector that is still needed
+    after the next evaluation is copied, so an objective returning a view of ``x`` or a buffer
+    of its own is handled correctly.
+    """
+
+    def jacobian(x, scheme, steps, args):
+        n = x.shape[0]
+        f0 = as_vector(f(x, *args), -1).copy()
+        m = f0.shape[0]
+        out = np.empty((m, n))
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X, out
+        for i in range(n):
+            xi = x[i]
+            h = step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                return ZERO_STEP, out
+            if scheme == FORWARD:
+                x[i] = xi + h
+                fp = as_vector(f(x, *args), m)
+                for k in range(m):
+                    out[k, i] = (fp[k] - f0[k]) / h
+            elif scheme == BACKWARD:
+                x[i] = xi - h
+                fm = as_vector(f(x, *args), m)
+                for k in range(m):
+                    out[k, i] = (f0[k] - fm[k]) / h
+            elif scheme == CENTRAL:
+                x[i] = xi + h
+                fp = as_vector(f(x, *args), m).copy()
+                x[i] = xi - h
+                fm = as_vector(f(x, *args), m)
+                for k in range(m):
+                    out[k, i] = (fp[k] - fm[k]) / (2.0 * h)
+            else:
+                x[i] = xi + 2.0 * h
+                fp2 = as_vector(f(x, *args), m).copy()
+                x[i] = xi + h
+                fp = as_vector(f(x, *args), m).copy()
+                x[i] = xi - h
+                fm = as_vector(f(x, *args), m).copy()
+                x[i] = xi - 2.0 * h
+                fm2 = as_vector(f(x, *args), m)
+                for k in range(m):
+                    out[k, i] = (fm2[k] - fp2[k] + 8.0 * (fp[k] - fm[k])) / (12.0 * h)
+            x[i] = xi
+        return 0, out
+
+    return jacobian
+
+
+def make_complex_jacobian(f):
+    """Jacobian by the complex step, with the same two-step check as the gradient."""
+
+    def complex_jacobian(x, scheme, steps, args):
+        n = x.shape[0]
+        z = x.astype(np.complex128)
+        m = as_vector(f(z, *args), -1).shape[0]
+        out = np.empty((m, n))
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X, out
+        fallbacks = 0
+        for i in range(n):
+            xi = x[i]
+            h = step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                return ZERO_STEP, out
+            h2 = h * COMPLEX_CHECK_FACTOR
+            z[i] = complex(xi, h)
+            v1 = as_vector(f(z, *args), m).copy()
+            z[i] = complex(xi, h2)
+            v2 = as_vector(f(z, *args), m)
+            agree = True
+            for k in range(m):
+                d1 = v1[k].imag / h
+                d2 = v2[k].imag / h2
+                if abs(d1 - d2) > COMPLEX_CHECK_RTOL * max(abs(d1), abs(d2)):
+                    agree = False
+                out[k, i] = d1
+            if not agree:
+                fallbacks += 1
+                hr = step_for(CENTRAL4, xi, steps[:0], i)
+                z[i] = xi + 2.0 * hr
+                fp2 = as_vector(f(z, *args), m).copy()
+                z[i] = xi + hr
+                fp = as_vector(f(z, *args), m).copy()
+                z[i] = xi - hr
+                fm = as_vector(f(z, *args), m).copy()
+                z[i] = xi - 2.0 * hr
+                fm2 = as_vector(f(z, *args), m)
+                for k in range(m):
+                    out[k, i] = (
+                        fm2[k].real - fp2[k].real + 8.0 * (fp[k].real - fm[k].real)
+                    ) / (12.0 * hr)
+            z[i] = xi
+        return fallbacks, out
+
+    return complex_jacobian
+
+
+def make_hessian(f):
+    """Hessian of ``f(x, *args) -> float`` by central second differences (O(h**2)).
+
+    Diagonal: ``(f(x + h e_i) - 2 f(x) + f(x - h e_i)) / h**2``; off-diagonal: the four-point
+    formula ``(f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``. The upper triangle is computed
+    and mirrored, so the result is exactly symmetric; ``2 n**2 + 1`` evaluations of f.
+    """
+
+    def hessian_into(x, scheme, steps, out, args):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        f0 = as_scalar(f(x, *args))
+        for i in range(n):
+            xi = x[i]
+            hi = step_for(HESSIAN, xi, steps, i)
+            if hi == 0.0:
+                return ZERO_STEP
+            x[i] = xi + hi
+            fp = as_scalar(f(x, *args))
+            x[i] = xi - hi
+            fm = as_scalar(f(x, *args))
+            out[i, i] = ((fp - f0) + (fm - f0)) / (hi * hi)
+            for j in range(i + 1, n):
+                xj = x[j]
+                hj = step_for(HESSIAN, xj, steps, j)
+                if hj == 0.0:
+                    x[i] = xi
+                    return ZERO_STEP
+                x[i] = xi + hi
+                x[j] = xj + hj
+                fpp = as_scalar(f(x, *args))
+                x[j] = xj - hj
+                fpm = as_scalar(f(x, *args))
+                x[i] = xi - hi
+                fmm = as_scalar(f(x, *args))
+                x[j] = xj + hj
+                fmp = as_scalar(f(x, *args))
+                x[j] = xj
+                hij = ((fpp - fpm) - (fmp - fmm)) / (4.0 * hi * hj)
+                out[i, j] = hij
+                out[j, i] = hij
+            x[i] = xi
+        return 0
+
+    return hessian_into

@@ -1,0 +1,116 @@
+"""Input normalization and every user-facing message about bad input.
+
+Each check names the argument, states the rule and shows the value it got.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .steps import SCHEME_ALIASES, SCHEME_CODES
+
+_F64 = np.dtype(np.float64)
+_EMPTY = np.empty(0)
+_EMPTY.flags.writeable = False
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_callable(value, name: str = "f"):
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__} {_show(value)}")
+    return value
+
+
+def check_args(args):
+    if not isinstance(args, tuple):
+        raise TypeError(
+            f"args must be a tuple of extra arguments for f, got {type(args).__name__} "
+            f"{_show(args)}; write args=(value,) for a single argument"
+        )
+    return args
+
+
+def scheme_code(method, name: str = "method", allowed=None) -> int:
+    """The kernel code of a finite-difference scheme name (SciPy's aliases accepted)."""
+    valid = SCHEME_CODES if allowed is None else allowed
+    key = SCHEME_ALIASES.get(method, method) if isinstance(method, str) else None
+    if key not in valid:
+        aliases = [a for a, k in SCHEME_ALIASES.items() if k in valid]
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, valid))} "
+            f"(or SciPy's {', '.join(map(repr, aliases))}), got {_show(method)}"
+        )
+    return SCHEME_CODES[key]
+
+
+def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
+    """A float64 copy of ``x`` (fastgrad's own workspace), after checking kind and shape."""
+    if type(x) is np.ndarray and x.dtype == _F64 and x.ndim in ndims and x.size:
+        return x.copy()  # the common case, kept fast
+    if isinstance(x, np.ndarray):
+        kind = x.dtype.kind
+    else:
+        try:
+            probe = np.asarray(x)
+        except Exception as exc:
+            raise TypeError(f"{name} must be an array of real numbers, got {_show(x)}") from exc
+        kind = probe.dtype.kind
+        x = probe
+    if kind not in "fiu":
+        what = {"c": "complex", "b": "boolean", "O": "object", "U": "string", "S": "bytes"}
+        raise TypeError(
+            f"{name} must be an array of real numbers (float or int), got "
+            f"{what.get(kind, kind)} dtype {x.dtype}: {_show(x)}"
+        )
+    if x.ndim not in ndims:
+        shapes = " or ".join({0: "a scalar", 1: "(n,)", 2: "(m, n)"}[d] for d in ndims)
+        raise ValueError(f"{name} must have shape {shapes}, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    return np.array(x, dtype=np.float64)
+
+
+def nonfinite_message(x: np.ndarray, name: str = "x") -> str:
+    bad = np.argwhere(~np.isfinite(x))[0]
+    where = tuple(int(i) for i in bad) if x.ndim > 1 else int(bad[0])
+    return f"{name} must be finite, got {x[tuple(bad)]!r} at index {where}"
+
+
+def steps_array(step, n: int, name: str = "step") -> np.ndarray:
+    """The kernels' step array: empty (automatic), one value, or one per coordinate."""
+    if step is None:
+        return _EMPTY
+    if isinstance(step, numbers.Real) and not isinstance(step, bool):
+        value = float(step)
+        if not (np.isfinite(value) and value > 0.0):
+            raise ValueError(f"{name} must be a positive finite float or None, got {_show(step)}")
+        return np.full(1, value)
+    try:
+        arr = np.asarray(step, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be None, a positive float or an array of {n} positive floats, "
+            f"got {_show(step)}"
+        ) from exc
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(
+            f"{name} must be None, a positive float or an array of shape ({n},), "
+            f"got shape {arr.shape}"
+        )
+    if not (np.all(np.isfinite(arr)) and np.all(arr > 0.0)):
+        raise ValueError(f"{name} must contain positive finite values, got {_show(step)}")
+    return np.ascontiguousarray(arr)
+
+
+def zero_step_message(x: np.ndarray, steps: np.ndarray, name: str = "step") -> str:
+    return (
+        f"{name} is too small for x: x + {name} == x in float64 for some coordinate "
+        f"(step {_show(steps.tolist())}, |x| up to {np.max(np.abs(x)):.3g}); "
+        "use a larger step or step=None"
+    )

@@ -1,0 +1,380 @@
+"""Public differentiation API: derivative, gradient, jacobian, hessian, grad, check_grad.
+
+Each function validates its input (:mod:`fastgrad._validate`), makes a float64 workspace,
+and runs a compiled kernel specialised for the objective (:mod:`fastgrad._objective`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _objective
+from ._fd_kernels import NONFINITE_X, ZERO_STEP
+from ._jit import jit as _jit
+from ._objective import FastgradWarning
+from ._validate import (
+    as_float_array,
+    check_args,
+    check_callable,
+    nonfinite_message,
+    scheme_code,
+    steps_array,
+    zero_step_message,
+)
+from ._vectorized import vectorized_gradient
+from .steps import COMPLEX, HESSIAN
+
+_SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "complex"}, optional
+        Finite-difference scheme (SciPy's "2-point", "3-point" and "cs" are accepted as
+        aliases of "forward", "central" and "complex"). Default "central"."""
+
+
+_AUTO = steps_array(None, 1)
+_F64 = np.dtype(np.float64)
+_PLANS: dict = {}
+_GRADIENT_KERNELS = {
+    (False, 1): "gradient",
+    (True, 1): "complex_gradient",
+    (False, 2): "batched_gradient",
+    (True, 2): "batched_complex_gradient",
+}
+
+
+def _plan(f, method, jit):
+    """Validate ``f`` and ``method`` once per (f, method, jit) and remember the result."""
+    check_callable(f)
+    code = scheme_code(method)
+    obj = _objective.get(f, jit)
+    try:
+        _PLANS[f, method, jit] = (obj, code)
+    except TypeError:  # unhashable callable: no plan cache
+        pass
+    return obj, code
+
+
+def _kernel_name(code: int, base: str) -> str:
+    return ("complex_" if code == COMPLEX else "") + base
+
+
+def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x") -> None:
+    """Turn a kernel status into the user-facing error or warning."""
+    if status == 0:
+        return
+    if status == NONFINITE_X:
+        raise ValueError(nonfinite_message(x, name))
+    if status == ZERO_STEP:
+        raise ValueError(zero_step_message(x, steps))
+    if status > 0:
+        warnings.warn(
+            f"the complex step disagreed with itself for {status} component(s): the objective "
+            "is not complex-analytic as compiled (for example Numba evaluates z**k for complex "
+            "z and integer k >= 3 in polar form, inexact where Re z < 0; write z*z*z instead). "
+            "Those components were computed with method='central4'.",
+            FastgradWarning,
+            stacklevel=3,
+        )
+
+
+def derivative(
+    f: Callable[..., float],
+    x,
+    *,
+    method: str = "central",
+    step: float | None = None,
+    args: tuple = (),
+    jit: bool | None = None,
+):
+    """Derivative of a scalar function ``f(t, *args) -> float``, elementwise over ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(t, *args)`` with ``t`` a float, returning a float. Compiled with Numba in nopython
+        mode unless it cannot be (then the Python engine runs it, with a ``FastgradWarning``).
+    x : float or array_like of real numbers
+        Point(s). An array gives an array of the same shape.
+    {schemes}
+    step : float or None, optional
+        Absolute step; None (default) chooses a relative step per scheme (see Notes).
+    args : tuple, optional
+        Extra arguments passed to ``f``.
+    jit : bool or None, optional
+        None (default): compile when Numba can; True: require compilation; False: use the
+        Python engine.
+
+    Returns
+    -------
+    float or ndarray of float64
+
+    Notes
+    -----
+    Forward: ``(f(t+h) - f(t)) / h``, error O(h); central: ``(f(t+h) - f(t-h)) / (2h)``,
+    O(h**2); central4: ``(f(t-2h) - f(t+2h) + 8 (f(t+h) - f(t-h))) / (12h)``, O(h**4);
+    complex: ``Im f(t + ih) / h``, O(h**2) with no subtractive cancellation. The automatic
+    step is ``h = rel * max(1, |t|)`` with rel = eps**(1/2), eps**(1/3), eps**(1/5) and
+    2**-60 respectively; the quotient divides by the step actually taken, ``(t + h) - t``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> round(fastgrad.derivative(np.sin, 0.0), 12)
+    1.0
+    """
+    check_callable(f)
+    check_args(args)
+    code = scheme_code(method)
+    xw = as_float_array(x, "x", ndims=(0, 1, 2, 3))
+    steps = steps_array(step, 1)
+    obj = _objective.get(f, jit, scalar=True)
+    columns = xw.reshape(-1, 1)
+    out = np.empty_like(columns)
+    name = "batched_" + _kernel_name(code, "gradient")
+    status = obj.run(name, columns, code, steps, out, args, strict=jit is True)
+    check_status(status, xw, steps)
+    return float(out[0, 0]) if xw.ndim == 0 else out.reshape(xw.shape)
+
+
+def gradient(
+    f: Callable[..., float],
+    x,
+    *,
+    method: str = "central",
+    step=None,
+    args: tuple = (),
+    vectorized: bool = False,
+    jit: bool | None = None,
+) -> np.ndarray:
+    """Gradient of ``f(x, *args) -> float`` at ``x`` of shape (n,), or at each row of (m, n).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x, *args)`` with ``x`` a float64 array of shape (n,), returning a float. A plain
+        Python/numpy function is compiled with Numba (nopython mode) on first use; a
+        ``numba.njit`` function is used as it is; a function Numba cannot compile runs on the
+        Python engine after a ``FastgradWarning``. ``f`` receives fastgrad's own workspace,
+        never the caller's array; it must not keep a reference to it.
+    x : array_like, shape (n,) or (m, n)
+        Point, or m points whose gradients are computed in parallel over rows.
+    {schemes}
+    step : None, float or array_like of shape (n,), optional
+        None (default): automatic relative step (see Notes). A float: absolute step for every
+        coordinate; an array: one absolute step per coordinate.
+    args : tuple, optional
+        Extra arguments passed to ``f`` (data arrays, parameters).
+    vectorized : bool, optional
+        If True, ``f`` takes a batch of points of shape (k, n) and returns k values (numpy
+        style). The gradient then costs a few batched calls of ``f`` instead of one call per
+        stencil point: the fast path for numpy objectives that Numba cannot compile.
+    jit : bool or None, optional
+        None (default): compile when Numba can; True: require compilation; False: use the
+        Python engine without a warning.
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``x``
+
+    Notes
+    -----
+    For coordinate i with step h (unit vector e_i): forward ``(f(x+h e_i) - f(x)) / h`` (error
+    O(h), n+1 evaluations), backward ``(f(x) - f(x-h e_i)) / h`` (O(h), n+1), central
+    ``(f(x+h e_i) - f(x-h e_i)) / (2h)`` (O(h**2), 2n), central4, the 5-point formula (O(h**4),
+    4n), complex ``Im f(x + i h e_i) / h`` (exact to rounding for a complex-analytic f, 2n;
+    each component is taken with two steps as a check, see :mod:`fastgrad.steps`). The
+    automatic step is ``h = rel * max(1, |x_i|)`` with rel = eps**(1/2) (forward, backward),
+    eps**(1/3) (central), eps**(1/5) (central4), 2**-60 (complex), and the quotient divides by
+    the step actually taken, ``(x_i + h) - x_i``. A NaN from ``f`` gives NaN in the affected
+    components; it is never hidden.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> def f(x):
+    ...     return x[0] ** 2 + x[1] ** 2
+    >>> np.round(fastgrad.gradient(f, [3, 4]), 8)
+    array([6., 8.])
+    """
+    try:
+        obj, code = _PLANS[f, method, jit]
+    except (KeyError, TypeError):
+        obj, code = _plan(f, method, jit)
+    if args.__class__ is not tuple:
+        check_args(args)
+    if x.__class__ is np.ndarray and x.dtype == _F64 and 0 < x.ndim < 3 and x.size:
+        xw = x.copy()  # the common case, kept fast
+    else:
+        xw = as_float_array(x, "x", ndims=(1, 2))
+    steps = _AUTO if step is None else steps_array(step, xw.shape[-1])
+    if vectorized:
+        out, status = vectorized_gradient(f, xw, code, steps, args)
+        check_status(status, xw, steps)
+        return out
+    out = np.empty(xw.shape)
+    name = _GRADIENT_KERNELS[code == COMPLEX, xw.ndim]
+    status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
+    if status:
+        check_status(status, xw, steps)
+    return out
+
+
+def jacobian(
+    f: Callable[..., Any],
+    x,
+    *,
+    method: str = "central",
+    step=None,
+    args: tuple = (),
+    jit: bool | None = None,
+) -> np.ndarray:
+    """Jacobian of ``f(x, *args) -> array (k,)`` at ``x`` of shape (n,); returns (k, n).
+
+    Parameters are those of :func:`gradient` (without ``vectorized``). ``f`` is evaluated
+    once more than the scheme needs, at ``x``, to learn k. A scalar return counts as k = 1.
+
+    Notes
+    -----
+    Column i is the scheme's difference quotient of the vector ``f`` along e_i, with the step
+    rule of :func:`gradient`.
+    """
+    check_callable(f)
+    check_args(args)
+    code = scheme_code(method)
+    xw = as_float_array(x, "x", ndims=(1,))
+    steps = steps_array(step, xw.shape[0])
+    obj = _objective.get(f, jit)
+    status, out = obj.run(_kernel_name(code, "jacobian"), xw, code, steps, args,
+                          strict=jit is True)
+    check_status(status, xw, steps)
+    return out
+
+
+def hessian(
+    f: Callable[..., float],
+    x,
+    *,
+    step=None,
+    args: tuple = (),
+    jit: bool | None = None,
+) -> np.ndarray:
+    """Hessian of ``f(x, *args) -> float`` at ``x`` of shape (n,); returns (n, n), symmetric.
+
+    Notes
+    -----
+    Central second differences, error O(h**2): ``H_ii = (f(x+h_i e_i) - 2 f(x) +
+    f(x-h_i e_i)) / h_i**2`` and ``H_ij = (f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``,
+    2n**2 + 1 evaluations. Automatic step ``h_i = eps**(1/4) * max(1, |x_i|)`` (rounding error
+    about eps / h**2 ~ 1e-8 relative), divided by the step actually taken. The upper triangle
+    is mirrored, so the result is exactly symmetric.
+    """
+    check_callable(f)
+    check_args(args)
+    xw = as_float_array(x, "x", ndims=(1,))
+    n = xw.shape[0]
+    steps = steps_array(step, n)
+    obj = _objective.get(f, jit)
+    out = np.empty((n, n))
+    status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
+    check_status(status, xw, steps)
+    return out
+
+
+def _make_grad_function(kernel, code, steps, bound):
+    def g(x, *more):
+        xw = np.asarray(x, dtype=np.float64).copy()
+        out = np.empty(xw.shape[0])
+        status = kernel(xw, code, steps, out, bound + more)
+        if status < 0:
+            if status == NONFINITE_X:
+                raise ValueError("x must be finite")
+            raise ValueError("step is too small for x: x + step == x")
+        return out
+
+    return g
+
+
+def grad(
+    f: Callable[..., float],
+    *,
+    method: str = "central",
+    step=None,
+    args: tuple = (),
+    jit: bool | None = None,
+):
+    """Return the gradient function ``g(x, *more_args)`` of ``f``, compiled with Numba.
+
+    ``g`` can be passed to SciPy, ``scipy.optimize.minimize(f, x0, jac=fastgrad.grad(f))``
+    (SciPy's ``args`` reach ``g`` as ``more_args``), and called from the user's own
+    ``@numba.njit`` code. ``g(x)`` returns a new float64 array of shape (n,) for ``x`` of
+    shape (n,). ``args`` given here are bound first (and frozen into the compiled function
+    as constants: pass large data at call time instead). Parameters as in :func:`gradient`;
+    ``step`` may only be None or a float here.
+
+    If Numba cannot compile ``f``, ``g`` is a plain Python function (with a
+    ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. A complex step that
+    disagrees with itself falls back to central4 silently inside ``g`` (it cannot warn from
+    compiled code); use :func:`gradient` to be told.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> from scipy.optimize import minimize
+    >>> def rosen(x):
+    ...     return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2
+    >>> res = minimize(rosen, [-1.2, 1.0], jac=fastgrad.grad(rosen), method="BFGS")
+    >>> np.allclose(res.x, 1.0, atol=1e-4)
+    True
+    """
+    import numba
+
+    check_callable(f)
+    check_args(args)
+    code = scheme_code(method)
+    steps = steps_array(step, 1)
+    obj = _objective.get(f, jit)
+    name = _kernel_name(code, "gradient")
+    if obj.engine == "jit":
+        g = _jit(_make_grad_function(obj.kernel(name), code, steps, args))
+        try:
+            g.compile((numba.float64[::1], numba.types.Tuple(())))
+            return g
+        except numba.core.errors.NumbaError as exc:
+            if jit is True:
+                raise TypeError(
+                    f"jit=True but Numba cannot compile the objective f: {_objective._reason(exc)}"
+                ) from None
+            obj.fall_back(_objective._reason(exc))
+            _objective.warn_python_engine(obj)
+    return _make_grad_function(obj.kernel(name), code, steps, args)
+
+
+def check_grad(
+    f: Callable[..., float],
+    grad: Callable[..., Any],
+    x,
+    *,
+    method: str = "central",
+    step=None,
+    args: tuple = (),
+    jit: bool | None = None,
+) -> float:
+    """2-norm of ``grad(x, *args) - gradient(f, x)``, like ``scipy.optimize.check_grad``.
+
+    With the default central scheme the numerical gradient has a relative error of about
+    1e-10, so a correct analytic ``grad`` gives a norm of that order times ``|grad|``;
+    use ``method="complex"`` (or "central4") for a sharper check.
+    """
+    check_callable(grad, "grad")
+    numeric = gradient(f, x, method=method, step=step, args=args, jit=jit)
+    analytic = np.asarray(grad(np.array(x, dtype=np.float64), *args), dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise ValueError(
+            f"grad must return an array of shape {numeric.shape}, got shape {analytic.shape}"
+        )
+    return float(np.linalg.norm(analytic - numeric))
+
+
+for _fn in (derivative, gradient, jacobian):
+    _fn.__doc__ = _fn.__doc__.replace("{schemes}", _SCHEMES_DOC)
