@@ -13,6 +13,7 @@ import re
 import threading
 import warnings
 
+import numpy as np
 from numba.core.errors import NumbaError
 
 from . import _fd_kernels as K
@@ -48,6 +49,14 @@ def _reason(exc: BaseException) -> str:
     return " ".join(lines[:3])[:400]
 
 
+def _ufunc_call(ufunc):
+    def call(x, *args):
+        return ufunc(x, *args)
+
+    call.__name__ = ufunc.__name__
+    return call
+
+
 def _vector_form(g):
     def vector_form(x, *args):
         return g(x[0], *args)
@@ -71,6 +80,9 @@ class Objective:
         self.python_f = _vector_form(f) if scalar else f
         if engine == "jit":
             try:
+                if isinstance(f, np.ufunc):  # np.exp and friends: Numba compiles a call to them
+                    f = _ufunc_call(f)
+                    self.python_f = _vector_form(f) if scalar else f
                 compiled = f if is_dispatcher(f) else jit_objective(f)
                 self.compiled = jit(_vector_form(compiled)) if scalar else compiled
             except Exception as exc:  # numba.njit rejects some callables outright

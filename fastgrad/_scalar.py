@@ -56,7 +56,7 @@ def as_vector(value, size):
     return arr
 
 
-@overload(as_scalar, inline="always")
+@overload(as_scalar)
 def _as_scalar_jit(value):
     if isinstance(value, (types.Float, types.Integer, types.Boolean)):
         return lambda value: float(value)
@@ -70,7 +70,7 @@ def _as_scalar_jit(value):
     )
 
 
-@overload(as_vector, inline="always")
+@overload(as_vector)
 def _as_vector_jit(value, size):
     if isinstance(value, types.Array) and value.ndim == 1:
 

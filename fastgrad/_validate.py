@@ -114,3 +114,33 @@ def zero_step_message(x: np.ndarray, steps: np.ndarray, name: str = "step") -> s
         f"(step {_show(steps.tolist())}, |x| up to {np.max(np.abs(x)):.3g}); "
         "use a larger step or step=None"
     )
+
+
+_FLOAT_RULES = {
+    "positive": (lambda v: v > 0.0, "a positive finite float"),
+    "nonnegative": (lambda v: v >= 0.0, "a finite float >= 0"),
+    "unit": (lambda v: 0.0 <= v < 1.0, "a float in [0, 1)"),
+    "open_unit": (lambda v: 0.0 < v < 1.0, "a float in (0, 1)"),
+}
+
+
+def check_float(value, name: str, rule: str = "positive") -> float:
+    """A real number obeying ``rule`` (a key of ``_FLOAT_RULES``), as a Python float."""
+    test, words = _FLOAT_RULES[rule]
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {words}, got {type(value).__name__} {_show(value)}")
+    number = float(value)
+    if not (np.isfinite(number) and test(number)):
+        raise ValueError(f"{name} must be {words}, got {_show(value)}")
+    return number
+
+
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """An integer (Python or numpy, not bool) ``>= minimum``, as a Python int."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum}, got {type(value).__name__} {_show(value)}"
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {_show(value)}")
+    return int(value)

@@ -54,6 +54,19 @@ REL_STEPS = np.array(
     [EPS ** 0.5, EPS ** 0.5, EPS ** (1 / 3), EPS ** 0.2, 2.0 ** -60, EPS ** 0.25]
 )
 
+# Stencils of the real schemes, indexed by scheme code: the derivative along e_i is
+# (CENTRE_WEIGHT * f(x) + sum_p WEIGHTS[p] * f(x + OFFSETS[p] * h e_i)) / (DIVISOR * h).
+# Multiplying h by these small integers is exact, so x + 1.0 * h is exactly x + h.
+STENCIL_POINTS = np.array([1, 1, 2, 4])
+STENCIL_OFFSETS = np.array(
+    [[1.0, 0.0, 0.0, 0.0], [-1.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.0, 0.0], [2.0, 1.0, -1.0, -2.0]]
+)
+STENCIL_WEIGHTS = np.array(
+    [[1.0, 0.0, 0.0, 0.0], [-1.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.0, 0.0], [-1.0, 8.0, -8.0, 1.0]]
+)
+STENCIL_CENTRE_WEIGHT = np.array([-1.0, 1.0, 0.0, 0.0])
+STENCIL_DIVISOR = np.array([1.0, 1.0, 2.0, 12.0])
+
 COMPLEX_CHECK_FACTOR = 2.0 ** -6
 """The complex step is taken twice, with ``h`` and ``h * 2**-6``. For an analytic objective
 evaluated in exact complex arithmetic the two quotients agree to rounding (the imaginary part
