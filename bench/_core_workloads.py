@@ -28,6 +28,7 @@ def _floor_central(x, out):
     for i in range(x.shape[0]):
         xi = x[i]
         h = rel * max(1.0, abs(xi))
+        h = (xi + h) - xi
         x[i] = xi + h
         fp = _rosen(x)
         x[i] = xi - h
@@ -60,7 +61,7 @@ def _grad_repeat(g):
     def repeat(x, out, reps):
         s = 0.0
         for _ in range(reps):
-            s += g(x)[0]
+            s = g(x)[0]
         return s
 
     return repeat
@@ -83,7 +84,7 @@ def floor_workload(n: int) -> dict:
         fn()
     return {"name": f"compiled gradient, Rosenbrock n={n} (x{REPS_INSIDE} per call)",
             "baseline": "numba floor (hand-written loop)", "contenders": contenders,
-            "nfev": 2 * n, "per_call_divisor": REPS_INSIDE}
+            "nfev": 2 * n, "per_call_divisor": REPS_INSIDE, "same_result": True}
 
 
 def rosen_numpy(x):
@@ -108,7 +109,8 @@ def python_call_workload(n: int = 10) -> dict:
     errors = {k: float(np.max(np.abs(fn() - exact)) / np.max(np.abs(exact)))
               for k, fn in contenders.items()}
     return {"name": f"gradient from Python, numpy Rosenbrock n={n}",
-            "baseline": "fastgrad.gradient", "contenders": contenders, "errors": errors}
+            "baseline": "fastgrad.gradient", "contenders": contenders, "errors": errors,
+            "nfev": 2 * n, "same_result": False}
 
 
 def _trivial(x):
@@ -135,4 +137,23 @@ def overhead_workload() -> dict:
         "compiled call of 2n evaluations": lambda: _six_evals(x),
     }
     return {"name": "per-call overhead, n=3", "baseline": "compiled call of 2n evaluations",
-            "contenders": contenders}
+            "contenders": contenders, "nfev": 6, "same_result": False}
+
+
+WORKLOADS = {
+    "floor-n10": lambda: floor_workload(10),
+    "floor-n100": lambda: floor_workload(100),
+    "floor-n1000": lambda: floor_workload(1000),
+    "python-call-n10": lambda: python_call_workload(10),
+    "overhead-n3": overhead_workload,
+}
+"""Workload id -> builder (building compiles, so it happens on first use)."""
+
+CONTENDERS = {
+    "floor-n10": ["numba floor (hand-written loop)", "fastgrad kernel",
+                  "fastgrad.grad(f) from @njit"],
+    "python-call-n10": ["fastgrad.gradient", "scipy approx_fprime",
+                        "fastgrad.reference.numerical_gradient"],
+    "overhead-n3": ["fastgrad.gradient (n=3)", "compiled call of 2n evaluations"],
+}
+CONTENDERS["floor-n100"] = CONTENDERS["floor-n1000"] = CONTENDERS["floor-n10"]

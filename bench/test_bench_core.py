@@ -1,7 +1,8 @@
 """pytest-benchmark suite of the differentiation core (``pytest bench``).
 
-Contenders of one workload share a benchmark group, so pytest-benchmark prints them side by
-side. With ``--benchmark-disable`` (as in CI) each runs once as a smoke test.
+The contenders of one workload share a benchmark group, so pytest-benchmark prints them side
+by side with their ratios. With ``--benchmark-disable`` (as in CI) each runs once as a smoke
+test, and the contenders that compute the same thing are checked to agree.
 """
 
 from __future__ import annotations
@@ -14,26 +15,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _core_workloads import (  # noqa: E402
-    floor_workload,
-    overhead_workload,
-    python_call_workload,
-)
+from _core_workloads import CONTENDERS, WORKLOADS  # noqa: E402
 
-WORKLOADS = {
-    "floor-n10": lambda: floor_workload(10),
-    "floor-n100": lambda: floor_workload(100),
-    "floor-n1000": lambda: floor_workload(1000),
-    "python-call-n10": lambda: python_call_workload(10),
-    "overhead-n3": overhead_workload,
-}
 _BUILT: dict = {}
-
-
-def _cases():
-    for wid, build in WORKLOADS.items():
-        # Contender names are known without building (building compiles).
-        yield from ((wid, None) for _ in [0])
 
 
 def _workload(wid):
@@ -42,15 +26,19 @@ def _workload(wid):
     return _BUILT[wid]
 
 
-@pytest.mark.parametrize("wid", list(WORKLOADS))
-def test_contenders(benchmark, wid):
+@pytest.mark.parametrize(
+    "wid, contender", [(w, c) for w, names in CONTENDERS.items() for c in names]
+)
+def test_core(benchmark, wid, contender):
     workload = _workload(wid)
+    assert sorted(workload["contenders"]) == sorted(CONTENDERS[wid])
+    fn = workload["contenders"][contender]
     benchmark.group = workload["name"]
-    # One benchmark per workload per contender would need the names before building; time
-    # the baseline here and check every contender agrees with it.
-    results = {k: fn() for k, fn in workload["contenders"].items()}
-    values = [np.asarray(v, dtype=float) for v in results.values()]
-    for v in values[1:]:
-        np.testing.assert_allclose(v, values[0], rtol=1e-5)
-    benchmark.extra_info["nfev"] = workload.get("nfev")
-    benchmark(workload["contenders"][workload["baseline"]])
+    benchmark.extra_info["nfev"] = workload["nfev"]
+    if "errors" in workload:
+        benchmark.extra_info["max_rel_error"] = workload["errors"][contender]
+        assert workload["errors"][contender] < 1e-6
+    if workload["same_result"]:
+        baseline = workload["contenders"][workload["baseline"]]()
+        np.testing.assert_allclose(fn(), baseline, rtol=1e-12)
+    benchmark(fn)
