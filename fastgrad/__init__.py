@@ -2,6 +2,8 @@
 
 from ._objective import FastgradWarning
 from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
+from .minimize import minimize
+from .result import OptimizeResult
 
 __version__ = "0.1.0"
 
@@ -13,4 +15,6 @@ __all__ = [
     "gradient",
     "hessian",
     "jacobian",
+    "minimize",
+    "OptimizeResult",
 ]

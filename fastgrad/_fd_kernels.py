@@ -42,6 +42,10 @@ NONFINITE_X = -1
 """Status: a coordinate of x is NaN or infinite."""
 ZERO_STEP = -2
 """Status: a step vanished when added to x (``x + h == x``)."""
+OBJECTIVE_RAISED = -3
+"""Status of a batch row whose kernel did not finish: Numba does not carry an exception of the
+objective out of a ``prange`` (raised on a worker thread it is lost, on the main thread it
+surfaces as a ``SystemError``), so the public layer reruns the rows one by one to raise it."""
 
 
 def make_gradient(f):
@@ -82,8 +86,10 @@ def make_complex_gradient(f):
     """Gradient of ``f`` by the complex step ``Im f(x + i h e_k) / h``.
 
     Each component is computed with two steps, ``h`` and ``h * COMPLEX_CHECK_FACTOR``; where
-    they disagree the objective is not complex-analytic as compiled and that component is
-    recomputed by ``central4`` on the real parts. The status counts such components.
+    they disagree the objective is not complex-analytic as compiled (or its complex evaluation
+    overflows or gives NaN where the real one does not) and that component is recomputed by
+    ``central4`` with real arithmetic, perturbing the real workspace ``x`` (as
+    :mod:`fastgrad._vectorized` does). The status counts such components.
     """
 
     def complex_gradient_into(x, scheme, steps, out, args):
@@ -108,14 +114,15 @@ def make_complex_gradient(f):
             else:
                 fallbacks += 1
                 hr = step_for(CENTRAL4, xi, steps[:0], i)
-                z[i] = xi + 2.0 * hr
-                fp2 = as_scalar(f(z, *args)).real
-                z[i] = xi + hr
-                fp = as_scalar(f(z, *args)).real
-                z[i] = xi - hr
-                fm = as_scalar(f(z, *args)).real
-                z[i] = xi - 2.0 * hr
-                fm2 = as_scalar(f(z, *args)).real
+                x[i] = xi + 2.0 * hr
+                fp2 = as_scalar(f(x, *args))
+                x[i] = xi + hr
+                fp = as_scalar(f(x, *args))
+                x[i] = xi - hr
+                fm = as_scalar(f(x, *args))
+                x[i] = xi - 2.0 * hr
+                fm2 = as_scalar(f(x, *args))
+                x[i] = xi
                 out[i] = (fm2 - fp2 + 8.0 * (fp - fm)) / (12.0 * hr)
             z[i] = xi
         return fallbacks
@@ -128,12 +135,13 @@ def make_batched(row_kernel):
 
     Compiled with ``parallel=True``, rows are spread over threads; each row is its own
     workspace, so threads never share a perturbed coordinate. The status is the first error
-    found, or the total number of complex-step fallbacks.
+    found, or the total number of complex-step fallbacks; a row whose kernel raised keeps
+    :data:`OBJECTIVE_RAISED`.
     """
 
     def batched_into(X, scheme, steps, out, args):
         m = X.shape[0]
-        status = np.empty(m, dtype=np.int64)
+        status = np.full(m, OBJECTIVE_RAISED, dtype=np.int64)
         for r in prange(m):
             status[r] = row_kernel(X[r], scheme, steps, out[r], args)
         total = 0
@@ -233,18 +241,17 @@ def make_complex_jacobian(f):
             if not agree:
                 fallbacks += 1
                 hr = step_for(CENTRAL4, xi, steps[:0], i)
-                z[i] = xi + 2.0 * hr
-                fp2 = as_vector(f(z, *args), m).copy()
-                z[i] = xi + hr
-                fp = as_vector(f(z, *args), m).copy()
-                z[i] = xi - hr
-                fm = as_vector(f(z, *args), m).copy()
-                z[i] = xi - 2.0 * hr
-                fm2 = as_vector(f(z, *args), m)
+                x[i] = xi + 2.0 * hr
+                fp2 = as_vector(f(x, *args), m).copy()
+                x[i] = xi + hr
+                fp = as_vector(f(x, *args), m).copy()
+                x[i] = xi - hr
+                fm = as_vector(f(x, *args), m).copy()
+                x[i] = xi - 2.0 * hr
+                fm2 = as_vector(f(x, *args), m)
                 for k in range(m):
-                    out[k, i] = (
-                        fm2[k].real - fp2[k].real + 8.0 * (fp[k].real - fm[k].real)
-                    ) / (12.0 * hr)
+                    out[k, i] = (fm2[k] - fp2[k] + 8.0 * (fp[k] - fm[k])) / (12.0 * hr)
+                x[i] = xi
             z[i] = xi
         return fallbacks, out
 

@@ -14,11 +14,16 @@ import threading
 import warnings
 
 import numpy as np
-from numba.core.errors import NumbaError
+from numba.core.errors import NumbaError, UnsupportedBytecodeError
 
 from . import _fd_kernels as K
 from ._jit import is_dispatcher, jit, jit_objective, jit_parallel
 from ._scalar import RETURN_MARKER, ObjectiveReturnError
+
+
+COMPILE_ERRORS = (NumbaError, UnsupportedBytecodeError)
+"""What Numba raises when it cannot compile a function. ``UnsupportedBytecodeError`` (for
+example ``except E as e:``) is the one such error that does not derive from ``NumbaError``."""
 
 
 class FastgradWarning(UserWarning):
@@ -37,6 +42,8 @@ _BATCHED = {
     "batched_gradient": "gradient",
     "batched_complex_gradient": "complex_gradient",
 }
+ROW_KERNELS = _BATCHED
+"""Batched kernel name -> name of the row kernel it runs over the rows of a batch."""
 
 _LOCK = threading.RLock()
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -123,10 +130,12 @@ class Objective:
 
         With ``strict=True`` (``jit=True`` from the user) the failure is raised instead.
         """
+        if strict and self.engine == "python":  # fell back in an earlier call without jit=True
+            raise not_compilable(self.reason)
         kern = self.kernels.get(name) or self.kernel(name)
         try:
             return kern(*arguments)
-        except NumbaError as exc:
+        except COMPILE_ERRORS as exc:
             if self.engine == "python":
                 raise
             self.recover(exc, strict)
@@ -144,9 +153,14 @@ class Objective:
             raise ObjectiveReturnError(message) from None
         reason = _reason(exc)
         if strict:
-            raise TypeError(f"jit=True but Numba cannot compile the objective f: {reason}") from None
+            raise not_compilable(reason) from None
         self.fall_back(reason)
         warn_python_engine(self, stacklevel=5)
+
+
+def not_compilable(reason: str) -> TypeError:
+    """The error of ``jit=True`` for an objective Numba cannot compile."""
+    return TypeError(f"jit=True but Numba cannot compile the objective f: {reason}")
 
 
 def warn_python_engine(obj: Objective, stacklevel: int = 4) -> None:
@@ -185,9 +199,9 @@ def get(f, jit_mode, scalar: bool = False) -> Objective:
                 obj = Objective(f, engine, scalar)
                 if obj.engine == "python" and engine == "jit":
                     if jit_mode is True:
-                        raise TypeError(
-                            f"jit=True but Numba cannot compile the objective f: {obj.reason}"
-                        )
+                        raise not_compilable(obj.reason)
                     warn_python_engine(obj)
                 _REGISTRY[key] = obj
+    if jit_mode is True and obj.engine == "python":  # fell back in an earlier call
+        raise not_compilable(obj.reason)
     return obj

@@ -12,8 +12,10 @@ import numpy as np
 from .steps import SCHEME_ALIASES, SCHEME_CODES
 
 _F64 = np.dtype(np.float64)
+# The automatic-step marker. Writable like every other steps array (it has no element to
+# protect): Numba types a read-only array differently, and one steps type means one compiled
+# signature per kernel, whether the step is automatic or given.
 _EMPTY = np.empty(0)
-_EMPTY.flags.writeable = False
 
 
 def _show(value) -> str:
@@ -49,6 +51,9 @@ def scheme_code(method, name: str = "method", allowed=None) -> int:
     return SCHEME_CODES[key]
 
 
+_SHAPES = {0: "()", 1: "(n,)", 2: "(m, n)", 3: "(l, m, n)"}
+
+
 def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
     """A float64 copy of ``x`` (fastgrad's own workspace), after checking kind and shape."""
     if type(x) is np.ndarray and x.dtype == _F64 and x.ndim in ndims and x.size:
@@ -69,7 +74,7 @@ def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
             f"{what.get(kind, kind)} dtype {x.dtype}: {_show(x)}"
         )
     if x.ndim not in ndims:
-        shapes = " or ".join({0: "a scalar", 1: "(n,)", 2: "(m, n)"}[d] for d in ndims)
+        shapes = " or ".join(_SHAPES[d] for d in ndims)
         raise ValueError(f"{name} must have shape {shapes}, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
@@ -79,7 +84,7 @@ def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
 def nonfinite_message(x: np.ndarray, name: str = "x") -> str:
     bad = np.argwhere(~np.isfinite(x))[0]
     where = tuple(int(i) for i in bad) if x.ndim > 1 else int(bad[0])
-    return f"{name} must be finite, got {x[tuple(bad)]!r} at index {where}"
+    return f"{name} must be finite, got {float(x[tuple(bad)])!r} at index {where}"
 
 
 def steps_array(step, n: int, name: str = "step") -> np.ndarray:

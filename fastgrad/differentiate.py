@@ -6,14 +6,14 @@ and runs a compiled kernel specialised for the objective (:mod:`fastgrad._object
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any, Callable
 
 import numpy as np
-from numba.core.errors import NumbaError
 
 from . import _objective
-from ._fd_kernels import NONFINITE_X, ZERO_STEP
+from ._fd_kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
 from ._jit import jit as _jit
 from ._objective import FastgradWarning
 from ._validate import (
@@ -57,6 +57,32 @@ def _plan(f, method, jit):
 
 def _kernel_name(code: int, base: str) -> str:
     return ("complex_" if code == COMPLEX else "") + base
+
+
+def _run_rows(obj, name, x, xw, code, steps, out, args, strict):
+    """Run the batched kernel ``name`` over the rows of the workspace ``xw``.
+
+    Numba does not carry an exception of ``f`` out of a parallel loop: raised on a worker
+    thread it is lost (the row keeps the status ``OBJECTIVE_RAISED``), raised on the main
+    thread it surfaces as a ``SystemError``. Either way the rows are run again one at a time
+    from the caller's ``x`` (a raising row leaves its workspace perturbed), so that ``f``'s own
+    exception reaches the caller.
+    """
+    try:
+        status = obj.run(name, xw, code, steps, out, args, strict=strict)
+    except SystemError:
+        status = OBJECTIVE_RAISED
+    if status != OBJECTIVE_RAISED:
+        return status
+    row_kernel = obj.kernel(_objective.ROW_KERNELS[name])
+    fresh = np.array(x, dtype=np.float64).reshape(xw.shape)
+    total = 0
+    for r in range(fresh.shape[0]):
+        status = row_kernel(fresh[r], code, steps, out[r], args)
+        if status < 0:
+            return status
+        total += status
+    return total
 
 
 def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x") -> None:
@@ -132,7 +158,7 @@ def derivative(
     columns = xw.reshape(-1, 1)
     out = np.empty_like(columns)
     name = "batched_" + _kernel_name(code, "gradient")
-    status = obj.run(name, columns, code, steps, out, args, strict=jit is True)
+    status = _run_rows(obj, name, x, columns, code, steps, out, args, jit is True)
     check_status(status, xw, steps)
     return float(out[0, 0]) if xw.ndim == 0 else out.reshape(xw.shape)
 
@@ -216,10 +242,12 @@ def gradient(
         return out
     name = names[xw.ndim]
     kern = obj.kernels.get(name)
-    if kern is not None and obj.engine == "jit":
+    if xw.ndim == 2:
+        status = _run_rows(obj, name, x, xw, code, steps, out, args, jit is True)
+    elif kern is not None and obj.engine == "jit":
         try:  # hot path: the kernel exists; at worst it compiles for new argument types
             status = kern(xw, code, steps, out, args)
-        except NumbaError:
+        except _objective.COMPILE_ERRORS:
             status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
     else:
         status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
@@ -293,7 +321,10 @@ def _make_grad_function(kernel, code, steps, bound):
     def g(x, *more):
         xw = np.asarray(x, dtype=np.float64).copy()
         out = np.empty(xw.shape[0])
-        status = kernel(xw, code, steps, out, bound + more)
+        # Compiled g freezes ``code`` and ``steps`` as constants (a literal int, a read-only
+        # array): passing them as they are would compile the kernel a second time, for types
+        # its other callers never pass.
+        status = kernel(xw, np.int64(code), steps.copy(), out, bound + more)
         if status < 0:
             if status == NONFINITE_X:
                 raise ValueError("x must be finite")
@@ -301,6 +332,20 @@ def _make_grad_function(kernel, code, steps, bound):
         return out
 
     return g
+
+
+def _needs_more_args(f, count: int) -> bool:
+    """True if ``f`` cannot be called with ``count`` positional arguments (as far as its
+    signature tells; a callable without a signature is assumed to accept them)."""
+    try:
+        signature = inspect.signature(getattr(f, "py_func", f))
+    except (TypeError, ValueError):
+        return False
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        return True
+    return False
 
 
 def grad(
@@ -321,9 +366,11 @@ def grad(
     ``step`` may only be None or a float here.
 
     If Numba cannot compile ``f``, ``g`` is a plain Python function (with a
-    ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. A complex step that
-    disagrees with itself falls back to central4 silently inside ``g`` (it cannot warn from
-    compiled code); use :func:`gradient` to be told.
+    ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. This is checked
+    when ``g`` is made, unless ``f`` needs more arguments than ``args`` (SciPy's ``args``):
+    then ``g`` compiles on its first call. A complex step that disagrees with itself falls
+    back to central4 silently inside ``g`` (it cannot warn from compiled code); use
+    :func:`gradient` to be told.
 
     Examples
     --------
@@ -345,14 +392,14 @@ def grad(
     name = _kernel_name(code, "gradient")
     if obj.engine == "jit":
         g = _jit(_make_grad_function(obj.kernel(name), code, steps, args))
+        if _needs_more_args(f, 1 + len(args)):
+            return g  # f wants SciPy's args as well: g compiles on its first call, with them
         try:
             g.compile((numba.float64[::1], numba.types.Tuple(())))
             return g
-        except numba.core.errors.NumbaError as exc:
+        except _objective.COMPILE_ERRORS as exc:
             if jit is True:
-                raise TypeError(
-                    f"jit=True but Numba cannot compile the objective f: {_objective._reason(exc)}"
-                ) from None
+                raise _objective.not_compilable(_objective._reason(exc)) from None
             obj.fall_back(_objective._reason(exc))
             _objective.warn_python_engine(obj)
     return _make_grad_function(obj.kernel(name), code, steps, args)

@@ -1,0 +1,357 @@
+"""The one generic optimization loop, for one start and for a batch of starts.
+
+Factories here take the objective and a gradient kernel ``*_into(x, scheme, steps, out,
+args)`` and return plain Python functions: compiled by :mod:`fastgrad._jit` for the Numba
+engine, run as they are on the Python engine (one source for both). The methods' updates
+(:mod:`fastgrad._methods`) do not depend on the objective: one compiled loop per objective
+serves every method, and the updates are compiled once for all objectives.
+
+A run's state lives in arrays with a leading axis of starts, so that one start is row 0 of a
+batch of one and a batched run is a ``prange`` over rows calling the very same compiled
+single-start loop (row i of a batch therefore equals the single run from ``x0[i]``, bit for
+bit):
+
+========  ===============  ===============================================================
+array     shape            content
+========  ===============  ===============================================================
+X, G      (m, n)           iterate and gradient there
+FV        (m, 2)           f at the iterate, f at x0
+INFO      (m, 5)           nit, nfev, njev, status, complex-step fallbacks
+STATE     (m, rows, n)     method memory (:mod:`fastgrad._methods`)
+SCAL      (m, k)           method scalars
+WORK      (m, 2, n)        line search: direction and starting point
+XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
+========  ===============  ===============================================================
+
+The loop runs until the run stops or reaches iteration ``stop``, then returns: Python calls
+the callback between such chunks, and a run without callback is one call.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from . import _jit
+from ._fd_kernels import ZERO_STEP
+from ._jit import jit_cached
+from ._methods import Method, update
+from ._scalar import as_scalar
+from .result import (
+    CONVERGED,
+    DIVERGED,
+    LINE_SEARCH,
+    MAX_ITER,
+    NOT_STARTED,
+    RUNNING,
+    STEP_TOO_SMALL,
+)
+
+NIT, NFEV, NJEV, STATUS, FALLBACKS = range(5)
+"""Columns of INFO."""
+
+
+def make_value(f):
+    """``value(x, args, info) -> f(x, *args)`` as a float, counted in ``info``."""
+
+    def value(x, args, info):
+        info[NFEV] += 1
+        return float(as_scalar(f(x, *args)))
+
+    return value
+
+
+def make_gradient(gradient_into):
+    """``gradient(x, g, scheme, steps, args, cost, info) -> status``: the kernel into ``g``,
+    counted (``cost`` evaluations of f per gradient) and checked."""
+
+    def gradient(x, g, scheme, steps, args, cost, info):
+        code = gradient_into(x, scheme, steps, g, args)
+        info[NJEV] += 1
+        info[NFEV] += cost
+        if code > 0:  # complex-step components recomputed by central4 (4 evaluations each)
+            info[NFEV] += 4 * code
+            info[FALLBACKS] += code
+        if code == ZERO_STEP:
+            return STEP_TOO_SMALL
+        if code < 0:
+            return DIVERGED
+        for i in range(g.shape[0]):
+            if not np.isfinite(g[i]):
+                return DIVERGED
+        return RUNNING
+
+    return gradient
+
+
+@jit_cached
+def backtrack(t, ft, fx, slope):
+    """Next trial step after ``t`` failed: the minimizer of the quadratic through f(0),
+    f'(0) = slope and f(t), kept in [t/10, t/2]; t/10 when f(t) is not finite."""
+    if not np.isfinite(ft):
+        return 0.1 * t
+    curvature = 2.0 * (ft - fx - slope * t)
+    trial = -slope * t * t / curvature if curvature > 0.0 else 0.5 * t
+    return min(max(trial, 0.1 * t), 0.5 * t)
+
+
+def make_jac_into(jac):
+    """Adapter giving an analytic ``jac(x, *args) -> (n,)`` the gradient kernels' signature."""
+
+    def jac_into(x, scheme, steps, out, args):
+        value = jac(x, *args)
+        for i in range(x.shape[0]):
+            out[i] = value[i]
+        return 0
+
+    return jac_into
+
+
+def make_single(value, gradient):
+    """The loop of one start: test, update, evaluate, record, until it stops or reaches
+    iteration ``stop``.
+
+    ``settings = (scheme, cost, gtol, max_iter, stop, c1, max_linesearch)`` (scalars only:
+    a ``prange`` cannot pass nested tuples); ``work`` (2, n) holds the search direction and
+    the point the line search starts from.
+    """
+
+    def single(x, g, fv, info, state, scalars, work, xh, fh, method, params, steps, args,
+               settings):
+        scheme, cost, gtol, max_iter, stop, c1, max_ls = settings
+        status = info[STATUS]
+        if status >= 0:
+            return
+        n = x.shape[0]
+        record = xh.shape[0] > 0
+        if status == NOT_STARTED:
+            fx = value(x, args, info)
+            if np.isfinite(fx):
+                status = gradient(x, g, scheme, steps, args, cost, info)
+            else:
+                status = DIVERGED
+                for i in range(n):
+                    g[i] = np.nan
+            fv[0] = fx
+            fv[1] = fx
+            if record:
+                for i in range(n):
+                    xh[0, i] = x[i]
+                fh[0] = fx
+        fx = fv[0]
+        nit = info[NIT]
+        d = work[0]
+        base = work[1]
+        while status == RUNNING:
+            gnorm = 0.0
+            for i in range(n):
+                gnorm = max(gnorm, abs(g[i]))
+            if gnorm <= gtol:
+                status = CONVERGED
+                break
+            if nit >= max_iter:
+                status = MAX_ITER
+                break
+            if nit >= stop:
+                break
+            for i in range(n):
+                base[i] = x[i]
+            for attempt in range(2):  # the second, if any, restarts the method
+                t = update(method, x, g, state, scalars, params, nit, d, attempt == 1)
+                if t == 0.0:  # the method moved x: evaluate there
+                    fx = value(x, args, info)
+                    if np.isfinite(fx):
+                        status = gradient(x, g, scheme, steps, args, cost, info)
+                    else:
+                        status = DIVERGED
+                        for i in range(n):
+                            g[i] = np.nan
+                    break
+                # backtracking line search along d from base: f must decrease
+                status = LINE_SEARCH
+                slope = 0.0
+                for i in range(n):
+                    slope += g[i] * d[i]
+                if slope < 0.0:
+                    for _ in range(max_ls):
+                        for i in range(n):
+                            x[i] = base[i] + t * d[i]
+                        ft = value(x, args, info)
+                        if ft < fx and ft <= fx + c1 * t * slope:
+                            fx = ft
+                            status = gradient(x, g, scheme, steps, args, cost, info)
+                            break
+                        t = backtrack(t, ft, fx, slope)
+                if status != LINE_SEARCH:
+                    break
+                steepest = True
+                for i in range(n):
+                    x[i] = base[i]
+                    steepest = steepest and d[i] == -g[i]
+                if steepest:  # a restart would search along the same direction
+                    break
+            if status == LINE_SEARCH:  # x, f and g are those of the last iterate
+                break
+            nit += 1
+            if record:
+                for i in range(n):
+                    xh[nit, i] = x[i]
+                fh[nit] = fx
+        fv[0] = fx
+        info[NIT] = nit
+        info[STATUS] = status
+
+    return single
+
+
+def make_batched(single):
+    """Run ``single`` over the rows of a batch; compiled with ``parallel=True``.
+
+    ``finished[r]`` is set once row r has run its chunk: a row whose objective raised stays
+    False (Numba does not carry an exception out of a parallel loop).
+    """
+
+    def batched(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                settings, finished):
+        for r in prange(X.shape[0]):
+            single(X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r], WORK[r], XH[r], FH[r],
+                   method, params, steps, args, settings)
+            finished[r] = True
+
+    return batched
+
+
+class Driver:
+    """The compiled (or Python) single-start loop of one objective and gradient.
+
+    One driver serves every method (the method is an argument). ``single`` is built at
+    once; ``batched`` on the first batched call only, so a user who never passes a batch of
+    starts never compiles it.
+    """
+
+    __slots__ = ("engine", "single", "_batched")
+
+    def __init__(self, engine: str, single):
+        self.engine = engine
+        self.single = single
+        self._batched = None
+
+    @property
+    def batched(self):
+        if self._batched is None:
+            source = make_batched(self.single)
+            self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
+        return self._batched
+
+    def run(self, run: "Run", stop: int, batched: bool) -> None:
+        """Advance every unfinished start of ``run`` up to iteration ``stop``."""
+        settings = run.settings(stop)
+        if self.engine == "python":  # silent, as compiled code: non-finite values are
+            with np.errstate(all="ignore"):  # reported in the result instead
+                self._run(run, settings, batched)
+        else:
+            self._run(run, settings, batched)
+
+    def _run(self, run: "Run", settings: tuple, batched: bool) -> None:
+        if batched:
+            finished = np.zeros(run.X.shape[0], dtype=np.bool_)
+            previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
+            try:  # rows one at a time instead of equal blocks per thread
+                self.batched(run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK,
+                             run.XH, run.FH, run.method, run.params, run.steps, run.args,
+                             settings, finished)
+            except SystemError:  # the objective raised on the main thread
+                pass
+            finally:
+                numba.set_parallel_chunksize(previous)
+            for r in np.flatnonzero(~finished):
+                self._raise_from_row(run, r, settings)
+        else:
+            self.single(run.X[0], run.G[0], run.FV[0], run.INFO[0], run.STATE[0],
+                        run.SCAL[0], run.WORK[0], run.XH[0], run.FH[0], run.method,
+                        run.params, run.steps, run.args, settings)
+
+
+    def _raise_from_row(self, run: "Run", r: int, settings: tuple) -> None:
+        """Run start ``r`` again from its x0 on this thread, so that the exception its
+        objective raised in the parallel loop reaches the caller."""
+        fresh = run.start(r)
+        self.single(fresh.X[0], fresh.G[0], fresh.FV[0], fresh.INFO[0], fresh.STATE[0],
+                    fresh.SCAL[0], fresh.WORK[0], fresh.XH[0], fresh.FH[0], fresh.method,
+                    fresh.params, fresh.steps, fresh.args, settings)
+        raise RuntimeError(
+            f"the objective raised an exception for start {r} of the batch in a parallel "
+            "thread, and did not raise it again when that start was rerun alone"
+        )
+
+
+def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
+    """The cached :class:`Driver` of objective ``obj`` (kept in ``obj.extra``).
+
+    ``gradient_key`` is the finite-difference kernel name ("gradient" or "complex_gradient")
+    or "analytic", with ``jac_obj`` the :class:`~fastgrad._objective.Objective` of ``jac``.
+    The Python engine is used when either ``f`` or ``jac`` runs on it.
+    """
+    engine = obj.engine if jac_obj is None or jac_obj.engine == "jit" else "python"
+    key = ("minimize", gradient_key, jac_obj, engine)
+    driver = obj.extra.get(key)
+    if driver is None:
+        compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
+        if jac_obj is None:
+            kernel = obj.kernel(gradient_key)
+        else:
+            kernel = compile_(make_jac_into(jac_obj.callable))
+        value = compile_(make_value(obj.callable))
+        gradient = compile_(make_gradient(kernel))
+        driver = Driver(engine, compile_(make_single(value, gradient)))
+        obj.extra[key] = driver
+    return driver
+
+
+class Run:
+    """The state arrays of m starts (see the module docstring), and what the loop needs."""
+
+    def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
+                 args: tuple, fixed: tuple, capacity: int):
+        """``fixed = (scheme, gradient cost, gtol, max_iter)``; the line search constants
+        come from the method's options ``c1`` and ``max_linesearch`` where it has them."""
+        m, n = X.shape
+        self.x0, self.method_spec = X, method
+        self.method, self.params, self.steps, self.args = method.code, params, steps, args
+        self.fixed = fixed
+        self.line_search = (
+            method.option(params, "c1", 1e-4), int(method.option(params, "max_linesearch", 40))
+        )
+        self.X = X.copy()
+        self.G = np.zeros((m, n))
+        self.FV = np.zeros((m, 2))
+        self.INFO = np.zeros((m, 5), dtype=np.int64)
+        self.INFO[:, STATUS] = NOT_STARTED
+        self.STATE, self.SCAL = method.init(m, n, params)
+        self.WORK = np.zeros((m, 2, n))
+        self.XH = np.full((m, capacity, n), np.nan)
+        self.FH = np.full((m, capacity), np.nan)
+
+    def start(self, r: int) -> "Run":
+        """A fresh run of start ``r`` alone, without history."""
+        return Run(self.x0[r:r + 1], self.method_spec, self.params, self.steps, self.args,
+                   self.fixed, 0)
+
+    def settings(self, stop: int) -> tuple:
+        """The driver's ``settings`` tuple for a chunk that ends at iteration ``stop``."""
+        return self.fixed + (stop,) + self.line_search
+
+    @property
+    def capacity(self) -> int:
+        """Rows of history; iterations up to ``capacity - 1`` can be recorded."""
+        return self.XH.shape[1]
+
+    def grow_history(self, capacity: int) -> None:
+        """Enlarge the history arrays to ``capacity`` rows, keeping what they hold."""
+        m, old, n = self.XH.shape
+        xh = np.full((m, capacity, n), np.nan)
+        fh = np.full((m, capacity), np.nan)
+        xh[:, :old] = self.XH
+        fh[:, :old] = self.FH
+        self.XH, self.FH = xh, fh
