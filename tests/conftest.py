@@ -14,7 +14,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numba
-import numpy as np
 import pytest
 
 from fastgrad._jit import OBJECTIVE_OPTIONS
@@ -59,11 +58,6 @@ def problem_switch() -> Switch:
 def scalar_switch() -> Switch:
     """Every function of :data:`fastgrad.problems.SCALAR_FUNCTIONS` behind one function."""
     return Switch([s.f for s in SCALAR_FUNCTIONS.values()], "scalar_objective")
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(20240917)
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,10 @@ Both terms are measured against ``|g|``. Where the numerical analysis says a bou
 for a given (function, scheme, magnitude), the case is listed below with the reason and the
 arithmetic: ``xfail(strict=True)`` when it fails by a clear margin (so that an improvement is
 noticed), ``skip`` when the expected error is about the bound itself (pass or fail is then
-rounding luck) or there is no finite value to compare. Every other case keeps its full bound.
+rounding luck) or there is no finite value to compare. Cases marked ``warns`` keep their bound
+but must give a FastgradWarning (the complex step's self-check firing for a documented reason);
+anywhere else a warning fails the test (warnings are errors in the test run). Every other case
+keeps its full bound.
 """
 
 from __future__ import annotations

@@ -33,6 +33,15 @@ def returns_a_matrix(x):
     return x.reshape((1, x.shape[0]))
 
 
+def grows(x):
+    """One value at x[0] <= 1, two beyond."""
+    return x[: 1 if x[0] <= 1.0 else 2]
+
+
+def returns_none(x):
+    return None
+
+
 def sums_the_batch(X):
     """Claims to be vectorized but returns one number for the whole batch."""
     return np.sum(X * X)
@@ -364,6 +373,21 @@ def test_jacobian_needs_a_one_dimensional_result(jit):
         r"it returned an array of shape \(1, 2\) and dtype float64")
     with pytest.raises(ValueError, match=message):
         fastgrad.jacobian(returns_a_matrix, X2, jit=jit)
+
+
+def test_gradient_names_what_a_python_objective_returned_instead():
+    with pytest.raises(ValueError, match=r"must return a scalar \(a float\); it returned a "
+                                         r"NoneType \(None\)"):
+        fastgrad.gradient(returns_none, X2, jit=False)
+
+
+def test_jacobian_needs_one_length():
+    x = np.array([1.0, 2.0])  # f(x) has length 1, f(x + h e_0) length 2
+    with pytest.raises(ValueError, match=r"the objective f must return arrays of one length; it "
+                                         r"returned length 2 after length 1"):
+        fastgrad.jacobian(grows, x, method="forward", jit=False)
+    with pytest.raises(ValueError, match=r"the objective f must return arrays of one length"):
+        fastgrad.jacobian(grows, x, method="forward")
 
 
 def test_vectorized_objective_must_return_one_value_per_row():
