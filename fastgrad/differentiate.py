@@ -59,30 +59,44 @@ def _kernel_name(code: int, base: str) -> str:
     return ("complex_" if code == COMPLEX else "") + base
 
 
+PARALLEL_MIN_ROWS = 64
+"""Batches with fewer rows run their row kernel one row at a time from Python: the parallel
+kernel then is neither compiled (about 1-2 s the first time) nor launched (tens of
+microseconds on an idle machine, milliseconds when the other cores are busy), which a few
+rows of work do not repay."""
+
+
+def _run_serial(obj, name, xw, code, steps, out, args, strict):
+    row_name = _objective.ROW_KERNELS[name]
+    total = 0
+    for r in range(xw.shape[0]):
+        status = obj.run(row_name, xw[r], code, steps, out[r], args, strict=strict)
+        if status < 0:
+            return status
+        total += status
+    return total
+
+
 def _run_rows(obj, name, x, xw, code, steps, out, args, strict):
     """Run the batched kernel ``name`` over the rows of the workspace ``xw``.
 
-    Numba does not carry an exception of ``f`` out of a parallel loop: raised on a worker
-    thread it is lost (the row keeps the status ``OBJECTIVE_RAISED``), raised on the main
-    thread it surfaces as a ``SystemError``. Either way the rows are run again one at a time
-    from the caller's ``x`` (a raising row leaves its workspace perturbed), so that ``f``'s own
-    exception reaches the caller.
+    Small batches (fewer than :data:`PARALLEL_MIN_ROWS` rows) run row by row. Numba does not
+    carry an exception of ``f`` out of a parallel loop: raised on a worker thread it is lost
+    (the row keeps the status ``OBJECTIVE_RAISED``), raised on the main thread it surfaces as
+    a ``SystemError``. Either way the rows are run again one at a time from the caller's
+    ``x`` (a raising row leaves its workspace perturbed), so that ``f``'s own exception
+    reaches the caller.
     """
+    if xw.shape[0] < PARALLEL_MIN_ROWS:
+        return _run_serial(obj, name, xw, code, steps, out, args, strict)
     try:
         status = obj.run(name, xw, code, steps, out, args, strict=strict)
     except SystemError:
         status = OBJECTIVE_RAISED
     if status != OBJECTIVE_RAISED:
         return status
-    row_kernel = obj.kernel(_objective.ROW_KERNELS[name])
     fresh = np.array(x, dtype=np.float64).reshape(xw.shape)
-    total = 0
-    for r in range(fresh.shape[0]):
-        status = row_kernel(fresh[r], code, steps, out[r], args)
-        if status < 0:
-            return status
-        total += status
-    return total
+    return _run_serial(obj, name, fresh, code, steps, out, args, strict)
 
 
 def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x") -> None:

@@ -259,11 +259,12 @@ def test_grad_receives_scipys_args():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("m", [5, 80])  # row by row, and the parallel kernel (>= 64 rows)
 @pytest.mark.parametrize("method", SCHEMES)
-def test_batched_rows_equal_single_calls_exactly(method):
+def test_batched_rows_equal_single_calls_exactly(method, m):
     p = PROBLEMS["rosenbrock10"]
     rng = np.random.default_rng(11)
-    X = np.array(p.x0) + rng.uniform(-1.0, 1.0, (5, p.n))
+    X = np.array(p.x0) + rng.uniform(-1.0, 1.0, (m, p.n))
     G = fastgrad.gradient(p.f, X, method=method)
     assert G.shape == X.shape
     for row, g in zip(X, G):

@@ -58,13 +58,15 @@ def test_a_second_gradient_call_compiles_nothing():
 
 def test_derivative_hessian_jacobian_compile_once(objectives):
     f = problems.seed_poly_a
-    fastgrad.derivative(f, 1.0)
+    fastgrad.derivative(f, 1.0)  # small inputs: the row kernel, from Python
+    fastgrad.derivative(f, np.ones(100))  # large arrays: the parallel batched kernel
     obj = _objective.get(f, None, scalar=True)
     before = signatures(obj)
-    for x in (2.0, 3, [1.0, 2.0], np.ones((2, 3)), np.float32(0.5)):
+    for x in (2.0, 3, [1.0, 2.0], np.ones((2, 3)), np.float32(0.5), np.ones((10, 10))):
         fastgrad.derivative(f, x)
     fastgrad.derivative(f, 1.0, step=1e-4)
-    assert signatures(obj) == before and before["batched_gradient"] == 1
+    assert signatures(obj) == before
+    assert before["gradient"] == 1 and before["batched_gradient"] == 1
 
     fastgrad.hessian(problems.rosenbrock, [1.0, 2.0])
     obj = _objective.get(problems.rosenbrock, None)
