@@ -19,7 +19,7 @@ Conventions shared by every kernel:
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import get_num_threads, prange
 
 from .steps import (
     BACKWARD,
@@ -48,25 +48,20 @@ objective out of a ``prange`` (raised on a worker thread it is lost, on the main
 surfaces as a ``SystemError``), so the public layer reruns the rows one by one to raise it."""
 
 
-def make_gradient(f):
-    """Gradient of ``f(x, *args) -> float`` by a real scheme (forward to central4).
+def make_gradient_range(f):
+    """Components ``start:stop:stride`` of the gradient of ``f(x, *args) -> float`` by a
+    real scheme (forward to central4), given ``f0 = f(x)`` (used by one-sided schemes).
 
     The scheme's stencil is read from tables (:mod:`fastgrad.steps`), so the objective is
     called from one place in the loop: this keeps the compiled kernel small, which matters
-    for the compile time every new objective pays.
+    for the compile time every new objective pays. The serial and the parallel gradient
+    kernels both run this loop, so they compute every component identically.
     """
 
-    def gradient_into(x, scheme, steps, out, args):
-        n = x.shape[0]
-        for i in range(n):
-            if not np.isfinite(x[i]):
-                return NONFINITE_X
+    def gradient_range(x, scheme, steps, out, args, f0, start, stop, stride):
         centre = STENCIL_CENTRE_WEIGHT[scheme]
-        f0 = 0.0
-        if centre != 0.0:
-            f0 = as_scalar(f(x, *args))
         points = STENCIL_POINTS[scheme]
-        for i in range(n):
+        for i in range(start, stop, stride):
             xi = x[i]
             h = step_for(scheme, xi, steps, i)
             if h == 0.0:
@@ -79,7 +74,52 @@ def make_gradient(f):
             out[i] = acc / (STENCIL_DIVISOR[scheme] * h)
         return 0
 
+    return gradient_range
+
+
+def make_gradient(gradient_range, f):
+    """Gradient of ``f(x, *args) -> float`` by a real scheme, one component after another."""
+
+    def gradient_into(x, scheme, steps, out, args):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        f0 = 0.0
+        if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
+            f0 = as_scalar(f(x, *args))
+        return gradient_range(x, scheme, steps, out, args, f0, 0, n, 1)
+
     return gradient_into
+
+
+def make_parallel_gradient(gradient_range, f):
+    """Gradient of one point with its components spread over threads (``prange``).
+
+    Each of ``T`` blocks (T = Numba's thread count) takes components ``b, b + T, ...`` on its
+    own copy of ``x``; the arithmetic of every component is that of the serial kernel, so
+    the result is bit-identical to it. Worth it only when the gradient is expensive (see
+    :data:`fastgrad.differentiate.PARALLEL_MIN_SECONDS`).
+    """
+
+    def parallel_gradient_into(x, scheme, steps, out, args):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        f0 = 0.0
+        if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
+            f0 = as_scalar(f(x, *args))
+        blocks = min(n, get_num_threads())
+        status = np.full(blocks, OBJECTIVE_RAISED, dtype=np.int64)
+        for b in prange(blocks):
+            status[b] = gradient_range(x.copy(), scheme, steps, out, args, f0, b, n, blocks)
+        for b in range(blocks):
+            if status[b] != 0:
+                return status[b]
+        return 0
+
+    return parallel_gradient_into
 
 
 def make_complex_gradient(f):

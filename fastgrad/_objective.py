@@ -32,7 +32,7 @@ class FastgradWarning(UserWarning):
 
 # name -> (factory, batched?)  Batched kernels wrap the row kernel of the same scheme family.
 _FACTORIES = {
-    "gradient": K.make_gradient,
+    "gradient_range": K.make_gradient_range,
     "complex_gradient": K.make_complex_gradient,
     "jacobian": K.make_jacobian,
     "complex_jacobian": K.make_complex_jacobian,
@@ -41,6 +41,11 @@ _FACTORIES = {
 _BATCHED = {
     "batched_gradient": "gradient",
     "batched_complex_gradient": "complex_gradient",
+}
+# name -> (factory(inner kernel, f), inner kernel name, parallel?)
+_WRAPPERS = {
+    "gradient": (K.make_gradient, "gradient_range", False),
+    "parallel_gradient": (K.make_parallel_gradient, "gradient_range", True),
 }
 ROW_KERNELS = _BATCHED
 """Batched kernel name -> name of the row kernel it runs over the rows of a batch."""
@@ -74,7 +79,9 @@ def _vector_form(g):
 class Objective:
     """A user's objective with its engine and compiled kernels."""
 
-    __slots__ = ("f", "python_f", "compiled", "engine", "reason", "kernels", "extra")
+    __slots__ = (
+        "f", "python_f", "compiled", "engine", "reason", "kernels", "extra", "parallel_sizes"
+    )
 
     def __init__(self, f, engine: str, scalar: bool = False):
         self.f = f
@@ -83,6 +90,7 @@ class Objective:
         self.compiled = None
         self.kernels: dict = {}
         self.extra: dict = {}  # other modules' per-objective caches (e.g. optimizer drivers)
+        self.parallel_sizes: dict = {}  # n -> serial seconds or None (see differentiate.py)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x.
         self.python_f = _vector_form(f) if scalar else f
         if engine == "jit":
@@ -115,6 +123,12 @@ class Objective:
         if name in _BATCHED:
             batched = K.make_batched(self.kernel(_BATCHED[name]))
             return jit_parallel(batched) if self.engine == "jit" else batched
+        if name in _WRAPPERS:
+            factory, inner, parallel = _WRAPPERS[name]
+            source = factory(self.kernel(inner), self.callable)
+            if self.engine != "jit":
+                return source
+            return jit_parallel(source) if parallel else jit(source)
         source = _FACTORIES[name](self.callable)
         return jit(source) if self.engine == "jit" else source
 

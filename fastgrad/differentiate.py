@@ -7,12 +7,15 @@ and runs a compiled kernel specialised for the objective (:mod:`fastgrad._object
 from __future__ import annotations
 
 import inspect
+import time
 import warnings
 from typing import Any, Callable
 
 import numpy as np
 
-from . import _objective
+from . import _fd_kernels as K
+from . import _objective, _scaleout
+from ._scaleout import check_workers
 from ._fd_kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
 from ._jit import jit as _jit
 from ._objective import FastgradWarning
@@ -59,11 +62,42 @@ def _kernel_name(code: int, base: str) -> str:
     return ("complex_" if code == COMPLEX else "") + base
 
 
+PARALLEL_MIN_SECONDS = 1e-3
+"""A single-point gradient (``gradient(f, x)`` with x of shape (n,)) that took at least this
+long on one thread is computed over all threads from the next call of the same objective and
+n on (``parallel=None``). Launching the parallel loop and copying x per thread costs tens of
+microseconds on an idle machine, a few per cent of 1 ms; see ``bench/bench_scaleout.py``."""
+
+PARALLEL_MIN_COORDS = 8
+"""Fewer coordinates than this are never split over threads."""
+
 PARALLEL_MIN_ROWS = 64
 """Batches with fewer rows run their row kernel one row at a time from Python: the parallel
 kernel then is neither compiled (about 1-2 s the first time) nor launched (tens of
 microseconds on an idle machine, milliseconds when the other cores are busy), which a few
 rows of work do not repay."""
+
+
+def _adapt_parallel(obj, n: int, name: str, seconds: float) -> None:
+    """Learn, per objective and n, whether a single-point gradient should run in parallel.
+
+    ``obj.parallel_sizes[n]``: absent (serial, still timed), the serial time (parallel, since
+    the serial gradient took :data:`PARALLEL_MIN_SECONDS` or more), or None (serial for good:
+    the parallel gradient was slower than the serial one, as on a machine whose other cores
+    are busy).
+    """
+    if name == "parallel_gradient":
+        if seconds > obj.parallel_sizes[n]:
+            obj.parallel_sizes[n] = None
+    elif seconds >= PARALLEL_MIN_SECONDS:
+        obj.parallel_sizes[n] = seconds
+
+
+def _gradient_factory(f):
+    return K.make_gradient(K.make_gradient_range(f), f)
+
+
+_complex_gradient_factory = K.make_complex_gradient
 
 
 def _run_serial(obj, name, xw, code, steps, out, args, strict):
@@ -186,6 +220,8 @@ def gradient(
     args: tuple = (),
     vectorized: bool = False,
     jit: bool | None = None,
+    parallel: bool | None = None,
+    workers=None,
 ) -> np.ndarray:
     """Gradient of ``f(x, *args) -> float`` at ``x`` of shape (n,), or at each row of (m, n).
 
@@ -212,6 +248,19 @@ def gradient(
     jit : bool or None, optional
         None (default): compile when Numba can; True: require compilation; False: use the
         Python engine without a warning.
+    parallel : bool or None, optional
+        For a single point x of shape (n,) with n >= 8 and a real scheme, spread the
+        components over Numba's threads, each with its own copy of x (the result is
+        bit-identical to the serial one). None (default): automatic, from the call after a
+        serial gradient of the same objective and n took 1 ms or more; True/False: always or
+        never. Batches (m, n) are always parallel over rows (from 64 rows on).
+    workers : int or executor, optional
+        Evaluate ``f`` on a pool: all points of the stencil (of every row) in one parallel
+        batch. An int is a local thread pool of that size (for objectives that release the
+        GIL: numpy, I/O, external programs); an object with ``map`` such as a
+        ``concurrent.futures`` executor, or ``dask.distributed.Client.get_executor()`` for a
+        Dask cluster. ``f`` then runs as Python (not compiled), and the result is
+        bit-identical to ``jit=False``. See :mod:`fastgrad._scaleout`.
 
     Returns
     -------
@@ -251,10 +300,28 @@ def gradient(
         out = np.empty(xw.shape)
     steps = _AUTO if step is None else steps_array(step, xw.shape[-1])
     if vectorized:
+        if workers is not None:
+            raise ValueError("workers= cannot be combined with vectorized=True: a vectorized "
+                             "objective already evaluates the whole stencil in one call")
         out, status = vectorized_gradient(f, xw, code, steps, args)
         check_status(status, xw, steps)
         return out
+    if workers is not None:
+        factory = _complex_gradient_factory if code == COMPLEX else _gradient_factory
+        wrap = K.make_batched if xw.ndim == 2 else None
+        status = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps, out),
+                               args, wrap=wrap)
+        check_status(status, xw, steps)
+        return out
     name = names[xw.ndim]
+    n = xw.shape[-1]
+    timed = None
+    if xw.ndim == 1 and n >= PARALLEL_MIN_COORDS and code != COMPLEX and parallel is not False:
+        serial_seconds = obj.parallel_sizes.get(n, 0.0)
+        if parallel or serial_seconds:
+            name = "parallel_gradient"
+        if parallel is None and serial_seconds is not None:
+            timed = time.perf_counter()
     kern = obj.kernels.get(name)
     if xw.ndim == 2:
         status = _run_rows(obj, name, x, xw, code, steps, out, args, jit is True)
@@ -265,6 +332,8 @@ def gradient(
             status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
     else:
         status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
+    if timed is not None and kern is not None and obj.engine == "jit":
+        _adapt_parallel(obj, n, name, time.perf_counter() - timed)
     if status:
         check_status(status, xw, steps)
     return out
@@ -278,10 +347,11 @@ def jacobian(
     step=None,
     args: tuple = (),
     jit: bool | None = None,
+    workers=None,
 ) -> np.ndarray:
     """Jacobian of ``f(x, *args) -> array (k,)`` at ``x`` of shape (n,); returns (k, n).
 
-    Parameters are those of :func:`gradient` (without ``vectorized``). ``f`` is evaluated
+    Parameters are those of :func:`gradient` (without ``vectorized`` and ``parallel``). ``f`` is evaluated
     once more than the scheme needs, at ``x``, to learn k. A scalar return counts as k = 1.
 
     Notes
@@ -294,6 +364,12 @@ def jacobian(
     code = scheme_code(method)
     xw = as_float_array(x, "x", ndims=(1,))
     steps = steps_array(step, xw.shape[0])
+    if workers is not None:
+        factory = K.make_complex_jacobian if code == COMPLEX else K.make_jacobian
+        status, out = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps),
+                                    args, dummy=np.zeros(1))
+        check_status(status, xw, steps)
+        return out
     obj = _objective.get(f, jit)
     status, out = obj.run(_kernel_name(code, "jacobian"), xw, code, steps, args,
                           strict=jit is True)
@@ -308,6 +384,7 @@ def hessian(
     step=None,
     args: tuple = (),
     jit: bool | None = None,
+    workers=None,
 ) -> np.ndarray:
     """Hessian of ``f(x, *args) -> float`` at ``x`` of shape (n,); returns (n, n), symmetric.
 
@@ -317,15 +394,20 @@ def hessian(
     f(x-h_i e_i)) / h_i**2`` and ``H_ij = (f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``,
     2n**2 + 1 evaluations. Automatic step ``h_i = eps**(1/4) * max(1, |x_i|)`` (rounding error
     about eps / h**2 ~ 1e-8 relative), divided by the step actually taken. The upper triangle
-    is mirrored, so the result is exactly symmetric.
+    is mirrored, so the result is exactly symmetric. ``workers`` as in :func:`gradient`.
     """
     check_callable(f)
     check_args(args)
     xw = as_float_array(x, "x", ndims=(1,))
     n = xw.shape[0]
     steps = steps_array(step, n)
-    obj = _objective.get(f, jit)
     out = np.empty((n, n))
+    if workers is not None:
+        status = _scaleout.run(K.make_hessian, f, check_workers(workers),
+                               (xw, HESSIAN, steps, out), args)
+        check_status(status, xw, steps)
+        return out
+    obj = _objective.get(f, jit)
     status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
     check_status(status, xw, steps)
     return out

@@ -1253,3 +1253,16 @@ def get_scalar(name: str) -> ScalarFunction:
         raise KeyError(
             f"unknown scalar function {name!r}; valid names: {', '.join(SCALAR_FUNCTIONS)}"
         ) from None
+
+
+def sleepy_sphere(x, seconds=0.02):
+    """``sum(x**2)`` after sleeping ``seconds``: an expensive black box (Python engine only).
+
+    Module-level so that process pools and Dask workers can unpickle it; used by the
+    scale-out tests and benchmarks (``workers=``).
+    """
+    import time
+
+    time.sleep(seconds)
+    x = np.asarray(x)
+    return np.sum(x * x)  # a complex sum for the complex step

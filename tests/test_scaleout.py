@@ -1,0 +1,193 @@
+"""Scale-out: ``workers=`` (threads, processes, a Dask cluster) and the parallel gradient
+of a single point.
+
+What is proven here:
+
+* With ``workers=`` every stencil point is evaluated by the pool and the result is
+  bit-identical to the serial Python engine (``jit=False``), for every scheme, for batches,
+  Jacobians and Hessians, with threads, processes and a real ``distributed.LocalCluster``.
+* A Dask worker killed in the middle of a gradient does not give a wrong result: the cluster
+  reruns its tasks and the gradient equals the serial one (or a clear error is raised).
+* The parallel single-point gradient is bit-identical to the serial kernel, and the automatic
+  switch to it follows the rule documented in ``fastgrad.differentiate``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad import _objective, differentiate, problems
+
+SCHEMES = ["forward", "backward", "central", "central4", "complex"]
+X = np.array([0.3, -1.2, 2.5, 0.7])
+
+
+def black_box(x, scale):
+    # numpy code, complex-safe, not worth compiling: the kind of objective workers= is for
+    return float(np.real(scale * np.sum(np.sin(x) * x) + x[0] * x[1] * x[1])) if np.isrealobj(
+        x) else scale * np.sum(np.sin(x) * x) + x[0] * x[1] * x[1]
+
+
+def vector_box(x):
+    return np.array([x[0] * x[1], np.sin(x[2]), x[3] * x[3] + x[0]])
+
+
+@pytest.mark.parametrize("method", SCHEMES)
+def test_thread_workers_equal_the_serial_python_engine(method):
+    serial = fastgrad.gradient(black_box, X, method=method, args=(2.0,), jit=False)
+    pooled = fastgrad.gradient(black_box, X, method=method, args=(2.0,), workers=3)
+    np.testing.assert_array_equal(pooled, serial)
+    batch = np.stack([X, X + 0.5, -X])
+    np.testing.assert_array_equal(
+        fastgrad.gradient(black_box, batch, method=method, args=(2.0,), workers=3),
+        fastgrad.gradient(black_box, batch, method=method, args=(2.0,), jit=False),
+    )
+
+
+@pytest.mark.parametrize("method", ["forward", "central", "central4", "complex"])
+def test_jacobian_and_hessian_with_workers(method):
+    with ThreadPoolExecutor(2) as pool:
+        np.testing.assert_array_equal(
+            fastgrad.jacobian(vector_box, X, method=method, workers=pool),
+            fastgrad.jacobian(vector_box, X, method=method, jit=False),
+        )
+        np.testing.assert_array_equal(
+            fastgrad.hessian(black_box, X, args=(0.5,), workers=pool),
+            fastgrad.hessian(black_box, X, args=(0.5,), jit=False),
+        )
+
+
+def test_workers_run_evaluations_concurrently():
+    # 8 evaluations of 0.2 s: serial 1.6 s; on 8 threads the batch takes one round.
+    # A functional check with a wide margin, not a benchmark (bench/bench_scaleout.py is).
+    x = np.linspace(0.1, 0.8, 4)
+    t0 = time.perf_counter()
+    g = fastgrad.gradient(problems.sleepy_sphere, x, args=(0.2,), workers=8)
+    assert time.perf_counter() - t0 < 1.2
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-8)
+
+
+def test_process_pool_gives_the_same_gradient():
+    x = np.array([0.5, -0.25, 1.5])
+    with ProcessPoolExecutor(2) as pool:
+        pooled = fastgrad.gradient(problems.sleepy_sphere, x, args=(0.0,), workers=pool)
+    np.testing.assert_array_equal(
+        pooled, fastgrad.gradient(problems.sleepy_sphere, x, args=(0.0,), jit=False))
+
+
+@pytest.mark.parametrize(
+    "workers, error, match",
+    [
+        (0, ValueError, r"workers must be a positive int or an executor, got 0"),
+        (-2, ValueError, r"workers must be a positive int or an executor, got -2"),
+        ("4", TypeError, r"workers must be a positive int or an executor with a map"),
+        (True, TypeError, r"workers must be a positive int or an executor with a map"),
+        (object(), TypeError, r"workers must be a positive int or an executor with a map"),
+    ],
+)
+def test_bad_workers(workers, error, match):
+    with pytest.raises(error, match=match):
+        fastgrad.gradient(black_box, X, args=(1.0,), workers=workers)
+
+
+def test_workers_and_vectorized_are_exclusive():
+    with pytest.raises(ValueError, match="workers= cannot be combined with vectorized=True"):
+        fastgrad.gradient(lambda X: np.sum(X, axis=1), X, vectorized=True, workers=2)
+
+
+# ---------------------------------------------------------------------------------------
+# A real Dask cluster: two worker processes
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=50) as cluster:
+        with distributed.Client(cluster) as client:
+            yield cluster, client
+
+
+def test_gradient_through_a_dask_cluster_equals_serial(cluster):
+    _, client = cluster
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    executor = client.get_executor()
+    for method in ("central", "complex"):
+        np.testing.assert_array_equal(
+            fastgrad.gradient(problems.sleepy_sphere, x, method=method, args=(0.0,),
+                              workers=executor),
+            fastgrad.gradient(problems.sleepy_sphere, x, method=method, args=(0.0,),
+                              jit=False),
+        )
+
+
+def test_a_killed_dask_worker_does_not_give_a_wrong_result(cluster):
+    cluster_, client = cluster
+    x = np.linspace(-1.0, 1.0, 6)  # 12 evaluations of 0.25 s on 2 workers: about 1.5 s
+    victim = next(iter(cluster_.workers.values()))
+
+    def kill_soon():
+        time.sleep(0.5)
+        # the worker process dies mid-run; its nanny starts a new one
+        os.kill(victim.process.process.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    try:
+        g = fastgrad.gradient(problems.sleepy_sphere, x, args=(0.25,),
+                              workers=client.get_executor())
+    except Exception as exc:  # allowed: a clear error naming the failure
+        assert "worker" in str(exc).lower() or "Killed" in type(exc).__name__
+    else:
+        np.testing.assert_array_equal(
+            g, fastgrad.gradient(problems.sleepy_sphere, x, args=(0.0,), jit=False))
+    finally:
+        killer.join()
+
+
+# ---------------------------------------------------------------------------------------
+# One point, components over threads
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central", "central4"])
+def test_parallel_gradient_is_bit_identical_to_serial(method):
+    x = np.linspace(-1.0, 2.0, 37)
+    serial = fastgrad.gradient(problems.rosenbrock, x, method=method, parallel=False)
+    np.testing.assert_array_equal(
+        fastgrad.gradient(problems.rosenbrock, x, method=method, parallel=True), serial)
+
+
+def test_automatic_switch_to_the_parallel_gradient(monkeypatch):
+    f = problems.styblinski_tang
+    x = np.linspace(-1.0, 1.0, 16)
+    obj = _objective.get(f, None)
+    fastgrad.gradient(f, x, parallel=False)  # compile; nothing learnt with parallel=False
+    fastgrad.gradient(f, x, parallel=True)  # compile the parallel kernel (compiles are not timed)
+    assert 16 not in obj.parallel_sizes
+    monkeypatch.setattr(differentiate, "PARALLEL_MIN_SECONDS", 0.0)
+    fastgrad.gradient(f, x)  # serial, timed: slow enough by the (patched) rule
+    assert obj.parallel_sizes[16] > 0.0
+    obj.parallel_sizes[16] = 1e-12  # a serial time no parallel run can beat
+    expected = fastgrad.gradient(f, x, parallel=False)
+    np.testing.assert_array_equal(fastgrad.gradient(f, x), expected)  # runs parallel, slower
+    assert obj.parallel_sizes[16] is None  # so this objective and n stay serial
+    np.testing.assert_array_equal(fastgrad.gradient(f, x), expected)
+
+
+def test_small_or_complex_gradients_never_go_parallel(monkeypatch):
+    monkeypatch.setattr(differentiate, "PARALLEL_MIN_SECONDS", 0.0)
+    obj = _objective.get(problems.rosenbrock, None)
+    for x, method in ((np.ones(7), "central"), (np.ones(9), "complex")):
+        fastgrad.gradient(problems.rosenbrock, x, method=method)
+        fastgrad.gradient(problems.rosenbrock, x, method=method)
+        assert x.shape[0] not in obj.parallel_sizes
