@@ -7,9 +7,9 @@ engine, run as they are on the Python engine (one source for both). The methods'
 serves every method, and the updates are compiled once for all objectives.
 
 A run's state lives in arrays with a leading axis of starts, so that one start is row 0 of a
-batch of one and a batched run is a ``prange`` over rows calling the very same compiled
-single-start loop (row i of a batch therefore equals the single run from ``x0[i]``, bit for
-bit):
+batch of one and a batched run calls the very same compiled single-start loop for each row,
+one after another or in a ``prange`` over threads (row i of a batch therefore equals the
+single run from ``x0[i]``, bit for bit, either way):
 
 ========  ===============  ===============================================================
 array     shape            content
@@ -23,8 +23,11 @@ WORK      (m, 2, n)        line search: direction and starting point
 XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
 ========  ===============  ===============================================================
 
-The loop runs until the run stops or reaches iteration ``stop``, then returns: Python calls
-the callback between such chunks, and a run without callback is one call.
+The loop runs until the run stops, reaches iteration ``stop``, or has spent a budget of
+evaluations of f, then returns: Python calls the callback, checks the time limit and notices a
+KeyboardInterrupt between such chunks (:mod:`fastgrad.minimize` sizes the budget so that a
+chunk lasts about 50 ms). Every chunk leaves the whole state in the arrays, so a run can stop
+between two chunks and still report its last iterate; a short run is one call.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from numba import prange
 from . import _jit
 from ._fd_kernels import ZERO_STEP
 from ._jit import jit_cached
+from ._objective import _LOCK
 from ._methods import Method, update
-from ._scalar import as_scalar
+from ._scalar import as_real
 from .result import (
     CONVERGED,
     DIVERGED,
@@ -51,13 +55,16 @@ from .result import (
 NIT, NFEV, NJEV, STATUS, FALLBACKS = range(5)
 """Columns of INFO."""
 
+UNLIMITED = 2**62
+"""A budget of evaluations that no chunk reaches."""
+
 
 def make_value(f):
     """``value(x, args, info) -> f(x, *args)`` as a float, counted in ``info``."""
 
     def value(x, args, info):
         info[NFEV] += 1
-        return float(as_scalar(f(x, *args)))
+        return as_real(f(x, *args))
 
     return value
 
@@ -101,6 +108,11 @@ def make_jac_into(jac):
 
     def jac_into(x, scheme, steps, out, args):
         value = jac(x, *args)
+        if len(value) != x.shape[0]:  # checked at x0 in Python; here at every iterate
+            raise ValueError(
+                "jac must return an array of shape (n,), the shape of x: it returned another "
+                "length at an iterate after x0"
+            )
         for i in range(x.shape[0]):
             out[i] = value[i]
         return 0
@@ -109,20 +121,25 @@ def make_jac_into(jac):
 
 
 def make_single(value, gradient):
-    """The loop of one start: test, update, evaluate, record, until it stops or reaches
-    iteration ``stop``.
+    """The loop of start ``r`` of the state arrays: test, update, evaluate, record, until it
+    stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in this call;
+    returns the status (``RUNNING`` if the run goes on in a later call).
 
-    ``settings = (scheme, cost, gtol, max_iter, stop, c1, max_linesearch)`` (scalars only:
-    a ``prange`` cannot pass nested tuples); ``work`` (2, n) holds the search direction and
-    the point the line search starts from.
+    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch)`` (scalars
+    only: a ``prange`` cannot pass nested tuples); ``work`` (2, n) holds the search direction
+    and the point the line search starts from. The row is taken here, in compiled code, so
+    that a single start costs Python no indexing.
     """
 
-    def single(x, g, fv, info, state, scalars, work, xh, fh, method, params, steps, args,
+    def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
-        scheme, cost, gtol, max_iter, stop, c1, max_ls = settings
+        x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
+        work, xh, fh = WORK[r], XH[r], FH[r]
+        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls = settings
         status = info[STATUS]
         if status >= 0:
-            return
+            return status
+        fev_stop = info[NFEV] + budget
         n = x.shape[0]
         record = xh.shape[0] > 0
         if status == NOT_STARTED:
@@ -153,7 +170,7 @@ def make_single(value, gradient):
             if nit >= max_iter:
                 status = MAX_ITER
                 break
-            if nit >= stop:
+            if nit >= stop or info[NFEV] >= fev_stop:
                 break
             for i in range(n):
                 base[i] = x[i]
@@ -201,12 +218,14 @@ def make_single(value, gradient):
         fv[0] = fx
         info[NIT] = nit
         info[STATUS] = status
+        return status
 
     return single
 
 
 def make_batched(single):
-    """Run ``single`` over the rows of a batch; compiled with ``parallel=True``.
+    """Run ``single`` over the rows of a batch; compiled with ``parallel=True``. Returns the
+    number of rows still running.
 
     ``finished[r]`` is set once row r has run its chunk: a row whose objective raised stays
     False (Numba does not carry an exception out of a parallel loop).
@@ -214,10 +233,14 @@ def make_batched(single):
 
     def batched(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                 settings, finished):
+        left = 0
         for r in prange(X.shape[0]):
-            single(X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r], WORK[r], XH[r], FH[r],
-                   method, params, steps, args, settings)
+            status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
+                            steps, args, settings)
             finished[r] = True
+            if status == RUNNING:
+                left += 1
+        return left
 
     return batched
 
@@ -226,16 +249,22 @@ class Driver:
     """The compiled (or Python) single-start loop of one objective and gradient.
 
     One driver serves every method (the method is an argument). ``single`` is built at
-    once; ``batched`` on the first batched call only, so a user who never passes a batch of
-    starts never compiles it.
+    once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
+    threads never compiles it.
     """
 
-    __slots__ = ("engine", "single", "_batched")
+    __slots__ = ("engine", "single", "_batched", "warm")
 
     def __init__(self, engine: str, single):
         self.engine = engine
         self.single = single
         self._batched = None
+        self.warm = set()  # the modes (parallel or not) that have run: compiled for good
+
+    def compiles(self, parallel: bool) -> bool:
+        """True if a chunk in this mode may compile first (Numba compiles on the first call;
+        an interrupt in the middle of that is not safe, so the caller defers it)."""
+        return self.engine == "jit" and parallel not in self.warm
 
     @property
     def batched(self):
@@ -244,42 +273,54 @@ class Driver:
             self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
         return self._batched
 
-    def run(self, run: "Run", stop: int, batched: bool) -> None:
-        """Advance every unfinished start of ``run`` up to iteration ``stop``."""
-        settings = run.settings(stop)
+    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False) -> bool:
+        """Advance every unfinished start of ``run`` up to iteration ``stop``, spending at
+        most about ``budget`` evaluations of f per start; True if some start goes on.
+
+        The starts run one after another, or with ``parallel=True`` over threads (the
+        parallel loop is compiled on its first use)."""
+        settings = run.fixed + (stop, budget) + run.line_search
         if self.engine == "python":  # silent, as compiled code: non-finite values are
             with np.errstate(all="ignore"):  # reported in the result instead
-                self._run(run, settings, batched)
-        else:
-            self._run(run, settings, batched)
+                return self._run(run, settings, parallel)
+        if parallel not in self.warm:
+            running = self._run(run, settings, parallel)
+            self.warm.add(parallel)
+            return running
+        return self._run(run, settings, parallel)
 
-    def _run(self, run: "Run", settings: tuple, batched: bool) -> None:
-        if batched:
-            finished = np.zeros(run.X.shape[0], dtype=np.bool_)
-            previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
-            try:  # rows one at a time instead of equal blocks per thread
-                self.batched(run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK,
-                             run.XH, run.FH, run.method, run.params, run.steps, run.args,
-                             settings, finished)
-            except SystemError:  # the objective raised on the main thread
-                pass
-            finally:
-                numba.set_parallel_chunksize(previous)
-            for r in np.flatnonzero(~finished):
-                self._raise_from_row(run, r, settings)
-        else:
-            self.single(run.X[0], run.G[0], run.FV[0], run.INFO[0], run.STATE[0],
-                        run.SCAL[0], run.WORK[0], run.XH[0], run.FH[0], run.method,
-                        run.params, run.steps, run.args, settings)
-
+    def _run(self, run: "Run", settings: tuple, parallel: bool) -> bool:
+        if not parallel:
+            single, left = self.single, False
+            for r in range(run.X.shape[0]):
+                left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
+                               run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
+                               run.args, settings) == RUNNING
+            return left
+        finished = np.zeros(run.X.shape[0], dtype=np.bool_)
+        left = 0
+        previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
+        try:  # rows one at a time instead of equal blocks per thread
+            left = self.batched(run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
+                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
+                                run.args, settings, finished)
+        except SystemError:  # the objective raised on the main thread
+            pass
+        finally:
+            numba.set_parallel_chunksize(previous)
+        for r in np.flatnonzero(~finished):
+            self._raise_from_row(run, r, settings)
+        return left > 0
 
     def _raise_from_row(self, run: "Run", r: int, settings: tuple) -> None:
         """Run start ``r`` again from its x0 on this thread, so that the exception its
-        objective raised in the parallel loop reaches the caller."""
+        objective raised in the parallel loop reaches the caller (up to the same iteration
+        ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
+        settings = settings[:5] + (UNLIMITED,) + settings[6:]
         fresh = run.start(r)
-        self.single(fresh.X[0], fresh.G[0], fresh.FV[0], fresh.INFO[0], fresh.STATE[0],
-                    fresh.SCAL[0], fresh.WORK[0], fresh.XH[0], fresh.FH[0], fresh.method,
-                    fresh.params, fresh.steps, fresh.args, settings)
+        self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
+                    fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,
+                    fresh.args, settings)
         raise RuntimeError(
             f"the objective raised an exception for start {r} of the batch in a parallel "
             "thread, and did not raise it again when that start was rerun alone"
@@ -297,50 +338,64 @@ def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
     key = ("minimize", gradient_key, jac_obj, engine)
     driver = obj.extra.get(key)
     if driver is None:
-        compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
-        if jac_obj is None:
-            kernel = obj.kernel(gradient_key)
-        else:
-            kernel = compile_(make_jac_into(jac_obj.callable))
-        value = compile_(make_value(obj.callable))
-        gradient = compile_(make_gradient(kernel))
-        driver = Driver(engine, compile_(make_single(value, gradient)))
-        obj.extra[key] = driver
+        with _LOCK:  # threads that start together build one driver (Numba compiles lazily)
+            driver = obj.extra.get(key)
+            if driver is None:
+                driver = _build_driver(obj, engine, gradient_key, jac_obj)
+                obj.extra[key] = driver
     return driver
+
+
+def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
+    compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
+    if jac_obj is None:
+        kernel = obj.kernel(gradient_key)
+    else:
+        kernel = compile_(make_jac_into(jac_obj.callable))
+    value = compile_(make_value(obj.callable))
+    gradient = compile_(make_gradient(kernel))
+    return Driver(engine, compile_(make_single(value, gradient)))
 
 
 class Run:
     """The state arrays of m starts (see the module docstring), and what the loop needs."""
 
+    __slots__ = ("x0", "method_spec", "method", "params", "steps", "args", "fixed",
+                 "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH", "FH")
+
     def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
-                 args: tuple, fixed: tuple, capacity: int):
-        """``fixed = (scheme, gradient cost, gtol, max_iter)``; the line search constants
-        come from the method's options ``c1`` and ``max_linesearch`` where it has them."""
+                 args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False):
+        """``X`` (m, n) is the caller's own float64 copy of the starts: it becomes the
+        iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)``; the line search
+        constants come from the method's options ``c1`` and ``max_linesearch`` where it has
+        them. ``keep_x0`` keeps a copy of the starts, to rerun one alone (:meth:`start`)."""
         m, n = X.shape
-        self.x0, self.method_spec = X, method
+        self.x0 = X.copy() if keep_x0 else None
+        self.method_spec = method
         self.method, self.params, self.steps, self.args = method.code, params, steps, args
         self.fixed = fixed
         self.line_search = (
-            method.option(params, "c1", 1e-4), int(method.option(params, "max_linesearch", 40))
+            (method.option(params, "c1", 1e-4), int(method.option(params, "max_linesearch", 40)))
+            if method.options else (1e-4, 40)
         )
-        self.X = X.copy()
+        self.X = X
         self.G = np.zeros((m, n))
         self.FV = np.zeros((m, 2))
         self.INFO = np.zeros((m, 5), dtype=np.int64)
         self.INFO[:, STATUS] = NOT_STARTED
         self.STATE, self.SCAL = method.init(m, n, params)
         self.WORK = np.zeros((m, 2, n))
-        self.XH = np.full((m, capacity, n), np.nan)
-        self.FH = np.full((m, capacity), np.nan)
+        if capacity:
+            self.XH = np.full((m, capacity, n), np.nan)
+            self.FH = np.full((m, capacity), np.nan)
+        else:
+            self.XH = np.empty((m, 0, n))
+            self.FH = np.empty((m, 0))
 
     def start(self, r: int) -> "Run":
         """A fresh run of start ``r`` alone, without history."""
-        return Run(self.x0[r:r + 1], self.method_spec, self.params, self.steps, self.args,
-                   self.fixed, 0)
-
-    def settings(self, stop: int) -> tuple:
-        """The driver's ``settings`` tuple for a chunk that ends at iteration ``stop``."""
-        return self.fixed + (stop,) + self.line_search
+        return Run(self.x0[r:r + 1].copy(), self.method_spec, self.params, self.steps,
+                   self.args, self.fixed, 0)
 
     @property
     def capacity(self) -> int:

@@ -199,6 +199,8 @@ def get(f, jit_mode, scalar: bool = False) -> Objective:
     requires compilation, False chooses the Python engine. ``scalar`` marks ``f(t) -> float``
     of a scalar ``t`` (for :func:`fastgrad.derivative`).
     """
+    if jit_mode is not None and jit_mode is not True and jit_mode is not False:
+        raise TypeError(f"jit must be None, True or False, got {jit_mode!r}")
     engine = "python" if jit_mode is False else "jit"
     try:
         key = (f, engine, scalar)

@@ -1,10 +1,10 @@
 """Checks on what an objective returns, usable from Python and from compiled code.
 
-``as_scalar`` and ``as_vector`` are plain Python functions for the Python engine, and have
-Numba overloads for compiled kernels. A compiled objective that returns the wrong kind of value
-is rejected while the kernel is typed, with :data:`RETURN_MARKER` in the message so the public
-layer can report it as a ``ValueError`` instead of treating it as a function Numba cannot
-compile.
+``as_scalar``, ``as_real`` and ``as_vector`` are plain Python functions for the Python engine,
+and have Numba overloads for compiled kernels. A compiled objective that returns the wrong kind
+of value is rejected while the kernel is typed, with :data:`RETURN_MARKER` in the message so the
+public layer can report it as a ``ValueError`` instead of treating it as a function Numba
+cannot compile.
 """
 
 from __future__ import annotations
@@ -39,6 +39,22 @@ def as_scalar(value):
     )
 
 
+def as_real(value):
+    """Return ``value`` as a float, or raise if it is not a real scalar (a complex or boolean
+    value included): what an objective must return at a real point."""
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        return float(value)
+    arr = np.asarray(value)
+    if arr.ndim == 0 and arr.dtype.kind in "fiu":
+        return float(arr)
+    what = f"a complex number ({value!r:.60})" if arr.dtype.kind == "c" else _describe(value)
+    raise ObjectiveReturnError(
+        f"the objective f must return a real scalar (a float); it returned {what}"
+    )
+
+
 def as_vector(value, size):
     """Return ``value`` as a 1-D array of length ``size`` (a scalar counts as length 1)."""
     arr = np.asarray(value)
@@ -66,6 +82,19 @@ def _as_scalar_jit(value):
         return lambda value: value[()]
     raise errors.TypingError(
         f"{RETURN_MARKER}: the objective f must return a scalar (a float); "
+        f"its compiled version returns {value}"
+    )
+
+
+@overload(as_real)
+def _as_real_jit(value):
+    if isinstance(value, (types.Float, types.Integer)) and not isinstance(value, types.Boolean):
+        return lambda value: float(value)
+    if (isinstance(value, types.Array) and value.ndim == 0
+            and isinstance(value.dtype, (types.Float, types.Integer))):
+        return lambda value: float(value[()])
+    raise errors.TypingError(
+        f"{RETURN_MARKER}: the objective f must return a real scalar (a float); "
         f"its compiled version returns {value}"
     )
 

@@ -5,6 +5,8 @@ Each check names the argument, states the rule and shows the value it got.
 
 from __future__ import annotations
 
+import difflib
+import math
 import numbers
 
 import numpy as np
@@ -55,33 +57,51 @@ _SHAPES = {0: "()", 1: "(n,)", 2: "(m, n)", 3: "(l, m, n)"}
 
 
 def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
-    """A float64 copy of ``x`` (fastgrad's own workspace), after checking kind and shape."""
+    """A float64 copy of ``x`` (fastgrad's own workspace), after checking kind and shape.
+
+    Any real dtype is accepted (float16/32/64, signed and unsigned integers) and converted to
+    float64; boolean, complex, string and object data are refused with a ``TypeError``.
+    """
     if type(x) is np.ndarray and x.dtype == _F64 and x.ndim in ndims and x.size:
         return x.copy()  # the common case, kept fast
     if isinstance(x, np.ndarray):
-        kind = x.dtype.kind
+        arr = x
     else:
         try:
-            probe = np.asarray(x)
+            arr = np.asarray(x)
+        except ValueError as exc:  # nested sequences of unequal lengths
+            raise TypeError(
+                f"{name} must be an array of real numbers, got {_show(x)}: nested sequences "
+                "must have equal lengths"
+            ) from exc
         except Exception as exc:
             raise TypeError(f"{name} must be an array of real numbers, got {_show(x)}") from exc
-        kind = probe.dtype.kind
-        x = probe
+    kind = arr.dtype.kind
     if kind not in "fiu":
         what = {"c": "complex", "b": "boolean", "O": "object", "U": "string", "S": "bytes"}
         raise TypeError(
             f"{name} must be an array of real numbers (float or int), got "
-            f"{what.get(kind, kind)} dtype {x.dtype}: {_show(x)}"
+            f"{what.get(kind, kind)} dtype {arr.dtype}: {_show(x)}"
         )
-    if x.ndim not in ndims:
+    if arr.ndim not in ndims:
         shapes = " or ".join(_SHAPES[d] for d in ndims)
-        raise ValueError(f"{name} must have shape {shapes}, got shape {x.shape}")
-    if x.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-    return np.array(x, dtype=np.float64)
+        raise ValueError(f"{name} must have shape {shapes}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    return np.array(arr, dtype=np.float64)
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """True if every element of ``a`` is finite (plain Python for a few elements: a numpy
+    reduction costs microseconds of overhead on a small array)."""
+    if a.size <= 32:
+        return all(map(math.isfinite, a.ravel().tolist()))
+    return bool(np.isfinite(a).all())
 
 
 def nonfinite_message(x: np.ndarray, name: str = "x") -> str:
+    if x.ndim == 0:
+        return f"{name} must be finite, got {float(x)!r}"
     bad = np.argwhere(~np.isfinite(x))[0]
     where = tuple(int(i) for i in bad) if x.ndim > 1 else int(bad[0])
     return f"{name} must be finite, got {float(x[tuple(bad)])!r} at index {where}"
@@ -91,9 +111,14 @@ def steps_array(step, n: int, name: str = "step") -> np.ndarray:
     """The kernels' step array: empty (automatic), one value, or one per coordinate."""
     if step is None:
         return _EMPTY
-    if isinstance(step, numbers.Real) and not isinstance(step, bool):
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be None, a positive float or an array of {n} positive floats, "
+            f"got bool {step!r}"
+        )
+    if isinstance(step, numbers.Real):
         value = float(step)
-        if not (np.isfinite(value) and value > 0.0):
+        if not (math.isfinite(value) and value > 0.0):
             raise ValueError(f"{name} must be a positive finite float or None, got {_show(step)}")
         return np.full(1, value)
     try:
@@ -131,21 +156,58 @@ _FLOAT_RULES = {
 
 def check_float(value, name: str, rule: str = "positive") -> float:
     """A real number obeying ``rule`` (a key of ``_FLOAT_RULES``), as a Python float."""
+    if value.__class__ is float or value.__class__ is int:  # the common case, kept fast
+        number = float(value)
+    elif isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+    else:
+        raise TypeError(
+            f"{name} must be {_FLOAT_RULES[rule][1]}, got {type(value).__name__} {_show(value)}"
+        )
     test, words = _FLOAT_RULES[rule]
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be {words}, got {type(value).__name__} {_show(value)}")
-    number = float(value)
-    if not (np.isfinite(number) and test(number)):
+    if not (math.isfinite(number) and test(number)):
         raise ValueError(f"{name} must be {words}, got {_show(value)}")
     return number
 
 
 def check_int(value, name: str, minimum: int = 1) -> int:
     """An integer (Python or numpy, not bool) ``>= minimum``, as a Python int."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+    if value.__class__ is not int and (
+        not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_))
+    ):
         raise TypeError(
             f"{name} must be an integer >= {minimum}, got {type(value).__name__} {_show(value)}"
         )
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {_show(value)}")
     return int(value)
+
+
+def check_max_time(value) -> float | None:
+    """``max_time`` of :func:`fastgrad.minimize`: None or a positive finite number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            "max_time must be None or a positive finite number of seconds, got "
+            f"{type(value).__name__} {_show(value)}"
+        )
+    seconds = float(value)
+    if not (math.isfinite(seconds) and seconds > 0.0):
+        raise ValueError(
+            f"max_time must be None or a positive finite number of seconds, got {_show(value)}"
+        )
+    return seconds
+
+
+def check_bool(value, name: str) -> bool:
+    """True or False (numpy booleans included), as a Python bool."""
+    if value is True or value is False or isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {_show(value)}")
+
+
+def unknown_keyword_hint(name: str, known) -> str:
+    """``"; did you mean 'step'?"`` when ``name`` is close to one of ``known``, else ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -4,11 +4,13 @@ Subcommands::
 
     fastgrad demo [--lr LR] [--steps N]
     fastgrad minimize "EXPR" --x0 X0 [X0 ...] [--method M] [--jac SCHEME] [--lr LR]
-                      [--max-iter N] [--gtol TOL] [--option NAME=VALUE ...]
+                      [--max-iter N] [--gtol TOL] [--max-time SECONDS]
+                      [--option NAME=VALUE ...]
 
 Each subcommand is one ``add_<name>(subparsers)`` function that adds its parser and sets
 ``handler``; :data:`SUBCOMMANDS` lists them, so a new subcommand is one function and one entry.
-Exit status: 0 success, 1 the minimization did not converge, 2 bad command line.
+Exit status: 0 success, 1 the minimization did not converge (time limit included), 2 bad
+command line, 130 interrupted by Ctrl-C (``minimize`` then prints the result reached so far).
 """
 
 from __future__ import annotations
@@ -16,16 +18,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import problems, reference
 from ._methods import METHODS
+from ._objective import FastgradWarning
 from .minimize import minimize
+from .result import INTERRUPTED
 from .steps import SCHEME_CODES
 
 SEED_START = (10.0, 10.0, 10.0)
+
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT, as shells report it)."""
 
 _EXPRESSION_NAMES = {
     name: getattr(np, name)
@@ -135,12 +143,23 @@ def run_minimize(options: argparse.Namespace) -> int:
     if np.ndim(value) != 0:
         raise ValueError(f"EXPR must give a number, got an array of shape {np.shape(value)}")
     method_options = dict(_option(text) for text in options.option)
-    res = minimize(
-        f, x0, method=options.method, jac=options.jac, lr=options.lr,
-        max_iter=options.max_iter, gtol=options.gtol, **method_options,
-    )
+    try:
+        with warnings.catch_warnings():  # said below, in the command line's own words
+            warnings.filterwarnings("ignore", "minimize was interrupted", FastgradWarning)
+            res = minimize(
+                f, x0, method=options.method, jac=options.jac, lr=options.lr,
+                max_iter=options.max_iter, gtol=options.gtol, max_time=options.max_time,
+                **method_options,
+            )
+    except KeyboardInterrupt:  # before the loop, or as the run ended: no result to show
+        print("fastgrad minimize: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"minimize {options.expr} from x0 = {x0} (method={options.method!r})")
     print(res)
+    if res.status == INTERRUPTED:
+        print("fastgrad minimize: interrupted (Ctrl-C); the result above is the last iterate",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0 if res.success else 1
 
 
@@ -161,12 +180,32 @@ def add_minimize(subparsers) -> None:
     parser.add_argument("--lr", type=float, default=1e-2, help="learning rate (default 0.01)")
     parser.add_argument("--max-iter", type=int, default=1000, help="default 1000")
     parser.add_argument("--gtol", type=float, default=1e-6, help="default 1e-6")
+    parser.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                        help="stop after this many seconds with the result so far (default: "
+                        "no limit); Ctrl-C also stops with the result so far")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="method option, e.g. --option momentum=0.8 (repeatable)")
     parser.set_defaults(handler=run_minimize)
 
 
-SUBCOMMANDS = [add_demo, add_minimize]
+def add_bench(subparsers) -> None:
+    from . import benchmarks
+
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmarks: fastgrad against the reference and the installed peers",
+        description="Run the benchmark workloads (gradients for n = 2 ... 1000, the seeds' "
+        "example, L-BFGS, batched multi-start, cold start, peak memory) with fastgrad, "
+        "fastgrad.reference and every installed peer (SciPy, numdifftools, JAX, a "
+        "hand-written Numba loop) in one run; print medians, ratios and the goals (met / NOT "
+        "met), save JSON and a speedup chart. Runs with OPENBLAS_NUM_THREADS=1 (in a child "
+        "process when it is not set). Exit status 1 if a workload failed.",
+    )
+    benchmarks.add_arguments(parser)
+    parser.set_defaults(handler=benchmarks.run_cli)
+
+
+SUBCOMMANDS = [add_demo, add_minimize, add_bench]
 """Functions that add one subcommand each to the parser."""
 
 

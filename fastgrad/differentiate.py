@@ -63,10 +63,13 @@ def _kernel_name(code: int, base: str) -> str:
 
 
 PARALLEL_MIN_SECONDS = 1e-3
-"""A single-point gradient (``gradient(f, x)`` with x of shape (n,)) that took at least this
-long on one thread is computed over all threads from the next call of the same objective and
-n on (``parallel=None``). Launching the parallel loop and copying x per thread costs tens of
+"""A single-point gradient (``gradient(f, x)`` with x of shape (n,)) that takes at least this
+long on one thread (three calls in a row) is computed over all threads from then on, for the
+same objective and n (``parallel=None``). Launching the parallel loop and copying x per thread costs tens of
 microseconds on an idle machine, a few per cent of 1 ms; see ``bench/bench_scaleout.py``."""
+
+PARALLEL_AFTER_SLOW_CALLS = 3
+"""Consecutive slow serial gradients needed before the switch to the parallel kernel."""
 
 PARALLEL_MIN_COORDS = 8
 """Fewer coordinates than this are never split over threads."""
@@ -82,15 +85,26 @@ def _adapt_parallel(obj, n: int, name: str, seconds: float) -> None:
     """Learn, per objective and n, whether a single-point gradient should run in parallel.
 
     ``obj.parallel_sizes[n]``: absent (serial, still timed), the serial time (parallel, since
-    the serial gradient took :data:`PARALLEL_MIN_SECONDS` or more), or None (serial for good:
-    the parallel gradient was slower than the serial one, as on a machine whose other cores
-    are busy).
+    :data:`PARALLEL_AFTER_SLOW_CALLS` serial gradients in a row took
+    :data:`PARALLEL_MIN_SECONDS` or more: one hiccup of a busy machine does not switch), or
+    None (serial for good: the parallel gradient was slower than the serial one, as on a
+    machine whose other cores are busy).
     """
     if name == "parallel_gradient":
         if seconds > obj.parallel_sizes[n]:
             obj.parallel_sizes[n] = None
-    elif seconds >= PARALLEL_MIN_SECONDS:
-        obj.parallel_sizes[n] = seconds
+        return
+    key = ("slow serial gradients", n)
+    if seconds < PARALLEL_MIN_SECONDS:
+        obj.extra.pop(key, None)
+        return
+    count, fastest = obj.extra.get(key, (0, seconds))
+    count, fastest = count + 1, min(fastest, seconds)
+    if count >= PARALLEL_AFTER_SLOW_CALLS:
+        obj.extra.pop(key, None)
+        obj.parallel_sizes[n] = fastest
+    else:
+        obj.extra[key] = (count, fastest)
 
 
 def _gradient_factory(f):
@@ -251,9 +265,9 @@ def gradient(
     parallel : bool or None, optional
         For a single point x of shape (n,) with n >= 8 and a real scheme, spread the
         components over Numba's threads, each with its own copy of x (the result is
-        bit-identical to the serial one). None (default): automatic, from the call after a
-        serial gradient of the same objective and n took 1 ms or more; True/False: always or
-        never. Batches (m, n) are always parallel over rows (from 64 rows on).
+        bit-identical to the serial one). None (default): automatic, once three serial
+        gradients in a row of the same objective and n took 1 ms or more each; True/False:
+        always or never. Batches (m, n) are always parallel over rows (from 64 rows on).
     workers : int or executor, optional
         Evaluate ``f`` on a pool: all points of the stencil (of every row) in one parallel
         batch. An int is a local thread pool of that size (for objectives that release the

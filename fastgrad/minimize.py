@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
+import inspect
+import signal
+import threading
 import warnings
+from time import perf_counter
 from typing import Any, Callable
 
 import numpy as np
 from . import _objective
-from ._driver import FALLBACKS, NFEV, NIT, NJEV, STATUS, Run, get_driver
+from ._driver import FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, get_driver
 from ._methods import get_method
 from ._objective import COMPILE_ERRORS, FastgradWarning
 from ._validate import (
     _show,
+    all_finite,
     as_float_array,
     check_args,
+    check_bool,
     check_callable,
     check_float,
     check_int,
+    check_max_time,
     nonfinite_message,
     scheme_code,
     steps_array,
+    unknown_keyword_hint,
 )
-from .result import CALLBACK, RUNNING, OptimizeResult, status_message
+from .result import (
+    CALLBACK,
+    INTERRUPTED,
+    MAX_TIME,
+    RUNNING,
+    OptimizeResult,
+    status_message,
+)
 from .steps import CENTRAL, CENTRAL4, COMPLEX
 
 HISTORY_CHUNK = 1024
 """History arrays start with this many rows and double when full, so their memory follows
 the iterations actually run, not ``max_iter``."""
+
+FIRST_CHUNK = 10_000
+"""Evaluations of f per start in the first compiled chunk of a run. A short run is one
+compiled call (the seeds' 500 iterations of gd in 3-d take 3,507 evaluations); a long one
+comes back to Python after the first chunk, and then about every :data:`CHUNK_SECONDS`."""
+
+FIRST_CHUNK_PYTHON = 200
+"""The same on the Python engine, where one evaluation costs microseconds, not nanoseconds."""
+
+PARALLEL_MIN_ROWS = 64
+"""Batches of at least this many starts run over threads from the first chunk on."""
+
+PARALLEL_MIN_SECONDS = 5e-3
+"""A smaller batch runs its starts one after another, and over threads from the next chunk on
+once a chunk took this long: short runs of a few starts pay neither the compilation of the
+parallel loop (seconds, once per objective) nor its launch (tens of microseconds on an idle
+machine, milliseconds when the other cores are busy)."""
+
+CHUNK_SECONDS = 0.05
+"""Target duration of a chunk after the first: how often a long run checks ``max_time``
+and notices Ctrl-C. The evaluation budget of the next chunk is the measured rate times this
+(at most 16 times the previous budget)."""
 
 
 def _gradient_cost(code: int, n: int) -> int:
@@ -57,6 +94,29 @@ def _check_jac(jac, step):
     except ValueError as exc:
         raise ValueError(f"{exc}; or pass a callable jac(x, *args)") from None
     return ("complex_gradient" if code == COMPLEX else "gradient"), code
+
+
+def _check_arity(obj, count: int, name: str) -> None:
+    """Check once per objective and ``len(args)`` that ``f(x, *args)`` can be called: Numba
+    would otherwise report a missing argument as a function it cannot compile."""
+    key = ("arity", count)
+    if key in obj.extra:
+        return
+    fn = getattr(obj.f, "py_func", obj.f)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no signature to read (a ufunc, a builtin)
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(*range(1 + count))
+        except TypeError:
+            raise TypeError(
+                f"{name} must accept x and the {count} extra argument(s) in args, as "
+                f"{name}(x, *args); {getattr(fn, '__name__', name)}{signature} cannot be called "
+                f"with {1 + count} positional argument(s)"
+            ) from None
+    obj.extra[key] = True
 
 
 def _check_jac_output(jac_obj, x: np.ndarray, args: tuple, strict: bool) -> None:
@@ -90,6 +150,7 @@ def minimize(
     args: tuple = (),
     step=None,
     jit: bool | None = None,
+    max_time: float | None = None,
     **method_options,
 ) -> OptimizeResult:
     """Minimize ``f(x, *args) -> float`` from ``x0``, or from each row of ``x0`` in parallel.
@@ -102,7 +163,9 @@ def minimize(
         if Numba cannot compile it, the whole run uses the Python engine after a
         ``FastgradWarning``. ``f`` gets fastgrad's own workspace, never the caller's array.
     x0 : array_like, shape (n,) or (m, n)
-        Start, or m starts run as m independent optimizations in parallel over cores.
+        Start, or m starts run as m independent optimizations: over cores when there are
+        64 or more of them, or once a chunk of the run has taken 5 ms (a short run of a few
+        starts runs them one after another, which is faster than starting threads).
         Copied to float64 (integers are fine); never modified.
     method : {"gd", "momentum", "nesterov", "adam", "lbfgs"}, optional
         Update rule (see Notes). Default "gd". Use "lbfgs" when you do not want to tune a
@@ -137,6 +200,11 @@ def minimize(
         scheme (see :func:`fastgrad.gradient`).
     jit : bool or None, optional
         None (default): compile when Numba can; True: require compilation; False: Python.
+    max_time : float or None, optional
+        Wall-clock limit in seconds, counted from the call (compilation included). The run
+        stops at the end of the first chunk of iterations that ends after it (chunks last
+        about 50 ms, the first at most 10,000 evaluations of f) with status 5 and its last
+        iterate. None (default): no limit.
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
@@ -170,8 +238,20 @@ def minimize(
 
     f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
     those inside finite differences. A non-finite f or gradient stops that run with
-    status 2 ("diverged"); in a batch, only that start. Row i of a batched result equals
-    the single-start result from ``x0[i]``.
+    status 2 ("diverged"; the message says at which iteration, which value and x); in a
+    batch, only that start. Row i of a batched result equals the single-start result from
+    ``x0[i]``, and results are bit-identical from call to call.
+
+    The compiled loop runs in chunks and returns to Python between them. Ctrl-C
+    (KeyboardInterrupt) during a run that has started is *consumed*: every start still
+    running stops with status 7 ("interrupted", ``success`` False) and its last iterate,
+    ``minimize`` returns that result and emits a ``FastgradWarning`` saying so; check
+    ``res.status`` to stop a script. An interrupt that stops no run (it comes before the
+    loop, or after every start has stopped by itself) is raised as usual. While Python code
+    runs inside a chunk (Numba compiling the loop, or f on the Python engine) SIGINT is
+    deferred to the end of the chunk when ``minimize`` runs in the main thread under Python's
+    default handler; otherwise an interrupt on the Python engine is raised, as the state may
+    be mid-iteration. ``max_time`` uses the same mechanism, with status 5.
 
     Examples
     --------
@@ -183,14 +263,15 @@ def minimize(
     (True, array([ 1. ,  0.5, -4. ]))
     """
     # ---- validation: every check in one place, before anything runs -------------------
+    started = perf_counter()
     check_callable(f)
     meth = get_method(method)
     kind, code = _check_jac(jac, step)
     lr = check_float(lr, "lr", "positive")
     max_iter = check_int(max_iter, "max_iter", 1)
     gtol = check_float(gtol, "gtol", "nonnegative")
-    if not isinstance(history, (bool, np.bool_)):
-        raise TypeError(f"history must be True or False, got {_show(history)}")
+    if history is not False and history is not True:
+        history = check_bool(history, "history")
     if callback is not None:
         check_callable(callback, "callback")
     if callback_every is not None:
@@ -199,63 +280,55 @@ def minimize(
                 f"callback_every={callback_every!r} is given but callback is None"
             )
         callback_every = check_int(callback_every, "callback_every", 1)
-    every = callback_every or 1
     check_args(args)
-    if jit not in (None, True, False):
+    if jit is not None and jit is not True and jit is not False:
         raise TypeError(f"jit must be None, True or False, got {_show(jit)}")
+    if max_time is not None:
+        max_time = check_max_time(max_time)
+    if method_options:
+        _check_method_options(meth, method_options)
     params = meth.params(lr, method_options)
     X = as_float_array(x0, "x0", ndims=(1, 2))
-    if not np.all(np.isfinite(X)):
-        raise ValueError(nonfinite_message(X, "x0"))
     batched = X.ndim == 2
     X2 = X if batched else X[None, :]
+    if not all_finite(X2):
+        raise ValueError(nonfinite_message(X, "x0"))
     n = X2.shape[1]
     steps = np.array(steps_array(step, n))  # writable: one compiled signature for all
     strict = jit is True
 
     # ---- objective, gradient and driver -------------------------------------------------
     obj = _objective.get(f, jit)
+    _check_arity(obj, len(args), "f")
     jac_obj = None
     if kind == "analytic":
         jac_obj = _objective.get(jac, jit)
+        _check_arity(jac_obj, len(args), "jac")
         _check_jac_output(jac_obj, X2[0], args, strict)
     cost = 0 if kind == "analytic" else _gradient_cost(code, n)
     driver = get_driver(obj, kind, jac_obj)
     run = Run(X2, meth, params, steps, args, (code, cost, gtol, max_iter),
-              min(max_iter + 1, HISTORY_CHUNK) if history else 0)
+              min(max_iter + 1, HISTORY_CHUNK) if history else 0, keep_x0=batched)
 
-    # ---- chunks of compiled iterations, the callback between them -----------------------
-    next_callback = every
-    while True:
-        stop = max_iter
-        if callback is not None:
-            stop = min(stop, next_callback)
-        if history:
-            stop = min(stop, run.capacity - 1)
-        try:
-            driver.run(run, stop, batched)
-        except COMPILE_ERRORS as exc:
-            if driver.engine == "python":
-                raise
-            obj.recover(exc, strict)  # raises, or falls back to Python with a warning
-            driver = get_driver(obj, kind, jac_obj)
-            driver.run(run, stop, batched)
-        running = run.INFO[:, STATUS] == RUNNING
-        if not running.any():
-            break
-        if callback is not None and stop == next_callback:
-            next_callback += every
-            try:
-                halt = callback(_intermediate(run, batched)) is True
-            except StopIteration:
-                halt = True
-            if halt:
-                run.INFO[running, STATUS] = CALLBACK
-                break
-        if history and stop == run.capacity - 1:
-            run.grow_history(min(max_iter + 1, 2 * run.capacity))
+    # ---- chunks of compiled iterations; callback, time limit and Ctrl-C between them ----
+    def fall_back(exc: BaseException) -> Driver:
+        obj.recover(exc, strict)  # raises, or falls back to Python with a warning
+        return get_driver(obj, kind, jac_obj)
 
-    fallbacks = int(run.INFO[:, FALLBACKS].sum())
+    deadline = None if max_time is None else started + max_time
+    interrupted = _iterate(run, driver, fall_back, batched, max_iter, callback,
+                           callback_every or 1, history, deadline)
+    INFO = run.INFO
+    if interrupted:
+        INFO[INFO[:, STATUS] < 0, STATUS] = INTERRUPTED
+        warnings.warn(
+            f"minimize was interrupted by KeyboardInterrupt after {int(INFO[:, NIT].max())} "
+            "iterations; the interrupt was consumed and the result reached so far is "
+            f"returned (status {INTERRUPTED}, 'interrupted', success False)",
+            FastgradWarning,
+            stacklevel=2,
+        )
+    fallbacks = INFO[0, FALLBACKS] if not batched else INFO[:, FALLBACKS].sum()
     if fallbacks:
         warnings.warn(
             f"the complex step disagreed with itself for {fallbacks} gradient component(s): "
@@ -264,7 +337,139 @@ def minimize(
             FastgradWarning,
             stacklevel=2,
         )
-    return _result(run, batched, history, gtol, max_iter, lr if meth.uses_lr else None)
+    return _result(run, batched, history, gtol, max_iter, lr if meth.uses_lr else None,
+                   max_time)
+
+
+_PARAMETERS = tuple(inspect.signature(minimize).parameters)[2:-1]
+"""minimize's own keyword arguments, for the hint of an unknown keyword."""
+
+
+def _check_method_options(meth, given: dict) -> None:
+    """A keyword that is neither an option of the method nor an argument of minimize, but is
+    close to an argument (``setp``, ``maxiter``, ``tol``), is reported as that typo; other
+    unknown options get the method's own message (:meth:`fastgrad._methods.Method.params`)."""
+    for name in given:
+        if name not in meth.options:
+            hint = unknown_keyword_hint(name, _PARAMETERS)
+            if hint:
+                raise TypeError(
+                    f"minimize got an unexpected keyword argument {name!r}{hint} (it is not "
+                    f"an option of method {meth.name!r} either)"
+                )
+
+
+class _SigintGuard:
+    """Defers SIGINT while Python code runs inside a chunk: f on the Python engine, or Numba
+    compiling the loop. The handler sets :attr:`caught` instead of raising KeyboardInterrupt
+    there, which would leave the run mid-iteration (or Numba's compiler mid-way), and the loop
+    stops at the end of the chunk. Installed only in the main thread over Python's default
+    handler (a program's own SIGINT handler is left alone); it stays until minimize returns."""
+
+    __slots__ = ("caught", "previous")
+
+    def __init__(self):
+        self.caught = False
+        self.previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.caught = True
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
+def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, callback,
+             every: int, history: bool, deadline: float | None) -> bool:
+    """Run the compiled loop chunk by chunk until every start has stopped.
+
+    Between chunks: the callback (every ``every`` iterations, once all running starts have
+    reached the same iteration), the history's growth, the time limit (status
+    :data:`MAX_TIME`), the size of the next chunk and whether a batch goes on over threads
+    (:data:`PARALLEL_MIN_ROWS`, :data:`PARALLEL_MIN_SECONDS`). Returns True when a KeyboardInterrupt
+    ended the run; the starts still running then keep status RUNNING for the caller to mark.
+    """
+    INFO = run.INFO
+    budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
+    parallel = batched and INFO.shape[0] >= PARALLEL_MIN_ROWS
+    next_callback = every
+    guard = None
+    finished_interrupted = False  # Ctrl-C came (deferred) in a chunk after which all stopped
+    rate = 0.0  # evaluations of f per second and start, measured on the last chunk
+    try:
+        while True:
+            stop = max_iter
+            if callback is not None:
+                stop = min(stop, next_callback)
+            if history:
+                stop = min(stop, run.capacity - 1)
+            if guard is None and (driver.engine == "python" or driver.compiles(parallel)):
+                guard = _SigintGuard()  # Python code runs in the chunk: defer Ctrl-C
+            if guard is not None and guard.caught:
+                return True
+            before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
+            begin = perf_counter()
+            try:
+                running = driver.run(run, stop, budget, parallel)
+            except COMPILE_ERRORS as exc:  # raised before the loop ran: the state is intact
+                if driver.engine == "python":
+                    raise
+                driver = fall_back(exc)
+                budget = FIRST_CHUNK_PYTHON
+                continue
+            if not running:
+                finished_interrupted = guard is not None and guard.caught
+                return False
+            now = perf_counter()
+            if guard is not None and guard.caught:
+                return True
+            if deadline is not None and now >= deadline:
+                INFO[INFO[:, STATUS] == RUNNING, STATUS] = MAX_TIME
+                return False
+            # the next chunk: about CHUNK_SECONDS long, and not past the deadline
+            done = int((INFO[:, NFEV] - before).max()) if batched else int(INFO[0, NFEV] - before)
+            elapsed = now - begin
+            if batched and elapsed >= PARALLEL_MIN_SECONDS:
+                parallel = True
+            if done > 0 and elapsed > 0.0:
+                rate = done / elapsed
+            if done >= budget or elapsed > CHUNK_SECONDS:
+                budget = max(1, min(16 * budget, int(rate * CHUNK_SECONDS)))
+            if deadline is not None and rate > 0.0:
+                budget = max(1, min(budget, int(rate * (deadline - now)) + 1))
+            if callback is None and not history:
+                continue
+            live = INFO[:, STATUS] == RUNNING
+            nits = INFO[live, NIT]
+            if callback is not None and stop == next_callback and nits.min() >= stop:
+                next_callback += every
+                try:
+                    halt = callback(_intermediate(run, batched)) is True
+                except StopIteration:
+                    halt = True
+                if halt:
+                    INFO[live, STATUS] = CALLBACK
+                    return False
+            if history and stop == run.capacity - 1 and nits.max() >= stop:
+                run.grow_history(min(max_iter + 1, 2 * run.capacity))
+    except KeyboardInterrupt:
+        # Compiled chunks run to their end (the interrupt is raised once a chunk returns),
+        # so the state is consistent. On the Python engine it is not known to be. And an
+        # interrupt that stopped no run (none started yet, or all had stopped by themselves)
+        # is the caller's: it goes on up.
+        if driver.engine == "python" or not (INFO[:, STATUS] == RUNNING).any():
+            raise
+        return True
+    finally:
+        if guard is not None:
+            guard.restore()
+        if finished_interrupted:  # the run ended by itself: the interrupt is the caller's
+            raise KeyboardInterrupt
 
 
 def _intermediate(run: Run, batched: bool) -> OptimizeResult:
@@ -280,33 +485,35 @@ def _intermediate(run: Run, batched: bool) -> OptimizeResult:
     )
 
 
-def _result(run: Run, batched, history, gtol, max_iter, lr) -> OptimizeResult:
+def _result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> OptimizeResult:
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
-    status = INFO[:, STATUS]
-    gnorm = np.max(np.abs(G), axis=1)
-    messages = [
-        status_message(int(status[r]), nit=int(INFO[r, NIT]), gnorm=float(gnorm[r]),
-                       gtol=gtol, max_iter=max_iter, f0=float(FV[r, 1]),
-                       fun=float(FV[r, 0]), lr=lr)
-        for r in range(X.shape[0])
-    ]
     if not batched:
+        nit, nfev, njev, status, _ = INFO[0].tolist()
+        fun, f0 = FV[0].tolist()
+        x, g = X[0], G[0]
         res = OptimizeResult(
-            x=X[0], fun=float(FV[0, 0]), jac=G[0], nit=int(INFO[0, NIT]),
-            nfev=int(INFO[0, NFEV]), njev=int(INFO[0, NJEV]), success=bool(status[0] == 0),
-            status=int(status[0]), message=messages[0],
+            x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status == 0,
+            status=status,
+            message=status_message(status, nit=nit, g=g, x=x, gtol=gtol, max_iter=max_iter,
+                                   f0=f0, fun=fun, lr=lr, max_time=max_time),
         )
         if history:
-            rows = res.nit + 1
-            res.x_history = XH[0, :rows].copy()
-            res.f_history = FH[0, :rows].copy()
+            res.x_history = XH[0, :nit + 1].copy()
+            res.f_history = FH[0, :nit + 1].copy()
         return res
+    status = INFO[:, STATUS].copy()
+    messages = [
+        status_message(code, nit=nit, g=G[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
+                       fun=fun, lr=lr, max_time=max_time)
+        for r, (code, nit, (fun, f0)) in enumerate(
+            zip(status.tolist(), INFO[:, NIT].tolist(), FV.tolist())
+        )
+    ]
     fun = FV[:, 0].copy()
     finite = np.isfinite(fun)
     res = OptimizeResult(
         x=X, fun=fun, jac=G, nit=INFO[:, NIT].copy(), nfev=INFO[:, NFEV].copy(),
-        njev=INFO[:, NJEV].copy(), success=status == 0, status=status.copy(),
-        message=messages,
+        njev=INFO[:, NJEV].copy(), success=status == 0, status=status, message=messages,
         best=int(np.flatnonzero(finite)[np.argmin(fun[finite])]) if finite.any() else None,
     )
     if history:

@@ -22,6 +22,7 @@ CALLBACK = 3
 LINE_SEARCH = 4
 MAX_TIME = 5
 STEP_TOO_SMALL = 6
+INTERRUPTED = 7
 
 STATUS = {
     CONVERGED: "converged: ||g||_inf <= gtol",
@@ -29,32 +30,70 @@ STATUS = {
     DIVERGED: "diverged: f or its gradient became non-finite",
     CALLBACK: "stopped by the callback",
     LINE_SEARCH: "line search failed: f could not be decreased along the search direction",
-    MAX_TIME: "interrupted: time limit reached (reserved)",
+    MAX_TIME: "stopped: the time limit max_time was reached",
     STEP_TOO_SMALL: "the finite-difference step vanished: x + step == x",
+    INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run",
 }
 """Status code -> short description; :attr:`OptimizeResult.success` is ``status == 0``."""
+
+
+def inf_norm(g: np.ndarray) -> float:
+    """``max |g_i|`` of a finite vector (plain Python for a short one: cheaper than numpy)."""
+    if g.shape[0] <= 32:
+        return max(map(abs, g.tolist()))
+    return float(np.max(np.abs(g)))
+
+
+def _short(values: np.ndarray) -> str:
+    """A vector in a message: at most 6 entries, 6 significant digits."""
+    return np.array2string(values, precision=6, threshold=6, edgeitems=3, separator=", ",
+                           max_line_width=10**6)
+
+
+def _divergence(nit: int, x: np.ndarray, g: np.ndarray, f0: float, fun: float) -> str:
+    """Where a run diverged: at x0 or at an iteration, which value was not finite, and x."""
+    if nit == 0 and not np.isfinite(f0):
+        return f"diverged at x0: f(x0) = {f0!r}"
+    where = "at x0" if nit == 0 else f"at iteration {nit}"
+    if not np.all(np.isfinite(x)):
+        return f"diverged {where}: the iterate became non-finite, x = {_short(x)}"
+    if not np.isfinite(fun):
+        return f"diverged {where}: f = {fun!r} at x = {_short(x)}"
+    bad = np.flatnonzero(~np.isfinite(g))
+    return (
+        f"diverged {where}: the gradient has non-finite component(s) {_short(bad)} = "
+        f"{_short(g[bad])} at x = {_short(x)}, where f = {fun:.6g}: f is not finite at a "
+        "finite-difference point next to x"
+    )
 
 
 def status_message(
     status: int,
     *,
     nit: int,
-    gnorm: float,
+    g: np.ndarray,
+    x: np.ndarray,
     gtol: float,
     max_iter: int,
     f0: float,
     fun: float,
     lr: float | None,
+    max_time: float | None = None,
 ) -> str:
-    """The full message of one run: what happened, where, and what to do about it."""
+    """The full message of one run: what happened, where, and what to do about it.
+
+    ``g`` and ``x`` are the gradient and the iterate the run ended with, ``f0`` and ``fun``
+    f at x0 and at x, ``lr`` the learning rate (None for a method without one).
+    """
     if status == CONVERGED:
         return (
-            f"converged after {nit} iterations: ||g||_inf = {gnorm:.3g} <= gtol = {gtol:.3g}"
+            f"converged after {nit} iterations: ||g||_inf = {inf_norm(g):.3g} <= "
+            f"gtol = {gtol:.3g}"
         )
     if status == MAX_ITER:
         text = (
             f"did not converge: maximum number of iterations reached (max_iter={max_iter}) "
-            f"with ||g||_inf = {gnorm:.3g} > gtol = {gtol:.3g}"
+            f"with ||g||_inf = {inf_norm(g):.3g} > gtol = {gtol:.3g}"
         )
         if lr is None:
             return text + "; increase max_iter"
@@ -68,21 +107,32 @@ def status_message(
             f"rate (lr={lr:g}), or use method='lbfgs', which needs no learning rate"
         )
     if status == DIVERGED:
-        where = "at x0" if nit == 0 else f"at iteration {nit}"
         hint = (
             f"lower the learning rate (lr={lr:g})"
             if lr is not None and nit > 0
             else "check that f is finite near x0 and bounded below"
         )
-        return f"diverged {where}: f or its gradient became non-finite; {hint}"
+        return f"{_divergence(nit, x, g, f0, fun)}; {hint}"
     if status == CALLBACK:
         return f"stopped by the callback after {nit} iterations"
     if status == LINE_SEARCH:
         return (
             f"line search failed at iteration {nit}: f could not be decreased along the "
-            f"search direction (||g||_inf = {gnorm:.3g}); the gradient may be too inaccurate "
-            f"for gtol = {gtol:.3g}: try jac='central4', 'complex' or an analytic jac, or a "
-            "larger gtol"
+            f"search direction (||g||_inf = {inf_norm(g):.3g}); the gradient may be too "
+            f"inaccurate for gtol = {gtol:.3g}: try jac='central4', 'complex' or an analytic "
+            "jac, or a larger gtol"
+        )
+    if status == MAX_TIME:
+        return (
+            f"stopped after {nit} iterations: the time limit max_time={max_time:g} s was "
+            f"reached, f = {fun:.6g} (f(x0) = {f0:.6g}), ||g||_inf = {inf_norm(g):.3g}; x is "
+            "the last iterate"
+        )
+    if status == INTERRUPTED:
+        return (
+            f"interrupted by KeyboardInterrupt (Ctrl-C) after {nit} iterations, f = "
+            f"{fun:.6g} (f(x0) = {f0:.6g}), ||g||_inf = {inf_norm(g):.3g}; x is the last "
+            "iterate"
         )
     if status == STEP_TOO_SMALL:
         return (

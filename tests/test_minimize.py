@@ -237,6 +237,7 @@ def test_complex_step_scheme():
 # ---------------------------------------------------------------------------------------------
 
 GRID = np.array([[a, b] for a in np.linspace(-4.5, 4.5, 5) for b in np.linspace(-4.5, 4.5, 5)])
+MANY = np.vstack([GRID, GRID + 0.1, GRID - 0.1])  # enough starts to run over threads at once
 
 
 @pytest.mark.parametrize("method", ["lbfgs", "adam"])
@@ -270,7 +271,7 @@ def guarded(x, limit):
 
 
 def test_an_exception_of_the_objective_in_a_batch_reaches_the_caller():
-    x0 = np.array([[1.0, 1.0], [2.0, 0.0], [6.0, 1.0], [0.5, 0.5]])
+    x0 = np.array([[1.0, 1.0], [2.0, 0.0], [6.0, 1.0], [0.5, 0.5]] * 16)  # 64: over threads
     with pytest.raises(ValueError, match="x\\[0\\] is above the limit"):
         fastgrad.minimize(guarded, x0, args=(5.0,), max_iter=20)
     res = fastgrad.minimize(guarded, x0, args=(7.0,), method="lbfgs")
@@ -414,7 +415,7 @@ def test_an_objective_numba_cannot_compile_runs_on_python_with_a_warning():
 def test_a_second_call_does_not_compile_again():
     obj = _objective.get(SEED.f, None)
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True)
-    fastgrad.minimize(RASTRIGIN.f, GRID[:3], method="gd")
+    fastgrad.minimize(RASTRIGIN.f, MANY, method="gd")  # 64+ starts: over threads at once
     driver = _driver.get_driver(obj, "gradient")
     batched = _driver.get_driver(_objective.get(RASTRIGIN.f, None), "gradient").batched
     before = (len(driver.single.signatures), len(batched.signatures))
@@ -422,7 +423,7 @@ def test_a_second_call_does_not_compile_again():
         fastgrad.minimize(SEED.f, [1, 2, 3], method=method, lr=0.05, max_iter=50)
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True,
                       callback=lambda r: None, callback_every=100)
-    fastgrad.minimize(RASTRIGIN.f, GRID[:5], method="lbfgs", history=True)
+    fastgrad.minimize(RASTRIGIN.f, MANY, method="lbfgs", history=True)
     assert (len(driver.single.signatures), len(batched.signatures)) == before == (1, 1)
     assert len(_methods.update.signatures) == 1  # one update for all objectives and engines
 

@@ -14,6 +14,7 @@ What is proven here:
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -77,7 +78,8 @@ def test_workers_run_evaluations_concurrently():
 
 def test_process_pool_gives_the_same_gradient():
     x = np.array([0.5, -0.25, 1.5])
-    with ProcessPoolExecutor(2) as pool:
+    # spawn, not fork: Numba's OpenMP runtime (and JAX, if loaded) are not fork-safe
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         pooled = fastgrad.gradient(problems.sleepy_sphere, x, args=(0.0,), workers=pool)
     np.testing.assert_array_equal(
         pooled, fastgrad.gradient(problems.sleepy_sphere, x, args=(0.0,), jit=False))
@@ -175,7 +177,10 @@ def test_automatic_switch_to_the_parallel_gradient(monkeypatch):
     fastgrad.gradient(f, x, parallel=True)  # compile the parallel kernel (compiles are not timed)
     assert 16 not in obj.parallel_sizes
     monkeypatch.setattr(differentiate, "PARALLEL_MIN_SECONDS", 0.0)
-    fastgrad.gradient(f, x)  # serial, timed: slow enough by the (patched) rule
+    for _ in range(differentiate.PARALLEL_AFTER_SLOW_CALLS - 1):
+        fastgrad.gradient(f, x)  # serial, timed: slow by the (patched) rule, not yet enough
+        assert 16 not in obj.parallel_sizes
+    fastgrad.gradient(f, x)  # the last slow serial call in a row: switch
     assert obj.parallel_sizes[16] > 0.0
     obj.parallel_sizes[16] = 1e-12  # a serial time no parallel run can beat
     expected = fastgrad.gradient(f, x, parallel=False)

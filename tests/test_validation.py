@@ -293,7 +293,7 @@ def test_step_arrays_must_be_positive_and_finite(bad):
 
 
 @pytest.mark.parametrize("bad, shape", [([1e-3] * 3, r"\(3,\)"), ([[1e-3, 1e-3]], r"\(1, 2\)"),
-                                        (np.array(True), r"\(\)"), (True, r"\(\)")])
+                                        (np.array(True), r"\(\)")])  # step=True: a TypeError
 def test_step_array_must_have_one_value_per_coordinate(bad, shape):
     for call in calls(step=bad).values():
         with pytest.raises(ValueError, match=r"step must be None, a positive float or an array "
