@@ -313,6 +313,8 @@ def gradient(
         xw = as_float_array(x, "x", ndims=(1, 2))
         out = np.empty(xw.shape)
     steps = _AUTO if step is None else steps_array(step, xw.shape[-1])
+    if vectorized is not False and vectorized is not True:
+        raise TypeError(f"vectorized must be True or False, got {vectorized!r}")
     if vectorized:
         if workers is not None:
             raise ValueError("workers= cannot be combined with vectorized=True: a vectorized "

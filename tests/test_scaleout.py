@@ -196,3 +196,8 @@ def test_small_or_complex_gradients_never_go_parallel(monkeypatch):
         fastgrad.gradient(problems.rosenbrock, x, method=method)
         fastgrad.gradient(problems.rosenbrock, x, method=method)
         assert x.shape[0] not in obj.parallel_sizes
+
+
+def test_vectorized_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"vectorized must be True or False, got 'yes'"):
+        fastgrad.gradient(lambda X: np.sum(X, axis=1), X, vectorized="yes")
