@@ -1586,7 +1586,7 @@ def plot(report: dict, path: str) -> str | None:
     ax.grid(axis="y", which="major", alpha=0.3)
     ax.set_title("fastgrad's speedup over each peer, per workload (same run)", fontsize=10)
 
-    cross = report.get("crossover", {})
+    cross = crossover(results)  # from the results (a report read back from JSON works too)
     for col, (prefix, names, title, context) in enumerate((
         ("gradient-rosen-n", GRADIENT_CONTENDERS, "gradient from Python (numpy Rosenbrock)",
          "python"),
@@ -1611,9 +1611,10 @@ def plot(report: dict, path: str) -> str | None:
         if start:
             start = cross[context].get("crossover_n") or start
             ax.axvline(start, color="tab:red", linestyle=":", linewidth=1)
-            ax.annotate(f"JAX autodiff faster\nfrom n ~ {start:g}", (start, 0.5),
+            ax.annotate(f"JAX autodiff faster\nfrom n ~ {start:g}", (start, 0.04),
                         xycoords=("data", "axes fraction"), xytext=(4, 0),
-                        textcoords="offset points", fontsize=8, color="tab:red")
+                        textcoords="offset points", fontsize=8, color="tab:red",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("n")
