@@ -6,7 +6,9 @@ repeated runs and the ratios measured side by side in this one process:
 1. an objective that sleeps 20 ms per call, n = 8 (16 evaluations per central gradient):
    serial (``jit=False``) vs ``workers=8`` threads vs a 2-worker ``distributed.LocalCluster``
    (when dask is installed);
-2. the parallel single-point gradient of a compiled objective (``parallel=True`` vs
+2. batched multi-start (4,000 starts of gd on Rastrigin n = 10) in one process vs split in
+   chunks over a 2-worker ``LocalCluster``;
+3. the parallel single-point gradient of a compiled objective (``parallel=True`` vs
    ``parallel=False``) for Rosenbrock n = 100 and 1000 and for an objective costing ~0.3 ms
    per call, n = 8: where threads pay for themselves (the basis of
    ``fastgrad.differentiate.PARALLEL_MIN_SECONDS``).
@@ -75,6 +77,28 @@ def workers_table(repeat: int) -> None:
         print(f"  {k:28s} {t * 1e3:9.1f} ms   {base / t:6.2f}x faster than serial")
 
 
+def batch_table(repeat: int, starts: int = 4000, steps: int = 300) -> None:
+    """Batched multi-start (Rastrigin n = 10, gd): one process vs 2 Dask worker processes."""
+    try:
+        import distributed
+    except ImportError:
+        print("\nbatched multi-start over a cluster: skipped: dask.distributed not installed")
+        return
+    rastrigin = problems.make_rastrigin(10)
+    X = np.random.default_rng(0).uniform(-5.12, 5.12, (starts, 10))
+    options = dict(method="gd", lr=1e-3, max_iter=steps, gtol=0.0)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=50) as cluster, \
+            distributed.Client(cluster) as client:
+        executor = client.get_executor()
+        local = median_time(lambda: fastgrad.minimize(rastrigin.f, X, **options), repeat)
+        remote = median_time(lambda: fastgrad.minimize(rastrigin.f, X, workers=executor,
+                                                       **options), repeat)
+    print(f"\nbatched gd, {starts} starts x {steps} steps, Rastrigin n = 10")
+    print(f"  one process ({numba.get_num_threads()} Numba threads) {local:8.3f} s")
+    print(f"  2-worker LocalCluster (chunks)       {remote:8.3f} s   {local / remote:5.2f}x")
+
+
 def parallel_table(repeat: int) -> None:
     print(f"\nsingle-point gradient over {numba.get_num_threads()} Numba threads "
           "(parallel=True) vs one (parallel=False)")
@@ -94,6 +118,7 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
     repeat = 3 if options.quick else 9
     workers_table(repeat)
+    batch_table(max(3, repeat // 3))
     parallel_table(repeat * 5)
 
 

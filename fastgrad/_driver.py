@@ -410,3 +410,24 @@ class Run:
         xh[:, :old] = self.XH
         fh[:, :old] = self.FH
         self.XH, self.FH = xh, fh
+
+
+def pooled_driver(obj, gradient_key: str, executor) -> Driver:
+    """A Python-engine driver whose finite-difference gradients are evaluated by
+    ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
+    decision stay here; only the stencil's evaluations of f go out, one batch per gradient
+    (:mod:`fastgrad._scaleout`)."""
+    from . import _fd_kernels as K
+    from . import _scaleout
+
+    if gradient_key == "complex_gradient":
+        factory = K.make_complex_gradient
+    else:
+        def factory(g):
+            return K.make_gradient(K.make_gradient_range(g), g)
+    f = obj.python_f
+
+    def pooled_into(x, scheme, steps, out, args):
+        return _scaleout.run(factory, f, executor, (x, scheme, steps, out), args)
+
+    return Driver("python", make_single(make_value(f), make_gradient(pooled_into)))

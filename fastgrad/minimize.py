@@ -11,7 +11,14 @@ from typing import Any, Callable
 
 import numpy as np
 from . import _objective
-from ._driver import FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, get_driver
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from . import _scaleout
+from ._driver import (
+    FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, get_driver, pooled_driver,
+)
+from ._scaleout import check_workers
 from ._methods import get_method
 from ._objective import COMPILE_ERRORS, FastgradWarning
 from ._validate import (
@@ -151,6 +158,7 @@ def minimize(
     step=None,
     jit: bool | None = None,
     max_time: float | None = None,
+    workers=None,
     **method_options,
 ) -> OptimizeResult:
     """Minimize ``f(x, *args) -> float`` from ``x0``, or from each row of ``x0`` in parallel.
@@ -200,6 +208,15 @@ def minimize(
         scheme (see :func:`fastgrad.gradient`).
     jit : bool or None, optional
         None (default): compile when Numba can; True: require compilation; False: Python.
+    workers : int or executor, optional
+        Scale out (see :func:`fastgrad.gradient`). One start: the run stays here, on the
+        Python engine, and the evaluations of each finite-difference gradient go to the
+        pool in one batch (results identical to ``jit=False``). A batch of starts (m, n):
+        the starts are split into chunks, each chunk is run by ``minimize`` (compiled) on a
+        worker, and the results are gathered into one (identical to the local batched run).
+        An int is a local thread pool of that size; otherwise an executor with ``map``
+        (``concurrent.futures``, ``dask.distributed.Client.get_executor()``). Not with a
+        callback; one start needs a finite-difference ``jac``.
     max_time : float or None, optional
         Wall-clock limit in seconds, counted from the call (compilation included). The run
         stops at the end of the first chunk of iterations that ends after it (chunks last
@@ -297,6 +314,20 @@ def minimize(
     steps = np.array(steps_array(step, n))  # writable: one compiled signature for all
     strict = jit is True
 
+    if workers is not None:
+        workers = check_workers(workers)
+        if callback is not None:
+            raise ValueError("workers= cannot be combined with a callback")
+        if batched:
+            return _scaleout_batch(f, X2, workers, dict(
+                method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol,
+                history=history, args=args, step=step, jit=jit, max_time=max_time,
+                **method_options))
+        if kind == "analytic":
+            raise ValueError("workers= sends out the evaluations of finite differences; with "
+                             "an analytic jac there are none: drop workers or jac")
+        jit = False
+
     # ---- objective, gradient and driver -------------------------------------------------
     obj = _objective.get(f, jit)
     _check_arity(obj, len(args), "f")
@@ -306,7 +337,12 @@ def minimize(
         _check_arity(jac_obj, len(args), "jac")
         _check_jac_output(jac_obj, X2[0], args, strict)
     cost = 0 if kind == "analytic" else _gradient_cost(code, n)
-    driver = get_driver(obj, kind, jac_obj)
+    pool = None
+    if workers is None:
+        driver = get_driver(obj, kind, jac_obj)
+    else:
+        pool = ThreadPoolExecutor(workers) if isinstance(workers, int) else None
+        driver = pooled_driver(obj, kind, pool or workers)
     run = Run(X2, meth, params, steps, args, (code, cost, gtol, max_iter),
               min(max_iter + 1, HISTORY_CHUNK) if history else 0, keep_x0=batched)
 
@@ -316,8 +352,12 @@ def minimize(
         return get_driver(obj, kind, jac_obj)
 
     deadline = None if max_time is None else started + max_time
-    interrupted = _iterate(run, driver, fall_back, batched, max_iter, callback,
-                           callback_every or 1, history, deadline)
+    try:
+        interrupted = _iterate(run, driver, fall_back, batched, max_iter, callback,
+                               callback_every or 1, history, deadline)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     INFO = run.INFO
     if interrupted:
         INFO[INFO[:, STATUS] < 0, STATUS] = INTERRUPTED
@@ -343,6 +383,44 @@ def minimize(
 
 _PARAMETERS = tuple(inspect.signature(minimize).parameters)[2:-1]
 """minimize's own keyword arguments, for the hint of an unknown keyword."""
+
+
+def _minimize_chunk(f, options: dict, X: np.ndarray) -> OptimizeResult:
+    """One chunk of a batched run, on a worker."""
+    return minimize(f, X, **options)
+
+
+def _scaleout_batch(f, X: np.ndarray, workers, options: dict) -> OptimizeResult:
+    """Split the starts into chunks, run each with the compiled engine on a worker, and
+    gather one batched result (row for row what the local batched run gives)."""
+    m = X.shape[0]
+    count = min(m, workers if isinstance(workers, int) else max(1, CLUSTER_CHUNKS))
+    chunks = np.array_split(X, count)
+    with _scaleout.executor_for(workers) as executor:
+        parts = list(executor.map(partial(_minimize_chunk, f, options), chunks))
+    merged = OptimizeResult()
+    for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):
+        merged[key] = np.concatenate([p[key] for p in parts])
+    merged.message = [message for p in parts for message in p.message]
+    if options.get("history"):
+        rows = int(merged.nit.max()) + 1
+        for key in ("x_history", "f_history"):
+            padded = []
+            for p in parts:
+                h = p[key]
+                pad = np.full((h.shape[0], rows) + h.shape[2:], np.nan)
+                pad[:, : h.shape[1]] = h
+                padded.append(pad)
+            merged[key] = np.concatenate(padded)
+    finite = np.isfinite(merged.fun)
+    merged.best = (int(np.flatnonzero(finite)[np.argmin(merged.fun[finite])])
+                   if finite.any() else None)
+    return merged
+
+
+CLUSTER_CHUNKS = 8
+"""Chunks a batch of starts is split into for an executor (an int ``workers`` gives one
+chunk per worker)."""
 
 
 def _check_method_options(meth, given: dict) -> None:

@@ -201,3 +201,56 @@ def test_small_or_complex_gradients_never_go_parallel(monkeypatch):
 def test_vectorized_must_be_a_bool():
     with pytest.raises(TypeError, match=r"vectorized must be True or False, got 'yes'"):
         fastgrad.gradient(lambda X: np.sum(X, axis=1), X, vectorized="yes")
+
+
+# ---------------------------------------------------------------------------------------
+# minimize with workers
+# ---------------------------------------------------------------------------------------
+
+RESULT_FIELDS = ("x", "fun", "jac", "nit", "nfev", "njev", "status", "success")
+
+
+def assert_same_result(a, b):
+    for key in RESULT_FIELDS:
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+    assert a.message == b.message
+
+
+@pytest.mark.parametrize("method", ["gd", "lbfgs"])
+def test_minimize_one_start_sends_out_only_evaluations(method):
+    x0 = np.array([0.5, -1.5, 2.0])
+    serial = fastgrad.minimize(problems.sleepy_sphere, x0, method=method, args=(0.0,),
+                               jit=False, max_iter=50)
+    pooled = fastgrad.minimize(problems.sleepy_sphere, x0, method=method, args=(0.0,),
+                               workers=3, max_iter=50)
+    assert_same_result(pooled, serial)
+
+
+def test_minimize_batch_over_a_dask_cluster_equals_the_local_batch(cluster):
+    _, client = cluster
+    X = np.random.default_rng(5).uniform(-2.0, 2.0, (30, 4))
+    local = fastgrad.minimize(problems.rosenbrock, X, method="lbfgs", history=True)
+    remote = fastgrad.minimize(problems.rosenbrock, X, method="lbfgs", history=True,
+                               workers=client.get_executor())
+    assert_same_result(remote, local)
+    assert remote.best == local.best
+    np.testing.assert_array_equal(remote.x_history, local.x_history)
+    np.testing.assert_array_equal(remote.f_history, local.f_history)
+
+
+def test_minimize_batch_over_threads_equals_the_local_batch():
+    X = np.random.default_rng(6).uniform(-2.0, 2.0, (9, 3))
+    assert_same_result(fastgrad.minimize(problems.rosenbrock, X, method="gd", max_iter=200,
+                                         workers=2),
+                       fastgrad.minimize(problems.rosenbrock, X, method="gd", max_iter=200))
+
+
+def test_minimize_workers_rejects_what_it_cannot_do():
+    x0 = np.array([0.5, 1.0])
+    with pytest.raises(ValueError, match="workers= cannot be combined with a callback"):
+        fastgrad.minimize(black_box, x0, args=(1.0,), workers=2, callback=lambda r: None)
+    with pytest.raises(ValueError, match="with an analytic jac there are none"):
+        fastgrad.minimize(problems.sphere3 if hasattr(problems, "sphere3") else black_box,
+                          np.ones(3), jac=lambda x: 2 * x, workers=2)
+    with pytest.raises(ValueError, match="workers must be a positive int or an executor"):
+        fastgrad.minimize(black_box, x0, args=(1.0,), workers=0)
