@@ -13,25 +13,31 @@ import numpy as np
 from ._fd_kernels import NONFINITE_X, ZERO_STEP
 from ._scalar import ObjectiveReturnError
 from .steps import (
-    BACKWARD,
-    CENTRAL,
     CENTRAL4,
     COMPLEX,
     COMPLEX_CHECK_FACTOR,
     COMPLEX_CHECK_RTOL,
-    FORWARD,
     REL_STEPS,
+    STENCIL_CENTRE_WEIGHT,
+    STENCIL_DIVISOR,
+    STENCIL_OFFSETS,
+    STENCIL_POINTS,
+    STENCIL_WEIGHTS,
 )
 
 MAX_BATCH_ELEMENTS = 1 << 22
 """Largest stencil batch (points x n) sent to ``f`` in one call: 32 MiB of float64."""
 
-# scheme -> (offsets in units of h, weights, weight of f(x), divisor in units of h)
+# scheme -> (offsets in units of h, weights, weight of f(x), divisor in units of h), read
+# from the one stencil table the compiled kernels use (fastgrad.steps)
 STENCILS = {
-    FORWARD: ((1.0,), (1.0,), -1.0, 1.0),
-    BACKWARD: ((-1.0,), (-1.0,), 1.0, 1.0),
-    CENTRAL: ((1.0, -1.0), (1.0, -1.0), 0.0, 2.0),
-    CENTRAL4: ((2.0, 1.0, -1.0, -2.0), (-1.0, 8.0, -8.0, 1.0), 0.0, 12.0),
+    code: (
+        tuple(STENCIL_OFFSETS[code, :points].tolist()),
+        tuple(STENCIL_WEIGHTS[code, :points].tolist()),
+        float(STENCIL_CENTRE_WEIGHT[code]),
+        float(STENCIL_DIVISOR[code]),
+    )
+    for code, points in enumerate(STENCIL_POINTS)
 }
 
 
