@@ -36,7 +36,7 @@ from .steps import (
     HESSIAN,
     step_for,
 )
-from ._scalar import as_scalar, as_vector
+from ._scalar import as_real, as_real_vector, as_scalar, as_vector
 
 NONFINITE_X = -1
 """Status: a coordinate of x is NaN or infinite."""
@@ -69,7 +69,7 @@ def make_gradient_range(f):
             acc = centre * f0
             for p in range(points):
                 x[i] = xi + STENCIL_OFFSETS[scheme, p] * h
-                acc += STENCIL_WEIGHTS[scheme, p] * as_scalar(f(x, *args))
+                acc += STENCIL_WEIGHTS[scheme, p] * as_real(f(x, *args))
             x[i] = xi
             out[i] = acc / (STENCIL_DIVISOR[scheme] * h)
         return 0
@@ -87,7 +87,7 @@ def make_gradient(gradient_range, f):
                 return NONFINITE_X
         f0 = 0.0
         if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
-            f0 = as_scalar(f(x, *args))
+            f0 = as_real(f(x, *args))
         return gradient_range(x, scheme, steps, out, args, f0, 0, n, 1)
 
     return gradient_into
@@ -109,7 +109,7 @@ def make_parallel_gradient(gradient_range, f):
                 return NONFINITE_X
         f0 = 0.0
         if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
-            f0 = as_scalar(f(x, *args))
+            f0 = as_real(f(x, *args))
         blocks = min(n, get_num_threads())
         status = np.full(blocks, OBJECTIVE_RAISED, dtype=np.int64)
         for b in prange(blocks):
@@ -204,7 +204,7 @@ def make_jacobian(f):
 
     def jacobian(x, scheme, steps, args):
         n = x.shape[0]
-        f0 = as_vector(f(x, *args), -1).copy()
+        f0 = as_real_vector(f(x, *args), -1).copy()
         m = f0.shape[0]
         out = np.empty((m, n))
         for i in range(n):
@@ -217,30 +217,30 @@ def make_jacobian(f):
                 return ZERO_STEP, out
             if scheme == FORWARD:
                 x[i] = xi + h
-                fp = as_vector(f(x, *args), m)
+                fp = as_real_vector(f(x, *args), m)
                 for k in range(m):
                     out[k, i] = (fp[k] - f0[k]) / h
             elif scheme == BACKWARD:
                 x[i] = xi - h
-                fm = as_vector(f(x, *args), m)
+                fm = as_real_vector(f(x, *args), m)
                 for k in range(m):
                     out[k, i] = (f0[k] - fm[k]) / h
             elif scheme == CENTRAL:
                 x[i] = xi + h
-                fp = as_vector(f(x, *args), m).copy()
+                fp = as_real_vector(f(x, *args), m).copy()
                 x[i] = xi - h
-                fm = as_vector(f(x, *args), m)
+                fm = as_real_vector(f(x, *args), m)
                 for k in range(m):
                     out[k, i] = (fp[k] - fm[k]) / (2.0 * h)
             else:
                 x[i] = xi + 2.0 * h
-                fp2 = as_vector(f(x, *args), m).copy()
+                fp2 = as_real_vector(f(x, *args), m).copy()
                 x[i] = xi + h
-                fp = as_vector(f(x, *args), m).copy()
+                fp = as_real_vector(f(x, *args), m).copy()
                 x[i] = xi - h
-                fm = as_vector(f(x, *args), m).copy()
+                fm = as_real_vector(f(x, *args), m).copy()
                 x[i] = xi - 2.0 * h
-                fm2 = as_vector(f(x, *args), m)
+                fm2 = as_real_vector(f(x, *args), m)
                 for k in range(m):
                     out[k, i] = (fm2[k] - fp2[k] + 8.0 * (fp[k] - fm[k])) / (12.0 * h)
             x[i] = xi
@@ -311,16 +311,16 @@ def make_hessian(f):
         for i in range(n):
             if not np.isfinite(x[i]):
                 return NONFINITE_X
-        f0 = as_scalar(f(x, *args))
+        f0 = as_real(f(x, *args))
         for i in range(n):
             xi = x[i]
             hi = step_for(HESSIAN, xi, steps, i)
             if hi == 0.0:
                 return ZERO_STEP
             x[i] = xi + hi
-            fp = as_scalar(f(x, *args))
+            fp = as_real(f(x, *args))
             x[i] = xi - hi
-            fm = as_scalar(f(x, *args))
+            fm = as_real(f(x, *args))
             out[i, i] = ((fp - f0) + (fm - f0)) / (hi * hi)
             for j in range(i + 1, n):
                 xj = x[j]
@@ -330,13 +330,13 @@ def make_hessian(f):
                     return ZERO_STEP
                 x[i] = xi + hi
                 x[j] = xj + hj
-                fpp = as_scalar(f(x, *args))
+                fpp = as_real(f(x, *args))
                 x[j] = xj - hj
-                fpm = as_scalar(f(x, *args))
+                fpm = as_real(f(x, *args))
                 x[i] = xi - hi
-                fmm = as_scalar(f(x, *args))
+                fmm = as_real(f(x, *args))
                 x[j] = xj + hj
-                fmp = as_scalar(f(x, *args))
+                fmp = as_real(f(x, *args))
                 x[j] = xj
                 hij = ((fpp - fpm) - (fmp - fmm)) / (4.0 * hi * hj)
                 out[i, j] = hij

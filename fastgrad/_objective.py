@@ -80,7 +80,8 @@ class Objective:
     """A user's objective with its engine and compiled kernels."""
 
     __slots__ = (
-        "f", "python_f", "compiled", "engine", "reason", "kernels", "extra", "parallel_sizes"
+        "f", "python_f", "compiled", "engine", "reason", "kernels", "extra", "parallel_sizes",
+        "probes",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False):
@@ -91,6 +92,7 @@ class Objective:
         self.kernels: dict = {}
         self.extra: dict = {}  # other modules' per-objective caches (e.g. optimizer drivers)
         self.parallel_sizes: dict = {}  # n -> serial seconds or None (see differentiate.py)
+        self.probes: dict = {}  # (n, len(args)) -> automatic steps (see fastgrad._probe)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x.
         self.python_f = _vector_form(f) if scalar else f
         if engine == "jit":

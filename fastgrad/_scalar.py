@@ -55,6 +55,18 @@ def as_real(value):
     )
 
 
+def as_real_vector(value, size):
+    """:func:`as_vector` for a point x of real numbers: a complex result is refused (a real
+    scheme would drop its imaginary part)."""
+    arr = as_vector(value, size)
+    if arr.dtype.kind == "c":
+        raise ObjectiveReturnError(
+            "the objective f must return real values at a real x; it returned an array of "
+            f"dtype {arr.dtype}"
+        )
+    return arr
+
+
 def as_vector(value, size):
     """Return ``value`` as a 1-D array of length ``size`` (a scalar counts as length 1)."""
     arr = np.asarray(value)
@@ -113,6 +125,31 @@ def _as_vector_jit(value, size):
         return lambda value, size: np.full(1, float(value))
     if isinstance(value, types.Complex):
         return lambda value, size: np.full(1, value)
+    raise errors.TypingError(
+        f"{RETURN_MARKER}: the objective f must return a 1-D array of floats; "
+        f"its compiled version returns {value}"
+    )
+
+
+@overload(as_real_vector)
+def _as_real_vector_jit(value, size):
+    if isinstance(value, types.Array) and value.ndim == 1 and isinstance(
+        value.dtype, (types.Float, types.Integer)
+    ):
+
+        def impl(value, size):
+            if size >= 0 and value.shape[0] != size:
+                raise ValueError("the objective f must return arrays of one length")
+            return value
+
+        return impl
+    if isinstance(value, (types.Float, types.Integer)) and not isinstance(value, types.Boolean):
+        return lambda value, size: np.full(1, float(value))
+    if isinstance(getattr(value, "dtype", value), types.Complex):
+        raise errors.TypingError(
+            f"{RETURN_MARKER}: the objective f must return real values at a real x; its "
+            f"compiled version returns {value}"
+        )
     raise errors.TypingError(
         f"{RETURN_MARKER}: the objective f must return a 1-D array of floats; "
         f"its compiled version returns {value}"

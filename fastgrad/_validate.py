@@ -91,6 +91,16 @@ def as_float_array(x, name: str = "x", ndims=(1,)) -> np.ndarray:
     return np.array(arr, dtype=np.float64)
 
 
+def low_precision(x):
+    """The dtype of ``x`` when it is a float array of lower precision than float64 (its
+    values are then known to that precision only, and the automatic step follows it), else
+    None."""
+    dtype = getattr(x, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        return dtype
+    return None
+
+
 def all_finite(a: np.ndarray) -> bool:
     """True if every element of ``a`` is finite (plain Python for a few elements: a numpy
     reduction costs microseconds of overhead on a small array)."""
@@ -139,9 +149,13 @@ def steps_array(step, n: int, name: str = "step") -> np.ndarray:
 
 
 def zero_step_message(x: np.ndarray, steps: np.ndarray, name: str = "step") -> str:
+    if steps.shape[0] == 0 or np.isnan(steps[0]):  # the automatic step
+        given = "the automatic step"
+    else:
+        given = f"step {_show(steps.tolist())}"
     return (
         f"{name} is too small for x: x + {name} == x in float64 for some coordinate "
-        f"(step {_show(steps.tolist())}, |x| up to {np.max(np.abs(x)):.3g}); "
+        f"({given}, |x| up to {np.max(np.abs(x)):.3g}); "
         "use a larger step or step=None"
     )
 

@@ -14,13 +14,15 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _fd_kernels as K
-from . import _objective, _scaleout
+from . import _objective, _probe, _scaleout
 from ._scaleout import check_workers
 from ._fd_kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
 from ._jit import jit as _jit
 from ._objective import FastgradWarning
 from ._validate import (
+    all_finite,
     as_float_array,
+    low_precision as _low_precision,
     check_args,
     check_callable,
     nonfinite_message,
@@ -36,8 +38,8 @@ _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "compl
         aliases of "forward", "central" and "complex"). Default "central"."""
 
 
-_AUTO = steps_array(None, 1)
 _F64 = np.dtype(np.float64)
+
 _PLANS: dict = {}
 _GRADIENT_KERNELS = {  # complex? -> kernel name by x.ndim
     False: (None, "gradient", "batched_gradient"),
@@ -215,9 +217,11 @@ def derivative(
     check_args(args)
     code = scheme_code(method)
     xw = as_float_array(x, "x", ndims=(0, 1, 2, 3))
-    steps = steps_array(step, 1)
     obj = _objective.get(f, jit, scalar=True)
     columns = xw.reshape(-1, 1)
+    auto = _probe.probe(obj, columns[0], args, x_dtype=_low_precision(x), bounds=False,
+                        strict=jit is True)
+    steps = auto if step is None else steps_array(step, 1)
     out = np.empty_like(columns)
     name = "batched_" + _kernel_name(code, "gradient")
     status = _run_rows(obj, name, x, columns, code, steps, out, args, jit is True)
@@ -306,31 +310,40 @@ def gradient(
         obj, code, names = _plan(f, method, jit)
     if args.__class__ is not tuple:
         check_args(args)
+    x_dtype = None
     if x.__class__ is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.shape[0]:
         xw = x.copy()  # the common case, kept fast
         out = np.empty(x.shape[0])
     else:
         xw = as_float_array(x, "x", ndims=(1, 2))
         out = np.empty(xw.shape)
-    steps = _AUTO if step is None else steps_array(step, xw.shape[-1])
+        x_dtype = _low_precision(x)
+    n = xw.shape[-1]
     if vectorized is not False and vectorized is not True:
         raise TypeError(f"vectorized must be True or False, got {vectorized!r}")
     if vectorized:
         if workers is not None:
             raise ValueError("workers= cannot be combined with vectorized=True: a vectorized "
                              "objective already evaluates the whole stencil in one call")
+        steps = (_probe.probe_vectorized(obj, xw.reshape(-1, n), args, x_dtype=x_dtype)
+                 if step is None else steps_array(step, n))
         out, status = vectorized_gradient(f, xw, code, steps, args)
         check_status(status, xw, steps)
         return out
     if workers is not None:
+        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
         factory = _complex_gradient_factory if code == COMPLEX else _gradient_factory
         wrap = K.make_batched if xw.ndim == 2 else None
         status = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps, out),
                                args, wrap=wrap)
         check_status(status, xw, steps)
         return out
+    auto = obj.probes.get((n, len(args)))
+    if auto is None or x_dtype is not None:  # first call for this n (see fastgrad._probe)
+        auto = _probe.probe(obj, xw if xw.ndim == 1 else xw[0], args, x_dtype=x_dtype,
+                            strict=jit is True)
+    steps = auto if step is None else steps_array(step, n)
     name = names[xw.ndim]
-    n = xw.shape[-1]
     timed = None
     if xw.ndim == 1 and n >= PARALLEL_MIN_COORDS and code != COMPLEX and parallel is not False:
         serial_seconds = obj.parallel_sizes.get(n, 0.0)
@@ -379,14 +392,19 @@ def jacobian(
     check_args(args)
     code = scheme_code(method)
     xw = as_float_array(x, "x", ndims=(1,))
-    steps = steps_array(step, xw.shape[0])
+    if not all_finite(xw):  # before f is evaluated at x
+        raise ValueError(nonfinite_message(xw))
+    x_dtype = _low_precision(x)
     if workers is not None:
+        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, xw.shape[0])
         factory = K.make_complex_jacobian if code == COMPLEX else K.make_jacobian
         status, out = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps),
                                     args, dummy=np.zeros(1))
         check_status(status, xw, steps)
         return out
     obj = _objective.get(f, jit)
+    auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
+    steps = auto if step is None else steps_array(step, xw.shape[0])
     status, out = obj.run(_kernel_name(code, "jacobian"), xw, code, steps, args,
                           strict=jit is True)
     check_status(status, xw, steps)
@@ -416,14 +434,17 @@ def hessian(
     check_args(args)
     xw = as_float_array(x, "x", ndims=(1,))
     n = xw.shape[0]
-    steps = steps_array(step, n)
+    x_dtype = _low_precision(x)
     out = np.empty((n, n))
     if workers is not None:
+        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
         status = _scaleout.run(K.make_hessian, f, check_workers(workers),
                                (xw, HESSIAN, steps, out), args)
         check_status(status, xw, steps)
         return out
     obj = _objective.get(f, jit)
+    auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
+    steps = auto if step is None else steps_array(step, n)
     status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
     check_status(status, xw, steps)
     return out

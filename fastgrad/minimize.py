@@ -10,7 +10,7 @@ from time import perf_counter
 from typing import Any, Callable
 
 import numpy as np
-from . import _objective
+from . import _objective, _probe
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -31,6 +31,7 @@ from ._validate import (
     check_float,
     check_int,
     check_max_time,
+    low_precision as _low_precision,
     nonfinite_message,
     scheme_code,
     steps_array,
@@ -311,7 +312,7 @@ def minimize(
     if not all_finite(X2):
         raise ValueError(nonfinite_message(X, "x0"))
     n = X2.shape[1]
-    steps = np.array(steps_array(step, n))  # writable: one compiled signature for all
+    user_steps = None if step is None else steps_array(step, n)
     strict = jit is True
 
     if workers is not None:
@@ -336,6 +337,13 @@ def minimize(
         jac_obj = _objective.get(jac, jit)
         _check_arity(jac_obj, len(args), "jac")
         _check_jac_output(jac_obj, X2[0], args, strict)
+        _probe.probe(jac_obj, X2[0], args, strict=strict)  # jac reads within x too
+    if workers is None:  # first call for this n: bounds and precision of f (fastgrad._probe)
+        auto = _probe.probe(obj, X2[0], args, x_dtype=_low_precision(x0), strict=strict)
+    else:  # f is evaluated on the pool only
+        auto = _probe.x_steps(_low_precision(x0))
+    # writable: one compiled signature for all
+    steps = np.array(auto if user_steps is None else user_steps)
     cost = 0 if kind == "analytic" else _gradient_cost(code, n)
     pool = None
     if workers is None:

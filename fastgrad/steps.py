@@ -50,9 +50,20 @@ SCHEME_ALIASES = {"2-point": "forward", "3-point": "central", "cs": "complex"}
 
 # Relative steps, indexed by scheme code. The last entry is for second derivatives
 # (Hessian, central second differences: truncation O(h**2), rounding O(eps/h**2)).
-REL_STEPS = np.array(
-    [EPS ** 0.5, EPS ** 0.5, EPS ** (1 / 3), EPS ** 0.2, 2.0 ** -60, EPS ** 0.25]
-)
+REL_POWERS = np.array([0.5, 0.5, 1.0 / 3.0, 0.2, 0.0, 0.25])
+"""``rel_k = eps ** REL_POWERS[k]`` for every scheme code k except the complex step, whose
+step is not limited by rounding (no subtraction) and is 2**-60 in any precision."""
+
+COMPLEX_REL = 2.0 ** -60
+
+
+def rel_steps_for(eps: float) -> np.ndarray:
+    """Relative steps of every scheme code for values of unit roundoff ``eps``."""
+    return np.array([COMPLEX_REL if code == COMPLEX else eps ** power
+                     for code, power in enumerate(REL_POWERS.tolist())])
+
+
+REL_STEPS = rel_steps_for(EPS)
 
 # Stencils of the real schemes, indexed by scheme code: the derivative along e_i is
 # (CENTRE_WEIGHT * f(x) + sum_p WEIGHTS[p] * f(x + OFFSETS[p] * h e_i)) / (DIVISOR * h).
@@ -78,6 +89,43 @@ component is then computed with ``central4`` instead."""
 COMPLEX_CHECK_RTOL = 1e-10
 
 
+PRECISION_HEADER = 2
+"""An automatic step for a precision other than float64 is passed to the kernels as the steps
+array ``[nan, eps, rel_0, ..., rel_5]``: a NaN first element (never a valid user step) marks
+it, ``eps`` is the unit roundoff of the objective's values and ``rel_k`` the relative step of
+scheme code k for that precision. An empty array is the automatic float64 step; a user's step
+is one value or one per coordinate."""
+
+
+def precision_eps(dtype) -> float:
+    """Unit roundoff of the values an objective returns: that of ``dtype`` (float16, float32,
+    complex64 ...) when it is a floating type of lower precision than float64, else float64's
+    (integers and anything else count as float64)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "fc":
+        return EPS
+    return max(EPS, float(np.finfo(dt).eps))
+
+
+def auto_steps(eps: float) -> np.ndarray:
+    """The kernels' steps array for the automatic step at unit roundoff ``eps``."""
+    if eps <= EPS:
+        return np.empty(0)
+    return np.concatenate(([np.nan, eps], rel_steps_for(eps)))
+
+
+def is_auto(steps: np.ndarray) -> bool:
+    """True for an automatic step (float64 or another precision), False for a user's step."""
+    return steps.shape[0] == 0 or bool(np.isnan(steps[0]))
+
+
+def relative_step(code: int, steps: np.ndarray) -> float:
+    """The relative step of scheme ``code`` for an automatic ``steps`` array."""
+    if steps.shape[0] == 0:
+        return float(REL_STEPS[code])
+    return float(steps[PRECISION_HEADER + code])
+
+
 @jit_cached
 def rel_step(scheme):
     """Relative step of a scheme code."""
@@ -85,16 +133,29 @@ def rel_step(scheme):
 
 
 @jit_cached
+def value_eps(steps):
+    """Unit roundoff of the objective's values as encoded in ``steps`` (float64's unless the
+    automatic step of a lower precision is passed): for rounding-error bounds."""
+    if steps.shape[0] > PRECISION_HEADER and steps[0] != steps[0]:
+        return steps[1]
+    return EPS
+
+
+@jit_cached
 def step_for(scheme, xi, steps, i):
     """The step actually taken for coordinate ``i`` at value ``xi`` (0.0 if it vanishes).
 
     ``steps`` holds the user's absolute steps: empty for the automatic relative step, one
-    value for all coordinates, or one per coordinate.
+    value for all coordinates, or one per coordinate; or the automatic step of another
+    precision (see :data:`PRECISION_HEADER`).
     """
-    if steps.shape[0] == 0:
+    k = steps.shape[0]
+    if k == 0:
         h = REL_STEPS[scheme] * max(1.0, abs(xi))
-    elif steps.shape[0] == 1:
+    elif k == 1:
         h = steps[0]
+    elif steps[0] != steps[0]:  # automatic step of a lower precision
+        h = steps[PRECISION_HEADER + scheme] * max(1.0, abs(xi))
     else:
         h = steps[i]
     if scheme == COMPLEX:

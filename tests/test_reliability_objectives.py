@@ -317,17 +317,34 @@ DTYPES = [np.float32, np.float16, np.int32, np.int64, np.uint8]
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_every_real_input_dtype_gives_float64_results_equal_to_float64_input(dtype):
+    """Integers are exact in float64: the results equal those of the float64 input. A float32
+    or float16 x is known to its own precision only, so the automatic step is the one of that
+    precision (as in SciPy): the results equal those of the float64 input with that step."""
     f = problems.function_2  # x0**2 + x1**2
     x = np.array([3.0, 4.0]).astype(dtype)
     x64 = x.astype(np.float64)  # exact: every value above is representable in every dtype
+    low = np.dtype(dtype).kind == "f"
+    eps = float(np.finfo(dtype).eps) if low else np.finfo(np.float64).eps
+    scale = np.maximum(1.0, np.abs(x64))
+    central, hess = eps ** (1 / 3) * scale, eps ** 0.25 * scale
     # the conversion happens before either engine runs: minimize is checked on the Python one
-    for call in (lambda v: fastgrad.gradient(f, v), lambda v: fastgrad.hessian(f, v),
-                 lambda v: fastgrad.jacobian(f, v), lambda v: fastgrad.gradient(f, v[None, :]),
-                 lambda v: fastgrad.derivative(problems.seed_poly_a, v),
-                 lambda v: fastgrad.minimize(f, v, method="lbfgs", jit=False).x,
+    for call, step in ((lambda v, s: fastgrad.gradient(f, v, step=s), central),
+                       (lambda v, s: fastgrad.hessian(f, v, step=s), hess),
+                       (lambda v, s: fastgrad.jacobian(f, v, step=s), central),
+                       (lambda v, s: fastgrad.gradient(f, v[None, :], step=s), central),
+                       (lambda v, s: fastgrad.derivative(problems.seed_poly_a, v[:1],
+                                                         step=s if s is None else s[0]),
+                        central)):
+        got, want = call(x, None), call(x64, step if low else None)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, want)
+    for call in (lambda v: fastgrad.minimize(f, v, method="lbfgs", jit=False).x,
                  lambda v: fastgrad.minimize(f, np.stack([v, v]), jit=False).x):
         got, want = call(x), call(x64)
         assert got.dtype == np.float64
-        np.testing.assert_array_equal(got, want)
+        if low:  # f is quadratic: central differences are exact up to rounding, any step
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+        else:
+            np.testing.assert_array_equal(got, want)
     assert isinstance(fastgrad.check_grad(f, problems.function_2_grad, x), float)
     assert fastgrad.minimize(f, x, method="lbfgs", jit=False).fun.__class__ is float

@@ -349,7 +349,7 @@ def test_a_step_that_fits_every_coordinate_is_accepted():
 
 @pytest.mark.parametrize("jit", [None, False])
 def test_gradient_needs_a_scalar_objective(jit):
-    message = r"the objective f must return a scalar \(a float\); "
+    message = r"the objective f must return a real scalar \(a float\); "
     message += "its compiled version returns array" if jit is None else (
         r"it returned an array of shape \(2,\) and dtype float64")
     for call in (lambda: fastgrad.gradient(returns_a_vector, X2, jit=jit),
@@ -358,10 +358,10 @@ def test_gradient_needs_a_scalar_objective(jit):
             call()
     # The same check in the batched kernels (shown on the Python engine: the compiled batched
     # kernels report it through the very same path, at the price of a long compilation).
-    with pytest.raises(ValueError, match=r"the objective f must return a scalar \(a float\); "
+    with pytest.raises(ValueError, match=r"the objective f must return a real scalar \(a float\); "
                                          r"it returned an array of shape \(2,\)"):
         fastgrad.gradient(returns_a_vector, [X2, X2], jit=False)
-    with pytest.raises(ValueError, match=r"the objective f must return a scalar \(a float\); "
+    with pytest.raises(ValueError, match=r"the objective f must return a real scalar \(a float\); "
                                          r"it returned an array of shape \(2,\)"):
         fastgrad.derivative(returns_a_pair, X2, jit=False)
 
@@ -376,7 +376,7 @@ def test_jacobian_needs_a_one_dimensional_result(jit):
 
 
 def test_gradient_names_what_a_python_objective_returned_instead():
-    with pytest.raises(ValueError, match=r"must return a scalar \(a float\); it returned a "
+    with pytest.raises(ValueError, match=r"must return a real scalar \(a float\); it returned a "
                                          r"NoneType \(None\)"):
         fastgrad.gradient(returns_none, X2, jit=False)
 

@@ -1,0 +1,231 @@
+"""First-call checks of an objective: does it read past the end of x, and in which precision
+does it compute?
+
+Numba does not check bounds in compiled code: an objective that reads ``x[3]`` of a
+3-vector reads whatever lies after the array and returns a meaningless number with no error
+(an ``x0`` of shape (2,) for a 3-parameter model, or (3, 1) meant as one start of 3
+coordinates). And an objective that computes in float32 needs steps chosen for float32's
+rounding, not float64's.
+
+:func:`probe` answers both once per objective, length of x and number of extra arguments,
+before the first result is returned; later calls find the answer in ``Objective.probes``
+(a dictionary lookup). It costs two evaluations of f on the compiled engine (one, when x
+is read within bounds, on the Python engine, where numpy raises ``IndexError`` by itself),
+which are not counted in ``nfev``:
+
+* Compiled engine: f is evaluated at x placed inside a larger buffer whose padding on both
+  sides holds first an ordinary number, then NaN. A result that is finite the first time and
+  NaN (or different) the second time can only come from reading the padding, that is from
+  reading past the end (or before the start) of x. The padding positions that were read are
+  then found one by one for the message. The precision is the return type Numba inferred for
+  f (float32 when f returns float32).
+* Python engine: f is evaluated at x; an ``IndexError`` of numpy about an axis of the length
+  of x becomes an :class:`ObjectiveIndexError` naming f; the precision is the dtype of the
+  value f returned.
+
+An objective that reads past x only at some points, or only in some branches, can escape the
+check; an objective that computes in float32 but returns float64 is taken as float64 (as in
+SciPy, the precision is that of the value returned).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from numba.np.numpy_support import as_dtype
+
+from ._objective import COMPILE_ERRORS
+from .steps import EPS, auto_steps, precision_eps
+
+PAD = 64
+"""Padding (elements) on each side of x for the compiled check: reads up to this far past
+either end are detected. A read further away lands outside the buffer, where nothing can be
+told about it."""
+
+_FILL = 0.8125
+"""The ordinary padding value of the first evaluation (exactly representable, not 0 or 1, so
+that it changes what f computes from it)."""
+
+_NUMPY_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis 0 with size (\d+)")
+
+
+class ObjectiveIndexError(IndexError):
+    """The objective reads coordinates of x that do not exist."""
+
+
+def _name(obj) -> str:
+    f = obj.f
+    return getattr(f, "__name__", None) or type(f).__name__
+
+
+def _message(obj, n: int, read: str) -> str:
+    return (
+        f"the objective {_name(obj)} reads {read} but x has only {n} coordinate(s) (shape "
+        f"({n},)); in compiled code this reads memory past x and gives a meaningless result. "
+        "Pass an x of the length f expects (a batch of m starts of n coordinates has shape "
+        "(m, n): one start of 3 coordinates is shape (3,), not (3, 1))"
+    )
+
+
+def probe(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
+          strict: bool = False) -> np.ndarray:
+    """Check ``obj`` at the float64 point ``x`` (shape (n,)) with ``args``, once per
+    (n, len(args)), and return the automatic steps array for the precision of its values
+    (:func:`fastgrad.steps.auto_steps`), combined with that of ``x_dtype`` when given.
+
+    ``bounds=False`` skips the out-of-bounds check (a scalar objective ``f(t)``, which gets no
+    array). Raises :class:`ObjectiveIndexError` when f reads past x. With ``strict`` (jit=True)
+    a compilation failure is left to the kernel to report.
+    """
+    n = x.shape[0]
+    key = (n, len(args))
+    steps = obj.probes.get(key)
+    if steps is None:
+        if not np.isfinite(x).all():  # the kernel refuses x: nothing to learn here
+            return x_steps(x_dtype)
+        steps = _probe(obj, x, args, bounds, strict)
+        if steps is None:  # f could not be compiled: the kernel reports it or falls back
+            return _with_x(auto_steps(EPS), x_dtype)
+        obj.probes[key] = steps
+    return _with_x(steps, x_dtype)
+
+
+def x_steps(x_dtype) -> np.ndarray:
+    """The automatic steps array when only the dtype of x is known (``workers=``, where f is
+    evaluated on the pool only)."""
+    return _with_x(auto_steps(EPS), x_dtype)
+
+
+def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.ndarray:
+    """:func:`probe` for a vectorized objective ``f(X (k, n), *args) -> (k,)``: the
+    precision of its values, from one call with the first row, once per (n, len(args)). No
+    bounds check: a batch function indexes its rows itself and numpy checks those bounds."""
+    key = ("vectorized", X.shape[1], len(args))
+    steps = obj.probes.get(key)
+    if steps is None:
+        if not np.isfinite(X[0]).all():
+            return x_steps(x_dtype)
+        steps = auto_steps(precision_eps(np.asarray(obj.f(X[:1].copy(), *args)).dtype))
+        obj.probes[key] = steps
+    return _with_x(steps, x_dtype)
+
+
+def _with_x(steps: np.ndarray, x_dtype) -> np.ndarray:
+    if x_dtype is None:
+        return steps
+    eps_x = precision_eps(x_dtype)
+    if eps_x <= EPS:
+        return steps
+    eps_f = steps[1] if steps.shape[0] else EPS
+    return auto_steps(max(eps_x, eps_f))
+
+
+def _probe(obj, x, args, bounds, strict):
+    if obj.engine == "jit":
+        try:
+            return _probe_compiled(obj, x, args, bounds)
+        except COMPILE_ERRORS:
+            if strict:
+                return None
+        except (TypeError, ValueError) as exc:
+            if not _compiling(exc):
+                raise
+            if strict:
+                return None
+    return _probe_python(obj, x, args)
+
+
+def _compiling(exc: BaseException) -> bool:
+    """True if ``exc`` was raised by Numba while compiling (typing a default argument it
+    cannot type, for example), not by the objective at run time."""
+    tb = exc.__traceback__
+    while tb is not None:
+        path = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if "/numba/core/" in path and "dispatcher" not in path:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _probe_python(obj, x, args):
+    f = obj.python_f
+    try:
+        value = f(x.copy(), *args)
+    except IndexError as exc:
+        match = _NUMPY_INDEX.search(str(exc))
+        if match and int(match.group(2)) == x.shape[0]:
+            raise ObjectiveIndexError(
+                _message(obj, x.shape[0], f"x[{match.group(1)}]")
+            ) from exc
+        raise
+    return auto_steps(precision_eps(np.asarray(value).dtype))
+
+
+def _padded(x: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray]:
+    n = x.shape[0]
+    buf = np.full(n + 2 * PAD, fill)
+    view = buf[PAD:PAD + n]
+    view[:] = x
+    return buf, view
+
+
+def _same(a, b) -> bool:
+    """Equal values, NaN equal to NaN (scalars or arrays)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+    return bool(np.all(a == b))
+
+
+def _probe_compiled(obj, x, args, bounds):
+    f = obj.compiled
+    _, view = _padded(x, _FILL)
+    first = f(view, *args)
+    steps = auto_steps(_return_eps(f, (view,) + args))
+    if not bounds:
+        return steps
+    buf_nan, view_nan = _padded(x, np.nan)
+    second = f(view_nan, *args)
+    if _same(first, second):
+        return steps
+    # Different results: either f reads the padding, or f is not deterministic
+    # (random, stateful). Evaluate the first point again to tell them apart.
+    if not _same(first, f(_padded(x, _FILL)[1], *args)):
+        return steps
+    read = _padding_read(f, x, args, first)
+    raise ObjectiveIndexError(_message(obj, x.shape[0], read))
+
+
+def _padding_read(f, x, args, reference) -> str:
+    """Which padding positions f reads, as ``x[3], x[4]`` (an index below 0 is before x)."""
+    n = x.shape[0]
+    found = []
+    for offset in list(range(n, n + PAD)) + list(range(-1, -PAD - 1, -1)):
+        buf, view = _padded(x, _FILL)
+        buf[PAD + offset] = np.nan
+        if not _same(reference, f(view, *args)):
+            found.append(offset)
+            if len(found) == 3:
+                break
+    if not found:
+        return "memory past the end of x"
+    # Numba adds n to a negative index once: padding position -k before x is x[-k - n]
+    words = ", ".join(f"x[{i if i >= 0 else i - n}]" for i in found)
+    return f"{words}{', ...' if len(found) == 3 else ''}"
+
+
+def _return_eps(dispatcher, values: tuple) -> float:
+    """Unit roundoff of the return type of the compiled ``dispatcher`` for ``values``."""
+    try:
+        key = tuple(dispatcher.typeof_pyval(v) for v in values)
+        rtype = dispatcher.overloads[key].signature.return_type
+    except (KeyError, AttributeError, TypeError):
+        return EPS
+    dtype = getattr(rtype, "dtype", rtype)
+    try:
+        return precision_eps(as_dtype(dtype))
+    except Exception:  # a type numpy has no dtype for: not a floating value
+        return EPS
