@@ -1,6 +1,8 @@
 """fastgrad: JIT-compiled numerical differentiation and gradient-based minimization."""
 
+from . import reference
 from ._objective import FastgradWarning
+from ._probe import ObjectiveIndexError
 from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
 from .minimize import minimize
 from .result import OptimizeResult
@@ -9,6 +11,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FastgradWarning",
+    "ObjectiveIndexError",
     "check_grad",
     "derivative",
     "grad",

@@ -125,12 +125,9 @@ def _probe(obj, x, args, bounds, strict):
     if obj.engine == "jit":
         try:
             return _probe_compiled(obj, x, args, bounds)
-        except COMPILE_ERRORS:
-            if strict:
-                return None
-        except (TypeError, ValueError) as exc:
-            if not _compiling(exc):
-                raise
+        except Exception as exc:  # noqa: BLE001 - Numba rejects some code with any type
+            if not (isinstance(exc, COMPILE_ERRORS) or _compiling(exc)):
+                raise  # raised by f itself, at run time
             if strict:
                 return None
     return _probe_python(obj, x, args)
@@ -218,14 +215,24 @@ def _padding_read(f, x, args, reference) -> str:
 
 
 def _return_eps(dispatcher, values: tuple) -> float:
-    """Unit roundoff of the return type of the compiled ``dispatcher`` for ``values``."""
+    """Unit roundoff of the return type of the compiled ``dispatcher`` called with
+    ``values`` (the padded x first, then args).
+
+    The overload is matched on the type of x: a function taking ``*args`` is keyed by Numba
+    on a tuple of their types. Should several overloads match (args of other types compiled
+    before), the least precise return type counts.
+    """
     try:
-        key = tuple(dispatcher.typeof_pyval(v) for v in values)
-        rtype = dispatcher.overloads[key].signature.return_type
-    except (KeyError, AttributeError, TypeError):
+        x_type = dispatcher.typeof_pyval(values[0])
+        rtypes = [cres.signature.return_type for sig, cres in dispatcher.overloads.items()
+                  if sig and sig[0] == x_type]
+    except (AttributeError, TypeError):
         return EPS
-    dtype = getattr(rtype, "dtype", rtype)
-    try:
-        return precision_eps(as_dtype(dtype))
-    except Exception:  # a type numpy has no dtype for: not a floating value
-        return EPS
+    eps = EPS
+    for rtype in rtypes:
+        dtype = getattr(rtype, "dtype", rtype)
+        try:
+            eps = max(eps, precision_eps(as_dtype(dtype)))
+        except Exception:  # noqa: BLE001 - a type numpy has no dtype for: not a float
+            pass
+    return eps

@@ -17,12 +17,13 @@ from .steps import (
     COMPLEX,
     COMPLEX_CHECK_FACTOR,
     COMPLEX_CHECK_RTOL,
-    REL_STEPS,
     STENCIL_CENTRE_WEIGHT,
     STENCIL_DIVISOR,
     STENCIL_OFFSETS,
     STENCIL_POINTS,
     STENCIL_WEIGHTS,
+    is_auto,
+    relative_step,
 )
 
 MAX_BATCH_ELEMENTS = 1 << 22
@@ -42,8 +43,9 @@ STENCILS = {
 
 
 def _steps(X: np.ndarray, code: int, steps: np.ndarray) -> np.ndarray:
-    if steps.shape[0] == 0:
-        h = REL_STEPS[code] * np.maximum(1.0, np.abs(X))
+    """The steps actually taken, as :func:`fastgrad.steps.step_for` takes them."""
+    if is_auto(steps):
+        h = relative_step(code, steps) * np.maximum(1.0, np.abs(X))
     else:
         h = np.broadcast_to(steps, X.shape)
     return h if code == COMPLEX else (X + h) - X
@@ -51,6 +53,11 @@ def _steps(X: np.ndarray, code: int, steps: np.ndarray) -> np.ndarray:
 
 def _call(f, batch: np.ndarray, args: tuple) -> np.ndarray:
     values = np.asarray(f(batch, *args))
+    if values.dtype.kind == "c" and batch.dtype.kind != "c":
+        raise ObjectiveReturnError(
+            "the objective f must return a real scalar (a float) at a real x; with "
+            f"vectorized=True it returned an array of dtype {values.dtype}"
+        )
     if values.shape != (batch.shape[0],):
         raise ObjectiveReturnError(
             f"with vectorized=True the objective f must return an array of shape "
@@ -86,7 +93,10 @@ def _evaluate(f, X, H, offsets, args, dtype=np.float64):
 
 
 def _real_gradient(f, X, code, steps, args):
+    """``(gradients, steps taken)``; the gradients are None when a step vanished."""
     H = _steps(X, code, steps)
+    if np.any(H == 0.0):
+        return None, H
     offsets, weights, centre, divisor = STENCILS[code]
     vals = _evaluate(f, X, H, offsets, args)
     total = sum(w * v for w, v in zip(weights, vals))
@@ -111,11 +121,11 @@ def vectorized_gradient(f, X, code, steps, args):
         bad = ~(np.abs(d1 - d2) <= COMPLEX_CHECK_RTOL * np.maximum(np.abs(d1), np.abs(d2)))
         out = d1
         if np.any(bad):
-            fallback, _ = _real_gradient(f, X2, CENTRAL4, steps[:0], args)
+            fallback, _ = _real_gradient(f, X2, CENTRAL4, steps, args)
             out = np.where(bad, fallback, d1)
             status = int(np.count_nonzero(bad))
     else:
         out, H = _real_gradient(f, X2, code, steps, args)
-        if np.any(H == 0.0):
+        if out is None:
             return None, ZERO_STEP
     return (out[0] if single else out), status
