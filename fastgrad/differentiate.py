@@ -217,6 +217,8 @@ def derivative(
     check_args(args)
     code = scheme_code(method)
     xw = as_float_array(x, "x", ndims=(0, 1, 2, 3))
+    if not all_finite(xw):  # before any element runs: this error comes first
+        raise ValueError(nonfinite_message(xw))
     obj = _objective.get(f, jit, scalar=True)
     columns = xw.reshape(-1, 1)
     auto = _probe.probe(obj, columns[0], args, x_dtype=_low_precision(x), bounds=False,
@@ -353,6 +355,8 @@ def gradient(
             timed = time.perf_counter()
     kern = obj.kernels.get(name)
     if xw.ndim == 2:
+        if not all_finite(xw):  # before any row runs: this error comes first
+            raise ValueError(nonfinite_message(xw))
         status = _run_rows(obj, name, x, xw, code, steps, out, args, jit is True)
     elif kern is not None and obj.engine == "jit":
         try:  # hot path: the kernel exists; at worst it compiles for new argument types
