@@ -66,10 +66,10 @@ import numpy as np
 
 import fastgrad
 
-from . import problems, reference
-from ._jit import JIT_OPTIONS, OBJECTIVE_OPTIONS
-from ._validate import steps_array
-from .steps import CENTRAL, REL_STEPS
+from .. import problems, reference
+from .._jit import JIT_OPTIONS, OBJECTIVE_OPTIONS
+from .._validate import steps_array
+from ..steps import CENTRAL, REL_STEPS
 
 __all__ = [
     "SIZES", "WORKLOADS", "GOALS", "Contender", "Workload", "build", "measure",
@@ -362,7 +362,7 @@ def _fastgrad_grad(f):
 def _fastgrad_kernel(f):
     """fastgrad's compiled central-difference kernel for ``f``:
     ``kernel(x, scheme, steps, out, args) -> status`` (built by one call of gradient)."""
-    from . import _objective
+    from .. import _objective
 
     fastgrad.gradient(f, np.ones(2))
     return _objective.get(f, None).kernel("gradient")
@@ -1784,6 +1784,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments(parser)
     return run_cli(parser.parse_args(argv))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
