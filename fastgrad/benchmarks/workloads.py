@@ -1,0 +1,63 @@
+"""The table of workloads (:data:`WORKLOADS`: id -> builder and contender names) and
+:func:`build`, which builds and warms one on first use."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .cold_start import COLD_CONTENDERS, _COLD_NAMES, _cold_workload
+from .contenders import Workload
+from .gradient_workloads import (
+    COMPILED_CONTENDERS, GRADIENT_CONTENDERS, SLOW_CONTENDERS, _compiled_workload,
+    _gradient_workload, _overhead_workload,
+)
+from .minimize_workloads import (
+    BATCHED_CONTENDERS, LBFGS_CONTENDERS, SEED_CONTENDERS, _batched_workload, _lbfgs_workload,
+    _seed_workload,
+)
+from .sizes import DIMS, LBFGS_DIMS
+
+
+# Registry: id -> (builder(size), contender names), in the order of the report.
+WORKLOADS: dict = {}
+for _n in DIMS:
+    WORKLOADS[f"gradient-rosen-n{_n}"] = (
+        lambda size, n=_n: _gradient_workload(n, size, slow=False), GRADIENT_CONTENDERS)
+for _n in DIMS:
+    WORKLOADS[f"gradient-slow-n{_n}"] = (
+        lambda size, n=_n: _gradient_workload(n, size, slow=True), SLOW_CONTENDERS)
+for _n in DIMS:
+    WORKLOADS[f"compiled-rosen-n{_n}"] = (
+        lambda size, n=_n: _compiled_workload(n, size), COMPILED_CONTENDERS)
+WORKLOADS["overhead-n3"] = (_overhead_workload, ["fastgrad.gradient",
+                                                 "compiled 2n evaluations"])
+WORKLOADS["seed-gd"] = (_seed_workload, SEED_CONTENDERS)
+for _n in LBFGS_DIMS:
+    WORKLOADS[f"lbfgs-rosen-n{_n}"] = (lambda size, n=_n: _lbfgs_workload(n, size),
+                                       LBFGS_CONTENDERS)
+WORKLOADS["batched-rastrigin"] = (_batched_workload, BATCHED_CONTENDERS)
+WORKLOADS["cold-start"] = (_cold_workload, [_COLD_NAMES[t] for t in COLD_CONTENDERS])
+del _n
+
+
+_BUILT: dict = {}
+
+
+def build(workload_id: str, size: str = "full") -> Workload:
+    """The workload ``workload_id`` at ``size``, built and warmed (compiled) on first use."""
+    key = (workload_id, size)
+    if key not in _BUILT:
+        builder, names = WORKLOADS[workload_id]
+        w = builder(size)
+        assert [c.name for c in w.contenders] == list(names), (workload_id, names)
+        _BUILT[key] = w
+    return _BUILT[key]
+
+
+def parameters(ids: Sequence[str]) -> list:
+    """``(workload id, contender name)`` pairs of the workloads ``ids`` (for pytest)."""
+    return [(wid, name) for wid in ids for name in WORKLOADS[wid][1]]
+
+
+def parameter_id(value) -> str:
+    return str(value).replace(" ", "_")
