@@ -1,7 +1,8 @@
 """The one generic optimization loop, for one start and for a batch of starts.
 
 Factories here take the objective and a gradient kernel ``*_into(x, scheme, steps, out,
-args)`` and return plain Python functions: compiled by :mod:`fastgrad._jit` for the Numba
+args, f0)`` (``f0 = f(x)``, which the loop always has: the one-sided schemes use it, the others
+ignore it) and return plain Python functions: compiled by :mod:`fastgrad._jit` for the Numba
 engine, run as they are on the Python engine (one source for both). The methods' updates
 (:mod:`fastgrad._methods`) do not depend on the objective: one compiled loop per objective
 serves every method, and the updates are compiled once for all objectives.
@@ -36,6 +37,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from . import _fd_kernels as K
 from . import _jit
 from ._fd_kernels import ZERO_STEP
 from ._jit import jit_cached
@@ -70,11 +72,12 @@ def make_value(f):
 
 
 def make_gradient(gradient_into):
-    """``gradient(x, g, scheme, steps, args, cost, info) -> status``: the kernel into ``g``,
-    counted (``cost`` evaluations of f per gradient) and checked."""
+    """``gradient(x, g, scheme, steps, args, cost, info, fx) -> status``: the kernel into
+    ``g`` at ``x``, where f is ``fx``, counted (``cost`` evaluations of f per gradient) and
+    checked."""
 
-    def gradient(x, g, scheme, steps, args, cost, info):
-        code = gradient_into(x, scheme, steps, g, args)
+    def gradient(x, g, scheme, steps, args, cost, info, fx):
+        code = gradient_into(x, scheme, steps, g, args, fx)
         info[NJEV] += 1
         info[NFEV] += cost
         if code > 0:  # complex-step components recomputed by central4 (4 evaluations each)
@@ -103,10 +106,20 @@ def backtrack(t, ft, fx, slope):
     return min(max(trial, 0.1 * t), 0.5 * t)
 
 
+def without_f0(gradient_into):
+    """A kernel ``*_into(x, scheme, steps, out, args)`` that has no use for ``f(x)`` (the
+    complex step) with the driver's signature, which passes it."""
+
+    def gradient_at(x, scheme, steps, out, args, f0):
+        return gradient_into(x, scheme, steps, out, args)
+
+    return gradient_at
+
+
 def make_jac_into(jac):
     """Adapter giving an analytic ``jac(x, *args) -> (n,)`` the gradient kernels' signature."""
 
-    def jac_into(x, scheme, steps, out, args):
+    def jac_into(x, scheme, steps, out, args, f0):
         value = jac(x, *args)
         if len(value) != x.shape[0]:  # checked at x0 in Python; here at every iterate
             raise ValueError(
@@ -145,7 +158,7 @@ def make_single(value, gradient):
         if status == NOT_STARTED:
             fx = value(x, args, info)
             if np.isfinite(fx):
-                status = gradient(x, g, scheme, steps, args, cost, info)
+                status = gradient(x, g, scheme, steps, args, cost, info, fx)
             else:
                 status = DIVERGED
                 for i in range(n):
@@ -179,7 +192,7 @@ def make_single(value, gradient):
                 if t == 0.0:  # the method moved x: evaluate there
                     fx = value(x, args, info)
                     if np.isfinite(fx):
-                        status = gradient(x, g, scheme, steps, args, cost, info)
+                        status = gradient(x, g, scheme, steps, args, cost, info, fx)
                     else:
                         status = DIVERGED
                         for i in range(n):
@@ -197,7 +210,7 @@ def make_single(value, gradient):
                         ft = value(x, args, info)
                         if ft < fx and ft <= fx + c1 * t * slope:
                             fx = ft
-                            status = gradient(x, g, scheme, steps, args, cost, info)
+                            status = gradient(x, g, scheme, steps, args, cost, info, fx)
                             break
                         t = backtrack(t, ft, fx, slope)
                 if status != LINE_SEARCH:
@@ -348,10 +361,12 @@ def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
 
 def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
-    if jac_obj is None:
-        kernel = obj.kernel(gradient_key)
-    else:
+    if jac_obj is not None:
         kernel = compile_(make_jac_into(jac_obj.callable))
+    elif gradient_key == "gradient":
+        kernel = compile_(K.make_gradient_at(obj.kernel("gradient_range")))
+    else:
+        kernel = compile_(without_f0(obj.kernel(gradient_key)))
     value = compile_(make_value(obj.callable))
     gradient = compile_(make_gradient(kernel))
     return Driver(engine, compile_(make_single(value, gradient)))
@@ -417,17 +432,20 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
     ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
     decision stay here; only the stencil's evaluations of f go out, one batch per gradient
     (:mod:`fastgrad._scaleout`)."""
-    from . import _fd_kernels as K
     from . import _scaleout
 
     if gradient_key == "complex_gradient":
-        factory = K.make_complex_gradient
-    else:
         def factory(g):
-            return K.make_gradient(K.make_gradient_range(g), g)
+            return without_f0(K.make_complex_gradient(g))
+    else:
+        def factory(g):  # the same kernel as the Python engine's (_build_driver)
+            return K.make_gradient_at(K.make_gradient_range(g))
     f = obj.python_f
 
-    def pooled_into(x, scheme, steps, out, args):
-        return _scaleout.run(factory, f, executor, (x, scheme, steps, out), args)
+    def pooled_into(x, scheme, steps, out, args, f0):
+        def with_f0(kernel):  # _scaleout.run passes args last; f0 follows it
+            return lambda *arguments: kernel(*arguments, f0)
+
+        return _scaleout.run(factory, f, executor, (x, scheme, steps, out), args, wrap=with_f0)
 
     return Driver("python", make_single(make_value(f), make_gradient(pooled_into)))

@@ -79,7 +79,7 @@ def _gradient_cost(code: int, n: int) -> int:
         return 2 * n
     if code == CENTRAL4:
         return 4 * n
-    return n + 1  # forward, backward: f(x) inside the kernel plus n steps
+    return n  # forward, backward: n steps; f(x) is the loop's own value at the iterate
 
 
 def _check_jac(jac, step):
@@ -254,7 +254,8 @@ def minimize(
       along d, the search restarts along -g; if that fails too the run stops (status 4).
 
     f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
-    those inside finite differences. A non-finite f or gradient stops that run with
+    those inside finite differences (forward and backward differences reuse f at the
+    iterate: n evaluations per gradient, not n + 1). A non-finite f or gradient stops that run with
     status 2 ("diverged"; the message says at which iteration, which value and x); in a
     batch, only that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.

@@ -157,7 +157,8 @@ class OptimizeResult(dict):
         Number of iterations (updates of x).
     nfev : int
         Number of evaluations of f, including those inside finite differences
-        (central: 2n per gradient, forward/backward: n + 1, central4: 4n, complex: 2n).
+        (f once per iterate, plus per gradient: central 2n, forward/backward n (they reuse f
+        at the iterate), central4 4n, complex 2n).
     njev : int
         Number of gradient evaluations.
     success : bool
