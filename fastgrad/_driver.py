@@ -24,10 +24,13 @@ WORK      (m, 2, n)        line search: direction and starting point
 XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
 ========  ===============  ===============================================================
 
-The loop runs until the run stops, reaches iteration ``stop``, or has spent a budget of
-evaluations of f, then returns: Python calls the callback, checks the time limit and notices a
-KeyboardInterrupt between such chunks (:mod:`fastgrad.minimize` sizes the budget so that a
-chunk lasts about 50 ms). Every chunk leaves the whole state in the arrays, so a run can stop
+The loop runs until the run stops, reaches iteration ``stop``, has spent a budget of
+evaluations of f, or has passed the deadline of ``max_time``, then returns: Python calls the
+callback, checks the time limit and notices a KeyboardInterrupt between such chunks
+(:mod:`fastgrad.minimize` sizes the budget so that a chunk lasts about 50 ms). The deadline is
+also checked inside the loop, on :func:`fastgrad._clock.clock` read about every
+:data:`CLOCK_SECONDS`, and before a start is first evaluated: a start that has not begun when
+time is up is left untouched (status ``NOT_STARTED``). Every chunk leaves the whole state in the arrays, so a run can stop
 between two chunks and still report its last iterate; a short run is one call.
 """
 
@@ -39,6 +42,7 @@ from numba import prange
 
 from . import _fd_kernels as K
 from . import _jit
+from ._clock import clock
 from ._fd_kernels import ZERO_STEP
 from ._jit import jit_cached
 from ._objective import _LOCK
@@ -59,6 +63,12 @@ NIT, NFEV, NJEV, STATUS, FALLBACKS = range(5)
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
+
+CLOCK_SECONDS = 1e-3
+"""With a deadline, the loop reads the clock about this often (it doubles the evaluations
+between two reads while they come sooner, halves them when they come more than twice as
+late): a run stops at most about this long, plus one iteration, after its deadline, and a read
+(30 ns) costs well under 1% of the run."""
 
 
 def make_value(f):
@@ -138,21 +148,29 @@ def make_single(value, gradient):
     stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in this call;
     returns the status (``RUNNING`` if the run goes on in a later call).
 
-    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch)`` (scalars
-    only: a ``prange`` cannot pass nested tuples); ``work`` (2, n) holds the search direction
-    and the point the line search starts from. The row is taken here, in compiled code, so
-    that a single start costs Python no indexing.
+    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch,
+    deadline)`` (scalars only: a ``prange`` cannot pass nested tuples; ``deadline`` is a time
+    of :func:`fastgrad._clock.clock`, ``inf`` for none); ``work`` (2, n) holds the search
+    direction and the point the line search starts from. The row is taken here, in compiled
+    code, so that a single start costs Python no indexing. A start that has not been
+    evaluated yet when the deadline has passed is not started (it returns ``NOT_STARTED``).
     """
 
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
         x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
         work, xh, fh = WORK[r], XH[r], FH[r]
-        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls = settings
+        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls, deadline = settings
         status = info[STATUS]
         if status >= 0:
             return status
+        timed = deadline < np.inf
+        if timed and status == NOT_STARTED and clock() >= deadline:
+            return status
         fev_stop = info[NFEV] + budget
+        clock_at = info[NFEV]  # read the clock once this many evaluations have been made
+        interval = 1
+        last = -np.inf
         n = x.shape[0]
         record = xh.shape[0] > 0
         if status == NOT_STARTED:
@@ -185,6 +203,16 @@ def make_single(value, gradient):
                 break
             if nit >= stop or info[NFEV] >= fev_stop:
                 break
+            if timed and info[NFEV] >= clock_at:
+                now = clock()
+                if now >= deadline:
+                    break
+                if now - last < CLOCK_SECONDS:
+                    interval *= 2
+                elif now - last > 2.0 * CLOCK_SECONDS and interval > 1:
+                    interval //= 2
+                last = now
+                clock_at = info[NFEV] + interval
             for i in range(n):
                 base[i] = x[i]
             for attempt in range(2):  # the second, if any, restarts the method
@@ -238,7 +266,7 @@ def make_single(value, gradient):
 
 def make_batched(single):
     """Run ``single`` over the rows of a batch; compiled with ``parallel=True``. Returns the
-    number of rows still running.
+    number of rows still running (or not started).
 
     ``finished[r]`` is set once row r has run its chunk: a row whose objective raised stays
     False (Numba does not carry an exception out of a parallel loop).
@@ -251,7 +279,7 @@ def make_batched(single):
             status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
                             steps, args, settings)
             finished[r] = True
-            if status == RUNNING:
+            if status < 0:
                 left += 1
         return left
 
@@ -286,13 +314,41 @@ class Driver:
             self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
         return self._batched
 
-    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False) -> bool:
+    def prepare(self, run: "Run", parallel: bool) -> float:
+        """Compile the loop for ``run`` (the parallel one with ``parallel=True``) without
+        running it; the seconds it took (0 when it was compiled already, and on the Python
+        engine). ``minimize`` does not count them against ``max_time``."""
+        if self.engine != "jit":
+            return 0.0
+        begin = clock()
+        arguments = self._arguments(run, self._settings(run, 0, 0, np.inf))
+        if parallel:
+            arguments += (np.zeros(0, dtype=np.bool_),)
+        loop = self.batched if parallel else self.single
+        if not parallel:
+            arguments = (0,) + arguments
+        loop.compile(tuple(numba.typeof(a) for a in arguments))
+        self.warm.add(parallel)
+        return clock() - begin
+
+    @staticmethod
+    def _settings(run: "Run", stop: int, budget: int, deadline: float) -> tuple:
+        return run.fixed + (stop, budget) + run.line_search + (float(deadline),)
+
+    @staticmethod
+    def _arguments(run: "Run", settings: tuple) -> tuple:
+        return (run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH, run.FH,
+                run.method, run.params, run.steps, run.args, settings)
+
+    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False,
+            deadline: float = np.inf) -> bool:
         """Advance every unfinished start of ``run`` up to iteration ``stop``, spending at
-        most about ``budget`` evaluations of f per start; True if some start goes on.
+        most about ``budget`` evaluations of f per start, and not past ``deadline`` (a time
+        of :func:`fastgrad._clock.clock`); True if some start goes on (or has not started).
 
         The starts run one after another, or with ``parallel=True`` over threads (the
         parallel loop is compiled on its first use)."""
-        settings = run.fixed + (stop, budget) + run.line_search
+        settings = self._settings(run, stop, budget, deadline)
         if self.engine == "python":  # silent, as compiled code: non-finite values are
             with np.errstate(all="ignore"):  # reported in the result instead
                 return self._run(run, settings, parallel)
@@ -308,7 +364,7 @@ class Driver:
             for r in range(run.X.shape[0]):
                 left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                               run.args, settings) == RUNNING
+                               run.args, settings) < 0
             return left
         finished = np.zeros(run.X.shape[0], dtype=np.bool_)
         left = 0
@@ -329,7 +385,7 @@ class Driver:
         """Run start ``r`` again from its x0 on this thread, so that the exception its
         objective raised in the parallel loop reaches the caller (up to the same iteration
         ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
-        settings = settings[:5] + (UNLIMITED,) + settings[6:]
+        settings = settings[:5] + (UNLIMITED,) + settings[6:8] + (np.inf,)
         fresh = run.start(r)
         self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
                     fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,

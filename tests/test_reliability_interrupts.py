@@ -201,9 +201,9 @@ def count_chunks(monkeypatch):
     calls = []
     original = _driver.Driver.run
 
-    def counted(self, run, stop, budget, parallel=False):
+    def counted(self, run, stop, budget, parallel=False, *deadline):
         calls.append(budget)
-        return original(self, run, stop, budget, parallel)
+        return original(self, run, stop, budget, parallel, *deadline)
 
     monkeypatch.setattr(_driver.Driver, "run", counted)
     return calls
