@@ -79,9 +79,10 @@ deadline of ``max_time`` is also checked inside a chunk, see
 measured rate times this (at most 16 times the previous budget)."""
 
 FIRST_CHUNK_TIMED = 1
-"""The first chunk of a batch with ``max_time``: each start only evaluates f and its gradient
-at x0, so that every start begins before the first one runs on (and the rate of evaluations
-is known for the next chunks)."""
+"""The first chunk of a batch with ``max_time``, or run as a chunk of ``workers=``: each start
+only evaluates f and its gradient at x0, so that every start begins before the first one runs
+on, and the rate of evaluations is known for the next chunks (which last about
+:data:`CHUNK_SECONDS`: a ``workers=`` chunk notices the batch's stop that soon)."""
 
 
 def _gradient_cost(code: int, n: int) -> int:
@@ -301,7 +302,7 @@ def minimize(
     (True, array([ 1. ,  0.5, -4. ]))
     """
     # ---- validation: every check in one place, before anything runs -------------------
-    control = getattr(_CHUNK, "control", None)  # set when this call is a chunk of workers=
+    control = _CHUNK.control  # set when this call is a chunk of workers=
     check_callable(f)
     meth = get_method(method)
     kind, code = _check_jac(jac, step)
@@ -387,7 +388,9 @@ def minimize(
     INFO = run.INFO
     if interrupted:
         INFO[INFO[:, STATUS] == RUNNING, STATUS] = INTERRUPTED
-    INFO[INFO[:, STATUS] == NOT_STARTED, STATUS] = NOT_RUN  # stopped before it began
+    if interrupted or deadline is not None:  # the only ways a start may not have begun
+        INFO[INFO[:, STATUS] == NOT_STARTED, STATUS] = NOT_RUN
+        _clear_not_run(run, history)
     if interrupted and control is None:
         _warn_interrupted(INFO[:, STATUS], INFO[:, NIT])
     fallbacks = INFO[0, FALLBACKS] if not batched else INFO[:, FALLBACKS].sum()
@@ -421,7 +424,11 @@ def _warn_interrupted(status: np.ndarray, nit: np.ndarray) -> None:
     )
 
 
-_CHUNK = threading.local()
+class _ChunkLocal(threading.local):
+    control = None
+
+
+_CHUNK = _ChunkLocal()
 """``control``: the :class:`_ChunkControl` of the batch while a thread runs one of its
 chunks (``minimize(workers=)`` with a batch), read by that chunk's :func:`minimize`."""
 
@@ -458,7 +465,7 @@ def _minimize_chunk(f, options: dict, control: _ChunkControl, X: np.ndarray) -> 
     """One chunk of a batched run, on a worker: ``minimize`` under the batch's control, which
     gives it the remaining time and stops it when the batch is interrupted (it then returns
     its result so far, with no warning: the batch warns once)."""
-    previous = getattr(_CHUNK, "control", None)
+    previous = _CHUNK.control
     _CHUNK.control = control
     try:
         return minimize(f, X, **options)
@@ -467,9 +474,10 @@ def _minimize_chunk(f, options: dict, control: _ChunkControl, X: np.ndarray) -> 
 
 
 INTERRUPT_WAIT_SECONDS = 5.0
-"""After Ctrl-C, how long a ``workers=`` batch waits for its running chunks to come back (those
-in this process stop within a chunk of iterations, about 50 ms); the rows of a chunk not back
-by then get status 8."""
+"""After Ctrl-C, how long a ``workers=`` batch waits for the running chunks of an executor
+other than a thread pool (another process, a cluster: they run on to their end) to come back;
+the rows of a chunk not back by then get status 8. The chunks of a thread pool stop within a
+chunk of iterations (about 50 ms; more while Numba compiles): they are waited for."""
 
 
 def _scaleout_batch(f, X: np.ndarray, workers, options: dict,
@@ -505,7 +513,9 @@ def _scaleout_batch(f, X: np.ndarray, workers, options: dict,
                     if not isinstance(exc, KeyboardInterrupt):
                         raise
                     interrupted = True
-                    parts = _gather(futures, parts)
+                    in_process = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+                    parts = _gather(futures, parts,
+                                    None if in_process else INTERRUPT_WAIT_SECONDS)
     finally:
         del _STOPS[control.token]
     parts = [p if p is not None else _not_run(chunk, options) for p, chunk in zip(parts, chunks)]
@@ -534,11 +544,11 @@ def _scaleout_batch(f, X: np.ndarray, workers, options: dict,
     return merged
 
 
-def _gather(futures: list, parts: list) -> list:
-    """After Ctrl-C: the results of the chunks that are back, or come back within
-    :data:`INTERRUPT_WAIT_SECONDS` (a second Ctrl-C is raised)."""
+def _gather(futures: list, parts: list, timeout: float | None) -> list:
+    """After Ctrl-C: the results of the chunks that are back, or come back within ``timeout``
+    seconds (None: all; a second Ctrl-C is raised)."""
     pending = [f for f, p in zip(futures, parts) if p is None and not f.cancelled()]
-    concurrent.futures.wait(pending, timeout=INTERRUPT_WAIT_SECONDS)
+    concurrent.futures.wait(pending, timeout=timeout)
     for i, future in enumerate(futures):
         if parts[i] is None and future.done() and not future.cancelled():
             parts[i] = future.result()  # an exception of f is raised, as without Ctrl-C
@@ -622,8 +632,8 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
     """
     INFO = run.INFO
     budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
-    if deadline is not None and batched:
-        budget = FIRST_CHUNK_TIMED
+    if batched and (deadline is not None or stopped is not None):
+        budget = FIRST_CHUNK_TIMED  # every start begins; chunks of ~50 ms follow
     parallel = batched and INFO.shape[0] >= PARALLEL_MIN_ROWS
     next_callback = every
     guard = None
@@ -730,14 +740,18 @@ def _intermediate(run: Run, batched: bool) -> OptimizeResult:
     )
 
 
+def _clear_not_run(run: Run, history: bool) -> None:
+    """Starts that never began (status 8): x stays x0, f and its gradient are unknown."""
+    not_run = run.INFO[:, STATUS] == NOT_RUN
+    if not_run.any():
+        run.FV[not_run] = np.nan
+        run.G[not_run] = np.nan
+        if history:
+            run.XH[not_run, 0] = run.X[not_run]
+
+
 def _result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> OptimizeResult:
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
-    not_run = INFO[:, STATUS] == NOT_RUN
-    if not_run.any():  # never evaluated: x is x0 (untouched), f and its gradient unknown
-        FV[not_run] = np.nan
-        G[not_run] = np.nan
-        if history:
-            XH[not_run, 0] = X[not_run]
     if not batched:
         nit, nfev, njev, status, _ = INFO[0].tolist()
         fun, f0 = FV[0].tolist()
