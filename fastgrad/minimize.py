@@ -285,12 +285,16 @@ def minimize(
     ``FastgradWarning`` saying so; check ``res.status`` to stop a script. With ``workers=``
     and a batch the same holds: chunks not yet begun are cancelled, chunks running in this
     process (thread pools) stop at the end of their current chunk of iterations, and the
-    rows of chunks whose result is not back (other processes, a cluster) get status 8. An interrupt that stops no run (it comes before the
-    loop, or after every start has stopped by itself) is raised as usual. While Python code
-    runs inside a chunk (Numba compiling the loop, or f on the Python engine) SIGINT is
-    deferred to the end of the chunk when ``minimize`` runs in the main thread under Python's
-    default handler; otherwise an interrupt on the Python engine is raised, as the state may
-    be mid-iteration. ``max_time`` uses the same mechanism, with status 5.
+    rows of chunks whose result is not back (other processes, a cluster: after 5 s) get
+    status 8; an executor with ``map`` only (no ``submit``) gives no partial result. An
+    interrupt that stops no run (it comes before any start has begun, or after every start
+    has stopped by itself) is raised as usual. While Python code runs inside a chunk (Numba
+    compiling the loop, or f on the Python engine) SIGINT is deferred to the end of the
+    chunk when ``minimize`` runs in the main thread under Python's default handler;
+    otherwise an interrupt on the Python engine is raised, as the state may be
+    mid-iteration. Starts of a batch run one after another (fewer than 64, until a chunk
+    took 5 ms) notice Ctrl-C between two starts; over threads, at the end of the chunk.
+    ``max_time`` is kept inside the chunks (see above), with status 5.
 
     Examples
     --------

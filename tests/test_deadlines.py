@@ -180,3 +180,17 @@ def test_a_run_without_max_time_never_reads_the_clock(monkeypatch):
         res = fastgrad.minimize(sleepy, [3.0, 3.0], **{**LONG, "max_iter": 10**9},
                                 max_time=0.05, jit=False)
     assert res.status == MAX_TIME and 0 < len(reads) <= res.nfev + 1
+
+
+def test_workers_chunks_share_one_deadline():
+    """A pool of one thread runs the 8 chunks of a batch one after another: each chunk gets
+    the time left, not max_time anew (which took 8 times max_time), and a chunk that begins
+    after the deadline runs nothing (status 8)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    x0 = STARTS[:8]
+    with ThreadPoolExecutor(1) as pool:
+        fastgrad.minimize(BUSY, x0, **{**LONG, "max_iter": 2}, workers=pool)  # compile
+        elapsed, res = within_bound(lambda: timed_run(BUSY, x0, 0.2, workers=pool), 0.2)
+    check_stopped_by_time(res, x0)
+    assert res.status[0] == MAX_TIME and res.status[-1] == NOT_RUN

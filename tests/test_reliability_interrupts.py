@@ -411,3 +411,40 @@ def test_an_interrupt_the_python_engine_cannot_defer_is_raised():
     with pytest.raises(KeyboardInterrupt):
         fastgrad.minimize(interrupted_objective, X0, jit=False)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_starts_that_never_ran_are_not_started_and_never_best(monkeypatch, history):
+    """Ctrl-C between two starts of a batch run one after another (the compiled chunk of each
+    start runs to its end; the interrupt is raised between them): the starts after it never
+    ran. Before the fix they reported fun = 0, and best pointed at one of them."""
+    from fastgrad import _objective
+
+    starts = np.stack([X0 + k for k in range(5)])
+    fastgrad.minimize(slow_bowl, starts, **{**LONG, "max_iter": 2})  # compile
+    driver = _driver.get_driver(_objective.get(slow_bowl, None), "gradient")
+    real = driver.single
+
+    def single(r, *arguments):
+        status = real(r, *arguments)
+        if r == 1:
+            raise KeyboardInterrupt  # as a SIGINT during start 1's chunk would be raised
+        return status
+
+    monkeypatch.setattr(driver, "single", single)
+    with pytest.warns(fastgrad.FastgradWarning, match="3 of 5 starts had not begun "
+                                                      r"\(status 8, 'not started'"):
+        res = fastgrad.minimize(slow_bowl, starts, **LONG, history=history)
+    assert res.status.tolist() == [INTERRUPTED] * 2 + [NOT_RUN] * 3
+    assert not res.success.any()
+    assert np.all(np.isfinite(res.fun[:2])) and np.all(np.isnan(res.fun[2:]))
+    assert np.all(np.isnan(res.jac[2:])) and np.array_equal(res.x[2:], starts[2:])
+    assert np.all(res.nfev[2:] == 0) and np.all(res.nit[2:] == 0) and np.all(res.nit[:2] > 0)
+    assert res.best in (0, 1) and res.fun[res.best] == res.fun[:2].min()
+    assert res.message[2] == res.message[4] and res.message[2].startswith("not started")
+    if history:
+        assert np.array_equal(res.x_history[2:, 0], starts[2:])
+        assert np.all(np.isnan(res.f_history[2:])) and np.all(np.isnan(res.x_history[2:, 1:]))
+    monkeypatch.undo()
+    replay = fastgrad.minimize(slow_bowl, starts[:2], **{**LONG, "max_iter": int(res.nit[0])})
+    assert np.array_equal(replay.x[0], res.x[0])  # the starts that ran lost nothing
