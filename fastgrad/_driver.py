@@ -30,8 +30,9 @@ callback, checks the time limit and notices a KeyboardInterrupt between such chu
 (:mod:`fastgrad.minimize` sizes the budget so that a chunk lasts about 50 ms). The deadline is
 also checked inside the loop, on :func:`fastgrad._clock.clock` read about every
 :data:`CLOCK_SECONDS`, and before a start is first evaluated: a start that has not begun when
-time is up is left untouched (status ``NOT_STARTED``). Every chunk leaves the whole state in the arrays, so a run can stop
-between two chunks and still report its last iterate; a short run is one call.
+time is up is left untouched (status ``NOT_STARTED``). Every chunk leaves the whole state in
+the arrays, so a run can stop between two chunks and still report its last iterate; a short
+run is one call.
 """
 
 from __future__ import annotations
