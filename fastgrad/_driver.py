@@ -1,7 +1,8 @@
 """The one generic optimization loop, for one start and for a batch of starts.
 
 Factories here take the objective and a gradient kernel ``*_into(x, scheme, steps, out,
-args)`` and return plain Python functions: compiled by :mod:`fastgrad._jit` for the Numba
+args, f0)`` (``f0 = f(x)``, which the loop always has: the one-sided schemes use it, the others
+ignore it) and return plain Python functions: compiled by :mod:`fastgrad._jit` for the Numba
 engine, run as they are on the Python engine (one source for both). The methods' updates
 (:mod:`fastgrad._methods`) do not depend on the objective: one compiled loop per objective
 serves every method, and the updates are compiled once for all objectives.
@@ -23,11 +24,15 @@ WORK      (m, 2, n)        line search: direction and starting point
 XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
 ========  ===============  ===============================================================
 
-The loop runs until the run stops, reaches iteration ``stop``, or has spent a budget of
-evaluations of f, then returns: Python calls the callback, checks the time limit and notices a
-KeyboardInterrupt between such chunks (:mod:`fastgrad.minimize` sizes the budget so that a
-chunk lasts about 50 ms). Every chunk leaves the whole state in the arrays, so a run can stop
-between two chunks and still report its last iterate; a short run is one call.
+The loop runs until the run stops, reaches iteration ``stop``, has spent a budget of
+evaluations of f, or has passed the deadline of ``max_time``, then returns: Python calls the
+callback, checks the time limit and notices a KeyboardInterrupt between such chunks
+(:mod:`fastgrad.minimize` sizes the budget so that a chunk lasts about 50 ms). The deadline is
+also checked inside the loop, on :func:`fastgrad._clock.clock` read about every
+:data:`CLOCK_SECONDS`, and before a start is first evaluated: a start that has not begun when
+time is up is left untouched (status ``NOT_STARTED``). Every chunk leaves the whole state in
+the arrays, so a run can stop between two chunks and still report its last iterate; a short
+run is one call.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ import numba
 import numpy as np
 from numba import prange
 
+from . import _fd_kernels as K
 from . import _jit
+from ._clock import clock
 from ._fd_kernels import ZERO_STEP
 from ._jit import jit_cached
 from ._objective import _LOCK
@@ -58,6 +65,12 @@ NIT, NFEV, NJEV, STATUS, FALLBACKS = range(5)
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
 
+CLOCK_SECONDS = 1e-3
+"""With a deadline, the loop reads the clock about this often (it doubles the evaluations
+between two reads while they come sooner, halves them when they come more than twice as
+late): a run stops at most about this long, plus one iteration, after its deadline, and a read
+(30 ns) costs well under 1% of the run."""
+
 
 def make_value(f):
     """``value(x, args, info) -> f(x, *args)`` as a float, counted in ``info``."""
@@ -70,11 +83,12 @@ def make_value(f):
 
 
 def make_gradient(gradient_into):
-    """``gradient(x, g, scheme, steps, args, cost, info) -> status``: the kernel into ``g``,
-    counted (``cost`` evaluations of f per gradient) and checked."""
+    """``gradient(x, g, scheme, steps, args, cost, info, fx) -> status``: the kernel into
+    ``g`` at ``x``, where f is ``fx``, counted (``cost`` evaluations of f per gradient) and
+    checked."""
 
-    def gradient(x, g, scheme, steps, args, cost, info):
-        code = gradient_into(x, scheme, steps, g, args)
+    def gradient(x, g, scheme, steps, args, cost, info, fx):
+        code = gradient_into(x, scheme, steps, g, args, fx)
         info[NJEV] += 1
         info[NFEV] += cost
         if code > 0:  # complex-step components recomputed by central4 (4 evaluations each)
@@ -103,10 +117,20 @@ def backtrack(t, ft, fx, slope):
     return min(max(trial, 0.1 * t), 0.5 * t)
 
 
+def without_f0(gradient_into):
+    """A kernel ``*_into(x, scheme, steps, out, args)`` that has no use for ``f(x)`` (the
+    complex step) with the driver's signature, which passes it."""
+
+    def gradient_at(x, scheme, steps, out, args, f0):
+        return gradient_into(x, scheme, steps, out, args)
+
+    return gradient_at
+
+
 def make_jac_into(jac):
     """Adapter giving an analytic ``jac(x, *args) -> (n,)`` the gradient kernels' signature."""
 
-    def jac_into(x, scheme, steps, out, args):
+    def jac_into(x, scheme, steps, out, args, f0):
         value = jac(x, *args)
         if len(value) != x.shape[0]:  # checked at x0 in Python; here at every iterate
             raise ValueError(
@@ -125,27 +149,35 @@ def make_single(value, gradient):
     stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in this call;
     returns the status (``RUNNING`` if the run goes on in a later call).
 
-    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch)`` (scalars
-    only: a ``prange`` cannot pass nested tuples); ``work`` (2, n) holds the search direction
-    and the point the line search starts from. The row is taken here, in compiled code, so
-    that a single start costs Python no indexing.
+    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch,
+    deadline)`` (scalars only: a ``prange`` cannot pass nested tuples; ``deadline`` is a time
+    of :func:`fastgrad._clock.clock`, ``inf`` for none); ``work`` (2, n) holds the search
+    direction and the point the line search starts from. The row is taken here, in compiled
+    code, so that a single start costs Python no indexing. A start that has not been
+    evaluated yet when the deadline has passed is not started (it returns ``NOT_STARTED``).
     """
 
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
         x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
         work, xh, fh = WORK[r], XH[r], FH[r]
-        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls = settings
+        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls, deadline = settings
         status = info[STATUS]
         if status >= 0:
             return status
+        timed = deadline < np.inf
+        if timed and status == NOT_STARTED and clock() >= deadline:
+            return status
         fev_stop = info[NFEV] + budget
+        clock_at = info[NFEV]  # read the clock once this many evaluations have been made
+        interval = 1
+        last = -np.inf
         n = x.shape[0]
         record = xh.shape[0] > 0
         if status == NOT_STARTED:
             fx = value(x, args, info)
             if np.isfinite(fx):
-                status = gradient(x, g, scheme, steps, args, cost, info)
+                status = gradient(x, g, scheme, steps, args, cost, info, fx)
             else:
                 status = DIVERGED
                 for i in range(n):
@@ -172,6 +204,16 @@ def make_single(value, gradient):
                 break
             if nit >= stop or info[NFEV] >= fev_stop:
                 break
+            if timed and info[NFEV] >= clock_at:
+                now = clock()
+                if now >= deadline:
+                    break
+                if now - last < CLOCK_SECONDS:
+                    interval *= 2
+                elif now - last > 2.0 * CLOCK_SECONDS and interval > 1:
+                    interval //= 2
+                last = now
+                clock_at = info[NFEV] + interval
             for i in range(n):
                 base[i] = x[i]
             for attempt in range(2):  # the second, if any, restarts the method
@@ -179,7 +221,7 @@ def make_single(value, gradient):
                 if t == 0.0:  # the method moved x: evaluate there
                     fx = value(x, args, info)
                     if np.isfinite(fx):
-                        status = gradient(x, g, scheme, steps, args, cost, info)
+                        status = gradient(x, g, scheme, steps, args, cost, info, fx)
                     else:
                         status = DIVERGED
                         for i in range(n):
@@ -197,7 +239,7 @@ def make_single(value, gradient):
                         ft = value(x, args, info)
                         if ft < fx and ft <= fx + c1 * t * slope:
                             fx = ft
-                            status = gradient(x, g, scheme, steps, args, cost, info)
+                            status = gradient(x, g, scheme, steps, args, cost, info, fx)
                             break
                         t = backtrack(t, ft, fx, slope)
                 if status != LINE_SEARCH:
@@ -225,7 +267,7 @@ def make_single(value, gradient):
 
 def make_batched(single):
     """Run ``single`` over the rows of a batch; compiled with ``parallel=True``. Returns the
-    number of rows still running.
+    number of rows still running (or not started).
 
     ``finished[r]`` is set once row r has run its chunk: a row whose objective raised stays
     False (Numba does not carry an exception out of a parallel loop).
@@ -238,7 +280,7 @@ def make_batched(single):
             status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
                             steps, args, settings)
             finished[r] = True
-            if status == RUNNING:
+            if status < 0:
                 left += 1
         return left
 
@@ -253,13 +295,14 @@ class Driver:
     threads never compiles it.
     """
 
-    __slots__ = ("engine", "single", "_batched", "warm")
+    __slots__ = ("engine", "single", "_batched", "warm", "prepared")
 
     def __init__(self, engine: str, single):
         self.engine = engine
         self.single = single
         self._batched = None
         self.warm = set()  # the modes (parallel or not) that have run: compiled for good
+        self.prepared = set()  # (parallel, Numba type of args) compiled by prepare()
 
     def compiles(self, parallel: bool) -> bool:
         """True if a chunk in this mode may compile first (Numba compiles on the first call;
@@ -273,13 +316,43 @@ class Driver:
             self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
         return self._batched
 
-    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False) -> bool:
+    def prepare(self, run: "Run", parallel: bool) -> float:
+        """Compile the loop for ``run`` (the parallel one with ``parallel=True``) without
+        running it; the seconds it took (0 when it was compiled already, and on the Python
+        engine). ``minimize`` does not count them against ``max_time``."""
+        if self.engine != "jit":
+            return 0.0
+        # Of the loop's arguments only the types of the extra arguments of f vary from run
+        # to run: the key of what is compiled (typing all of them would cost 0.3 ms a call)
+        key = (parallel, numba.typeof(run.args))
+        if key in self.prepared:
+            return 0.0
+        begin = clock()
+        arguments = self._arguments(run, run.fixed + (0, 0) + run.line_search + (np.inf,))
+        if parallel:
+            arguments += (np.zeros(0, dtype=np.bool_),)
+        loop = self.batched if parallel else self.single
+        if not parallel:
+            arguments = (0,) + arguments
+        loop.compile(tuple(numba.typeof(a) for a in arguments))
+        self.warm.add(parallel)
+        self.prepared.add(key)
+        return clock() - begin
+
+    @staticmethod
+    def _arguments(run: "Run", settings: tuple) -> tuple:
+        return (run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH, run.FH,
+                run.method, run.params, run.steps, run.args, settings)
+
+    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False,
+            deadline: float = np.inf) -> bool:
         """Advance every unfinished start of ``run`` up to iteration ``stop``, spending at
-        most about ``budget`` evaluations of f per start; True if some start goes on.
+        most about ``budget`` evaluations of f per start, and not past ``deadline`` (a time
+        of :func:`fastgrad._clock.clock`); True if some start goes on (or has not started).
 
         The starts run one after another, or with ``parallel=True`` over threads (the
         parallel loop is compiled on its first use)."""
-        settings = run.fixed + (stop, budget) + run.line_search
+        settings = run.fixed + (stop, budget) + run.line_search + (deadline,)
         if self.engine == "python":  # silent, as compiled code: non-finite values are
             with np.errstate(all="ignore"):  # reported in the result instead
                 return self._run(run, settings, parallel)
@@ -295,7 +368,7 @@ class Driver:
             for r in range(run.X.shape[0]):
                 left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                               run.args, settings) == RUNNING
+                               run.args, settings) < 0
             return left
         finished = np.zeros(run.X.shape[0], dtype=np.bool_)
         left = 0
@@ -316,7 +389,7 @@ class Driver:
         """Run start ``r`` again from its x0 on this thread, so that the exception its
         objective raised in the parallel loop reaches the caller (up to the same iteration
         ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
-        settings = settings[:5] + (UNLIMITED,) + settings[6:]
+        settings = settings[:5] + (UNLIMITED,) + settings[6:8] + (np.inf,)
         fresh = run.start(r)
         self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
                     fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,
@@ -348,10 +421,12 @@ def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
 
 def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
-    if jac_obj is None:
-        kernel = obj.kernel(gradient_key)
-    else:
+    if jac_obj is not None:
         kernel = compile_(make_jac_into(jac_obj.callable))
+    elif gradient_key == "gradient":
+        kernel = compile_(K.make_gradient_at(obj.kernel("gradient_range")))
+    else:
+        kernel = compile_(without_f0(obj.kernel(gradient_key)))
     value = compile_(make_value(obj.callable))
     gradient = compile_(make_gradient(kernel))
     return Driver(engine, compile_(make_single(value, gradient)))
@@ -417,17 +492,20 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
     ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
     decision stay here; only the stencil's evaluations of f go out, one batch per gradient
     (:mod:`fastgrad._scaleout`)."""
-    from . import _fd_kernels as K
     from . import _scaleout
 
     if gradient_key == "complex_gradient":
-        factory = K.make_complex_gradient
-    else:
         def factory(g):
-            return K.make_gradient(K.make_gradient_range(g), g)
+            return without_f0(K.make_complex_gradient(g))
+    else:
+        def factory(g):  # the same kernel as the Python engine's (_build_driver)
+            return K.make_gradient_at(K.make_gradient_range(g))
     f = obj.python_f
 
-    def pooled_into(x, scheme, steps, out, args):
-        return _scaleout.run(factory, f, executor, (x, scheme, steps, out), args)
+    def pooled_into(x, scheme, steps, out, args, f0):
+        def with_f0(kernel):  # _scaleout.run passes args last; f0 follows it
+            return lambda *arguments: kernel(*arguments, f0)
+
+        return _scaleout.run(factory, f, executor, (x, scheme, steps, out), args, wrap=with_f0)
 
     return Driver("python", make_single(make_value(f), make_gradient(pooled_into)))

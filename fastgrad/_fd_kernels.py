@@ -93,6 +93,25 @@ def make_gradient(gradient_range, f):
     return gradient_into
 
 
+def make_gradient_at(gradient_range):
+    """Gradient by a real scheme at an ``x`` where ``f(x) = f0`` is already known, one
+    component after another: :func:`fastgrad.minimize`'s driver has f at its iterate, so a
+    one-sided scheme costs n evaluations there, not n + 1. The arithmetic is that of
+    :func:`make_gradient` (a scheme without a centre term ignores ``f0``, exactly as
+    :func:`make_gradient` then uses 0), so the gradient is bit-identical to it."""
+
+    def gradient_at(x, scheme, steps, out, args, f0):
+        n = x.shape[0]
+        for i in range(n):
+            if not np.isfinite(x[i]):
+                return NONFINITE_X
+        if STENCIL_CENTRE_WEIGHT[scheme] == 0.0:
+            f0 = 0.0
+        return gradient_range(x, scheme, steps, out, args, f0, 0, n, 1)
+
+    return gradient_at
+
+
 def make_parallel_gradient(gradient_range, f):
     """Gradient of one point with its components spread over threads (``prange``).
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
+import itertools
 import signal
 import threading
+import time
 import warnings
-from time import perf_counter
 from typing import Any, Callable
 
 import numpy as np
@@ -15,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from . import _scaleout
+from ._clock import clock
 from ._driver import (
     FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, get_driver, pooled_driver,
 )
@@ -41,6 +44,8 @@ from .result import (
     CALLBACK,
     INTERRUPTED,
     MAX_TIME,
+    NOT_RUN,
+    NOT_STARTED,
     RUNNING,
     OptimizeResult,
     status_message,
@@ -69,9 +74,16 @@ parallel loop (seconds, once per objective) nor its launch (tens of microseconds
 machine, milliseconds when the other cores are busy)."""
 
 CHUNK_SECONDS = 0.05
-"""Target duration of a chunk after the first: how often a long run checks ``max_time``
-and notices Ctrl-C. The evaluation budget of the next chunk is the measured rate times this
-(at most 16 times the previous budget)."""
+"""Target duration of a chunk after the first: how often a long run notices Ctrl-C (the
+deadline of ``max_time`` is also checked inside a chunk, see
+:data:`fastgrad._driver.CLOCK_SECONDS`). The evaluation budget of the next chunk is the
+measured rate times this (at most 16 times the previous budget)."""
+
+FIRST_CHUNK_TIMED = 1
+"""The first chunk of a batch with ``max_time``, or run as a chunk of ``workers=``: each start
+only evaluates f and its gradient at x0, so that every start begins before the first one runs
+on, and the rate of evaluations is known for the next chunks (which last about
+:data:`CHUNK_SECONDS`: a ``workers=`` chunk notices the batch's stop that soon)."""
 
 
 def _gradient_cost(code: int, n: int) -> int:
@@ -80,7 +92,7 @@ def _gradient_cost(code: int, n: int) -> int:
         return 2 * n
     if code == CENTRAL4:
         return 4 * n
-    return n + 1  # forward, backward: f(x) inside the kernel plus n steps
+    return n  # forward, backward: n steps; f(x) is the loop's own value at the iterate
 
 
 def _check_jac(jac, step):
@@ -219,10 +231,15 @@ def minimize(
         (``concurrent.futures``, ``dask.distributed.Client.get_executor()``). Not with a
         callback; one start needs a finite-difference ``jac``.
     max_time : float or None, optional
-        Wall-clock limit in seconds, counted from the call (compilation included). The run
-        stops at the end of the first chunk of iterations that ends after it (chunks last
-        about 50 ms, the first at most 10,000 evaluations of f) with status 5 and its last
-        iterate. None (default): no limit.
+        Wall-clock limit in seconds on the iterations: counted from when they begin, after
+        the arguments are checked; the time Numba spends compiling (the objective and the
+        loop on the first call with an objective, the parallel loop the first time a batch
+        goes over threads) is not counted, everything else is (f, the callback, Python
+        between chunks). The loop reads the clock about every millisecond and stops within
+        one iteration after the limit: every start still running stops with status 5 and
+        its last iterate; a start of a batch that had not begun stops with status 8 (x is
+        its x0, ``fun`` NaN). With ``workers=`` and a batch, all chunks share the one
+        deadline (a chunk that begins after it runs nothing). None (default): no limit.
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
@@ -255,21 +272,30 @@ def minimize(
       along d, the search restarts along -g; if that fails too the run stops (status 4).
 
     f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
-    those inside finite differences. A non-finite f or gradient stops that run with
+    those inside finite differences (forward and backward differences reuse f at the
+    iterate: n evaluations per gradient, not n + 1). A non-finite f or gradient stops that run with
     status 2 ("diverged"; the message says at which iteration, which value and x); in a
     batch, only that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.
 
     The compiled loop runs in chunks and returns to Python between them. Ctrl-C
     (KeyboardInterrupt) during a run that has started is *consumed*: every start still
-    running stops with status 7 ("interrupted", ``success`` False) and its last iterate,
-    ``minimize`` returns that result and emits a ``FastgradWarning`` saying so; check
-    ``res.status`` to stop a script. An interrupt that stops no run (it comes before the
-    loop, or after every start has stopped by itself) is raised as usual. While Python code
-    runs inside a chunk (Numba compiling the loop, or f on the Python engine) SIGINT is
-    deferred to the end of the chunk when ``minimize`` runs in the main thread under Python's
-    default handler; otherwise an interrupt on the Python engine is raised, as the state may
-    be mid-iteration. ``max_time`` uses the same mechanism, with status 5.
+    running stops with status 7 ("interrupted", ``success`` False) and its last iterate, a
+    start of a batch that had not begun stops with status 8 ("not started": x is its x0,
+    ``fun`` and ``jac`` NaN, never ``best``), ``minimize`` returns that result and emits a
+    ``FastgradWarning`` saying so; check ``res.status`` to stop a script. With ``workers=``
+    and a batch the same holds: chunks not yet begun are cancelled, chunks running in this
+    process (thread pools) stop at the end of their current chunk of iterations, and the
+    rows of chunks whose result is not back (other processes, a cluster: after 5 s) get
+    status 8; an executor with ``map`` only (no ``submit``) gives no partial result. An
+    interrupt that stops no run (it comes before any start has begun, or after every start
+    has stopped by itself) is raised as usual. While Python code runs inside a chunk (Numba
+    compiling the loop, or f on the Python engine) SIGINT is deferred to the end of the
+    chunk when ``minimize`` runs in the main thread under Python's default handler;
+    otherwise an interrupt on the Python engine is raised, as the state may be
+    mid-iteration. Starts of a batch run one after another (fewer than 64, until a chunk
+    took 5 ms) notice Ctrl-C between two starts; over threads, at the end of the chunk.
+    ``max_time`` is kept inside the chunks (see above), with status 5.
 
     Examples
     --------
@@ -281,7 +307,7 @@ def minimize(
     (True, array([ 1. ,  0.5, -4. ]))
     """
     # ---- validation: every check in one place, before anything runs -------------------
-    started = perf_counter()
+    control = _CHUNK.control  # set when this call is a chunk of workers=
     check_callable(f)
     meth = get_method(method)
     kind, code = _check_jac(jac, step)
@@ -323,7 +349,7 @@ def minimize(
             return _scaleout_batch(f, X2, workers, dict(
                 method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol,
                 history=history, args=args, step=step, jit=jit, max_time=max_time,
-                **method_options))
+                **method_options), None if max_time is None else time.time() + max_time)
         if kind == "analytic":
             raise ValueError("workers= sends out the evaluations of finite differences; with "
                              "an analytic jac there are none: drop workers or jac")
@@ -359,23 +385,26 @@ def minimize(
         obj.recover(exc, strict)  # raises, or falls back to Python with a warning
         return get_driver(obj, kind, jac_obj)
 
-    deadline = None if max_time is None else started + max_time
+    deadline = None
+    if control is not None and control.deadline is not None:  # the batch's one deadline
+        deadline = clock() + (control.deadline - time.time())
+    elif max_time is not None:
+        deadline = clock() + max_time
     try:
         interrupted = _iterate(run, driver, fall_back, batched, max_iter, callback,
-                               callback_every or 1, history, deadline)
+                               callback_every or 1, history, deadline,
+                               None if control is None else control.stopped)
     finally:
         if pool is not None:
             pool.shutdown()
     INFO = run.INFO
     if interrupted:
-        INFO[INFO[:, STATUS] < 0, STATUS] = INTERRUPTED
-        warnings.warn(
-            f"minimize was interrupted by KeyboardInterrupt after {int(INFO[:, NIT].max())} "
-            "iterations; the interrupt was consumed and the result reached so far is "
-            f"returned (status {INTERRUPTED}, 'interrupted', success False)",
-            FastgradWarning,
-            stacklevel=2,
-        )
+        INFO[INFO[:, STATUS] == RUNNING, STATUS] = INTERRUPTED
+    if interrupted or deadline is not None:  # the only ways a start may not have begun
+        INFO[INFO[:, STATUS] == NOT_STARTED, STATUS] = NOT_RUN
+        _clear_not_run(run, history)
+    if interrupted and control is None:
+        _warn_interrupted(INFO[:, STATUS], INFO[:, NIT])
     fallbacks = INFO[0, FALLBACKS] if not batched else INFO[:, FALLBACKS].sum()
     if fallbacks:
         warnings.warn(
@@ -393,19 +422,115 @@ _PARAMETERS = tuple(inspect.signature(minimize).parameters)[2:-1]
 """minimize's own keyword arguments, for the hint of an unknown keyword."""
 
 
-def _minimize_chunk(f, options: dict, X: np.ndarray) -> OptimizeResult:
-    """One chunk of a batched run, on a worker."""
-    return minimize(f, X, **options)
+def _warn_interrupted(status: np.ndarray, nit: np.ndarray) -> None:
+    """The one warning of a consumed KeyboardInterrupt (stack level: minimize's caller)."""
+    not_run = int(np.count_nonzero(status == NOT_RUN))
+    rest = (f"; {not_run} of {status.shape[0]} starts had not begun (status {NOT_RUN}, "
+            "'not started': x is x0, fun NaN)" if not_run else "")
+    warnings.warn(
+        f"minimize was interrupted by KeyboardInterrupt after {int(nit.max())} "
+        "iterations; the interrupt was consumed and the result reached so far is "
+        f"returned (status {INTERRUPTED}, 'interrupted', success False){rest}",
+        FastgradWarning,
+        stacklevel=3,
+    )
 
 
-def _scaleout_batch(f, X: np.ndarray, workers, options: dict) -> OptimizeResult:
+class _ChunkLocal(threading.local):
+    control = None
+
+
+_CHUNK = _ChunkLocal()
+"""``control``: the :class:`_ChunkControl` of the batch while a thread runs one of its
+chunks (``minimize(workers=)`` with a batch), read by that chunk's :func:`minimize`."""
+
+_STOPS: dict = {}
+"""Token of a running ``workers=`` batch -> its stop event: a chunk run by a thread of this
+process finds it here; a chunk in another process does not, and runs to its end."""
+
+_TOKENS = itertools.count()
+
+
+class _ChunkControl:
+    """What a chunk of a ``workers=`` batch shares with the batch (picklable): its one
+    deadline (``time.time()`` seconds, or None) and the token of its stop event."""
+
+    __slots__ = ("deadline", "token")
+
+    def __init__(self, deadline: float | None, token: int):
+        self.deadline = deadline
+        self.token = token
+
+    def __getstate__(self):
+        return self.deadline, self.token
+
+    def __setstate__(self, state):
+        self.deadline, self.token = state
+
+    def stopped(self) -> bool:
+        """True once the batch was interrupted (only known in the batch's own process)."""
+        event = _STOPS.get(self.token)
+        return event is not None and event.is_set()
+
+
+def _minimize_chunk(f, options: dict, control: _ChunkControl, X: np.ndarray) -> OptimizeResult:
+    """One chunk of a batched run, on a worker: ``minimize`` under the batch's control, which
+    gives it the remaining time and stops it when the batch is interrupted (it then returns
+    its result so far, with no warning: the batch warns once)."""
+    previous = _CHUNK.control
+    _CHUNK.control = control
+    try:
+        return minimize(f, X, **options)
+    finally:
+        _CHUNK.control = previous
+
+
+INTERRUPT_WAIT_SECONDS = 5.0
+"""After Ctrl-C, how long a ``workers=`` batch waits for the running chunks of an executor
+other than a thread pool (another process, a cluster: they run on to their end) to come back;
+the rows of a chunk not back by then get status 8. The chunks of a thread pool stop within a
+chunk of iterations (about 50 ms; more while Numba compiles): they are waited for."""
+
+
+def _scaleout_batch(f, X: np.ndarray, workers, options: dict,
+                    deadline: float | None) -> OptimizeResult:
     """Split the starts into chunks, run each with the compiled engine on a worker, and
-    gather one batched result (row for row what the local batched run gives)."""
+    gather one batched result (row for row what the local batched run gives).
+
+    The chunks share ``deadline`` (``time.time()`` seconds). On Ctrl-C, chunks not yet begun
+    are cancelled, those running in this process are told to stop, and the result so far is
+    returned, as :func:`minimize` does without workers."""
     m = X.shape[0]
     count = min(m, workers if isinstance(workers, int) else max(1, CLUSTER_CHUNKS))
     chunks = np.array_split(X, count)
-    with _scaleout.executor_for(workers) as executor:
-        parts = list(executor.map(partial(_minimize_chunk, f, options), chunks))
+    control = _ChunkControl(deadline, next(_TOKENS))
+    stop = _STOPS[control.token] = threading.Event()
+    parts: list = [None] * count
+    interrupted = False
+    try:
+        with _scaleout.executor_for(workers) as executor:
+            run_chunk = partial(_minimize_chunk, f, options, control)
+            submit = getattr(executor, "submit", None)
+            if submit is None:  # an executor with map only: no partial results
+                parts = list(executor.map(run_chunk, chunks))
+            else:
+                futures = [submit(run_chunk, chunk) for chunk in chunks]
+                try:
+                    for i, future in enumerate(futures):
+                        parts[i] = future.result()
+                except BaseException as exc:
+                    stop.set()
+                    for future in futures:
+                        future.cancel()
+                    if not isinstance(exc, KeyboardInterrupt):
+                        raise
+                    interrupted = True
+                    in_process = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+                    parts = _gather(futures, parts,
+                                    None if in_process else INTERRUPT_WAIT_SECONDS)
+    finally:
+        del _STOPS[control.token]
+    parts = [p if p is not None else _not_run(chunk, options) for p, chunk in zip(parts, chunks)]
     merged = OptimizeResult()
     for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):
         merged[key] = np.concatenate([p[key] for p in parts])
@@ -423,7 +548,40 @@ def _scaleout_batch(f, X: np.ndarray, workers, options: dict) -> OptimizeResult:
     finite = np.isfinite(merged.fun)
     merged.best = (int(np.flatnonzero(finite)[np.argmin(merged.fun[finite])])
                    if finite.any() else None)
+    if interrupted:
+        stopped = (merged.status == INTERRUPTED) | (merged.status == NOT_RUN)
+        if not stopped.any() or (merged.status == NOT_RUN).all():
+            raise KeyboardInterrupt  # it stopped no run: the caller's, as without workers
+        _warn_interrupted(merged.status, merged.nit)
     return merged
+
+
+def _gather(futures: list, parts: list, timeout: float | None) -> list:
+    """After Ctrl-C: the results of the chunks that are back, or come back within ``timeout``
+    seconds (None: all; a second Ctrl-C is raised)."""
+    pending = [f for f, p in zip(futures, parts) if p is None and not f.cancelled()]
+    concurrent.futures.wait(pending, timeout=timeout)
+    for i, future in enumerate(futures):
+        if parts[i] is None and future.done() and not future.cancelled():
+            parts[i] = future.result()  # an exception of f is raised, as without Ctrl-C
+    return parts
+
+
+def _not_run(X: np.ndarray, options: dict) -> OptimizeResult:
+    """The result of a chunk of starts that never ran (status 8)."""
+    m, n = X.shape
+    res = OptimizeResult(
+        x=X.copy(), fun=np.full(m, np.nan), jac=np.full((m, n), np.nan),
+        nit=np.zeros(m, dtype=np.int64), nfev=np.zeros(m, dtype=np.int64),
+        njev=np.zeros(m, dtype=np.int64), success=np.zeros(m, dtype=bool),
+        status=np.full(m, NOT_RUN, dtype=np.int64),
+        message=[status_message(NOT_RUN, nit=0, g=None, x=None, gtol=0.0, max_iter=0,
+                                f0=np.nan, fun=np.nan, lr=None)] * m,
+    )
+    if options.get("history"):
+        res.x_history = X[:, None, :].copy()
+        res.f_history = np.full((m, 1), np.nan)
+    return res
 
 
 CLUSTER_CHUNKS = 8
@@ -471,22 +629,29 @@ class _SigintGuard:
 
 
 def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, callback,
-             every: int, history: bool, deadline: float | None) -> bool:
+             every: int, history: bool, deadline: float | None, stopped=None) -> bool:
     """Run the compiled loop chunk by chunk until every start has stopped.
 
     Between chunks: the callback (every ``every`` iterations, once all running starts have
     reached the same iteration), the history's growth, the time limit (status
-    :data:`MAX_TIME`), the size of the next chunk and whether a batch goes on over threads
-    (:data:`PARALLEL_MIN_ROWS`, :data:`PARALLEL_MIN_SECONDS`). Returns True when a KeyboardInterrupt
-    ended the run; the starts still running then keep status RUNNING for the caller to mark.
+    :data:`MAX_TIME`; ``deadline`` is a time of :func:`fastgrad._clock.clock`, moved on by
+    the time Numba spends compiling the loop, which :meth:`Driver.prepare` does apart), the
+    size of the next chunk and whether a batch goes on over threads
+    (:data:`PARALLEL_MIN_ROWS`, :data:`PARALLEL_MIN_SECONDS`). Returns True when a
+    KeyboardInterrupt (or ``stopped()``, a ``workers=`` batch's stop) ended the run; the
+    starts still running then keep status RUNNING, and those not begun NOT_STARTED, for the
+    caller to mark.
     """
     INFO = run.INFO
     budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
+    if batched and (deadline is not None or stopped is not None):
+        budget = FIRST_CHUNK_TIMED  # every start begins; chunks of ~50 ms follow
     parallel = batched and INFO.shape[0] >= PARALLEL_MIN_ROWS
     next_callback = every
     guard = None
     finished_interrupted = False  # Ctrl-C came (deferred) in a chunk after which all stopped
     rate = 0.0  # evaluations of f per second and start, measured on the last chunk
+    prepared = set()  # loops compiled for this run (with a deadline: before the clock)
     try:
         while True:
             stop = max_iter
@@ -496,24 +661,31 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
                 stop = min(stop, run.capacity - 1)
             if guard is None and (driver.engine == "python" or driver.compiles(parallel)):
                 guard = _SigintGuard()  # Python code runs in the chunk: defer Ctrl-C
-            if guard is not None and guard.caught:
+            if stopped is not None and stopped():  # the workers= batch was interrupted
                 return True
+            if guard is not None and guard.caught:
+                return _interrupted(INFO)
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
-            begin = perf_counter()
             try:
-                running = driver.run(run, stop, budget, parallel)
+                if deadline is not None and parallel not in prepared:
+                    deadline += driver.prepare(run, parallel)  # compilation is not counted
+                    prepared.add(parallel)
+                begin = clock()
+                running = driver.run(run, stop, budget, parallel,
+                                     np.inf if deadline is None else deadline)
             except COMPILE_ERRORS as exc:  # raised before the loop ran: the state is intact
                 if driver.engine == "python":
                     raise
                 driver = fall_back(exc)
                 budget = FIRST_CHUNK_PYTHON
+                prepared.clear()
                 continue
             if not running:
                 finished_interrupted = guard is not None and guard.caught
                 return False
-            now = perf_counter()
+            now = clock()
             if guard is not None and guard.caught:
-                return True
+                return _interrupted(INFO)
             if deadline is not None and now >= deadline:
                 INFO[INFO[:, STATUS] == RUNNING, STATUS] = MAX_TIME
                 return False
@@ -544,18 +716,27 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
             if history and stop == run.capacity - 1 and nits.max() >= stop:
                 run.grow_history(min(max_iter + 1, 2 * run.capacity))
     except KeyboardInterrupt:
-        # Compiled chunks run to their end (the interrupt is raised once a chunk returns),
-        # so the state is consistent. On the Python engine it is not known to be. And an
-        # interrupt that stopped no run (none started yet, or all had stopped by themselves)
-        # is the caller's: it goes on up.
-        if driver.engine == "python" or not (INFO[:, STATUS] == RUNNING).any():
+        # Compiled chunks run to their end (the interrupt is raised once a chunk returns, or
+        # between two starts run one after another), so the state is consistent. On the
+        # Python engine it is not known to be.
+        if driver.engine == "python":
             raise
-        return True
+        return _interrupted(INFO)
     finally:
         if guard is not None:
             guard.restore()
         if finished_interrupted:  # the run ended by itself: the interrupt is the caller's
             raise KeyboardInterrupt
+
+
+def _interrupted(INFO: np.ndarray) -> bool:
+    """True (the run was interrupted: consume the interrupt) if the interrupt stopped a run:
+    some start had begun, and some start had not finished (running, or not begun). Otherwise
+    (none had begun, or all had stopped by themselves) it is the caller's: raised."""
+    status = INFO[:, STATUS]
+    if (status != NOT_STARTED).any() and (status < 0).any():
+        return True
+    raise KeyboardInterrupt
 
 
 def _intermediate(run: Run, batched: bool) -> OptimizeResult:
@@ -569,6 +750,16 @@ def _intermediate(run: Run, batched: bool) -> OptimizeResult:
         x=X[0].copy(), fun=float(FV[0, 0]), jac=G[0].copy(), nit=int(INFO[0, NIT]),
         nfev=int(INFO[0, NFEV]), njev=int(INFO[0, NJEV]),
     )
+
+
+def _clear_not_run(run: Run, history: bool) -> None:
+    """Starts that never began (status 8): x stays x0, f and its gradient are unknown."""
+    not_run = run.INFO[:, STATUS] == NOT_RUN
+    if not_run.any():
+        run.FV[not_run] = np.nan
+        run.G[not_run] = np.nan
+        if history:
+            run.XH[not_run, 0] = run.X[not_run]
 
 
 def _result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> OptimizeResult:

@@ -23,6 +23,7 @@ LINE_SEARCH = 4
 MAX_TIME = 5
 STEP_TOO_SMALL = 6
 INTERRUPTED = 7
+NOT_RUN = 8
 
 STATUS = {
     CONVERGED: "converged: ||g||_inf <= gtol",
@@ -33,6 +34,8 @@ STATUS = {
     MAX_TIME: "stopped: the time limit max_time was reached",
     STEP_TOO_SMALL: "the finite-difference step vanished: x + step == x",
     INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run",
+    NOT_RUN: "not started: the run was stopped (Ctrl-C or max_time) before this start was "
+             "evaluated, or with workers= before its result came back; x is x0, fun NaN",
 }
 """Status code -> short description; :attr:`OptimizeResult.success` is ``status == 0``."""
 
@@ -134,6 +137,12 @@ def status_message(
             f"{fun:.6g} (f(x0) = {f0:.6g}), ||g||_inf = {inf_norm(g):.3g}; x is the last "
             "iterate"
         )
+    if status == NOT_RUN:
+        return (
+            "not started: the run was stopped (Ctrl-C or max_time) before f was evaluated at "
+            "this start, or with workers= before its worker returned it; x is x0, fun and "
+            "jac are NaN"
+        )
     if status == STEP_TOO_SMALL:
         return (
             f"stopped at iteration {nit}: the finite-difference step vanished (x + step == x "
@@ -157,7 +166,8 @@ class OptimizeResult(dict):
         Number of iterations (updates of x).
     nfev : int
         Number of evaluations of f, including those inside finite differences
-        (central: 2n per gradient, forward/backward: n + 1, central4: 4n, complex: 2n).
+        (f once per iterate, plus per gradient: central 2n, forward/backward n (they reuse f
+        at the iterate), central4 4n, complex 2n).
     njev : int
         Number of gradient evaluations.
     success : bool
@@ -171,7 +181,8 @@ class OptimizeResult(dict):
         Batched: (m, max(nit) + 1, n) and (m, max(nit) + 1), rows padded with NaN after
         their own ``nit + 1`` entries.
     best : int or None
-        Batched only: index of the start with the lowest finite ``fun`` (None if none).
+        Batched only: index of the start with the lowest finite ``fun`` (None if none); a
+        start that was never run (status 8, ``fun`` NaN) is never ``best``.
     """
 
     def __getattr__(self, name):

@@ -23,7 +23,7 @@ import pytest
 
 import fastgrad
 from fastgrad import _driver
-from fastgrad.result import INTERRUPTED, MAX_TIME, STATUS
+from fastgrad.result import INTERRUPTED, MAX_TIME, NOT_RUN, STATUS
 
 minimize_module = importlib.import_module("fastgrad.minimize")  # fastgrad.minimize: the function
 
@@ -107,6 +107,117 @@ def test_ctrl_c_returns_the_result_so_far_promptly(engine, shapes):
         assert len(report["warnings"]) == 1
         assert "the interrupt was consumed and the result reached so far is returned" in \
             report["warnings"][0]
+
+
+NOT_STARTED_CHILD = textwrap.dedent('''
+    import concurrent.futures, json, sys, time, warnings
+    import numba
+    import numpy as np
+    import fastgrad
+    from fastgrad._clock import clock
+
+    @numba.njit(nogil=True)
+    def busy(x):
+        """100 us an evaluation: the first chunk of a start (10,000 evaluations) takes 1 s."""
+        begin = clock()
+        while clock() - begin < 1e-4:
+            pass
+        s = 0.0
+        for i in range(x.shape[0]):
+            s += (x[i] - 1.0) ** 2
+        return s
+
+    x0 = np.full((8, 3), 10.0) + np.arange(8.0)[:, None]
+    options = dict(method="gd", lr=1e-7, gtol=0.0)
+    for mode in sys.argv[1:]:
+        workers = {"local": None, "workers": 2,
+                   "pool": concurrent.futures.ThreadPoolExecutor(1)}[mode]
+        kw = {} if workers is None else dict(workers=workers)
+        # compile, the parallel loop too (a batch goes over threads once a chunk took 5 ms)
+        fastgrad.minimize(busy, x0, max_iter=10**12, max_time=0.2, **options, **kw)
+        print("started", flush=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = fastgrad.minimize(busy, x0, max_iter=10**12, **options, **kw)
+        returned = time.time()
+        print(json.dumps({
+            "shape": mode, "returned": returned, "status": res.status.tolist(),
+            "fun": [None if np.isnan(v) else v for v in res.fun.tolist()],
+            "jac_nan": np.isnan(res.jac).all(axis=1).tolist(),
+            "x_is_x0": np.all(res.x == x0, axis=1).tolist(), "nfev": res.nfev.tolist(),
+            "nit": res.nit.tolist(), "best": res.best, "message": res.message,
+            "warnings": [str(w.message) for w in caught],
+        }), flush=True)
+''')
+
+
+def run_script(script, shapes, seconds_before_signal):
+    """``run_child`` for another child script."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen([sys.executable, "-c", script, *shapes], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    reports = []
+    try:
+        for _ in shapes:
+            line = child.stdout.readline()
+            assert line.strip() == "started", line + child.stderr.read()
+            time.sleep(seconds_before_signal)
+            sent = time.time()
+            child.send_signal(signal.SIGINT)
+            reports.append((sent, json.loads(child.stdout.readline())))
+        _, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, err
+    assert "Traceback" not in err, err
+    return reports
+
+
+def test_ctrl_c_marks_the_starts_that_never_ran_and_never_picks_one_as_best():
+    """Ctrl-C while the first start of a warm batch runs its first chunk (1 s; the starts run
+    one after another): the later starts never ran. They are reported as such: status 8,
+    x0, NaN, no evaluation; ``best`` is a start that ran. The same with ``workers=``: a thread
+    pool's chunks stop within a chunk of iterations, chunks not begun are cancelled."""
+    reports = dict((report["shape"], (sent, report)) for sent, report in
+                   run_script(NOT_STARTED_CHILD, ("local", "workers", "pool"), 0.3))
+    for mode, (sent, report) in reports.items():
+        status = np.array(report["status"])
+        assert report["returned"] - sent < 2.5, mode  # a start's first chunk is 1 s
+        assert set(status.tolist()) <= {INTERRUPTED, NOT_RUN}, mode
+        ran = status == INTERRUPTED
+        assert ran.any(), mode
+        for i in np.flatnonzero(~ran):
+            assert report["fun"][i] is None and report["jac_nan"][i] and report["x_is_x0"][i]
+            assert report["nfev"][i] == 0 and report["nit"][i] == 0
+            assert report["message"][i].startswith("not started: the run was stopped")
+        for i in np.flatnonzero(ran):
+            assert report["fun"][i] is not None and report["nfev"][i] > 0
+        assert report["best"] is not None and ran[report["best"]], mode
+        assert report["fun"][report["best"]] == min(v for v in report["fun"] if v is not None)
+        assert len(report["warnings"]) == 1, (mode, report["warnings"])
+        assert "the interrupt was consumed and the result reached so far is returned" in \
+            report["warnings"][0]
+        if not ran.all():
+            assert f"{int((~ran).sum())} of 8 starts had not begun" in report["warnings"][0]
+    assert list(reports["local"][1]["status"]) == [INTERRUPTED] + [NOT_RUN] * 7
+    assert set(reports["workers"][1]["status"]) == {INTERRUPTED}  # both chunks were running
+    assert reports["pool"][1]["status"][0] == INTERRUPTED  # one chunk of 1 at a time
+    assert NOT_RUN in reports["pool"][1]["status"]
+
+
+def test_an_interrupt_before_any_start_ran_is_raised(monkeypatch):
+    """The interrupt stops no run: it is the caller's (no result of NaN starts)."""
+    original = _driver.Driver.run
+
+    def interrupted(self, *arguments):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_driver.Driver, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fastgrad.minimize(slow_bowl, np.stack([X0, X0 + 1.0]), **LONG)
+    monkeypatch.setattr(_driver.Driver, "run", original)
 
 
 CLI_CHILD = textwrap.dedent('''
@@ -201,9 +312,9 @@ def count_chunks(monkeypatch):
     calls = []
     original = _driver.Driver.run
 
-    def counted(self, run, stop, budget, parallel=False):
+    def counted(self, run, stop, budget, parallel=False, *deadline):
         calls.append(budget)
-        return original(self, run, stop, budget, parallel)
+        return original(self, run, stop, budget, parallel, *deadline)
 
     monkeypatch.setattr(_driver.Driver, "run", counted)
     return calls
@@ -300,3 +411,40 @@ def test_an_interrupt_the_python_engine_cannot_defer_is_raised():
     with pytest.raises(KeyboardInterrupt):
         fastgrad.minimize(interrupted_objective, X0, jit=False)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_starts_that_never_ran_are_not_started_and_never_best(monkeypatch, history):
+    """Ctrl-C between two starts of a batch run one after another (the compiled chunk of each
+    start runs to its end; the interrupt is raised between them): the starts after it never
+    ran. Before the fix they reported fun = 0, and best pointed at one of them."""
+    from fastgrad import _objective
+
+    starts = np.stack([X0 + k for k in range(5)])
+    fastgrad.minimize(slow_bowl, starts, **{**LONG, "max_iter": 2})  # compile
+    driver = _driver.get_driver(_objective.get(slow_bowl, None), "gradient")
+    real = driver.single
+
+    def single(r, *arguments):
+        status = real(r, *arguments)
+        if r == 1:
+            raise KeyboardInterrupt  # as a SIGINT during start 1's chunk would be raised
+        return status
+
+    monkeypatch.setattr(driver, "single", single)
+    with pytest.warns(fastgrad.FastgradWarning, match="3 of 5 starts had not begun "
+                                                      r"\(status 8, 'not started'"):
+        res = fastgrad.minimize(slow_bowl, starts, **LONG, history=history)
+    assert res.status.tolist() == [INTERRUPTED] * 2 + [NOT_RUN] * 3
+    assert not res.success.any()
+    assert np.all(np.isfinite(res.fun[:2])) and np.all(np.isnan(res.fun[2:]))
+    assert np.all(np.isnan(res.jac[2:])) and np.array_equal(res.x[2:], starts[2:])
+    assert np.all(res.nfev[2:] == 0) and np.all(res.nit[2:] == 0) and np.all(res.nit[:2] > 0)
+    assert res.best in (0, 1) and res.fun[res.best] == res.fun[:2].min()
+    assert res.message[2] == res.message[4] and res.message[2].startswith("not started")
+    if history:
+        assert np.array_equal(res.x_history[2:, 0], starts[2:])
+        assert np.all(np.isnan(res.f_history[2:])) and np.all(np.isnan(res.x_history[2:, 1:]))
+    monkeypatch.undo()
+    replay = fastgrad.minimize(slow_bowl, starts[:2], **{**LONG, "max_iter": int(res.nit[0])})
+    assert np.array_equal(replay.x[0], res.x[0])  # the starts that ran lost nothing

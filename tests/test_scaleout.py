@@ -216,14 +216,15 @@ def assert_same_result(a, b):
     assert a.message == b.message
 
 
+@pytest.mark.parametrize("jac", ["central", "forward", "backward"])
 @pytest.mark.parametrize("method", ["gd", "lbfgs"])
-def test_minimize_one_start_sends_out_only_evaluations(method):
+def test_minimize_one_start_sends_out_only_evaluations(method, jac):
     x0 = np.array([0.5, -1.5, 2.0])
     serial = fastgrad.minimize(problems.sleepy_sphere, x0, method=method, args=(0.0,),
-                               jit=False, max_iter=50)
+                               jit=False, max_iter=50, jac=jac)
     pooled = fastgrad.minimize(problems.sleepy_sphere, x0, method=method, args=(0.0,),
-                               workers=3, max_iter=50)
-    assert_same_result(pooled, serial)
+                               workers=3, max_iter=50, jac=jac)
+    assert_same_result(pooled, serial)  # one-sided: f at the iterate is reused by both
 
 
 def test_minimize_batch_over_a_dask_cluster_equals_the_local_batch(cluster):
