@@ -364,8 +364,16 @@ def minimize(
         _check_arity(jac_obj, len(args), "jac")
         _check_jac_output(jac_obj, X2[0], args, strict)
         _probe.probe(jac_obj, X2[0], args, strict=strict)  # jac reads within x too
+    guard = None
     if workers is None:  # first call for this n: bounds and precision of f (fastgrad._probe)
-        auto = _probe.probe(obj, X2[0], args, x_dtype=_low_precision(x0), strict=strict)
+        if (n, len(args)) not in obj.probes:  # Numba may compile f here: defer Ctrl-C
+            guard = _SigintGuard()  # as in a chunk that compiles (see _iterate)
+        try:
+            auto = _probe.probe(obj, X2[0], args, x_dtype=_low_precision(x0), strict=strict)
+        except BaseException:
+            if guard is not None:
+                guard.restore()
+            raise
     else:  # f is evaluated on the pool only
         auto = _probe.x_steps(_low_precision(x0))
     # writable: one compiled signature for all
@@ -393,7 +401,7 @@ def minimize(
     try:
         interrupted = _iterate(run, driver, fall_back, batched, max_iter, callback,
                                callback_every or 1, history, deadline,
-                               None if control is None else control.stopped)
+                               None if control is None else control.stopped, guard)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -629,7 +637,8 @@ class _SigintGuard:
 
 
 def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, callback,
-             every: int, history: bool, deadline: float | None, stopped=None) -> bool:
+             every: int, history: bool, deadline: float | None, stopped=None,
+             guard: "_SigintGuard | None" = None) -> bool:
     """Run the compiled loop chunk by chunk until every start has stopped.
 
     Between chunks: the callback (every ``every`` iterations, once all running starts have
@@ -640,7 +649,9 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
     (:data:`PARALLEL_MIN_ROWS`, :data:`PARALLEL_MIN_SECONDS`). Returns True when a
     KeyboardInterrupt (or ``stopped()``, a ``workers=`` batch's stop) ended the run; the
     starts still running then keep status RUNNING, and those not begun NOT_STARTED, for the
-    caller to mark.
+    caller to mark. ``guard``: a SIGINT guard installed before the run (while Numba compiled
+    the objective for its first-call check): an interrupt it caught then is handled as one
+    caught while the first chunk compiles, at the end of that chunk.
     """
     INFO = run.INFO
     budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
@@ -648,7 +659,7 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
         budget = FIRST_CHUNK_TIMED  # every start begins; chunks of ~50 ms follow
     parallel = batched and INFO.shape[0] >= PARALLEL_MIN_ROWS
     next_callback = every
-    guard = None
+    first = True
     finished_interrupted = False  # Ctrl-C came (deferred) in a chunk after which all stopped
     rate = 0.0  # evaluations of f per second and start, measured on the last chunk
     prepared = set()  # loops compiled for this run (with a deadline: before the clock)
@@ -663,8 +674,9 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
                 guard = _SigintGuard()  # Python code runs in the chunk: defer Ctrl-C
             if stopped is not None and stopped():  # the workers= batch was interrupted
                 return True
-            if guard is not None and guard.caught:
+            if guard is not None and guard.caught and not first:
                 return _interrupted(INFO)
+            first = False
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
             try:
                 if deadline is not None and parallel not in prepared:
