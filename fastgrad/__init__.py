@@ -1,6 +1,6 @@
 """fastgrad: JIT-compiled numerical differentiation and gradient-based minimization."""
 
-from ._objective import FastgradWarning
+from ._objective import FastgradWarning, clear_cache
 from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
 from .minimize import minimize
 from .result import OptimizeResult
@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FastgradWarning",
     "check_grad",
+    "clear_cache",
     "derivative",
     "grad",
     "gradient",
