@@ -163,7 +163,7 @@ class Objective:
 
     __slots__ = (
         "f", "python_f", "compiled", "engine", "reason", "kernels", "python_kernels",
-        "failures", "fast", "extra", "parallel_sizes",
+        "failures", "fast", "extra", "parallel_sizes", "__weakref__",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False, attempt=None):
@@ -348,7 +348,8 @@ def _compiled_form(f):
     if f.targetoptions.get("inline", "never") == "never":
         return f
     options = {k: v for k, v in f.targetoptions.items() if k != "inline"}
-    return numba.njit(**options)(_detached_function(f.py_func))
+    options["nopython"] = True
+    return numba.jit(**options)(_detached_function(f.py_func))
 
 
 class _FallbackDispatcher(CPUDispatcher):
@@ -359,7 +360,8 @@ class _FallbackDispatcher(CPUDispatcher):
 
     def _compile_for_args(self, *args, **kws):
         # Numba's dispatcher calls this for argument types that have no compiled version
-        # yet, and calls whatever it returns: a compiled entry point, or here the fallback.
+        # yet, and calls whatever it returns: a compiled entry point, or here the fallback
+        # (with the arguments as the dispatcher passes them: ``*more`` packed in a tuple).
         key = type_key(args)
         if key in self.fastgrad_failed:
             return self.fastgrad_fallback
@@ -374,13 +376,18 @@ class _FallbackDispatcher(CPUDispatcher):
 
 
 def fallback_jit(source, fallback, on_failure) -> CPUDispatcher:
-    """``source`` compiled with fastgrad's options (lazily), running ``fallback`` for the
-    argument types Numba cannot compile it for (see :class:`_FallbackDispatcher`)."""
+    """``source(x, *more)`` compiled with fastgrad's options (lazily), running
+    ``fallback(x, *more)`` for the argument types Numba cannot compile it for, after
+    ``on_failure(exc, (x, *more))`` (see :class:`_FallbackDispatcher`)."""
     dispatcher = _FallbackDispatcher(py_func=source, locals={},
                                      targetoptions={**JIT_OPTIONS, "nopython": True})
     dispatcher.fastgrad_failed = set()
-    dispatcher.fastgrad_fallback = fallback
-    dispatcher.fastgrad_on_failure = on_failure
+
+    def unpacked(x, more):  # Numba hands ``*more`` over as one tuple
+        return fallback(x, *more)
+
+    dispatcher.fastgrad_fallback = unpacked
+    dispatcher.fastgrad_on_failure = lambda exc, args: on_failure(exc, (args[0], *args[1]))
     return dispatcher
 
 
