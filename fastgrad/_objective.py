@@ -534,9 +534,10 @@ def get(f, jit_mode, scalar: bool = False) -> Objective:
     if jit_mode is not None and jit_mode is not True and jit_mode is not False:
         raise TypeError(f"jit must be None, True or False, got {jit_mode!r}")
     engine = "python" if jit_mode is False else "jit"
-    key = (identity(f), engine, scalar)
-    obj = _REGISTRY.get(key)
+    # id(f) first: a live entry under a bare id belongs to a live object, hence to f itself
+    obj = _REGISTRY.get((id(f), engine, scalar))
     if obj is None:
+        key = (identity(f), engine, scalar)
         with _LOCK:
             obj = _REGISTRY.get(key)
             if obj is None:

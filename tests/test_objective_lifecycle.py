@@ -207,9 +207,10 @@ def test_fresh_lambdas_leave_no_objective_and_bounded_memory():
     start = rss()
     registry = len(_objective._REGISTRY)
     for k in range(FRESH_LAMBDAS):
-        data = big * k  # a new 16 MB array per objective
+        data = big * k  # a new 16 MB array per objective, in the closure (Numba keeps a
+        # default argument's value in its type system for good: the closure is the way)
 
-        def f(x, data=data):
+        def f(x):
             return x[0] * x[0] + data[0] * x[1]
 
         g = fastgrad.gradient(f, X)
