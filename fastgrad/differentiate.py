@@ -528,6 +528,9 @@ def grad(
     name = _kernel_name(code, "gradient")
     strict = jit is True
     python_g = _make_grad_function(obj.python_kernel(name), code, steps, args)
+    # The cache calls a callable object or a bound method through a weak reference (so as
+    # not to keep it alive): g, which outlives this call, keeps it.
+    python_g.objective = f
     if obj.engine != "jit":
         return python_g
     reason = obj.failed(name, args)
