@@ -388,9 +388,8 @@ def test_a_dict_default_argument_falls_back_with_the_warning(entry):
             value = fastgrad.minimize(f, X, max_iter=1).jac
         else:
             value = fastgrad.grad(f)(X)
-    # the gradient of 10 x0 + x1**2 (at X for every entry: minimize's jac is at x0, as
-    # max_iter=1 stops after one step... of x, so only its constant first component is
-    # known); the Hessian's second row is [0, 2]
+    # f = 10 x0 + x1**2: gradient [10, 2 x1] at X (minimize's jac is at its last iterate,
+    # where the first component is still 10); the Hessian's second row is [0, 2]
     if entry == "minimize":
         assert value[0] == pytest.approx(10.0, rel=1e-8)
     elif entry == "hessian":
