@@ -21,6 +21,7 @@ the process.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import os
 import re
@@ -28,6 +29,7 @@ import threading
 import types
 import warnings
 import weakref
+from collections import OrderedDict
 
 import numba
 import numpy as np
@@ -163,7 +165,7 @@ class Objective:
 
     __slots__ = (
         "f", "python_f", "compiled", "engine", "reason", "kernels", "python_kernels",
-        "failures", "fast", "extra", "parallel_sizes", "__weakref__",
+        "failures", "fast", "extra", "parallel_sizes", "warned", "__weakref__",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False, attempt=None):
@@ -177,6 +179,7 @@ class Objective:
         self.kernels: dict = {}
         self.python_kernels: dict = {}
         self.failures: dict = {}
+        self.warned = False  # the Python engine was announced (for a shared objective)
         self.extra: dict = {}  # other modules' per-objective caches (e.g. optimizer drivers)
         self.parallel_sizes: dict = {}  # n -> serial seconds or None (see differentiate.py)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x. The
@@ -524,6 +527,124 @@ def _held(f):
     return (f, None) if stand_in is None else (stand_in, f)
 
 
+SHARED_OBJECTIVES = 8
+"""Objectives kept for fresh copies of one function (see :func:`_share_key`), most recently
+used first: a loop that passes a new ``lambda`` with the same code and the same captured
+values at every call compiles once, and fastgrad keeps at most this many such objectives
+(with the values they captured, at most :data:`SHARED_ARRAY_BYTES` of arrays each) beyond
+the lifetime of their functions."""
+
+SHARED_ARRAY_BYTES = 1 << 20
+"""A function whose captured arrays (globals its code names, closure cells, defaults) hold
+more than this (1 MiB) is not shared: hashing them must stay much cheaper than a
+compilation, and the shared cache must not keep large data alive."""
+
+_SHARED: OrderedDict = OrderedDict()
+_MISSING = object()
+_IDENTITY_TYPES = (types.FunctionType, types.ModuleType, types.BuiltinFunctionType, type,
+                   np.ufunc, CPUDispatcher)
+
+
+class _NotShareable(Exception):
+    pass
+
+
+def _frozen(value, budget: list):
+    """A key of ``value`` as Numba freezes it into compiled code (by value for numbers,
+    strings and arrays, by identity for functions, modules and types); raises
+    :class:`_NotShareable` for anything else, or when the arrays exceed ``budget[0]`` bytes."""
+    if value is None or value is _MISSING or value.__class__ in (bool, int, str, bytes):
+        return (value.__class__, value)
+    if value.__class__ is float:
+        return (float, value.hex())  # -0.0 and 0.0 differ, and NaN equals NaN
+    if value.__class__ is complex:
+        return (complex, value.real.hex(), value.imag.hex())
+    if isinstance(value, np.generic):
+        return (value.__class__, value.dtype.str, value.tobytes())
+    if isinstance(value, np.ndarray):
+        budget[0] -= value.nbytes
+        if budget[0] < 0 or value.dtype.hasobject:
+            raise _NotShareable
+        digest = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=20)
+        return (np.ndarray, value.dtype.str, value.shape, value.flags.writeable,
+                value.flags.c_contiguous, value.flags.f_contiguous, digest.digest())
+    if value.__class__ is tuple:
+        return (tuple,) + tuple(_frozen(v, budget) for v in value)
+    if isinstance(value, _IDENTITY_TYPES):
+        return (_Same(value),)
+    raise _NotShareable
+
+
+class _Same:
+    """Compares by identity (and keeps the object alive while a key holds it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self):
+        return id(self.value)
+
+
+def _global_names(code) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _share_key(f, engine: str, scalar: bool):
+    """What makes two plain functions compile to the same code: the same code object,
+    globals dict and closure cells, and the same values (as Numba freezes them) of the
+    globals their code names, of the cells and of the defaults. None when a value cannot be
+    compared that way (then the function is never shared)."""
+    glob = f.__globals__
+    budget = [SHARED_ARRAY_BYTES]
+    try:
+        names = sorted(_global_names(f.__code__))
+        frozen = (
+            tuple(_frozen(glob.get(name, _MISSING), budget) for name in names),
+            tuple(_frozen(_cell_contents(c), budget) for c in f.__closure__ or ()),
+            _frozen(f.__defaults__, budget),
+            _frozen(tuple(sorted((f.__kwdefaults__ or {}).items())), budget),
+        )
+    except _NotShareable:
+        return None
+    cells = tuple(_Same(c) for c in f.__closure__ or ())
+    return (f.__code__, _Same(glob), cells, frozen, engine, scalar)
+
+
+def _cell_contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def _new_objective(f, engine: str, scalar: bool) -> Objective:
+    """A new Objective of ``f``, or the one of an earlier function of the same code and
+    captured values (see :data:`SHARED_OBJECTIVES`). Called with ``_LOCK`` held."""
+    share = None
+    if f.__class__ is types.FunctionType:
+        share = _share_key(f, engine, scalar)
+        obj = None if share is None else _SHARED.get(share)
+        if obj is not None:
+            _SHARED.move_to_end(share)
+            return obj
+    held, attempt = _held(f)
+    obj = Objective(held, engine, scalar, attempt)
+    if share is not None:
+        _SHARED[share] = obj
+        while len(_SHARED) > SHARED_OBJECTIVES:
+            _SHARED.popitem(last=False)
+    return obj
+
+
 def get(f, jit_mode, scalar: bool = False) -> Objective:
     """The cached :class:`Objective` of ``f`` (by identity).
 
@@ -541,12 +662,12 @@ def get(f, jit_mode, scalar: bool = False) -> Objective:
         with _LOCK:
             obj = _REGISTRY.get(key)
             if obj is None:
-                held, attempt = _held(f)
-                obj = Objective(held, engine, scalar, attempt)
-                if obj.engine == "python" and engine == "jit":
+                obj = _new_objective(f, engine, scalar)
+                if obj.engine == "python" and engine == "jit" and not obj.warned:
                     if jit_mode is True:
                         raise not_compilable(obj.reason)
                     warn_python_engine(obj)
+                    obj.warned = True
                 remember(f, _REGISTRY, key, obj)
     if jit_mode is True and obj.engine == "python":  # warned in an earlier call
         raise not_compilable(obj.reason)
@@ -565,6 +686,7 @@ def clear_cache() -> None:
     """
     with _LOCK:
         _REGISTRY.clear()
+        _SHARED.clear()
         PLANS.clear()
         _ANCHORS.clear()
         _OWNED.clear()

@@ -135,7 +135,7 @@ def make_closure(scale, data):
 
 
 def test_an_objective_nobody_references_is_freed_with_its_kernels_and_data():
-    data = np.array([3.0])
+    data = np.full(_objective.SHARED_ARRAY_BYTES // 8 + 1, 3.0)  # too large to be shared
     f = make_closure(2.0, data)
     np.testing.assert_allclose(fastgrad.gradient(f, X), [2.0, 6.0], rtol=1e-8)
     np.testing.assert_allclose(fastgrad.hessian(f, X), [[4.0, 0.0], [0.0, 0.0]], atol=1e-5)
@@ -171,6 +171,53 @@ def test_grad_keeps_its_objective_alive():
     np.testing.assert_allclose(h(X), 6 * X, rtol=1e-8)
 
 
+def test_a_fresh_lambda_per_call_compiles_once_and_memory_stays_flat():
+    A = np.array([3.0, 4.0])
+    fastgrad.gradient(lambda x: A[0] * x[0] + A[1] * x[1] * x[1], X)  # compiles
+    gc.collect()
+    start = rss()
+    for _ in range(1000):
+        g = fastgrad.gradient(lambda x: A[0] * x[0] + A[1] * x[1] * x[1], X)
+        np.testing.assert_allclose(g, [3.0, 8.0 * X[1]], rtol=1e-8)
+    gc.collect()
+    # one compilation costs about 3 MiB that Numba never frees: 1,000 would cost 3 GB
+    assert rss() - start < 16 * 2**20
+    assert len(_objective._SHARED) <= _objective.SHARED_OBJECTIVES
+
+
+def test_a_shared_objective_sees_changed_values():
+    A = np.array([3.0, 4.0])
+    c = 2.0
+    for k in range(3):
+        A[0] = k  # Numba froze the old contents into the last compilation: not shared
+        np.testing.assert_allclose(fastgrad.gradient(lambda x: A[0] * x[0], X), [k, 0.0],
+                                   rtol=1e-8)
+    seen = []
+    for c in (2.0, -0.0, 0.0, 2, np.float32(2.0), 2.0):  # other values, other types
+        f = lambda x: c * x[0] * x[0]  # noqa: E731
+        g = fastgrad.gradient(f, X)
+        assert g[0] == pytest.approx(2 * c * X[0], rel=1e-8)
+        seen.append(_objective.get(f, None))
+    # equal values of other types or signs of zero compile apart; the same value shares
+    assert len({id(obj) for obj in seen[:5]}) == 5 and seen[5] is seen[0]
+    namespace = {"C": 2.0}
+    code = "lambda x: C * x[0]"
+    assert fastgrad.gradient(eval(code, namespace), X)[0] == pytest.approx(2.0)
+    namespace["C"] = 5.0  # a global rebound: a fresh lambda compiles anew
+    assert fastgrad.gradient(eval(code, namespace), X)[0] == pytest.approx(5.0)
+
+
+def test_shared_objectives_are_few_and_freed_when_pushed_out():
+    refs = []
+    for k in range(_objective.SHARED_OBJECTIVES + 2):
+        c = float(k)  # a new captured value: a new compilation each time
+        fastgrad.gradient(lambda x: c * x[0], X)
+        refs.append(weakref.ref(_objective._SHARED[next(reversed(_objective._SHARED))]))
+    gc.collect()
+    assert len(_objective._SHARED) == _objective.SHARED_OBJECTIVES
+    assert refs[0]() is None and refs[1]() is None and refs[-1]() is not None
+
+
 def test_clear_cache_drops_every_objective_plan_and_driver():
     f = numba.njit(lambda x: x[0] * x[0] + x[1])  # a dispatcher: kept until clear_cache
     fastgrad.gradient(f, X)
@@ -178,7 +225,7 @@ def test_clear_cache_drops_every_objective_plan_and_driver():
     obj = _objective.get(f, None)
     assert obj.extra and _objective._REGISTRY and differentiate._PLANS
     fastgrad.clear_cache()
-    assert not _objective._REGISTRY and not differentiate._PLANS
+    assert not _objective._REGISTRY and not differentiate._PLANS and not _objective._SHARED
     assert _objective.get(f, None) is not obj
     np.testing.assert_allclose(fastgrad.gradient(f, X), [1.0, 1.0], rtol=1e-8)
 
