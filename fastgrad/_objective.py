@@ -15,8 +15,10 @@ The cache does not keep an objective alive: it holds a copy of a plain function 
 globals, closure cells and defaults) and a weak reference to the function itself, so the
 Objective, its kernels and the closure's data are freed with the function
 (:func:`clear_cache` drops everything). Numba itself never frees the machine code it has
-compiled (numba/numba#5976): each distinct compiled objective keeps a few MiB for the life of
-the process.
+compiled (numba/numba#5976): each distinct compiled objective keeps about 3 MiB for the life
+of the process. So a fresh function of the same code and the same captured values as a
+recent one (a ``lambda`` written in a loop) shares that one's Objective
+(:data:`SHARED_OBJECTIVES`): it compiles nothing.
 """
 
 from __future__ import annotations
