@@ -285,10 +285,6 @@ def test_fresh_lambdas_leave_no_objective_and_bounded_memory():
 # ---------------------------------------------------------------------------------------------
 
 
-def exp_objective(x):
-    return math.exp(x[0]) + x[1] * x[1]  # math.exp has no complex version in Numba
-
-
 @numba.njit("float64(float64)")
 def real_square(t):
     return t * t
