@@ -1,7 +1,7 @@
 """fastgrad: JIT-compiled numerical differentiation and gradient-based minimization."""
 
 from . import reference
-from ._objective import FastgradWarning
+from ._objective import FastgradWarning, clear_cache
 from ._probe import ObjectiveIndexError
 from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
 from .minimize import minimize
@@ -13,6 +13,7 @@ __all__ = [
     "FastgradWarning",
     "ObjectiveIndexError",
     "check_grad",
+    "clear_cache",
     "derivative",
     "grad",
     "gradient",

@@ -46,7 +46,7 @@ from . import _jit
 from ._clock import clock
 from ._fd_kernels import ZERO_STEP
 from ._jit import jit_cached
-from ._objective import _LOCK
+from ._objective import _LOCK, OBJECTIVE, not_compilable
 from ._methods import Method, update
 from ._scalar import as_real
 from .result import (
@@ -374,9 +374,9 @@ class Driver:
         left = 0
         previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
         try:  # rows one at a time instead of equal blocks per thread
-            left = self.batched(run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
-                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                                run.args, settings, finished)
+            left = _jit.launch_parallel(self.batched, (
+                run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH,
+                run.FH, run.method, run.params, run.steps, run.args, settings, finished))
         except SystemError:  # the objective raised on the main thread
             pass
         finally:
@@ -400,14 +400,30 @@ class Driver:
         )
 
 
-def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
+def driver_scope(gradient_key: str, jac_obj=None) -> tuple:
+    """The failure scope of a compiled driver (:meth:`fastgrad._objective.Objective.recover`)."""
+    return ("minimize", gradient_key, jac_obj)
+
+
+def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
+               strict: bool = False) -> Driver:
     """The cached :class:`Driver` of objective ``obj`` (kept in ``obj.extra``).
 
     ``gradient_key`` is the finite-difference kernel name ("gradient" or "complex_gradient")
     or "analytic", with ``jac_obj`` the :class:`~fastgrad._objective.Objective` of ``jac``.
-    The Python engine is used when either ``f`` or ``jac`` runs on it.
+    The Python engine is used when either ``f`` or ``jac`` runs on it, or when Numba could
+    not compile this driver (or ``f``, ``jac`` or the gradient kernel) for the types of
+    ``args`` before (``strict``: a ``TypeError`` instead).
     """
     engine = obj.engine if jac_obj is None or jac_obj.engine == "jit" else "python"
+    if engine == "jit" and not (obj.fast and (jac_obj is None or jac_obj.fast)):
+        reason = obj.failed(driver_scope(gradient_key, jac_obj), args) or (
+            obj.failed(gradient_key, args) if jac_obj is None
+            else jac_obj.failed(OBJECTIVE, args))
+        if reason is not None:
+            if strict:
+                raise not_compilable(reason)
+            engine = "python"
     key = ("minimize", gradient_key, jac_obj, engine)
     driver = obj.extra.get(key)
     if driver is None:
@@ -420,14 +436,16 @@ def get_driver(obj, gradient_key: str, jac_obj=None) -> Driver:
 
 
 def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
-    compile_ = _jit.jit if engine == "jit" else (lambda fn: fn)
+    python = engine == "python"
+    compile_ = (lambda fn: fn) if python else _jit.jit
+    kernel_of = obj.python_kernel if python else obj.kernel
     if jac_obj is not None:
-        kernel = compile_(make_jac_into(jac_obj.callable))
-    elif gradient_key == "gradient":
-        kernel = compile_(K.make_gradient_at(obj.kernel("gradient_range")))
+        kernel = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
+    elif gradient_key == "gradient":  # one-sided schemes reuse f at the iterate
+        kernel = compile_(K.make_gradient_at(kernel_of("gradient_range")))
     else:
-        kernel = compile_(without_f0(obj.kernel(gradient_key)))
-    value = compile_(make_value(obj.callable))
+        kernel = compile_(without_f0(kernel_of(gradient_key)))
+    value = compile_(make_value(obj.python_f if python else obj.callable))
     gradient = compile_(make_gradient(kernel))
     return Driver(engine, compile_(make_single(value, gradient)))
 

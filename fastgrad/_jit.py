@@ -9,11 +9,16 @@ or :func:`jit_objective`, so the options below are the whole story:
   through to the caller, never hidden.
 * ``fastmath=False``: the step policy relies on ``(x + h) - x`` being evaluated exactly as
   written; fastmath may reassociate it to ``h``.
+* Threading layer: Numba's ``workqueue`` layer (what Numba falls back to when neither OpenMP
+  nor TBB can be loaded) aborts the process when two threads launch parallel kernels at the
+  same time; :func:`launch_parallel` then runs such launches one after another.
 * ``cache``: only the module-level helpers that do not close over a user's objective are cached
   on disk; a kernel specialised for one objective is a closure, which Numba cannot cache.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numba
 
@@ -56,3 +61,34 @@ def jit_objective(fn):
 def is_dispatcher(obj) -> bool:
     """True for a function already compiled by ``numba.njit`` (a CPU dispatcher)."""
     return isinstance(obj, numba.core.registry.CPUDispatcher)
+
+
+_LAUNCH_LOCK = threading.Lock()
+_CONCURRENT_LAYERS = ("omp", "tbb")
+_concurrent = False  # True once a launch has shown a layer that allows concurrent launches
+
+
+def launch_parallel(kernel, arguments: tuple):
+    """``kernel(*arguments)`` for a kernel compiled with ``parallel=True``.
+
+    Under the ``omp`` and ``tbb`` threading layers parallel kernels may be launched from
+    several threads at once. Under ``workqueue`` (and before the first launch has told which
+    layer Numba chose) launches are serialized by a process-wide lock: a second thread waits
+    for the first launch to end instead of aborting the process.
+    """
+    if _concurrent:
+        return kernel(*arguments)
+    with _LAUNCH_LOCK:
+        try:
+            return kernel(*arguments)
+        finally:
+            _learn_layer()
+
+
+def _learn_layer() -> None:
+    global _concurrent
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel region has run yet (the kernel ran as Python)
+        return
+    _concurrent = layer in _CONCURRENT_LAYERS

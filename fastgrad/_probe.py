@@ -35,7 +35,7 @@ import re
 import numpy as np
 from numba.np.numpy_support import as_dtype
 
-from ._objective import COMPILE_ERRORS
+from ._objective import OBJECTIVE, is_compile_error
 from .steps import EPS, auto_steps, precision_eps
 
 PAD = 64
@@ -122,27 +122,15 @@ def _with_x(steps: np.ndarray, x_dtype) -> np.ndarray:
 
 
 def _probe(obj, x, args, bounds, strict):
-    if obj.engine == "jit":
+    if obj.engine == "jit" and obj.failed(OBJECTIVE, args) is None:
         try:
             return _probe_compiled(obj, x, args, bounds)
         except Exception as exc:  # noqa: BLE001 - Numba rejects some code with any type
-            if not (isinstance(exc, COMPILE_ERRORS) or _compiling(exc)):
+            if not is_compile_error(exc):
                 raise  # raised by f itself, at run time
             if strict:
                 return None
     return _probe_python(obj, x, args)
-
-
-def _compiling(exc: BaseException) -> bool:
-    """True if ``exc`` was raised by Numba while compiling (typing a default argument it
-    cannot type, for example), not by the objective at run time."""
-    tb = exc.__traceback__
-    while tb is not None:
-        path = tb.tb_frame.f_code.co_filename.replace("\\", "/")
-        if "/numba/core/" in path and "dispatcher" not in path:
-            return True
-        tb = tb.tb_next
-    return False
 
 
 def _probe_python(obj, x, args):

@@ -39,8 +39,7 @@ _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "compl
 
 
 _F64 = np.dtype(np.float64)
-
-_PLANS: dict = {}
+_PLANS = _objective.PLANS
 _GRADIENT_KERNELS = {  # complex? -> kernel name by x.ndim
     False: (None, "gradient", "batched_gradient"),
     True: (None, "complex_gradient", "batched_complex_gradient"),
@@ -48,15 +47,24 @@ _GRADIENT_KERNELS = {  # complex? -> kernel name by x.ndim
 
 
 def _plan(f, method, jit):
-    """Validate ``f`` and ``method`` once per (f, method, jit) and remember the result."""
+    """Validate ``f`` and ``method`` once per (f, method, jit) and remember the result.
+
+    Plans are keyed by ``id(f)`` (two objectives that compare equal are still two) and
+    dropped when f dies (:func:`fastgrad._objective.remember`), before its id can be reused.
+    A bound method is a new object at every attribute access: it gets no plan (its
+    Objective is still cached, by its instance and function)."""
     check_callable(f)
     code = scheme_code(method)
     obj = _objective.get(f, jit)
     names = _GRADIENT_KERNELS[code == COMPLEX]
-    try:
-        _PLANS[f, method, jit] = (obj, code, names)
-    except TypeError:  # unhashable callable: no plan cache
-        pass
+    if _objective.identity(f) == id(f):
+        try:
+            key = (id(f), method, jit)
+            hash(key)
+        except TypeError:  # an unhashable method: no plan
+            return obj, code, names
+        with _objective._LOCK:
+            _objective.remember(f, _PLANS, key, (obj, code, names))
     return obj, code, names
 
 
@@ -91,22 +99,30 @@ def _adapt_parallel(obj, n: int, name: str, seconds: float) -> None:
     :data:`PARALLEL_MIN_SECONDS` or more: one hiccup of a busy machine does not switch), or
     None (serial for good: the parallel gradient was slower than the serial one, as on a
     machine whose other cores are busy).
+
+    Threads may call this at the same time for one objective: every read is taken once into
+    a local, and the count of slow calls is updated under the objectives' lock (a slow call
+    takes a millisecond; the lock costs a microsecond).
     """
     if name == "parallel_gradient":
-        if seconds > obj.parallel_sizes[n]:
+        serial = obj.parallel_sizes.get(n)
+        if serial is not None and seconds > serial:
             obj.parallel_sizes[n] = None
         return
     key = ("slow serial gradients", n)
     if seconds < PARALLEL_MIN_SECONDS:
         obj.extra.pop(key, None)
         return
-    count, fastest = obj.extra.get(key, (0, seconds))
-    count, fastest = count + 1, min(fastest, seconds)
-    if count >= PARALLEL_AFTER_SLOW_CALLS:
-        obj.extra.pop(key, None)
-        obj.parallel_sizes[n] = fastest
-    else:
-        obj.extra[key] = (count, fastest)
+    with _objective._LOCK:
+        if n in obj.parallel_sizes:  # another thread decided meanwhile
+            return
+        count, fastest = obj.extra.get(key, (0, seconds))
+        count, fastest = count + 1, min(fastest, seconds)
+        if count >= PARALLEL_AFTER_SLOW_CALLS:
+            obj.extra.pop(key, None)
+            obj.parallel_sizes[n] = fastest
+        else:
+            obj.extra[key] = (count, fastest)
 
 
 def _gradient_factory(f):
@@ -307,7 +323,7 @@ def gradient(
     array([6., 8.])
     """
     try:
-        obj, code, names = _PLANS[f, method, jit]
+        obj, code, names = _PLANS[id(f), method, jit]
     except (KeyError, TypeError):
         obj, code, names = _plan(f, method, jit)
     if args.__class__ is not tuple:
@@ -347,10 +363,12 @@ def gradient(
     steps = auto if step is None else steps_array(step, n)
     name = names[xw.ndim]
     timed = None
+    serial = True
     if xw.ndim == 1 and n >= PARALLEL_MIN_COORDS and code != COMPLEX and parallel is not False:
         serial_seconds = obj.parallel_sizes.get(n, 0.0)
         if parallel or serial_seconds:
             name = "parallel_gradient"
+            serial = False
         if parallel is None and serial_seconds is not None:
             timed = time.perf_counter()
     kern = obj.kernels.get(name)
@@ -358,11 +376,14 @@ def gradient(
         if not all_finite(xw):  # before any row runs: this error comes first
             raise ValueError(nonfinite_message(xw))
         status = _run_rows(obj, name, x, xw, code, steps, out, args, jit is True)
-    elif kern is not None and obj.engine == "jit":
+    elif serial and kern is not None and obj.fast:
         try:  # hot path: the kernel exists; at worst it compiles for new argument types
             status = kern(xw, code, steps, out, args)
-        except _objective.COMPILE_ERRORS:
-            status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
+        except Exception as exc:
+            if not _objective.is_compile_error(exc):
+                raise  # f's own exception
+            obj.recover(exc, jit is True, name, args, stacklevel=4)
+            status = obj.python_kernel(name)(xw, code, steps, out, args)
     else:
         status = obj.run(name, xw, code, steps, out, args, strict=jit is True)
     if timed is not None and kern is not None and obj.engine == "jit":
@@ -505,7 +526,9 @@ def grad(
     If Numba cannot compile ``f``, ``g`` is a plain Python function (with a
     ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. This is checked
     when ``g`` is made, unless ``f`` needs more arguments than ``args`` (SciPy's ``args``):
-    then ``g`` compiles on its first call. A complex step that disagrees with itself falls
+    then ``g`` compiles on its first call, for the types of those arguments, and where Numba
+    cannot compile it for them ``g`` runs on the Python engine (with the warning; with
+    ``jit=True`` it raises ``TypeError``). A complex step that disagrees with itself falls
     back to central4 silently inside ``g`` (it cannot warn from compiled code); use
     :func:`gradient` to be told.
 
@@ -527,19 +550,34 @@ def grad(
     steps = steps_array(step, 1)
     obj = _objective.get(f, jit)
     name = _kernel_name(code, "gradient")
-    if obj.engine == "jit":
-        g = _jit(_make_grad_function(obj.kernel(name), code, steps, args))
-        if _needs_more_args(f, 1 + len(args)):
-            return g  # f wants SciPy's args as well: g compiles on its first call, with them
-        try:
-            g.compile((numba.float64[::1], numba.types.Tuple(())))
-            return g
-        except _objective.COMPILE_ERRORS as exc:
-            if jit is True:
-                raise _objective.not_compilable(_objective._reason(exc)) from None
-            obj.fall_back(_objective._reason(exc))
-            _objective.warn_python_engine(obj)
-    return _make_grad_function(obj.kernel(name), code, steps, args)
+    strict = jit is True
+    python_g = _make_grad_function(obj.python_kernel(name), code, steps, args)
+    # The cache calls a callable object or a bound method through a weak reference (so as
+    # not to keep it alive): g, which outlives this call, keeps it.
+    python_g.objective = f
+    if obj.engine != "jit":
+        return python_g
+    reason = obj.failed(name, args)
+    if reason is not None:
+        if strict:
+            raise _objective.not_compilable(reason)
+        return python_g
+
+    def failed(exc, call_args):  # Numba cannot compile g for the types of SciPy's args
+        obj.recover(exc, strict, name, args + tuple(call_args[1:]), stacklevel=6)
+
+    g = _objective.fallback_jit(_make_grad_function(obj.kernel(name), code, steps, args),
+                                python_g, failed)
+    if _needs_more_args(f, 1 + len(args)):
+        return g  # f wants SciPy's args as well: g compiles on its first call, with them
+    try:
+        g.compile((numba.float64[::1], numba.types.Tuple(())))
+    except Exception as exc:
+        if not _objective.is_compile_error(exc):
+            raise
+        obj.recover(exc, strict, name, args, stacklevel=4)
+        return python_g
+    return g
 
 
 def check_grad(

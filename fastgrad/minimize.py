@@ -19,11 +19,11 @@ from functools import partial
 from . import _scaleout
 from ._clock import clock
 from ._driver import (
-    FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, get_driver, pooled_driver,
+    FALLBACKS, NFEV, NIT, NJEV, STATUS, Driver, Run, driver_scope, get_driver, pooled_driver,
 )
 from ._scaleout import check_workers
 from ._methods import get_method
-from ._objective import COMPILE_ERRORS, FastgradWarning
+from ._objective import FastgradWarning, is_compile_error
 from ._validate import (
     _show,
     all_finite,
@@ -141,11 +141,7 @@ def _check_arity(obj, count: int, name: str) -> None:
 
 def _check_jac_output(jac_obj, x: np.ndarray, args: tuple, strict: bool) -> None:
     """Call ``jac`` once at the first start and check that it returns shape (n,)."""
-    try:
-        value = jac_obj.callable(x.copy(), *args)
-    except COMPILE_ERRORS as exc:
-        jac_obj.recover(exc, strict)
-        value = jac_obj.callable(x.copy(), *args)
+    value = jac_obj.call(x.copy(), args, strict)
     arr = np.asarray(value)
     if arr.shape != x.shape or arr.dtype.kind not in "fiu":
         raise ValueError(
@@ -381,7 +377,7 @@ def minimize(
     cost = 0 if kind == "analytic" else _gradient_cost(code, n)
     pool = None
     if workers is None:
-        driver = get_driver(obj, kind, jac_obj)
+        driver = get_driver(obj, kind, jac_obj, args, strict)
     else:
         pool = ThreadPoolExecutor(workers) if isinstance(workers, int) else None
         driver = pooled_driver(obj, kind, pool or workers)
@@ -390,8 +386,9 @@ def minimize(
 
     # ---- chunks of compiled iterations; callback, time limit and Ctrl-C between them ----
     def fall_back(exc: BaseException) -> Driver:
-        obj.recover(exc, strict)  # raises, or falls back to Python with a warning
-        return get_driver(obj, kind, jac_obj)
+        # raises, or runs this driver on Python for these argument types, with a warning
+        obj.recover(exc, strict, driver_scope(kind, jac_obj), args)
+        return get_driver(obj, kind, jac_obj, args)
 
     deadline = None
     if control is not None and control.deadline is not None:  # the batch's one deadline
@@ -685,8 +682,8 @@ def _iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, 
                 begin = clock()
                 running = driver.run(run, stop, budget, parallel,
                                      np.inf if deadline is None else deadline)
-            except COMPILE_ERRORS as exc:  # raised before the loop ran: the state is intact
-                if driver.engine == "python":
+            except Exception as exc:  # Numba's refusal comes before the loop ran: the
+                if driver.engine == "python" or not is_compile_error(exc):  # state is intact
                     raise
                 driver = fall_back(exc)
                 budget = FIRST_CHUNK_PYTHON

@@ -61,7 +61,7 @@ def run_job(job):
 
 def test_four_threads_started_together_compile_safely_and_match_a_serial_run():
     for f, _, _ in JOBS:  # fresh objectives: nothing compiled before the threads start
-        assert _objective._REGISTRY.get((f, "jit", False)) is None
+        assert _objective._REGISTRY.get((id(f), "jit", False)) is None
     barrier = threading.Barrier(len(JOBS))
     results, errors = [None] * len(JOBS), []
 
