@@ -37,7 +37,7 @@ import numpy as np
 from numba import prange
 
 from . import _jit
-from ._fd_kernels import ZERO_STEP
+from ._fd_kernels import ZERO_STEP, extra_evaluations_of, fallbacks_of
 from ._jit import jit_cached
 from ._objective import _LOCK
 from ._methods import Method, update
@@ -77,9 +77,9 @@ def make_gradient(gradient_into):
         code = gradient_into(x, scheme, steps, g, args)
         info[NJEV] += 1
         info[NFEV] += cost
-        if code > 0:  # complex-step components recomputed by central4 (4 evaluations each)
-            info[NFEV] += 4 * code
-            info[FALLBACKS] += code
+        if code > 0:  # complex step: components recomputed by central4, evaluations beyond
+            info[NFEV] += extra_evaluations_of(code)  # the 2n + 4 counted in cost
+            info[FALLBACKS] += fallbacks_of(code)
         if code == ZERO_STEP:
             return STEP_TOO_SMALL
         if code < 0:
@@ -421,7 +421,8 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
     from . import _scaleout
 
     if gradient_key == "complex_gradient":
-        factory = K.make_complex_gradient
+        def factory(g):
+            return K.make_complex_gradient(K.make_complex_check(g), g)
     else:
         def factory(g):
             return K.make_gradient(K.make_gradient_range(g), g)

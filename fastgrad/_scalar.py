@@ -109,6 +109,8 @@ def _as_vector_jit(value, size):
             return value
 
         return impl
+    if isinstance(value, types.Array) and value.ndim == 0:
+        return lambda value, size: np.full(1, value[()])
     if isinstance(value, (types.Float, types.Integer)):
         return lambda value, size: np.full(1, float(value))
     if isinstance(value, types.Complex):

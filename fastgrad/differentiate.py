@@ -111,7 +111,12 @@ def _gradient_factory(f):
     return K.make_gradient(K.make_gradient_range(f), f)
 
 
-_complex_gradient_factory = K.make_complex_gradient
+def _complex_gradient_factory(f):
+    return K.make_complex_gradient(K.make_complex_check(f), f)
+
+
+def _complex_jacobian_factory(f):
+    return K.make_complex_jacobian(K.make_complex_check(f), f)
 
 
 def _run_serial(obj, name, xw, code, steps, out, args, strict):
@@ -156,14 +161,22 @@ def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x")
     if status == ZERO_STEP:
         raise ValueError(zero_step_message(x, steps))
     if status > 0:
-        warnings.warn(
-            f"the complex step disagreed with itself for {status} component(s): the objective "
-            "is not complex-analytic as compiled (for example Numba evaluates z**k for complex "
-            "z and integer k >= 3 in polar form, inexact where Re z < 0; write z*z*z instead). "
-            "Those components were computed with method='central4'.",
-            FastgradWarning,
-            stacklevel=3,
-        )
+        warnings.warn(complex_step_message(K.fallbacks_of(status)), FastgradWarning,
+                      stacklevel=3)
+
+
+def complex_step_message(count: int, what: str = "derivative component(s)") -> str:
+    """The warning for ``count`` complex-step components recomputed by central4."""
+    return (
+        f"the complex step could not be trusted for {count} {what}: the objective is not "
+        "complex-analytic as compiled, so Im f(x + ih)/h lost or changed part of the "
+        "derivative, or disagreed with itself. Likely causes: abs, np.linalg.norm, "
+        "comparisons or max/min on x, np.conj, .real or .imag, math.* functions (which drop "
+        "the imaginary part), or z**k with integer k >= 3, which Numba evaluates in polar "
+        "form, inexact where Re z < 0 (write z*z*z). Those components were recomputed with "
+        "method='central4' (real differences, with the same step policy or the step you "
+        "gave); use a real method for this objective."
+    )
 
 
 def derivative(
@@ -381,7 +394,7 @@ def jacobian(
     xw = as_float_array(x, "x", ndims=(1,))
     steps = steps_array(step, xw.shape[0])
     if workers is not None:
-        factory = K.make_complex_jacobian if code == COMPLEX else K.make_jacobian
+        factory = _complex_jacobian_factory if code == COMPLEX else K.make_jacobian
         status, out = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps),
                                     args, dummy=np.zeros(1))
         check_status(status, xw, steps)
