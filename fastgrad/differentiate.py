@@ -160,7 +160,7 @@ def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x")
         raise ValueError(nonfinite_message(x, name))
     if status == ZERO_STEP:
         raise ValueError(zero_step_message(x, steps))
-    if status > 0:
+    if status > 0 and K.fallbacks_of(status):  # complex step: recomputed components
         warnings.warn(complex_step_message(K.fallbacks_of(status)), FastgradWarning,
                       stacklevel=3)
 
