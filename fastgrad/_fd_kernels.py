@@ -232,6 +232,76 @@ def direction_agrees(e1, e2, scale, t, n, allowance):
     return np.abs(4.0 * e1 - e2) / 3.0 <= bound
 
 
+@jit_cached
+def set_direction(direction, z, J):
+    """The direction ``p`` of the check at the point ``Re z`` (:func:`check_direction`),
+    0 along columns of ``J`` that are not finite (a NaN of f is reported, not checked)."""
+    m, n = J.shape
+    for i in range(n):
+        direction[i] = check_direction(z[i].real, i)
+        for k in range(m):
+            if not np.isfinite(J[k, i]):
+                direction[i] = 0.0
+
+
+@jit_cached
+def move_along(x, z, direction, step):
+    """``x = Re z + step * direction``; ``step = 0`` restores the point."""
+    for i in range(x.shape[0]):
+        x[i] = z[i].real + step * direction[i]
+
+
+@jit_cached
+def record_check_point(values, shift, s, v, J, x, z, direction):
+    """Row ``s`` of the check: ``f`` there (``v``) and ``J (x - Re z)``, the change of the
+    linear model over the displacement actually taken; False if ``v`` is not finite."""
+    m, n = J.shape
+    finite = True
+    for k in range(m):
+        values[s, k] = v[k]
+        finite = finite and np.isfinite(v[k])
+        acc = 0.0
+        for i in range(n):
+            if direction[i] != 0.0:
+                acc += J[k, i] * (x[i] - z[i].real)
+        shift[s, k] = acc
+    return finite
+
+
+@jit_cached
+def check_passes(values, shift, J, direction, allowance, t):
+    """:func:`direction_agrees` for every output of the four points of the check."""
+    m, n = J.shape
+    for k in range(m):
+        size = 0.0
+        for i in range(n):
+            if direction[i] != 0.0:
+                size += abs(J[k, i] * direction[i])
+        e1 = ((values[0, k] - values[1, k]) - (shift[0, k] - shift[1, k])) / (2.0 * t)
+        e2 = ((values[2, k] - values[3, k]) - (shift[2, k] - shift[3, k])) / (4.0 * t)
+        curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
+            3.0 * t * t)
+        scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
+                 + abs(values[3, k])) / 4.0 + size + abs(curvature)
+        if not direction_agrees(e1, e2, scale, t, n, allowance[k]):
+            return False
+    return True
+
+
+@jit_cached
+def add_to_column(J, i, weight, v):
+    """``J[:, i] += weight * v`` (one point of a stencil)."""
+    for k in range(J.shape[0]):
+        J[k, i] += weight * v[k]
+
+
+@jit_cached
+def scale_column(J, i, divisor):
+    """``J[:, i] /= divisor``; ``divisor = inf`` clears the column first (0 / inf = 0)."""
+    for k in range(J.shape[0]):
+        J[k, i] = J[k, i] / divisor if np.isfinite(divisor) else 0.0
+
+
 def make_complex_check(f):
     """Confirm or replace the components of a complex-step Jacobian ``J`` (m, n) of ``f``
     (a gradient is ``m = 1``): the one place where a complex-step result is trusted.
@@ -246,8 +316,12 @@ def make_complex_check(f):
     1. recomputes the rejected columns by central4 with the call's own steps (the user's
        step when given);
     2. checks ``J p`` against one real directional difference (:func:`direction_agrees`,
-       4 evaluations; points where f is not finite, a domain edge, are retried once at
-       ``t / 16``; if f is still not finite there, ``J`` is accepted unchecked). Every
+       4 evaluations). A check that fails, or whose points are not all finite (a domain
+       edge), is repeated once at ``t / 16`` (4 more): the error of an objective that
+       drops the imaginary part does not shrink with ``t``, while the truncation of the
+       check near a singularity of f does. ``J`` is rejected if the second check fails,
+       or if it is not finite after a failed first one; if f is not finite at the points
+       of both, ``J`` stands unchecked. Every
        component counts, so a component that lost its imaginary part (0 where the
        derivative is not) or part of it (``x * abs(x)`` gives ``|x|`` for ``2 |x|``) shows
        as soon as it matters above the rounding of the check. Exactly-zero components get
@@ -266,9 +340,10 @@ def make_complex_check(f):
         m, n = J.shape
         fallbacks = 0
         checked = False
-        values = np.empty((4, m))
-        shift = np.empty((4, m))
-        direction = np.empty(n)
+        work = np.empty(8 * m + n)  # one allocation: values, shift, direction
+        values = work[:4 * m].reshape((4, m))
+        shift = work[4 * m:8 * m].reshape((4, m))
+        direction = work[8 * m:]
         while True:
             for i in range(n):
                 if state[i] != REJECTED:
@@ -277,67 +352,38 @@ def make_complex_check(f):
                 hr = step_for(CENTRAL4, xi, steps, i)
                 if hr == 0.0:
                     return ZERO_STEP
-                x[i] = xi + 2.0 * hr
-                fp2 = as_vector(f(x, *args), m).copy()
-                x[i] = xi + hr
-                fp = as_vector(f(x, *args), m).copy()
-                x[i] = xi - hr
-                fm = as_vector(f(x, *args), m).copy()
-                x[i] = xi - 2.0 * hr
-                fm2 = as_vector(f(x, *args), m)
+                scale_column(J, i, np.inf)
+                for p in range(STENCIL_POINTS[CENTRAL4]):  # the stencil of gradient_range
+                    x[i] = xi + STENCIL_OFFSETS[CENTRAL4, p] * hr
+                    add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], as_vector(f(x, *args), m))
                 x[i] = xi
-                for k in range(m):
-                    J[k, i] = (fm2[k] - fp2[k] + 8.0 * (fp[k] - fm[k])) / (12.0 * hr)
+                scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
                 state[i] = RECOMPUTED
                 fallbacks += 1
                 evaluations += 4
             if checked or fallbacks == n:
                 break
             checked = True
-            for i in range(n):
-                direction[i] = check_direction(z[i].real, i)
-                for k in range(m):
-                    if not np.isfinite(J[k, i]):
-                        direction[i] = 0.0  # a NaN of f is reported as it is, not checked
+            set_direction(direction, z, J)
             t = DIRECTION_STEP
-            for attempt in range(2):
+            confirmed = False
+            refuted = False
+            for attempt in range(2):  # at t, and once more at t / 16 unless confirmed
                 finite = True
                 for s in range(4):
-                    for i in range(n):
-                        x[i] = z[i].real + (CHECK_OFFSETS[s] * t) * direction[i]
+                    move_along(x, z, direction, CHECK_OFFSETS[s] * t)
                     v = as_vector(f(x, *args), m)
+                    finite = record_check_point(values, shift, s, v, J, x, z, direction) and finite
                     evaluations += 1
-                    for k in range(m):
-                        values[s, k] = v[k]
-                        finite = finite and np.isfinite(v[k])
-                        acc = 0.0
-                        for i in range(n):
-                            if direction[i] != 0.0:
-                                acc += J[k, i] * (x[i] - z[i].real)
-                        shift[s, k] = acc
-                for i in range(n):
-                    x[i] = z[i].real
+                move_along(x, z, direction, 0.0)
                 if finite:
-                    break
+                    confirmed = check_passes(values, shift, J, direction, allowance, t)
+                    refuted = not confirmed
+                    if confirmed:
+                        break
                 t = t / 16.0
-            if not finite:
-                break  # f is not finite at the points of the check: J stands unchecked
-            agree = True
-            for k in range(m):
-                size = 0.0
-                for i in range(n):
-                    if direction[i] != 0.0:
-                        size += abs(J[k, i] * direction[i])
-                e1 = ((values[0, k] - values[1, k]) - (shift[0, k] - shift[1, k])) / (2.0 * t)
-                e2 = ((values[2, k] - values[3, k]) - (shift[2, k] - shift[3, k])) / (4.0 * t)
-                curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
-                    3.0 * t * t)
-                scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
-                         + abs(values[3, k])) / 4.0 + size + abs(curvature)
-                if not direction_agrees(e1, e2, scale, t, n, allowance[k]):
-                    agree = False
-            if agree:
-                break
+            if not refuted:
+                break  # confirmed, or f not finite at the check's points: J stands unchecked
             for i in range(n):
                 if state[i] == ACCEPTED:
                     state[i] = REJECTED
@@ -390,7 +436,7 @@ def make_complex_gradient(check, f):
                     trusted = complex_truncation_consistent(d1, d2, d3)
                 if not trusted:
                     state[i] = REJECTED
-            if state[i] == ACCEPTED:  # d1 - d2 bounds the error of d1 (rounding, truncation)
+            if d1 != d2 and state[i] == ACCEPTED:  # d1 - d2 bounds the error of d1
                 allowance[0] += 2.0 * abs(d1 - d2) * abs(check_direction(xi, i))
             z[i] = xi
         return check(x, z, steps, out.reshape((1, n)), state, allowance, args, evaluations)

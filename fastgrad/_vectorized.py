@@ -134,7 +134,7 @@ def _complex_gradient(f, X, steps, args):
     check = ~np.all(rejected, axis=1)
     failed = np.zeros(m, dtype=bool)
     t = np.full(m, DIRECTION_STEP)
-    for attempt in range(2):  # points where f is not finite (a domain edge): once at t / 16
+    for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
         idx = np.flatnonzero(check)
         if idx.size == 0:
             break
@@ -145,15 +145,16 @@ def _complex_gradient(f, X, steps, args):
         shift = np.sum(gc[None] * (points - Xc[None]), axis=2)
         finite = np.all(np.isfinite(values), axis=0)
         tt = t[idx]
-        e1 = ((values[0] - values[1]) - (shift[0] - shift[1])) / (2.0 * tt)
-        e2 = ((values[2] - values[3]) - (shift[2] - shift[3])) / (4.0 * tt)
-        curvature = ((values[2] + values[3]) - (values[0] + values[1])) / (3.0 * tt * tt)
-        scale = np.mean(np.abs(values), axis=0) + np.sum(np.abs(gc * Pc), axis=1) + np.abs(
-            curvature)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
+            e1 = ((values[0] - values[1]) - (shift[0] - shift[1])) / (2.0 * tt)
+            e2 = ((values[2] - values[3]) - (shift[2] - shift[3])) / (4.0 * tt)
+            curvature = ((values[2] + values[3]) - (values[0] + values[1])) / (3.0 * tt * tt)
+            scale = np.mean(np.abs(values), axis=0) + np.sum(np.abs(gc * Pc), axis=1) + (
+                np.abs(curvature))
             agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx])
-        failed[idx[finite & ~agree]] = True
-        check[idx[finite]] = False  # decided; f not finite: retried at t / 16, then accepted
+        confirmed = finite & agree
+        failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
+        check[idx[confirmed]] = False
         t[idx] = tt / 16.0
     if np.any(failed):
         fallback, H4 = _real_gradient(f, X[failed], CENTRAL4, steps, args)
