@@ -214,7 +214,9 @@ def derivative(
     -----
     Forward: ``(f(t+h) - f(t)) / h``, error O(h); central: ``(f(t+h) - f(t-h)) / (2h)``,
     O(h**2); central4: ``(f(t-2h) - f(t+2h) + 8 (f(t+h) - f(t-h))) / (12h)``, O(h**4);
-    complex: ``Im f(t + ih) / h``, O(h**2) with no subtractive cancellation. The automatic
+    complex: ``Im f(t + ih) / h``, O(h**2) with no subtractive cancellation, confirmed as in
+    :func:`gradient` (6 evaluations per point; central4 with a warning where f is not
+    complex-analytic as compiled). The automatic
     step is ``h = rel * max(1, |t|)`` with rel = eps**(1/2), eps**(1/3), eps**(1/5) and
     2**-60 respectively; the quotient divides by the step actually taken, ``(t + h) - t``.
 
@@ -298,8 +300,11 @@ def gradient(
     For coordinate i with step h (unit vector e_i): forward ``(f(x+h e_i) - f(x)) / h`` (error
     O(h), n+1 evaluations), backward ``(f(x) - f(x-h e_i)) / h`` (O(h), n+1), central
     ``(f(x+h e_i) - f(x-h e_i)) / (2h)`` (O(h**2), 2n), central4, the 5-point formula (O(h**4),
-    4n), complex ``Im f(x + i h e_i) / h`` (exact to rounding for a complex-analytic f, 2n;
-    each component is taken with two steps as a check, see :mod:`fastgrad.steps`). The
+    4n), complex ``Im f(x + i h e_i) / h`` (exact to rounding for a complex-analytic f,
+    2n + 4: each component is taken with two steps, and the gradient is confirmed by one real
+    directional difference; components it does not confirm, for an f that is not
+    complex-analytic as compiled, are recomputed by central4 with a ``FastgradWarning``, see
+    :data:`fastgrad.steps.COMPLEX_CHECK_FACTOR`). The
     automatic step is ``h = rel * max(1, |x_i|)`` with rel = eps**(1/2) (forward, backward),
     eps**(1/3) (central), eps**(1/5) (central4), 2**-60 (complex), and the quotient divides by
     the step actually taken, ``(x_i + h) - x_i``. A NaN from ``f`` gives NaN in the affected
@@ -386,7 +391,8 @@ def jacobian(
     Notes
     -----
     Column i is the scheme's difference quotient of the vector ``f`` along e_i, with the step
-    rule of :func:`gradient`.
+    rule of :func:`gradient`. The complex step is confirmed as in :func:`gradient`, ``J p``
+    output by output against one real directional difference.
     """
     check_callable(f)
     check_args(args)
@@ -493,9 +499,10 @@ def grad(
     If Numba cannot compile ``f``, ``g`` is a plain Python function (with a
     ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. This is checked
     when ``g`` is made, unless ``f`` needs more arguments than ``args`` (SciPy's ``args``):
-    then ``g`` compiles on its first call. A complex step that disagrees with itself falls
-    back to central4 silently inside ``g`` (it cannot warn from compiled code); use
-    :func:`gradient` to be told.
+    then ``g`` compiles on its first call. With ``method="complex"``, ``g`` checks the
+    complex step as :func:`gradient` does and recomputes by central4 what the check does not
+    confirm, but silently: compiled code cannot warn. Call :func:`gradient` once with the same
+    objective to be told.
 
     Examples
     --------

@@ -10,8 +10,8 @@ forward        O(h)             eps**(1/2)         1e-8 relative
 backward       O(h)             eps**(1/2)         1e-8 relative
 central        O(h**2)          eps**(1/3)         1e-11 relative
 central4       O(h**4)          eps**(1/5)         1e-13 relative
-complex        O(h**2), no      2**-60 ~ 8.7e-19   rounding only
-               cancellation
+complex        O(h**2), no      2**-60 ~ 8.7e-19   rounding only (checked, see
+               cancellation                        COMPLEX_CHECK_FACTOR)
 =============  ===============  =================  ============================
 
 A step given by the user (a float or one per coordinate) is an absolute step. In both cases
