@@ -463,3 +463,14 @@ def test_near_a_singularity_is_no_false_alarm(distance, jit):
     d = x[0] - 1e-3  # exact (Sterbenz)
     g = _call(False, lambda: fastgrad.gradient(pole, x, method="complex", jit=jit))
     np.testing.assert_allclose(g, [-1.0 / (d * d), 1.0], rtol=COMPLEX_TOL)
+
+
+def test_workers_give_the_python_engines_numbers_and_warn():
+    # workers= replays the Python engine's kernel with the evaluations done by a pool: the
+    # check's points are foreseen by the recording; the fallback's are evaluated on the spot
+    serial = _call(True, lambda: fastgrad.gradient(nonanalytic, X0, method="complex",
+                                                   args=(2,), jit=False))
+    pooled = _call(True, lambda: fastgrad.gradient(nonanalytic, X0, method="complex",
+                                                   args=(2,), workers=2))
+    assert np.array_equal(pooled, serial)
+    np.testing.assert_allclose(pooled, nonanalytic_grad(X0, 2), rtol=CENTRAL4_TOL)
