@@ -42,7 +42,7 @@ from .steps import (
     step_for,
 )
 from ._jit import jit_cached
-from ._scalar import as_scalar, as_vector
+from ._scalar import as_scalar, as_vector, copy_values
 
 NONFINITE_X = -1
 """Status: a coordinate of x is NaN or infinite."""
@@ -245,33 +245,38 @@ def set_direction(direction, z, J):
 
 
 @jit_cached
-def move_along(x, z, direction, step):
-    """``x = Re z + step * direction``; ``step = 0`` restores the point."""
-    for i in range(x.shape[0]):
-        x[i] = z[i].real + step * direction[i]
-
-
-@jit_cached
-def record_check_point(values, shift, s, v, J, x, z, direction):
-    """Row ``s`` of the check: ``f`` there (``v``) and ``J (x - Re z)``, the change of the
-    linear model over the displacement actually taken; False if ``v`` is not finite."""
+def move_along(x, z, direction, step, J, shift, s):
+    """``x = Re z + step * direction``, and ``shift[s] = J (x - Re z)``: the change of the
+    linear model ``J`` over the displacement actually taken (not ``step * direction``,
+    which the rounding of ``x`` alters by up to ``eps |x|``)."""
     m, n = J.shape
-    finite = True
+    for i in range(n):
+        x[i] = z[i].real + step * direction[i]
     for k in range(m):
-        values[s, k] = v[k]
-        finite = finite and np.isfinite(v[k])
         acc = 0.0
         for i in range(n):
             if direction[i] != 0.0:
                 acc += J[k, i] * (x[i] - z[i].real)
         shift[s, k] = acc
-    return finite
 
 
 @jit_cached
-def check_passes(values, shift, J, direction, allowance, t):
-    """:func:`direction_agrees` for every output of the four points of the check."""
+def restore_point(x, z):
+    """``x = Re z``."""
+    for i in range(x.shape[0]):
+        x[i] = z[i].real
+
+
+@jit_cached
+def check_verdict(values, shift, J, direction, allowance, t):
+    """:func:`direction_agrees` for every output of the four points of the check: 1 if all
+    agree, 0 if one does not, -1 if a value of f is not finite (no verdict)."""
     m, n = J.shape
+    for s in range(4):
+        for k in range(m):
+            if not np.isfinite(values[s, k]):
+                return -1
+    verdict = 1
     for k in range(m):
         size = 0.0
         for i in range(n):
@@ -284,8 +289,8 @@ def check_passes(values, shift, J, direction, allowance, t):
         scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
                  + abs(values[3, k])) / 4.0 + size + abs(curvature)
         if not direction_agrees(e1, e2, scale, t, n, allowance[k]):
-            return False
-    return True
+            verdict = 0
+    return verdict
 
 
 @jit_cached
@@ -302,16 +307,23 @@ def scale_column(J, i, divisor):
         J[k, i] = J[k, i] / divisor if np.isfinite(divisor) else 0.0
 
 
+@jit_cached
+def check_workspace(n, m):
+    """Length of the workspace of :func:`make_complex_check` for ``J`` of shape (m, n)."""
+    return 2 * n + 10 * m
+
+
 def make_complex_check(f):
     """Confirm or replace the components of a complex-step Jacobian ``J`` (m, n) of ``f``
     (a gradient is ``m = 1``): the one place where a complex-step result is trusted.
 
-    ``complex_check(x, z, steps, J, state, allowance, args, evaluations) -> status``:
-    ``x`` is the real workspace, ``z`` a complex copy of it with zero imaginary parts (its
-    real part is the point, used to restore ``x``), ``state[i]`` the state of column i
-    (:data:`ACCEPTED`, :data:`REJECTED`), ``allowance[k]`` the error of ``(J p)_k`` that the
-    accepted columns admit, ``evaluations`` the evaluations of f so far (``2n`` and third
-    steps). It
+    ``complex_check(x, z, steps, J, work, args, evaluations) -> status``: ``x`` is the real
+    workspace, ``z`` a complex copy of it with zero imaginary parts (its real part is the
+    point, used to restore ``x``), ``work`` a zeroed array of
+    :func:`check_workspace` ``(n, m)`` numbers (one allocation per call) whose first ``n``
+    hold the state of each column (:data:`ACCEPTED`, :data:`REJECTED`), and the next ``m``
+    the error of ``(J p)_k`` that the accepted columns admit (both filled by the caller);
+    ``evaluations`` is the evaluations of f so far (``2n`` and third steps). It
 
     1. recomputes the rejected columns by central4 with the call's own steps (the user's
        step when given);
@@ -336,14 +348,16 @@ def make_complex_check(f):
     :data:`EXTRA_EVALUATIONS`), or :data:`ZERO_STEP` if a central4 step vanished.
     """
 
-    def complex_check(x, z, steps, J, state, allowance, args, evaluations):
+    def complex_check(x, z, steps, J, work, args, evaluations):
         m, n = J.shape
+        state = work[:n]
+        allowance = work[n:n + m]
+        values = work[n + m:n + 5 * m].reshape((4, m))
+        shift = work[n + 5 * m:n + 9 * m].reshape((4, m))
+        row = work[n + 9 * m:n + 10 * m]
+        direction = work[n + 10 * m:2 * n + 10 * m]
         fallbacks = 0
         checked = False
-        work = np.empty(8 * m + n)  # one allocation: values, shift, direction
-        values = work[:4 * m].reshape((4, m))
-        shift = work[4 * m:8 * m].reshape((4, m))
-        direction = work[8 * m:]
         while True:
             for i in range(n):
                 if state[i] != REJECTED:
@@ -355,7 +369,8 @@ def make_complex_check(f):
                 scale_column(J, i, np.inf)
                 for p in range(STENCIL_POINTS[CENTRAL4]):  # the stencil of gradient_range
                     x[i] = xi + STENCIL_OFFSETS[CENTRAL4, p] * hr
-                    add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], as_vector(f(x, *args), m))
+                    copy_values(f(x, *args), row)
+                    add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], row)
                 x[i] = xi
                 scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
                 state[i] = RECOMPUTED
@@ -369,15 +384,14 @@ def make_complex_check(f):
             confirmed = False
             refuted = False
             for attempt in range(2):  # at t, and once more at t / 16 unless confirmed
-                finite = True
                 for s in range(4):
-                    move_along(x, z, direction, CHECK_OFFSETS[s] * t)
-                    v = as_vector(f(x, *args), m)
-                    finite = record_check_point(values, shift, s, v, J, x, z, direction) and finite
+                    move_along(x, z, direction, CHECK_OFFSETS[s] * t, J, shift, s)
+                    copy_values(f(x, *args), values[s])
                     evaluations += 1
-                move_along(x, z, direction, 0.0)
-                if finite:
-                    confirmed = check_passes(values, shift, J, direction, allowance, t)
+                restore_point(x, z)
+                verdict = check_verdict(values, shift, J, direction, allowance, t)
+                if verdict >= 0:
+                    confirmed = verdict == 1
                     refuted = not confirmed
                     if confirmed:
                         break
@@ -411,8 +425,9 @@ def make_complex_gradient(check, f):
             if not np.isfinite(x[i]):
                 return NONFINITE_X
         z = x.astype(np.complex128)
-        state = np.zeros(n, dtype=np.int8)
-        allowance = np.zeros(1)
+        work = np.zeros(check_workspace(n, 1))
+        state = work[:n]
+        allowance = work[n:n + 1]
         user = is_user_step(steps)
         evaluations = 2 * n
         for i in range(n):
@@ -439,7 +454,7 @@ def make_complex_gradient(check, f):
             if d1 != d2 and state[i] == ACCEPTED:  # d1 - d2 bounds the error of d1
                 allowance[0] += 2.0 * abs(d1 - d2) * abs(check_direction(xi, i))
             z[i] = xi
-        return check(x, z, steps, out.reshape((1, n)), state, allowance, args, evaluations)
+        return check(x, z, steps, out.reshape((1, n)), work, args, evaluations)
 
     return complex_gradient_into
 
@@ -535,8 +550,9 @@ def make_complex_jacobian(check, f):
         for i in range(n):
             if not np.isfinite(x[i]):
                 return NONFINITE_X, out
-        state = np.zeros(n, dtype=np.int8)
-        allowance = np.zeros(m)
+        work = np.zeros(check_workspace(n, m))
+        state = work[:n]
+        allowance = work[n:n + m]
         user = is_user_step(steps)
         evaluations = 2 * n
         for i in range(n):
@@ -572,7 +588,7 @@ def make_complex_jacobian(check, f):
                 for k in range(m):
                     allowance[k] += 2.0 * abs(out[k, i] - v2[k].imag / h2) * p
             z[i] = xi
-        return check(x, z, steps, out, state, allowance, args, evaluations), out
+        return check(x, z, steps, out, work, args, evaluations), out
 
     return complex_jacobian
 
