@@ -65,10 +65,11 @@ def auto_step(scheme: str, x: float) -> float:
 def error_sweep(args: tuple, x: float, exact: float) -> dict:
     """|fastgrad.derivative(f, x, step=h) - exact| for every scheme and every h in STEPS.
 
-    The complex step checks itself by repeating the step with h / 64. Where the two
-    disagree (here: a step so large that its O(h^2) truncation error exceeds 1e-10)
-    fastgrad recomputes that derivative with central4 and warns. Such points are NaN:
-    they are not the complex step with that h.
+    The complex step checks itself (steps h and h / 64, a third h / 4096 that recognises
+    the O(h^2) truncation of a large given step, and a real directional difference). Where
+    the check fails fastgrad recomputes that derivative with central4 and warns; such
+    points (none for these analytic functions) are NaN: they are not the complex step
+    with that h.
     """
     errors = {}
     for scheme in SCHEMES:

@@ -44,7 +44,7 @@ from numba import prange
 from . import _fd_kernels as K
 from . import _jit
 from ._clock import clock
-from ._fd_kernels import ZERO_STEP
+from ._fd_kernels import ZERO_STEP, extra_evaluations_of, fallbacks_of
 from ._jit import jit_cached
 from ._objective import _LOCK, OBJECTIVE, not_compilable
 from ._methods import Method, update
@@ -91,9 +91,9 @@ def make_gradient(gradient_into):
         code = gradient_into(x, scheme, steps, g, args, fx)
         info[NJEV] += 1
         info[NFEV] += cost
-        if code > 0:  # complex-step components recomputed by central4 (4 evaluations each)
-            info[NFEV] += 4 * code
-            info[FALLBACKS] += code
+        if code > 0:  # complex step: components recomputed by central4, evaluations beyond
+            info[NFEV] += extra_evaluations_of(code)  # the 2n + 4 counted in cost
+            info[FALLBACKS] += fallbacks_of(code)
         if code == ZERO_STEP:
             return STEP_TOO_SMALL
         if code < 0:
@@ -514,7 +514,7 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
 
     if gradient_key == "complex_gradient":
         def factory(g):
-            return without_f0(K.make_complex_gradient(g))
+            return without_f0(K.make_complex_gradient(K.make_complex_check(g), g))
     else:
         def factory(g):  # the same kernel as the Python engine's (_build_driver)
             return K.make_gradient_at(K.make_gradient_range(g))

@@ -12,8 +12,9 @@ Conventions shared by every kernel:
   nothing is allocated inside the loops.
 * Results are written into ``out``.
 * The return value is a status: ``>= 0`` means success (for the complex step, the number of
-  components that fell back to ``central4``, see :data:`fastgrad.steps.COMPLEX_CHECK_FACTOR`);
-  :data:`NONFINITE_X` and :data:`ZERO_STEP` are errors the public layer turns into messages.
+  components recomputed by ``central4`` and the evaluations of f beyond ``2n + 4``, see
+  :data:`EXTRA_EVALUATIONS` and :func:`make_complex_check`); :data:`NONFINITE_X` and
+  :data:`ZERO_STEP` are errors the public layer turns into messages.
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ from .steps import (
     STENCIL_WEIGHTS,
     COMPLEX_CHECK_FACTOR,
     COMPLEX_CHECK_RTOL,
+    COMPLEX_TRUNCATION_RTOL,
+    DIRECTION_ROUNDING,
+    DIRECTION_STEP,
+    EPS,
     FORWARD,
     HESSIAN,
     step_for,
 )
-from ._scalar import as_real, as_real_vector, as_scalar, as_vector
+from ._jit import jit_cached
+from ._scalar import as_real, as_real_vector, as_scalar, as_vector, copy_values
 
 NONFINITE_X = -1
 """Status: a coordinate of x is NaN or infinite."""
@@ -141,14 +147,295 @@ def make_parallel_gradient(gradient_range, f):
     return parallel_gradient_into
 
 
-def make_complex_gradient(f):
-    """Gradient of ``f`` by the complex step ``Im f(x + i h e_k) / h``.
+ACCEPTED = 0
+"""State of a complex-step component: its quotient is kept (until the directional check)."""
+REJECTED = 1
+"""State of a component whose complex-step quotient is not trusted: to recompute by central4."""
+RECOMPUTED = 2
+"""State of a component computed by central4."""
+
+EXTRA_EVALUATIONS = 1 << 32
+"""A complex-step kernel's status is ``fallbacks + EXTRA_EVALUATIONS * extra``: the number of
+components recomputed by central4, and the evaluations of f beyond the nominal ``2n + 4`` (two
+complex steps per component and the directional check). ``extra`` counts 4 per recomputed
+component, 1 per third complex step (user's step), 4 for a repeated directional check, minus
+the 4 of a check that was not needed (every component recomputed); it is never negative."""
+
+CHECK_OFFSETS = np.array([1.0, -1.0, 2.0, -2.0])
+"""Points ``x + s t p`` of the directional check, in units of ``t``."""
+
+
+@jit_cached
+def fallbacks_of(status):
+    """Components recomputed by central4, from a complex-step kernel's status (>= 0)."""
+    return status % EXTRA_EVALUATIONS
+
+
+@jit_cached
+def extra_evaluations_of(status):
+    """Evaluations of f beyond ``2n + 4``, from a complex-step kernel's status (>= 0)."""
+    return status // EXTRA_EVALUATIONS
+
+
+@jit_cached
+def is_user_step(steps):
+    """True if ``steps`` holds the user's absolute steps (not an automatic step policy)."""
+    return steps.shape[0] > 0 and not np.isnan(steps[0])
+
+
+@jit_cached
+def check_direction(xi, i):
+    """Coordinate ``i`` of the direction ``p`` of the real check at ``x_i``:
+    ``w_i * max(1, |x_i|)``. The fixed weights ``w_i = s_i (0.5 + 0.5 u_i)`` come from
+    equidistributed sequences (``u_i = frac((i + 1) / golden ratio)``, signs from
+    ``frac((i + 1) sqrt 2)``): mixed signs, distinct irrational magnitudes in [0.5, 1], so
+    that errors of different components do not cancel in ``g . p`` except by coincidence.
+    Elementwise on arrays as well (used so by the vectorized path)."""
+    k = i + 1.0
+    u = k * 0.6180339887498949
+    v = k * 0.41421356237309515
+    u = u - np.floor(u)
+    v = v - np.floor(v)
+    sign = 1.0 - 2.0 * np.floor(2.0 * v)
+    return sign * (0.5 + 0.5 * u) * np.maximum(1.0, np.abs(xi))
+
+
+@jit_cached
+def complex_steps_agree(d1, d2):
+    """True where the quotients of two complex steps agree to rounding (elementwise)."""
+    return np.abs(d1 - d2) <= COMPLEX_CHECK_RTOL * np.maximum(np.abs(d1), np.abs(d2))
+
+
+@jit_cached
+def complex_truncation_consistent(d1, d2, d3):
+    """True where quotients at ``h, h r, h r**2`` (r = COMPLEX_CHECK_FACTOR) differ as the
+    O(h**2) truncation of an analytic objective does: ``d1 - d2 = (d2 - d3) / r**2``
+    (see :data:`fastgrad.steps.COMPLEX_TRUNCATION_RTOL`); the rounding allowance is that of
+    :func:`complex_steps_agree` for ``d2 - d3``."""
+    r2 = COMPLEX_CHECK_FACTOR * COMPLEX_CHECK_FACTOR
+    e12 = d1 - d2
+    scale = np.maximum(np.maximum(np.abs(d1), np.abs(d2)), np.abs(d3))
+    return np.abs(e12 - (d2 - d3) / r2) <= (
+        COMPLEX_TRUNCATION_RTOL * np.abs(e12) + COMPLEX_CHECK_RTOL * scale / r2
+    )
+
+
+@jit_cached
+def direction_agrees(e1, e2, scale, t, n, allowance):
+    """Verdict of the directional check for one output (elementwise on arrays).
+
+    ``e(s) = (f(x + s p) - f(x - s p) - g . (x_+ - x_-)) / (2 s)`` at ``s = t`` and ``2t``
+    (``x_+ - x_-`` the displacement actually taken) is the error of ``g . p`` against a
+    central difference, plus that difference's truncation ``c s**2`` and rounding.
+    Richardson's ``(4 e1 - e2) / 3`` removes the truncation to O(t**4): it estimates the
+    error of ``g . p``, which must not exceed
+
+    * ``2 |e1 - e2|``: three times the O(t**2) term, a generous bound of what Richardson
+      leaves (O(t**4));
+    * the rounding of the four evaluations,
+      ``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * scale / t``, where ``scale`` is the mean
+      ``|f|`` of the four points plus ``sum |g_i p_i|`` plus ``|p^T H p|`` (estimated from
+      the even part of the four values). ``|f|`` alone underestimates the rounding of
+      values computed with cancellation (``1 - cos x``, ``x*x - 2*x + 1`` near 1,
+      ``log(1 + x*x)`` at small x); the first and second variations stand in for the
+      size of the intermediate terms. ``sqrt(n)``: the rounding of a sum of n terms.
+      Measured on the problem table and such cancelling forms, the Richardson error
+      exceeds ``2 |e1 - e2|`` by at most 0.6 (1.7 for ``sum(x) - n`` at n = 10**4)
+      times ``eps * scale / t``;
+    * ``allowance``: the error the accepted components admit (truncation of a user's
+      step, rounding).
+    """
+    bound = 2.0 * np.abs(e1 - e2) + allowance + (
+        DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * EPS * scale / t
+    )
+    return np.abs(4.0 * e1 - e2) / 3.0 <= bound
+
+
+@jit_cached
+def set_direction(direction, z, J):
+    """The direction ``p`` of the check at the point ``Re z`` (:func:`check_direction`),
+    0 along columns of ``J`` that are not finite (a NaN of f is reported, not checked)."""
+    m, n = J.shape
+    for i in range(n):
+        direction[i] = check_direction(z[i].real, i)
+        for k in range(m):
+            if not np.isfinite(J[k, i]):
+                direction[i] = 0.0
+
+
+@jit_cached
+def move_along(x, z, direction, step, J, shift, s):
+    """``x = Re z + step * direction``, and ``shift[s] = J (x - Re z)``: the change of the
+    linear model ``J`` over the displacement actually taken (not ``step * direction``,
+    which the rounding of ``x`` alters by up to ``eps |x|``)."""
+    m, n = J.shape
+    for i in range(n):
+        x[i] = z[i].real + step * direction[i]
+    for k in range(m):
+        acc = 0.0
+        for i in range(n):
+            if direction[i] != 0.0:
+                acc += J[k, i] * (x[i] - z[i].real)
+        shift[s, k] = acc
+
+
+@jit_cached
+def restore_point(x, z):
+    """``x = Re z``."""
+    for i in range(x.shape[0]):
+        x[i] = z[i].real
+
+
+@jit_cached
+def check_verdict(values, shift, J, direction, allowance, t):
+    """:func:`direction_agrees` for every output of the four points of the check: 1 if all
+    agree, 0 if one does not, -1 if a value of f is not finite (no verdict)."""
+    m, n = J.shape
+    for s in range(4):
+        for k in range(m):
+            if not np.isfinite(values[s, k]):
+                return -1
+    verdict = 1
+    for k in range(m):
+        size = 0.0
+        for i in range(n):
+            if direction[i] != 0.0:
+                size += abs(J[k, i] * direction[i])
+        e1 = ((values[0, k] - values[1, k]) - (shift[0, k] - shift[1, k])) / (2.0 * t)
+        e2 = ((values[2, k] - values[3, k]) - (shift[2, k] - shift[3, k])) / (4.0 * t)
+        curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
+            3.0 * t * t)
+        scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
+                 + abs(values[3, k])) / 4.0 + size + abs(curvature)
+        if not direction_agrees(e1, e2, scale, t, n, allowance[k]):
+            verdict = 0
+    return verdict
+
+
+@jit_cached
+def add_to_column(J, i, weight, v):
+    """``J[:, i] += weight * v`` (one point of a stencil)."""
+    for k in range(J.shape[0]):
+        J[k, i] += weight * v[k]
+
+
+@jit_cached
+def scale_column(J, i, divisor):
+    """``J[:, i] /= divisor``; ``divisor = inf`` clears the column first (0 / inf = 0)."""
+    for k in range(J.shape[0]):
+        J[k, i] = J[k, i] / divisor if np.isfinite(divisor) else 0.0
+
+
+@jit_cached
+def check_workspace(n, m):
+    """Length of the workspace of :func:`make_complex_check` for ``J`` of shape (m, n)."""
+    return 2 * n + 10 * m
+
+
+def make_complex_check(f):
+    """Confirm or replace the components of a complex-step Jacobian ``J`` (m, n) of ``f``
+    (a gradient is ``m = 1``): the one place where a complex-step result is trusted.
+
+    ``complex_check(x, z, steps, J, work, args, evaluations) -> status``: ``x`` is the real
+    workspace, ``z`` a complex copy of it with zero imaginary parts (its real part is the
+    point, used to restore ``x``), ``work`` a zeroed array of
+    :func:`check_workspace` ``(n, m)`` numbers (one allocation per call) whose first ``n``
+    hold the state of each column (:data:`ACCEPTED`, :data:`REJECTED`), and the next ``m``
+    the error of ``(J p)_k`` that the accepted columns admit (both filled by the caller);
+    ``evaluations`` is the evaluations of f so far (``2n`` and third steps). It
+
+    1. recomputes the rejected columns by central4 with the call's own steps (the user's
+       step when given);
+    2. checks ``J p`` against one real directional difference (:func:`direction_agrees`,
+       4 evaluations). A check that fails, or whose points are not all finite (a domain
+       edge), is repeated once at ``t / 16`` (4 more): the error of an objective that
+       drops the imaginary part does not shrink with ``t``, while the truncation of the
+       check near a singularity of f does. ``J`` is rejected if the second check fails,
+       or if it is not finite after a failed first one; if f is not finite at the points
+       of both, ``J`` stands unchecked. Every
+       component counts, so a component that lost its imaginary part (0 where the
+       derivative is not) or part of it (``x * abs(x)`` gives ``|x|`` for ``2 |x|``) shows
+       as soon as it matters above the rounding of the check. Exactly-zero components get
+       no check of their own: with the fixed irrational weights of :func:`check_direction`
+       a lost derivative cancels in ``g . p`` only by coincidence, while exact zeros are
+       common where the answer is right (an unused variable, a stationary point), so a
+       separate check would cost 4 more evaluations in ordinary calls for no gain in the
+       cases that matter;
+    3. if the check fails, recomputes every column not yet recomputed by central4.
+
+    Returns ``fallbacks + EXTRA_EVALUATIONS * (evaluations - 2n - 4)`` (see
+    :data:`EXTRA_EVALUATIONS`), or :data:`ZERO_STEP` if a central4 step vanished.
+    """
+
+    def complex_check(x, z, steps, J, work, args, evaluations):
+        m, n = J.shape
+        state = work[:n]
+        allowance = work[n:n + m]
+        values = work[n + m:n + 5 * m].reshape((4, m))
+        shift = work[n + 5 * m:n + 9 * m].reshape((4, m))
+        row = work[n + 9 * m:n + 10 * m]
+        direction = work[n + 10 * m:2 * n + 10 * m]
+        fallbacks = 0
+        checked = False
+        while True:
+            for i in range(n):
+                if state[i] != REJECTED:
+                    continue
+                xi = x[i]
+                hr = step_for(CENTRAL4, xi, steps, i)
+                if hr == 0.0:
+                    return ZERO_STEP
+                scale_column(J, i, np.inf)
+                for p in range(STENCIL_POINTS[CENTRAL4]):  # the stencil of gradient_range
+                    x[i] = xi + STENCIL_OFFSETS[CENTRAL4, p] * hr
+                    copy_values(f(x, *args), row)
+                    add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], row)
+                x[i] = xi
+                scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
+                state[i] = RECOMPUTED
+                fallbacks += 1
+                evaluations += 4
+            if checked or fallbacks == n:
+                break
+            checked = True
+            set_direction(direction, z, J)
+            t = DIRECTION_STEP
+            confirmed = False
+            refuted = False
+            for attempt in range(2):  # at t, and once more at t / 16 unless confirmed
+                for s in range(4):
+                    move_along(x, z, direction, CHECK_OFFSETS[s] * t, J, shift, s)
+                    copy_values(f(x, *args), values[s])
+                    evaluations += 1
+                restore_point(x, z)
+                verdict = check_verdict(values, shift, J, direction, allowance, t)
+                if verdict >= 0:
+                    confirmed = verdict == 1
+                    refuted = not confirmed
+                    if confirmed:
+                        break
+                t = t / 16.0
+            if not refuted:
+                break  # confirmed, or f not finite at the check's points: J stands unchecked
+            for i in range(n):
+                if state[i] == ACCEPTED:
+                    state[i] = REJECTED
+        return fallbacks + EXTRA_EVALUATIONS * (evaluations - 2 * n - 4)
+
+    return complex_check
+
+
+def make_complex_gradient(check, f):
+    """Gradient of ``f`` by the complex step ``Im f(x + i h e_k) / h``, confirmed by ``check``
+    (:func:`make_complex_check` of the same ``f``).
 
     Each component is computed with two steps, ``h`` and ``h * COMPLEX_CHECK_FACTOR``; where
-    they disagree the objective is not complex-analytic as compiled (or its complex evaluation
-    overflows or gives NaN where the real one does not) and that component is recomputed by
-    ``central4`` with real arithmetic, perturbing the real workspace ``x`` (as
-    :mod:`fastgrad._vectorized` does). The status counts such components.
+    they disagree (beyond the O(h**2) truncation of a user's step, told apart by a third
+    step) the objective is not complex-analytic as compiled and ``check`` recomputes that
+    component by ``central4`` with real arithmetic, perturbing the real workspace ``x`` (as
+    :mod:`fastgrad._vectorized` does). ``check`` then confirms the whole gradient with one
+    real directional difference. The status counts recomputed components and extra
+    evaluations (:data:`EXTRA_EVALUATIONS`).
     """
 
     def complex_gradient_into(x, scheme, steps, out, args):
@@ -157,7 +444,11 @@ def make_complex_gradient(f):
             if not np.isfinite(x[i]):
                 return NONFINITE_X
         z = x.astype(np.complex128)
-        fallbacks = 0
+        work = np.zeros(check_workspace(n, 1))
+        state = work[:n]
+        allowance = work[n:n + 1]
+        user = is_user_step(steps)
+        evaluations = 2 * n
         for i in range(n):
             xi = x[i]
             h = step_for(scheme, xi, steps, i)
@@ -168,23 +459,21 @@ def make_complex_gradient(f):
             d1 = as_scalar(f(z, *args)).imag / h
             z[i] = complex(xi, h2)
             d2 = as_scalar(f(z, *args)).imag / h2
-            if abs(d1 - d2) <= COMPLEX_CHECK_RTOL * max(abs(d1), abs(d2)):
-                out[i] = d1
-            else:
-                fallbacks += 1
-                hr = step_for(CENTRAL4, xi, steps[:0], i)
-                x[i] = xi + 2.0 * hr
-                fp2 = as_scalar(f(x, *args))
-                x[i] = xi + hr
-                fp = as_scalar(f(x, *args))
-                x[i] = xi - hr
-                fm = as_scalar(f(x, *args))
-                x[i] = xi - 2.0 * hr
-                fm2 = as_scalar(f(x, *args))
-                x[i] = xi
-                out[i] = (fm2 - fp2 + 8.0 * (fp - fm)) / (12.0 * hr)
+            out[i] = d1
+            if not complex_steps_agree(d1, d2):
+                trusted = False
+                if user:
+                    h3 = h2 * COMPLEX_CHECK_FACTOR
+                    z[i] = complex(xi, h3)
+                    d3 = as_scalar(f(z, *args)).imag / h3
+                    evaluations += 1
+                    trusted = complex_truncation_consistent(d1, d2, d3)
+                if not trusted:
+                    state[i] = REJECTED
+            if d1 != d2 and state[i] == ACCEPTED:  # d1 - d2 bounds the error of d1
+                allowance[0] += 2.0 * abs(d1 - d2) * abs(check_direction(xi, i))
             z[i] = xi
-        return fallbacks
+        return check(x, z, steps, out.reshape((1, n)), work, args, evaluations)
 
     return complex_gradient_into
 
@@ -268,8 +557,9 @@ def make_jacobian(f):
     return jacobian
 
 
-def make_complex_jacobian(f):
-    """Jacobian by the complex step, with the same two-step check as the gradient."""
+def make_complex_jacobian(check, f):
+    """Jacobian by the complex step, with the checks of the gradient (:func:`make_complex_check`
+    confirms ``J p`` output by output); returns ``(status, J)``."""
 
     def complex_jacobian(x, scheme, steps, args):
         n = x.shape[0]
@@ -279,7 +569,11 @@ def make_complex_jacobian(f):
         for i in range(n):
             if not np.isfinite(x[i]):
                 return NONFINITE_X, out
-        fallbacks = 0
+        work = np.zeros(check_workspace(n, m))
+        state = work[:n]
+        allowance = work[n:n + m]
+        user = is_user_step(steps)
+        evaluations = 2 * n
         for i in range(n):
             xi = x[i]
             h = step_for(scheme, xi, steps, i)
@@ -289,30 +583,31 @@ def make_complex_jacobian(f):
             z[i] = complex(xi, h)
             v1 = as_vector(f(z, *args), m).copy()
             z[i] = complex(xi, h2)
-            v2 = as_vector(f(z, *args), m)
+            v2 = as_vector(f(z, *args), m).copy()
             agree = True
             for k in range(m):
-                d1 = v1[k].imag / h
-                d2 = v2[k].imag / h2
-                if abs(d1 - d2) > COMPLEX_CHECK_RTOL * max(abs(d1), abs(d2)):
+                out[k, i] = v1[k].imag / h
+                if not complex_steps_agree(out[k, i], v2[k].imag / h2):
                     agree = False
-                out[k, i] = d1
             if not agree:
-                fallbacks += 1
-                hr = step_for(CENTRAL4, xi, steps[:0], i)
-                x[i] = xi + 2.0 * hr
-                fp2 = as_vector(f(x, *args), m).copy()
-                x[i] = xi + hr
-                fp = as_vector(f(x, *args), m).copy()
-                x[i] = xi - hr
-                fm = as_vector(f(x, *args), m).copy()
-                x[i] = xi - 2.0 * hr
-                fm2 = as_vector(f(x, *args), m)
+                if user:
+                    h3 = h2 * COMPLEX_CHECK_FACTOR
+                    z[i] = complex(xi, h3)
+                    v3 = as_vector(f(z, *args), m)
+                    evaluations += 1
+                    agree = True
+                    for k in range(m):
+                        if not complex_truncation_consistent(
+                                out[k, i], v2[k].imag / h2, v3[k].imag / h3):
+                            agree = False
+                if not agree:
+                    state[i] = REJECTED
+            if state[i] == ACCEPTED:
+                p = abs(check_direction(xi, i))
                 for k in range(m):
-                    out[k, i] = (fm2[k] - fp2[k] + 8.0 * (fp[k] - fm[k])) / (12.0 * hr)
-                x[i] = xi
+                    allowance[k] += 2.0 * abs(out[k, i] - v2[k].imag / h2) * p
             z[i] = xi
-        return fallbacks, out
+        return check(x, z, steps, out, work, args, evaluations), out
 
     return complex_jacobian
 

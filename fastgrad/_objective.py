@@ -82,9 +82,8 @@ class FastgradWarning(UserWarning):
 # name -> (factory, batched?)  Batched kernels wrap the row kernel of the same scheme family.
 _FACTORIES = {
     "gradient_range": K.make_gradient_range,
-    "complex_gradient": K.make_complex_gradient,
+    "complex_check": K.make_complex_check,
     "jacobian": K.make_jacobian,
-    "complex_jacobian": K.make_complex_jacobian,
     "hessian": K.make_hessian,
 }
 _BATCHED = {
@@ -95,6 +94,8 @@ _BATCHED = {
 _WRAPPERS = {
     "gradient": (K.make_gradient, "gradient_range", False),
     "parallel_gradient": (K.make_parallel_gradient, "gradient_range", True),
+    "complex_gradient": (K.make_complex_gradient, "complex_check", False),
+    "complex_jacobian": (K.make_complex_jacobian, "complex_check", False),
 }
 ROW_KERNELS = _BATCHED
 """Batched kernel name -> name of the row kernel it runs over the rows of a batch."""

@@ -84,6 +84,18 @@ def as_vector(value, size):
     return arr
 
 
+def copy_values(value, out):
+    """Copy what the objective returned at a real point (a real scalar, or a 1-D array of
+    ``out``'s length) into ``out``, without allocating in compiled code."""
+    arr = as_vector(value, out.shape[0])
+    if arr.dtype.kind == "c":
+        raise ObjectiveReturnError(
+            f"the objective f must return real values at a real point; it returned "
+            f"{_describe(value)}"
+        )
+    out[:] = arr
+
+
 @overload(as_scalar)
 def _as_scalar_jit(value):
     if isinstance(value, (types.Float, types.Integer, types.Boolean)):
@@ -121,6 +133,8 @@ def _as_vector_jit(value, size):
             return value
 
         return impl
+    if isinstance(value, types.Array) and value.ndim == 0:
+        return lambda value, size: np.full(1, value[()])
     if isinstance(value, (types.Float, types.Integer)):
         return lambda value, size: np.full(1, float(value))
     if isinstance(value, types.Complex):
@@ -152,5 +166,36 @@ def _as_real_vector_jit(value, size):
         )
     raise errors.TypingError(
         f"{RETURN_MARKER}: the objective f must return a 1-D array of floats; "
+        f"its compiled version returns {value}"
+    )
+
+
+@overload(copy_values)
+def _copy_values_jit(value, out):
+    if isinstance(value, types.Array) and value.ndim == 1 and not isinstance(
+            value.dtype, types.Complex):
+
+        def impl(value, out):
+            if value.shape[0] != out.shape[0]:
+                raise ValueError("the objective f must return arrays of one length")
+            for k in range(out.shape[0]):
+                out[k] = value[k]
+
+        return impl
+    if isinstance(value, types.Array) and value.ndim == 0 and not isinstance(
+            value.dtype, types.Complex):
+
+        def impl(value, out):
+            out[0] = value[()]
+
+        return impl
+    if isinstance(value, (types.Float, types.Integer)):
+
+        def impl(value, out):
+            out[0] = value
+
+        return impl
+    raise errors.TypingError(
+        f"{RETURN_MARKER}: the objective f must return real values at a real point; "
         f"its compiled version returns {value}"
     )

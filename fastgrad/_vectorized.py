@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fd_kernels import NONFINITE_X, ZERO_STEP
+from ._fd_kernels import (
+    CHECK_OFFSETS,
+    NONFINITE_X,
+    ZERO_STEP,
+    check_direction,
+    complex_steps_agree,
+    complex_truncation_consistent,
+    direction_agrees,
+    is_user_step,
+)
 from ._scalar import ObjectiveReturnError
 from .steps import (
     CENTRAL4,
     COMPLEX,
     COMPLEX_CHECK_FACTOR,
-    COMPLEX_CHECK_RTOL,
+    DIRECTION_STEP,
     STENCIL_CENTRE_WEIGHT,
     STENCIL_DIVISOR,
     STENCIL_OFFSETS,
@@ -105,6 +114,67 @@ def _real_gradient(f, X, code, steps, args):
     return (total.T / (divisor * H)), H
 
 
+def _complex_gradient(f, X, steps, args):
+    """Complex-step gradients of the rows of ``X`` (m, n) with the checks of the compiled
+    kernels (:func:`fastgrad._fd_kernels.make_complex_check`), in numpy form: two steps per
+    component (a third with a user's step where they disagree), central4 for the rejected
+    components, then one real directional check per row, whose failure recomputes that
+    row by central4. Returns ``(out, recomputed components)``, or ``(out, ZERO_STEP)`` if a
+    central4 step that is needed vanishes."""
+    m, n = X.shape
+    H = _steps(X, COMPLEX, steps)
+    d1 = _evaluate(f, X, 1j * H, (1.0,), args, dtype=np.complex128)[0].imag.T / H
+    H2 = H * COMPLEX_CHECK_FACTOR
+    d2 = _evaluate(f, X, 1j * H2, (1.0,), args, dtype=np.complex128)[0].imag.T / H2
+    rejected = ~complex_steps_agree.py_func(d1, d2)
+    if np.any(rejected) and is_user_step.py_func(steps):
+        H3 = H2 * COMPLEX_CHECK_FACTOR
+        d3 = _evaluate(f, X, 1j * H3, (1.0,), args, dtype=np.complex128)[0].imag.T / H3
+        rejected &= ~complex_truncation_consistent.py_func(d1, d2, d3)
+    out = d1
+    rows = np.any(rejected, axis=1)
+    if np.any(rows):
+        fallback, H4 = _real_gradient(f, X[rows], CENTRAL4, steps, args)
+        if fallback is None:  # a central4 step vanished
+            return out, ZERO_STEP
+        out[rows] = np.where(rejected[rows], fallback, out[rows])
+    P = check_direction.py_func(X, np.arange(n, dtype=np.float64))
+    P[~np.isfinite(out)] = 0.0  # a NaN of f is reported as it is, not checked
+    allowance = np.sum(np.where(rejected, 0.0, 2.0 * np.abs(d1 - d2) * np.abs(P)), axis=1)
+    check = ~np.all(rejected, axis=1)
+    failed = np.zeros(m, dtype=bool)
+    t = np.full(m, DIRECTION_STEP)
+    for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
+        idx = np.flatnonzero(check)
+        if idx.size == 0:
+            break
+        Xc, Pc, gc = X[idx], P[idx], np.where(P[idx] != 0.0, out[idx], 0.0)
+        offsets = CHECK_OFFSETS[:, None, None] * t[idx][None, :, None]
+        points = Xc[None] + offsets * Pc[None]  # (4, rows, n)
+        values = _call(f, points.reshape(-1, n), args).astype(np.float64).reshape(4, -1)
+        shift = np.sum(gc[None] * (points - Xc[None]), axis=2)
+        finite = np.all(np.isfinite(values), axis=0)
+        tt = t[idx]
+        with np.errstate(invalid="ignore", over="ignore"):
+            e1 = ((values[0] - values[1]) - (shift[0] - shift[1])) / (2.0 * tt)
+            e2 = ((values[2] - values[3]) - (shift[2] - shift[3])) / (4.0 * tt)
+            curvature = ((values[2] + values[3]) - (values[0] + values[1])) / (3.0 * tt * tt)
+            scale = np.mean(np.abs(values), axis=0) + np.sum(np.abs(gc * Pc), axis=1) + (
+                np.abs(curvature))
+            agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx])
+        confirmed = finite & agree
+        failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
+        check[idx[confirmed]] = False
+        t[idx] = tt / 16.0
+    if np.any(failed):
+        fallback, H4 = _real_gradient(f, X[failed], CENTRAL4, steps, args)
+        if fallback is None:  # a central4 step vanished
+            return out, ZERO_STEP
+        out[failed] = fallback
+        rejected[failed] = True
+    return out, int(np.count_nonzero(rejected))
+
+
 def vectorized_gradient(f, X, code, steps, args):
     """Gradient(s) of a vectorized ``f``; returns ``(out, status)`` like the kernels."""
     single = X.ndim == 1
@@ -113,17 +183,9 @@ def vectorized_gradient(f, X, code, steps, args):
         return None, NONFINITE_X
     status = 0
     if code == COMPLEX:
-        H = _steps(X2, code, steps)
-        v1 = _evaluate(f, X2, 1j * H, (1.0,), args, dtype=np.complex128)
-        d1 = v1[0].imag.T / H
-        v2 = _evaluate(f, X2, 1j * H * COMPLEX_CHECK_FACTOR, (1.0,), args, dtype=np.complex128)
-        d2 = v2[0].imag.T / (H * COMPLEX_CHECK_FACTOR)
-        bad = ~(np.abs(d1 - d2) <= COMPLEX_CHECK_RTOL * np.maximum(np.abs(d1), np.abs(d2)))
-        out = d1
-        if np.any(bad):
-            fallback, _ = _real_gradient(f, X2, CENTRAL4, steps, args)
-            out = np.where(bad, fallback, d1)
-            status = int(np.count_nonzero(bad))
+        out, status = _complex_gradient(f, X2, steps, args)
+        if status < 0:
+            return None, status
     else:
         out, H = _real_gradient(f, X2, code, steps, args)
         if out is None:

@@ -129,7 +129,12 @@ def _gradient_factory(f):
     return K.make_gradient(K.make_gradient_range(f), f)
 
 
-_complex_gradient_factory = K.make_complex_gradient
+def _complex_gradient_factory(f):
+    return K.make_complex_gradient(K.make_complex_check(f), f)
+
+
+def _complex_jacobian_factory(f):
+    return K.make_complex_jacobian(K.make_complex_check(f), f)
 
 
 def _run_serial(obj, name, xw, code, steps, out, args, strict):
@@ -173,15 +178,23 @@ def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x")
         raise ValueError(nonfinite_message(x, name))
     if status == ZERO_STEP:
         raise ValueError(zero_step_message(x, steps))
-    if status > 0:
-        warnings.warn(
-            f"the complex step disagreed with itself for {status} component(s): the objective "
-            "is not complex-analytic as compiled (for example Numba evaluates z**k for complex "
-            "z and integer k >= 3 in polar form, inexact where Re z < 0; write z*z*z instead). "
-            "Those components were computed with method='central4'.",
-            FastgradWarning,
-            stacklevel=3,
-        )
+    if status > 0 and K.fallbacks_of(status):  # complex step: recomputed components
+        warnings.warn(complex_step_message(K.fallbacks_of(status)), FastgradWarning,
+                      stacklevel=3)
+
+
+def complex_step_message(count: int, what: str = "derivative component(s)") -> str:
+    """The warning for ``count`` complex-step components recomputed by central4."""
+    return (
+        f"the complex step could not be trusted for {count} {what}: the objective is not "
+        "complex-analytic as compiled, so Im f(x + ih)/h lost or changed part of the "
+        "derivative, or disagreed with itself. Likely causes: abs, np.linalg.norm, "
+        "comparisons or max/min on x, np.conj, .real or .imag, math.* functions (which drop "
+        "the imaginary part), or z**k with integer k >= 3, which Numba evaluates in polar "
+        "form, inexact where Re z < 0 (write z*z*z). Those components were recomputed with "
+        "method='central4' (real differences, with the same step policy or the step you "
+        "gave); use a real method for this objective."
+    )
 
 
 def derivative(
@@ -219,7 +232,9 @@ def derivative(
     -----
     Forward: ``(f(t+h) - f(t)) / h``, error O(h); central: ``(f(t+h) - f(t-h)) / (2h)``,
     O(h**2); central4: ``(f(t-2h) - f(t+2h) + 8 (f(t+h) - f(t-h))) / (12h)``, O(h**4);
-    complex: ``Im f(t + ih) / h``, O(h**2) with no subtractive cancellation. The automatic
+    complex: ``Im f(t + ih) / h``, O(h**2) with no subtractive cancellation, confirmed as in
+    :func:`gradient` (6 evaluations per point; central4 with a warning where f is not
+    complex-analytic as compiled). The automatic
     step is ``h = rel * max(1, |t|)`` with rel = eps**(1/2), eps**(1/3), eps**(1/5) and
     2**-60 respectively; the quotient divides by the step actually taken, ``(t + h) - t``.
 
@@ -307,8 +322,11 @@ def gradient(
     For coordinate i with step h (unit vector e_i): forward ``(f(x+h e_i) - f(x)) / h`` (error
     O(h), n+1 evaluations), backward ``(f(x) - f(x-h e_i)) / h`` (O(h), n+1), central
     ``(f(x+h e_i) - f(x-h e_i)) / (2h)`` (O(h**2), 2n), central4, the 5-point formula (O(h**4),
-    4n), complex ``Im f(x + i h e_i) / h`` (exact to rounding for a complex-analytic f, 2n;
-    each component is taken with two steps as a check, see :mod:`fastgrad.steps`). The
+    4n), complex ``Im f(x + i h e_i) / h`` (exact to rounding for a complex-analytic f,
+    2n + 4: each component is taken with two steps, and the gradient is confirmed by one real
+    directional difference; components it does not confirm, for an f that is not
+    complex-analytic as compiled, are recomputed by central4 with a ``FastgradWarning``, see
+    :data:`fastgrad.steps.COMPLEX_CHECK_FACTOR`). The
     automatic step is ``h = rel * max(1, |x_i|)`` with rel = eps**(1/2) (forward, backward),
     eps**(1/3) (central), eps**(1/5) (central4), 2**-60 (complex), and the quotient divides by
     the step actually taken, ``(x_i + h) - x_i``. A NaN from ``f`` gives NaN in the affected
@@ -411,7 +429,8 @@ def jacobian(
     Notes
     -----
     Column i is the scheme's difference quotient of the vector ``f`` along e_i, with the step
-    rule of :func:`gradient`.
+    rule of :func:`gradient`. The complex step is confirmed as in :func:`gradient`, ``J p``
+    output by output against one real directional difference.
     """
     check_callable(f)
     check_args(args)
@@ -422,7 +441,7 @@ def jacobian(
     x_dtype = _low_precision(x)
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, xw.shape[0])
-        factory = K.make_complex_jacobian if code == COMPLEX else K.make_jacobian
+        factory = _complex_jacobian_factory if code == COMPLEX else K.make_jacobian
         status, out = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps),
                                     args, dummy=np.zeros(1))
         check_status(status, xw, steps)
@@ -528,9 +547,10 @@ def grad(
     when ``g`` is made, unless ``f`` needs more arguments than ``args`` (SciPy's ``args``):
     then ``g`` compiles on its first call, for the types of those arguments, and where Numba
     cannot compile it for them ``g`` runs on the Python engine (with the warning; with
-    ``jit=True`` it raises ``TypeError``). A complex step that disagrees with itself falls
-    back to central4 silently inside ``g`` (it cannot warn from compiled code); use
-    :func:`gradient` to be told.
+    ``jit=True`` it raises ``TypeError``). With ``method="complex"``, ``g`` checks the
+    complex step as :func:`gradient` does and recomputes by central4 what the check does not
+    confirm, but silently: compiled code cannot warn. Call :func:`gradient` once with the same
+    objective to be told.
 
     Examples
     --------

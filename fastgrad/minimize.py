@@ -23,6 +23,7 @@ from ._driver import (
 )
 from ._scaleout import check_workers
 from ._methods import get_method
+from .differentiate import complex_step_message
 from ._objective import FastgradWarning, is_compile_error
 from ._validate import (
     _show,
@@ -87,8 +88,12 @@ on, and the rate of evaluations is known for the next chunks (which last about
 
 
 def _gradient_cost(code: int, n: int) -> int:
-    """Evaluations of f per finite-difference gradient (complex fallbacks counted apart)."""
-    if code in (CENTRAL, COMPLEX):
+    """Evaluations of f per finite-difference gradient. Complex step: two steps per
+    component and the 4 of the real directional check; evaluations beyond (central4
+    fallbacks, third steps) are reported by the kernel and counted apart."""
+    if code == COMPLEX:
+        return 2 * n + 4
+    if code == CENTRAL:
         return 2 * n
     if code == CENTRAL4:
         return 4 * n
@@ -412,13 +417,8 @@ def minimize(
         _warn_interrupted(INFO[:, STATUS], INFO[:, NIT])
     fallbacks = INFO[0, FALLBACKS] if not batched else INFO[:, FALLBACKS].sum()
     if fallbacks:
-        warnings.warn(
-            f"the complex step disagreed with itself for {fallbacks} gradient component(s): "
-            "the objective is not complex-analytic as compiled (see fastgrad.gradient); "
-            "those components were computed with central4",
-            FastgradWarning,
-            stacklevel=2,
-        )
+        warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
+                      FastgradWarning, stacklevel=2)
     return _result(run, batched, history, gtol, max_iter, lr if meth.uses_lr else None,
                    max_time)
 

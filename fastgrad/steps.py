@@ -10,8 +10,8 @@ forward        O(h)             eps**(1/2)         1e-8 relative
 backward       O(h)             eps**(1/2)         1e-8 relative
 central        O(h**2)          eps**(1/3)         1e-11 relative
 central4       O(h**4)          eps**(1/5)         1e-13 relative
-complex        O(h**2), no      2**-60 ~ 8.7e-19   rounding only
-               cancellation
+complex        O(h**2), no      2**-60 ~ 8.7e-19   rounding only (checked, see
+               cancellation                        COMPLEX_CHECK_FACTOR)
 =============  ===============  =================  ============================
 
 A step given by the user (a float or one per coordinate) is an absolute step. In both cases
@@ -83,10 +83,36 @@ COMPLEX_CHECK_FACTOR = 2.0 ** -6
 evaluated in exact complex arithmetic the two quotients agree to rounding (the imaginary part
 is linear in a tiny ``h``, and a power-of-two factor scales it exactly). A disagreement means
 the objective is not complex-analytic as compiled (for instance Numba evaluates ``z ** k`` for
-complex ``z`` and integer ``k >= 3`` in polar form, which is inexact where ``Re z < 0``); that
-component is then computed with ``central4`` instead."""
+complex ``z`` and integer ``k >= 3`` in polar form, which is inexact where ``Re z < 0``), or,
+with a step given by the user, the O(h**2) truncation of that step: a third step
+``h * 2**-12`` tells the two apart (:data:`COMPLEX_TRUNCATION_RTOL`). A rejected component is
+computed with ``central4`` instead.
+
+Agreement is not proof: an objective that drops the imaginary part (``abs``, a norm,
+``.real``, ``conj``, ``math.*``) gives the same wrong quotient, often 0, for every step.
+Every accepted complex-step gradient is therefore confirmed by one real directional
+difference (:data:`DIRECTION_STEP`, ``fastgrad._fd_kernels.make_complex_check``)."""
 
 COMPLEX_CHECK_RTOL = 1e-10
+"""Two complex-step quotients agree when they differ by at most this, relative."""
+
+COMPLEX_TRUNCATION_RTOL = 0.25
+"""With a user's step, quotients ``d1, d2, d3`` at ``h, h r, h r**2`` (r = 2**-6) that disagree
+are accepted as the truncation of an analytic objective when ``d1 - d2 = (d2 - d3) / r**2`` to
+this relative tolerance: O(h**2) truncation shrinks by ``r**2`` per step, while the rounding
+noise of a non-analytic evaluation (``z**k`` in polar form) grows like ``1 / h``."""
+
+DIRECTION_STEP = EPS ** (1 / 3)
+"""Step ``t`` of the real directional check of a complex-step gradient: central differences
+of ``f`` along ``p`` (``p_i = w_i * max(1, |x_i|)``, fixed weights ``|w_i|`` in [0.5, 1]) at
+``t`` and ``2 t``, combined by Richardson extrapolation (error O(t**4)) and compared with
+``g . p``."""
+
+DIRECTION_ROUNDING = 4.0
+"""Safety factor of the rounding bound of the directional check,
+``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * M / t``, where ``M`` is the size of the values of
+``f`` and of its first and second directional variations (see
+``fastgrad._fd_kernels.direction_agrees``)."""
 
 
 PRECISION_HEADER = 2

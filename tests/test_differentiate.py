@@ -307,7 +307,7 @@ def test_derivative_of_an_array_equals_elementwise_calls(scalar_switch, method):
 
 
 def test_complex_step_guard_catches_numbas_polar_power():
-    with pytest.warns(fastgrad.FastgradWarning, match="complex step disagreed.*central4"):
+    with pytest.warns(fastgrad.FastgradWarning, match="complex step could not be trusted.*central4"):
         g = fastgrad.gradient(cubes_power, [-2.0, 3.0], method="complex")
     np.testing.assert_allclose(g, [12.0, 27.0], rtol=1e-9)
 
