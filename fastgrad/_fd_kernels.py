@@ -40,6 +40,7 @@ from .steps import (
     FORWARD,
     HESSIAN,
     step_for,
+    value_eps,
 )
 from ._jit import jit_cached
 from ._scalar import as_real, as_real_vector, as_scalar, as_vector, copy_values
@@ -221,7 +222,7 @@ def complex_truncation_consistent(d1, d2, d3):
 
 
 @jit_cached
-def direction_agrees(e1, e2, scale, t, n, allowance):
+def direction_agrees(e1, e2, scale, t, n, allowance, eps):
     """Verdict of the directional check for one output (elementwise on arrays).
 
     ``e(s) = (f(x + s p) - f(x - s p) - g . (x_+ - x_-)) / (2 s)`` at ``s = t`` and ``2t``
@@ -233,7 +234,8 @@ def direction_agrees(e1, e2, scale, t, n, allowance):
     * ``2 |e1 - e2|``: three times the O(t**2) term, a generous bound of what Richardson
       leaves (O(t**4));
     * the rounding of the four evaluations,
-      ``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * scale / t``, where ``scale`` is the mean
+      ``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * scale / t`` (``eps`` the unit roundoff
+      of f's values, :func:`fastgrad.steps.value_eps`), where ``scale`` is the mean
       ``|f|`` of the four points plus ``sum |g_i p_i|`` plus ``|p^T H p|`` (estimated from
       the even part of the four values). ``|f|`` alone underestimates the rounding of
       values computed with cancellation (``1 - cos x``, ``x*x - 2*x + 1`` near 1,
@@ -246,7 +248,7 @@ def direction_agrees(e1, e2, scale, t, n, allowance):
       step, rounding).
     """
     bound = 2.0 * np.abs(e1 - e2) + allowance + (
-        DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * EPS * scale / t
+        DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
     )
     return np.abs(4.0 * e1 - e2) / 3.0 <= bound
 
@@ -287,7 +289,7 @@ def restore_point(x, z):
 
 
 @jit_cached
-def check_verdict(values, shift, J, direction, allowance, t):
+def check_verdict(values, shift, J, direction, allowance, t, eps):
     """:func:`direction_agrees` for every output of the four points of the check: 1 if all
     agree, 0 if one does not, -1 if a value of f is not finite (no verdict)."""
     m, n = J.shape
@@ -307,7 +309,7 @@ def check_verdict(values, shift, J, direction, allowance, t):
             3.0 * t * t)
         scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
                  + abs(values[3, k])) / 4.0 + size + abs(curvature)
-        if not direction_agrees(e1, e2, scale, t, n, allowance[k]):
+        if not direction_agrees(e1, e2, scale, t, n, allowance[k], eps):
             verdict = 0
     return verdict
 
@@ -399,7 +401,8 @@ def make_complex_check(f):
                 break
             checked = True
             set_direction(direction, z, J)
-            t = DIRECTION_STEP
+            eps = value_eps(steps)  # float32 objectives: their own rounding and step
+            t = DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0)
             confirmed = False
             refuted = False
             for attempt in range(2):  # at t, and once more at t / 16 unless confirmed
@@ -408,7 +411,7 @@ def make_complex_check(f):
                     copy_values(f(x, *args), values[s])
                     evaluations += 1
                 restore_point(x, z)
-                verdict = check_verdict(values, shift, J, direction, allowance, t)
+                verdict = check_verdict(values, shift, J, direction, allowance, t, eps)
                 if verdict >= 0:
                     confirmed = verdict == 1
                     refuted = not confirmed

@@ -26,6 +26,7 @@ from .steps import (
     COMPLEX,
     COMPLEX_CHECK_FACTOR,
     DIRECTION_STEP,
+    EPS,
     STENCIL_CENTRE_WEIGHT,
     STENCIL_DIVISOR,
     STENCIL_OFFSETS,
@@ -33,6 +34,7 @@ from .steps import (
     STENCIL_WEIGHTS,
     is_auto,
     relative_step,
+    value_eps,
 )
 
 MAX_BATCH_ELEMENTS = 1 << 22
@@ -143,7 +145,8 @@ def _complex_gradient(f, X, steps, args):
     allowance = np.sum(np.where(rejected, 0.0, 2.0 * np.abs(d1 - d2) * np.abs(P)), axis=1)
     check = ~np.all(rejected, axis=1)
     failed = np.zeros(m, dtype=bool)
-    t = np.full(m, DIRECTION_STEP)
+    eps = value_eps.py_func(steps)  # float32 objectives: their own rounding and step
+    t = np.full(m, DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0))
     for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
         idx = np.flatnonzero(check)
         if idx.size == 0:
@@ -161,7 +164,7 @@ def _complex_gradient(f, X, steps, args):
             curvature = ((values[2] + values[3]) - (values[0] + values[1])) / (3.0 * tt * tt)
             scale = np.mean(np.abs(values), axis=0) + np.sum(np.abs(gc * Pc), axis=1) + (
                 np.abs(curvature))
-            agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx])
+            agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx], eps)
         confirmed = finite & agree
         failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
         check[idx[confirmed]] = False
