@@ -21,8 +21,12 @@ Where things are
   problems of any dimension (:func:`make_rosenbrock`, :func:`make_rastrigin`);
 * :mod:`~fastgrad.problems.scalar`: the functions ``R -> R``, their
   derivatives, :data:`SCALAR_FUNCTIONS` and :func:`get_scalar`;
+* :mod:`~fastgrad.problems.mgh`: :data:`MGH`, the 20 Moré-Garbow-Hillstrom problems of
+  fixed size as sums of squares (:class:`LeastSquaresProblem`: residuals, exact gradient,
+  standard start, known minimum), with their functions in
+  :mod:`~fastgrad.problems.mgh_1to10` and :mod:`~fastgrad.problems.mgh_11to20`;
 * :mod:`~fastgrad.problems.blackbox`: objectives for the Python engine only
-  (:func:`sleepy_sphere`).
+  (:func:`sleepy_sphere`, :func:`lotka_volterra_fit`).
 
 Every name is importable from here (``fastgrad.problems.rosenbrock``), as the
 tests, benchmarks and examples use them. A new family of problems is a new
@@ -49,15 +53,22 @@ Rules every function obeys (but those of ``blackbox``)
 from .blackbox import *  # noqa: F401,F403
 from .classic import *  # noqa: F401,F403
 from .elementary import *  # noqa: F401,F403
+from .mgh import MGH, get_mgh, is_solved
+from .mgh_1to10 import *  # noqa: F401,F403
+from .mgh_11to20 import *  # noqa: F401,F403
 from .quadratics import *  # noqa: F401,F403
-from .records import Problem, ScalarFunction
+from .records import LeastSquaresProblem, Problem, ScalarFunction
 from .scalar import *  # noqa: F401,F403
 from .scalar import SCALAR_FUNCTIONS, get_scalar
 from .table import PROBLEMS, get, make_rastrigin, make_rosenbrock
 
 __all__ = [
     "Problem",
+    "LeastSquaresProblem",
     "ScalarFunction",
+    "MGH",
+    "get_mgh",
+    "is_solved",
     "PROBLEMS",
     "SCALAR_FUNCTIONS",
     "get",

@@ -81,3 +81,36 @@ class ScalarFunction:
     df: Callable[[float], float]
     domain: str = "real"
     notes: str = ""
+
+
+@dataclass(frozen=True)
+class LeastSquaresProblem(Problem):
+    """A :class:`Problem` whose objective is a sum of squares ``f(x) = sum_i r_i(x)^2``.
+
+    It has every attribute of :class:`Problem`, and these.
+
+    Attributes
+    ----------
+    m : int
+        Number of residuals.
+    residuals : callable or None
+        ``residuals(x) -> ndarray`` of shape ``(m,)`` (dtype of x, so complex-step safe).
+    number : int
+        Number of the problem in its source (Moré, Garbow and Hillstrom 1981: 1 to 35).
+    local_minima : tuple of (float, str)
+        Other documented local minima or limits: ``(value of f, where)``. A run that ends at
+        one of them is not solved by the ``fmin`` criterion.
+    source : str
+        Where ``x0``, ``fmin`` and ``xmin`` come from.
+    """
+
+    m: int = 0
+    residuals: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    number: int = 0
+    local_minima: tuple = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.m < 1:
+            raise ValueError(f"{self.name}: m must be positive, got {self.m}")
