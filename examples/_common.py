@@ -15,16 +15,23 @@ DPI = 80
 
 
 def command_line(doc: str, figure: bool = True) -> argparse.ArgumentParser:
-    """A parser with ``--out DIR`` (default ``examples/figures``) and ``--no-plot``.
+    """The command line every example shares: ``--out DIR`` (default ``examples/figures``)
+    and ``--no-plot``.
 
-    ``parse_args().out`` is the folder for the figure, or None with ``--no-plot``.
+    ``parse_args().out`` is the folder for the figure, or None with ``--no-plot``. A script
+    that draws no figure (``figure=False``) accepts both too, so that every example runs with
+    the same options, and its ``--help`` says that they change nothing.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     if figure:
-        parser.add_argument("--out", default=FIGURES,
-                            help="folder for the PNG (default: examples/figures)")
-        parser.add_argument("--no-plot", dest="out", action="store_const", const=None,
-                            help="print only, draw nothing")
+        out_help = "folder for the PNG (default: examples/figures)"
+        plot_help = "print only, draw nothing"
+    else:
+        out_help = "accepted as by every example; this one draws no figure, so it is unused"
+        plot_help = "accepted as by every example; this one draws no figure anyway"
+    parser.add_argument("--out", metavar="DIR", default=FIGURES, help=out_help)
+    parser.add_argument("--no-plot", dest="out", action="store_const", const=None,
+                        help=plot_help)
     return parser
 
 

@@ -275,4 +275,14 @@ def test_command_line_help(name, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_:
         runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
     assert exit_.value.code == 0
-    assert "usage:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usage:" in out and "--out DIR" in out and "--no-plot" in out
+    if name not in WITH_FIGURE:
+        assert "draws no figure" in out
+
+
+@pytest.mark.parametrize("name", sorted(set(NAMES) - set(WITH_FIGURE)))
+def test_scripts_without_a_figure_accept_the_common_options(name, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "argv", [f"{name}.py", "--out", str(tmp_path)])
+    runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
+    assert not any(tmp_path.iterdir())  # nothing is drawn
