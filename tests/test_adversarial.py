@@ -258,7 +258,8 @@ class Row:
     d_tol: dict | None = None
     d_warn: Callable | None = None
     lr: float = 0.05
-    may_warn: str | None = None        # warnings allowed (not required): first-use fallbacks
+    may_warn: Any = None               # warnings allowed (not required): first-use fallbacks;
+    #                                    a str, or a callable scheme -> str | None
 
 
 def _nonanalytic_warn(func, scheme, engine):
@@ -369,6 +370,10 @@ ROWS = [
           H=lambda x: np.array([[2.0, 1.0], [1.0, 6.0]]),
           xmin=np.linalg.solve(np.array([[2.0, 1.0], [1.0, 6.0]]), np.array([2.0, -3.0])),
           lr=0.1,
+          # an explicit float64 signature cannot take the complex step: that kernel runs on
+          # the Python engine after one FastgradWarning (README, objectives); others: silent
+          may_warn=(lambda scheme: FALLBACK if scheme == "complex" else None)
+          if name == "njit_signature" else None,
           skip=({} if name == "njit_inline" else
                 {"min_lbfgs": NO_MIN, "min_gd": NO_MIN, "grad_njit": NO_MIN,
                  "batch": "batch-on-njit_inline-only(compile-budget)",
@@ -495,9 +500,6 @@ BUGS = [
     ({"zero_d_array"}, {"jacobian"}, {"forward", "backward", "central", "central4"}, {"jit"},
      "BUG: jacobian refuses a 0-d array value on the compiled engine only "
      "(ObjectiveReturnError), while gradient/hessian/minimize and jit=False accept it"),
-    ({"njit_signature"}, {"gradient", "jacobian"}, {"complex"}, {"jit"},
-     "BUG: a njit dispatcher with an explicit float64 signature crashes the complex step "
-     "with Numba's raw TypingError (batch/grad/check_grad fall back correctly)"),
 ]
 
 
@@ -738,7 +740,8 @@ def test_cell(row_name, func, scheme, engine_id):
         return
     wmatch = _expected_warning(row, func, scheme, engine_id)
     out, seen = _run_recording(row, func, scheme, jit)
-    _check_warnings(seen, wmatch, row.may_warn)
+    may = row.may_warn(scheme) if callable(row.may_warn) else row.may_warn
+    _check_warnings(seen, wmatch, may)
     _check(row, func, scheme, out)
 
 
