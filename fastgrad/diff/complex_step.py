@@ -218,6 +218,14 @@ def check_workspace(n, m):
     return 2 * n + 10 * m
 
 
+@jit_cached
+def complex_step_pair(scheme, xi, steps, i):
+    """The two complex steps of component ``i``: ``h`` and ``h * COMPLEX_CHECK_FACTOR``, whose
+    quotients must agree (``h`` is 0 where the step vanishes)."""
+    h = step_for(scheme, xi, steps, i)
+    return h, h * COMPLEX_CHECK_FACTOR
+
+
 def make_complex_check(f):
     """Confirm or replace the components of a complex-step Jacobian ``J`` (m, n) of ``f``
     (a gradient is ``m = 1``): the one place where a complex-step result is trusted.
@@ -338,10 +346,9 @@ def make_complex_gradient(check, f):
         evaluations = 2 * n
         for i in range(n):
             xi = x[i]
-            h = step_for(scheme, xi, steps, i)
+            h, h2 = complex_step_pair(scheme, xi, steps, i)
             if h == 0.0:
                 return ZERO_STEP
-            h2 = h * COMPLEX_CHECK_FACTOR
             z[i] = complex(xi, h)
             d1 = as_scalar(f(z, *args)).imag / h
             z[i] = complex(xi, h2)
@@ -384,10 +391,9 @@ def make_complex_jacobian(check, f):
         evaluations = 2 * n
         for i in range(n):
             xi = x[i]
-            h = step_for(scheme, xi, steps, i)
+            h, h2 = complex_step_pair(scheme, xi, steps, i)
             if h == 0.0:
                 return ZERO_STEP, out
-            h2 = h * COMPLEX_CHECK_FACTOR
             z[i] = complex(xi, h)
             v1 = as_vector(f(z, *args), m).copy()
             z[i] = complex(xi, h2)

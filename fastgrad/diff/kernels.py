@@ -34,6 +34,7 @@ from .steps import (
     HESSIAN,
     step_for,
 )
+from .._core.jit import jit_cached
 from .._core.scalar import as_real, as_real_vector
 
 NONFINITE_X = -1
@@ -44,6 +45,15 @@ OBJECTIVE_RAISED = -3
 """Status of a batch row whose kernel did not finish: Numba does not carry an exception of the
 objective out of a ``prange`` (raised on a worker thread it is lost, on the main thread it
 surfaces as a ``SystemError``), so the public layer reruns the rows one by one to raise it."""
+
+
+@jit_cached
+def finite(x):
+    """True if every coordinate of ``x`` is finite."""
+    for i in range(x.shape[0]):
+        if not np.isfinite(x[i]):
+            return False
+    return True
 
 
 def make_gradient_range(f):
@@ -79,13 +89,10 @@ def make_gradient(gradient_range, f):
     """Gradient of ``f(x, *args) -> float`` by a real scheme, one component after another."""
 
     def gradient_into(x, scheme, steps, out, args):
+        if not finite(x):
+            return NONFINITE_X
         n = x.shape[0]
-        for i in range(n):
-            if not np.isfinite(x[i]):
-                return NONFINITE_X
-        f0 = 0.0
-        if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
-            f0 = as_real(f(x, *args))
+        f0 = as_real(f(x, *args)) if STENCIL_CENTRE_WEIGHT[scheme] != 0.0 else 0.0
         return gradient_range(x, scheme, steps, out, args, f0, 0, n, 1)
 
     return gradient_into
@@ -99,10 +106,9 @@ def make_gradient_at(gradient_range):
     :func:`make_gradient` then uses 0), so the gradient is bit-identical to it."""
 
     def gradient_at(x, scheme, steps, out, args, f0):
+        if not finite(x):
+            return NONFINITE_X
         n = x.shape[0]
-        for i in range(n):
-            if not np.isfinite(x[i]):
-                return NONFINITE_X
         if STENCIL_CENTRE_WEIGHT[scheme] == 0.0:
             f0 = 0.0
         return gradient_range(x, scheme, steps, out, args, f0, 0, n, 1)
@@ -130,13 +136,10 @@ def make_parallel_gradient(gradient_range, f):
     """
 
     def parallel_gradient_into(x, scheme, steps, out, args):
+        if not finite(x):
+            return NONFINITE_X
         n = x.shape[0]
-        for i in range(n):
-            if not np.isfinite(x[i]):
-                return NONFINITE_X
-        f0 = 0.0
-        if STENCIL_CENTRE_WEIGHT[scheme] != 0.0:
-            f0 = as_real(f(x, *args))
+        f0 = as_real(f(x, *args)) if STENCIL_CENTRE_WEIGHT[scheme] != 0.0 else 0.0
         blocks = min(n, get_num_threads())
         status = np.full(blocks, OBJECTIVE_RAISED, dtype=np.int64)
         for b in prange(blocks):
@@ -237,10 +240,9 @@ def make_hessian(f):
     """
 
     def hessian_into(x, scheme, steps, out, args):
+        if not finite(x):
+            return NONFINITE_X
         n = x.shape[0]
-        for i in range(n):
-            if not np.isfinite(x[i]):
-                return NONFINITE_X
         f0 = as_real(f(x, *args))
         for i in range(n):
             xi = x[i]

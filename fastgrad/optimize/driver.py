@@ -16,7 +16,7 @@ from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, not_compilable
 from ..diff import registry
 from .loop import (
-    STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_single, make_value,
+    STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
 from .methods import Method
 from .result import NOT_STARTED
@@ -171,18 +171,22 @@ def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
     return driver
 
 
+def _as_it_is(fn):
+    """The Python engine's "compiler": the function as it is."""
+    return fn
+
+
 def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     """The loop over the value of f and the gradient: ``jac`` adapted, or the registry's
     driver kernel ``gradient_key`` of the objective."""
     python = engine == "python"
-    compile_ = (lambda fn: fn) if python else _jit.jit
+    compile_ = _as_it_is if python else _jit.jit
     if jac_obj is not None:
         kernel = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
     else:
         kernel = obj.python_kernel(gradient_key) if python else obj.kernel(gradient_key)
-    value = compile_(make_value(obj.python_f if python else obj.callable))
-    gradient = compile_(make_gradient(kernel))
-    return Driver(engine, compile_(make_single(value, gradient)))
+    value = make_value(obj.python_f if python else obj.callable)
+    return Driver(engine, make_loop(value, make_gradient(kernel), compile_))
 
 
 class Run:
@@ -255,4 +259,4 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
 
         return scaleout.run(factory, f, executor, (x, scheme, steps, out), args, wrap=with_f0)
 
-    return Driver("python", make_single(make_value(f), make_gradient(pooled_into)))
+    return Driver("python", make_loop(make_value(f), make_gradient(pooled_into), _as_it_is))

@@ -131,7 +131,31 @@ def make_jac_into(jac):
     return jac_into
 
 
-def make_single(value, gradient):
+def make_evaluate(value, gradient):
+    """``evaluate(x, g, scheme, steps, args, cost, info) -> (f(x), status)``: f at a new
+    iterate and, where it is finite, the gradient there into ``g``; a non-finite f gives a
+    NaN gradient and ``DIVERGED``."""
+
+    def evaluate(x, g, scheme, steps, args, cost, info):
+        fx = value(x, args, info)
+        if not np.isfinite(fx):
+            for i in range(x.shape[0]):
+                g[i] = np.nan
+            return fx, DIVERGED
+        return fx, gradient(x, g, scheme, steps, args, cost, info, fx)
+
+    return evaluate
+
+
+def make_loop(value, gradient, compile_):
+    """The single-start loop (:func:`make_single`) over ``value`` (:func:`make_value`) and
+    ``gradient`` (:func:`make_gradient`), every piece passed through ``compile_``: Numba's
+    jit, or the identity for the Python engine."""
+    value, gradient = compile_(value), compile_(gradient)
+    return compile_(make_single(value, gradient, compile_(make_evaluate(value, gradient))))
+
+
+def make_single(value, gradient, evaluate):
     """The loop of start ``r`` of the state arrays: test, update, evaluate, record, until it
     stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in this call;
     returns the status (``RUNNING`` if the run goes on in a later call).
@@ -143,9 +167,12 @@ def make_single(value, gradient):
     code, so that a single start costs Python no indexing. A start that has not been
     evaluated yet when the deadline has passed is not started (it returns ``NOT_STARTED``).
     """
+    # Long because the loop is one compiled function: test, update, evaluation, line search and
+    # record share its locals, and splitting it would pass the state through calls per iteration.
 
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
+        # Long because it is that one loop (see make_single).
         x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
         work, xh, fh = WORK[r], XH[r], FH[r]
         scheme, cost, gtol, max_iter, stop, budget, c1, max_ls, deadline = settings
@@ -162,13 +189,7 @@ def make_single(value, gradient):
         n = x.shape[0]
         record = xh.shape[0] > 0
         if status == NOT_STARTED:
-            fx = value(x, args, info)
-            if np.isfinite(fx):
-                status = gradient(x, g, scheme, steps, args, cost, info, fx)
-            else:
-                status = DIVERGED
-                for i in range(n):
-                    g[i] = np.nan
+            fx, status = evaluate(x, g, scheme, steps, args, cost, info)
             fv[0] = fx
             fv[1] = fx
             if record:
@@ -206,13 +227,7 @@ def make_single(value, gradient):
             for attempt in range(2):  # the second, if any, restarts the method
                 t = update(method, x, g, state, scalars, params, nit, d, attempt == 1)
                 if t == 0.0:  # the method moved x: evaluate there
-                    fx = value(x, args, info)
-                    if np.isfinite(fx):
-                        status = gradient(x, g, scheme, steps, args, cost, info, fx)
-                    else:
-                        status = DIVERGED
-                        for i in range(n):
-                            g[i] = np.nan
+                    fx, status = evaluate(x, g, scheme, steps, args, cost, info)
                     break
                 # backtracking line search along d from base: f must decrease
                 status = LINE_SEARCH

@@ -95,6 +95,8 @@ def lbfgs_update(x, g, state, scalars, params, it, d, restart):
     ``[M, 2M)`` the two-loop's alphas, then the number of stored pairs, the index of the
     newest one, and 1 once a previous point is stored.
     """
+    # Long because the two-loop recursion and its memory bookkeeping are one compiled pass over
+    # the state rows; split, each part would need the whole layout again.
     n = x.shape[0]
     mem = int(params[1])
     xp = state[2 * mem]

@@ -88,6 +88,7 @@ def status_message(
     ``g`` and ``x`` are the gradient and the iterate the run ended with, ``f0`` and ``fun``
     f at x0 and at x, ``lr`` the learning rate (None for a method without one).
     """
+    # Long because it is the one table of messages, a branch per status code.
     if status == CONVERGED:
         return (
             f"converged after {nit} iterations: ||g||_inf = {inf_norm(g):.3g} <= "
