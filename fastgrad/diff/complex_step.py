@@ -219,6 +219,14 @@ def check_workspace(n, m):
 
 
 @jit_cached
+def complex_workspace(n, m):
+    """The check's scratch space for ``n`` components and ``m`` outputs (zeros), with its
+    views: the verdict per component and the error allowance per output."""
+    work = np.zeros(check_workspace(n, m))
+    return work, work[:n], work[n:n + m]
+
+
+@jit_cached
 def complex_step_pair(scheme, xi, steps, i):
     """The two complex steps of component ``i``: ``h`` and ``h * COMPLEX_CHECK_FACTOR``, whose
     quotients must agree (``h`` is 0 where the step vanishes)."""
@@ -339,9 +347,7 @@ def make_complex_gradient(check, f):
             if not np.isfinite(x[i]):
                 return NONFINITE_X
         z = x.astype(np.complex128)
-        work = np.zeros(check_workspace(n, 1))
-        state = work[:n]
-        allowance = work[n:n + 1]
+        work, state, allowance = complex_workspace(n, 1)
         user = is_user_step(steps)
         evaluations = 2 * n
         for i in range(n):
@@ -384,9 +390,7 @@ def make_complex_jacobian(check, f):
         for i in range(n):
             if not np.isfinite(x[i]):
                 return NONFINITE_X, out
-        work = np.zeros(check_workspace(n, m))
-        state = work[:n]
-        allowance = work[n:n + m]
+        work, state, allowance = complex_workspace(n, m)
         user = is_user_step(steps)
         evaluations = 2 * n
         for i in range(n):
