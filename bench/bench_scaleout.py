@@ -11,7 +11,7 @@ repeated runs and the ratios measured side by side in this one process:
 3. the parallel single-point gradient of a compiled objective (``parallel=True`` vs
    ``parallel=False``) for Rosenbrock n = 100 and 1000 and for an objective costing ~0.3 ms
    per call, n = 8: where threads pay for themselves (the basis of
-   ``fastgrad.differentiate.PARALLEL_MIN_SECONDS``).
+   ``fastgrad.diff.api.PARALLEL_MIN_SECONDS``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """fastgrad: JIT-compiled numerical differentiation and gradient-based minimization."""
 
 from . import reference
-from ._objective import FastgradWarning, clear_cache
-from ._probe import ObjectiveIndexError
-from .differentiate import check_grad, derivative, grad, gradient, hessian, jacobian
-from .minimize import minimize
-from .result import OptimizeResult
+from ._core.cache import clear_cache
+from ._core.objective import FastgradWarning
+from .diff.api import derivative, gradient, hessian, jacobian
+from .diff.grad import check_grad, grad
+from .diff.probe import ObjectiveIndexError
+from .optimize.api import minimize
+from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
 

@@ -24,11 +24,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import problems, reference
-from ._methods import METHODS
-from ._objective import FastgradWarning
-from .minimize import minimize
-from .result import INTERRUPTED
-from .steps import SCHEME_CODES
+from ._core.objective import FastgradWarning
+from ._core.schemes import SCHEME_CODES
+from .optimize.api import minimize
+from .optimize.methods import METHODS
+from .optimize.result import INTERRUPTED
 
 SEED_START = (10.0, 10.0, 10.0)
 

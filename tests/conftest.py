@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numba
 import pytest
 
-from fastgrad._jit import OBJECTIVE_OPTIONS
+from fastgrad._core.jit import OBJECTIVE_OPTIONS
 from fastgrad.problems import PROBLEMS, SCALAR_FUNCTIONS
 
 
@@ -24,7 +24,7 @@ class Switch:
     """One objective ``f(x, k)`` that returns ``functions[k](x)``.
 
     Each function is compiled with fastgrad's options for a user's plain Python objective
-    (:data:`fastgrad._jit.OBJECTIVE_OPTIONS`), as ``fastgrad.gradient(fn, ...)`` would compile
+    (:data:`fastgrad._core.jit.OBJECTIVE_OPTIONS`), as ``fastgrad.gradient(fn, ...)`` would compile
     it, and inlined into the switch (which saves a third of the compile time; without fastmath
     inlining changes no floating-point result). ``f`` itself is left a plain Python function
     for fastgrad to compile.

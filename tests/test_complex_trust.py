@@ -254,7 +254,7 @@ def test_minimize_reaches_the_true_minimizer_and_warns(f, xmin, jit):
         return f(x)
 
     objective = counted if jit is False else f
-    if jit is False:  # the first-call check of f (fastgrad._probe) is not part of the run
+    if jit is False:  # the first-call check of f (fastgrad.diff.probe) is not part of the run
         fastgrad.gradient(objective, X0, jit=False)
         calls.clear()
     with pytest.warns(fastgrad.FastgradWarning, match=UNTRUSTED + ".*central4"):

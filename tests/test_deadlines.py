@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import _driver
-from fastgrad._clock import clock
+from fastgrad.optimize import driver as _driver
+from fastgrad.optimize import loop
+from fastgrad._core.clock import clock
 from fastgrad.result import MAX_TIME, NOT_RUN, STATUS
 
 LONG = dict(method="gd", lr=1e-6, gtol=0.0, max_iter=10**12)
@@ -166,13 +167,13 @@ def test_a_start_that_has_not_begun_at_the_deadline_is_not_run():
 def test_a_run_without_max_time_never_reads_the_clock(monkeypatch):
     """No limit, no clock: the driver's check is skipped (deadline inf) on both engines."""
     reads = []
-    real = _driver.clock
+    real = loop.clock
 
     def counted_clock():
         reads.append(1)
         return real()
 
-    monkeypatch.setattr(_driver, "clock", counted_clock)  # the Python engine's global
+    monkeypatch.setattr(loop, "clock", counted_clock)  # the Python engine's global
     fastgrad.minimize(sleepy, [3.0, 3.0], max_iter=5, jit=False)
     assert not reads
     with warnings.catch_warnings():

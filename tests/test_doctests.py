@@ -54,7 +54,7 @@ DOCTESTS = _doctests()
 def test_the_walk_finds_examples():
     assert len(DOCTESTS) >= 5, [test.name for test in DOCTESTS]
     names = {test.name for test in DOCTESTS}
-    assert {"fastgrad.differentiate.gradient", "fastgrad.minimize.minimize"} <= names
+    assert {"fastgrad.diff.api.gradient", "fastgrad.optimize.api.minimize"} <= names
 
 
 @pytest.mark.parametrize("test", DOCTESTS, ids=[test.name for test in DOCTESTS])

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import _objective, problems
-from fastgrad._jit import is_dispatcher
+from fastgrad import problems
+from fastgrad._core import cache
+from fastgrad._core.jit import is_dispatcher
 
 SCHEMES = ("forward", "backward", "central", "central4", "complex")
 
@@ -43,7 +44,7 @@ def signatures(obj):
 def test_a_second_gradient_call_compiles_nothing():
     f = problems.function_2
     fastgrad.gradient(f, [1.0, 2.0])  # compiles (or finds compiled) the kernel
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     before = signatures(obj)
     assert before["gradient"] == 1
     # Other points, other input dtypes and containers, given steps: the kernel sees a float64
@@ -60,7 +61,7 @@ def test_derivative_hessian_jacobian_compile_once(objectives):
     f = problems.seed_poly_a
     fastgrad.derivative(f, 1.0)  # small inputs: the row kernel, from Python
     fastgrad.derivative(f, np.ones(100))  # large arrays: the parallel batched kernel
-    obj = _objective.get(f, None, scalar=True)
+    obj = cache.get(f, None, scalar=True)
     before = signatures(obj)
     for x in (2.0, 3, [1.0, 2.0], np.ones((2, 3)), np.float32(0.5), np.ones((10, 10))):
         fastgrad.derivative(f, x)
@@ -69,13 +70,13 @@ def test_derivative_hessian_jacobian_compile_once(objectives):
     assert before["gradient"] == 1 and before["batched_gradient"] == 1
 
     fastgrad.hessian(problems.rosenbrock, [1.0, 2.0])
-    obj = _objective.get(problems.rosenbrock, None)
+    obj = cache.get(problems.rosenbrock, None)
     before = len(obj.kernels["hessian"].signatures)
     fastgrad.hessian(problems.rosenbrock, [1.0, 2.0, 3.0], step=1e-3)
     assert len(obj.kernels["hessian"].signatures) == before == 1
 
     fastgrad.jacobian(objectives.view_of_x, [1.0, 2.0])
-    obj = _objective.get(objectives.view_of_x, None)
+    obj = cache.get(objectives.view_of_x, None)
     before = len(obj.kernels["jacobian"].signatures)
     fastgrad.jacobian(objectives.view_of_x, np.arange(5), step=[1e-3] * 5)
     assert len(obj.kernels["jacobian"].signatures) == before == 1
@@ -84,12 +85,12 @@ def test_derivative_hessian_jacobian_compile_once(objectives):
 
 
 def test_a_numba_function_is_used_as_it_is():
-    obj = _objective.get(njit_sphere, None)
+    obj = cache.get(njit_sphere, None)
     assert obj.compiled is njit_sphere and obj.engine == "jit"
-    assert _objective.get(njit_sphere, None) is obj  # one Objective per function
+    assert cache.get(njit_sphere, None) is obj  # one Objective per function
     np.testing.assert_allclose(fastgrad.gradient(njit_sphere, [1.0, 1.0]), [2.0, 4.0],
                                rtol=1e-10)
-    assert _objective.get(njit_sphere, False) is not obj  # the Python engine is another
+    assert cache.get(njit_sphere, False) is not obj  # the Python engine is another
 
 
 @pytest.mark.parametrize("method", SCHEMES)
@@ -101,7 +102,7 @@ def test_python_engine_runs_the_same_kernels_with_the_same_numbers(method):
     compiled = fastgrad.gradient(f, X, method=method)
     python = fastgrad.gradient(f, X, method=method, jit=False)
     np.testing.assert_array_equal(python, compiled)
-    obj = _objective.get(f, False)
+    obj = cache.get(f, False)
     assert obj.engine == "python" and not any(is_dispatcher(k) for k in obj.kernels.values())
 
 
@@ -126,7 +127,7 @@ def test_grad_function_compiles_once_even_with_data_arguments(objectives):
     assert is_dispatcher(g)
     c = np.array([1.0, -2.0, 0.5])
     np.testing.assert_allclose(g(np.zeros(3), c), c, rtol=1e-9)
-    kernel = _objective.get(objectives.linear, None).kernels["gradient"]
+    kernel = cache.get(objectives.linear, None).kernels["gradient"]
     before = (len(g.signatures), len(kernel.signatures))
     for x in (np.array([3.0, -4.0, 1.0]), np.array([0.0, 1e3, 2.0])):
         np.testing.assert_array_equal(g(x, c), fastgrad.gradient(objectives.linear, x, args=(c,)))

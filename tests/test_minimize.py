@@ -11,7 +11,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import fastgrad
-from fastgrad import _driver, _methods, _objective, problems
+from fastgrad import problems
+from fastgrad._core import cache
+from fastgrad.optimize import driver as _driver
+from fastgrad.optimize import methods as _methods
 from fastgrad.problems import PROBLEMS
 from fastgrad.reference import gradient_descent
 from fastgrad.result import STATUS, OptimizeResult
@@ -221,7 +224,7 @@ def test_nfev_counts_every_evaluation_of_f(jac, per_gradient):
         return (x[0] - 1.0) ** 2 + 2.0 * x[1] ** 2 + x[2] ** 2
 
     # The first call with a new length of x also evaluates f once at x0 to check it (reads
-    # past x, precision: fastgrad._probe); that check is not part of the run nor of nfev.
+    # past x, precision: fastgrad.diff.probe); that check is not part of the run nor of nfev.
     fastgrad.gradient(f, [1.0, 2.0, 3.0], jit=False)
     calls.clear()
     res = fastgrad.minimize(f, [1.0, 2.0, 3.0], method="gd", jac=jac, lr=0.1, max_iter=20,
@@ -457,11 +460,11 @@ def test_an_objective_numba_cannot_compile_runs_on_python_with_a_warning():
 
 
 def test_a_second_call_does_not_compile_again():
-    obj = _objective.get(SEED.f, None)
+    obj = cache.get(SEED.f, None)
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True)
     fastgrad.minimize(RASTRIGIN.f, MANY, method="gd")  # 64+ starts: over threads at once
-    driver = _driver.get_driver(obj, "gradient")
-    batched = _driver.get_driver(_objective.get(RASTRIGIN.f, None), "gradient").batched
+    driver = _driver.get_driver(obj, "driver_gradient")
+    batched = _driver.get_driver(cache.get(RASTRIGIN.f, None), "driver_gradient").batched
     before = (len(driver.single.signatures), len(batched.signatures))
     for method in METHODS:  # one compiled loop serves every method
         fastgrad.minimize(SEED.f, [1, 2, 3], method=method, lr=0.05, max_iter=50)

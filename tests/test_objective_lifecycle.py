@@ -31,7 +31,8 @@ import pytest
 import scipy.optimize
 
 import fastgrad
-from fastgrad import _objective, differentiate
+from fastgrad._core import cache, objective
+from fastgrad.diff import api as differentiate
 
 X = np.array([0.5, -1.5])
 WARN = fastgrad.FastgradWarning
@@ -135,18 +136,18 @@ def make_closure(scale, data):
 
 
 def test_an_objective_nobody_references_is_freed_with_its_kernels_and_data():
-    data = np.full(_objective.SHARED_ARRAY_BYTES // 8 + 1, 3.0)  # too large to be shared
+    data = np.full(cache.SHARED_ARRAY_BYTES // 8 + 1, 3.0)  # too large to be shared
     f = make_closure(2.0, data)
     np.testing.assert_allclose(fastgrad.gradient(f, X), [2.0, 6.0], rtol=1e-8)
     np.testing.assert_allclose(fastgrad.hessian(f, X), [[4.0, 0.0], [0.0, 0.0]], atol=1e-5)
     fastgrad.minimize(f, X, max_iter=2)
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     refs = [weakref.ref(f), weakref.ref(obj), weakref.ref(obj.kernels["gradient"])]
-    before = len(_objective._REGISTRY), len(differentiate._PLANS)
+    before = len(cache._REGISTRY), len(differentiate._PLANS)
     del f, obj, data
     gc.collect()
     assert [r() for r in refs] == [None, None, None]
-    assert len(_objective._REGISTRY) < before[0] and len(differentiate._PLANS) < before[1]
+    assert len(cache._REGISTRY) < before[0] and len(differentiate._PLANS) < before[1]
 
 
 def test_a_callable_object_and_a_bound_method_are_freed_too():
@@ -182,7 +183,7 @@ def test_a_fresh_lambda_per_call_compiles_once_and_memory_stays_flat():
     gc.collect()
     # one compilation costs about 3 MiB that Numba never frees: 1,000 would cost 3 GB
     assert rss() - start < 16 * 2**20
-    assert len(_objective._SHARED) <= _objective.SHARED_OBJECTIVES
+    assert len(cache._SHARED) <= cache.SHARED_OBJECTIVES
 
 
 def test_a_shared_objective_sees_changed_values():
@@ -197,7 +198,7 @@ def test_a_shared_objective_sees_changed_values():
         f = lambda x: c * x[0] * x[0]  # noqa: E731
         g = fastgrad.gradient(f, X)
         assert g[0] == pytest.approx(2 * c * X[0], rel=1e-8)
-        seen.append(_objective.get(f, None))
+        seen.append(cache.get(f, None))
     # equal values of other types or signs of zero compile apart; the same value shares
     assert len({id(obj) for obj in seen[:5]}) == 5 and seen[5] is seen[0]
     namespace = {"C": 2.0}
@@ -209,12 +210,12 @@ def test_a_shared_objective_sees_changed_values():
 
 def test_shared_objectives_are_few_and_freed_when_pushed_out():
     refs = []
-    for k in range(_objective.SHARED_OBJECTIVES + 2):
+    for k in range(cache.SHARED_OBJECTIVES + 2):
         c = float(k)  # a new captured value: a new compilation each time
         fastgrad.gradient(lambda x: c * x[0], X)
-        refs.append(weakref.ref(_objective._SHARED[next(reversed(_objective._SHARED))]))
+        refs.append(weakref.ref(cache._SHARED[next(reversed(cache._SHARED))]))
     gc.collect()
-    assert len(_objective._SHARED) == _objective.SHARED_OBJECTIVES
+    assert len(cache._SHARED) == cache.SHARED_OBJECTIVES
     assert refs[0]() is None and refs[1]() is None and refs[-1]() is not None
 
 
@@ -222,11 +223,11 @@ def test_clear_cache_drops_every_objective_plan_and_driver():
     f = numba.njit(lambda x: x[0] * x[0] + x[1])  # a dispatcher: kept until clear_cache
     fastgrad.gradient(f, X)
     fastgrad.minimize(f, X, max_iter=1)
-    obj = _objective.get(f, None)
-    assert obj.extra and _objective._REGISTRY and differentiate._PLANS
+    obj = cache.get(f, None)
+    assert obj.drivers and cache._REGISTRY and differentiate._PLANS
     fastgrad.clear_cache()
-    assert not _objective._REGISTRY and not differentiate._PLANS and not _objective._SHARED
-    assert _objective.get(f, None) is not obj
+    assert not cache._REGISTRY and not differentiate._PLANS and not cache._SHARED
+    assert cache.get(f, None) is not obj
     np.testing.assert_allclose(fastgrad.gradient(f, X), [1.0, 1.0], rtol=1e-8)
 
 
@@ -261,7 +262,7 @@ def test_fresh_lambdas_leave_no_objective_and_bounded_memory():
     fastgrad.gradient(lambda x: x[0] * x[0], X)  # warm up fastgrad's own helpers
     gc.collect()
     start = rss()
-    registry = len(_objective._REGISTRY)
+    registry = len(cache._REGISTRY)
     for k in range(FRESH_LAMBDAS):
         data = big * k  # a new 16 MB array per objective, in the closure (Numba keeps a
         # default argument's value in its type system for good: the closure is the way)
@@ -276,7 +277,7 @@ def test_fresh_lambdas_leave_no_objective_and_bounded_memory():
     gc.collect()
     growth = rss() - start
     assert not any(r() is not None for r in refs)  # every closure's data was freed
-    assert len(_objective._REGISTRY) == registry
+    assert len(cache._REGISTRY) == registry
     assert growth < FRESH_LAMBDAS * PER_OBJECTIVE_BOUND, growth / 2**20
 
 
@@ -301,7 +302,7 @@ def test_a_complex_step_numba_cannot_compile_falls_back_for_that_kernel_only():
     with pytest.warns(WARN, match="complex-step gradients with these argument types"):
         g = fastgrad.gradient(f, X, method="complex")  # its Python source runs complex
     np.testing.assert_allclose(g, [2 * X[0], 3.0], rtol=1e-14)
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     assert obj.engine == "jit" and len(obj.failures) == 1
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -327,7 +328,7 @@ def test_other_kernels_stay_compiled_after_one_kernel_falls_back():
 
     want = np.array([math.exp(X[0]), 2 * X[1]])
     g = fastgrad.gradient(f, X)  # compiles
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     # On the Python engine, math.exp of a numpy complex drops the imaginary part, and numpy
     # says so; the complex step's check then recomputes that component by central4
     with pytest.warns(np.exceptions.ComplexWarning):
@@ -362,7 +363,7 @@ def test_args_numba_cannot_type_fall_back_for_those_types_only():
     with pytest.warns(WARN, match="Python engine"):
         g_dict = fastgrad.gradient(uses_its_argument, X, args=(table,))
     np.testing.assert_array_equal(g_dict, g)  # same kernel source, same numbers
-    obj = _objective.get(uses_its_argument, None)
+    obj = cache.get(uses_its_argument, None)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # remembered: no second warning, no compile attempt
         np.testing.assert_array_equal(
@@ -384,7 +385,7 @@ def test_a_failure_is_not_compiled_again_at_every_call():
     table = {0: 1.0}
     with pytest.warns(WARN):
         fastgrad.gradient(f, X, args=(table,))
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     kern = obj.kernels["gradient"]
     calls = []
     original = type(kern)._compile_for_args
@@ -461,7 +462,7 @@ def test_a_value_error_of_the_compiled_objective_reaches_the_caller(entry):
                 fastgrad.minimize(raises_value_error, x)
             else:
                 fastgrad.grad(raises_value_error)(x)
-    obj = _objective.get(raises_value_error, None)
+    obj = cache.get(raises_value_error, None)
     assert obj.fast and not obj.failures
 
 
@@ -470,8 +471,8 @@ def test_is_compile_error_tells_numba_from_compiled_code():
         numba.njit(raises_value_error)(np.ones(2))
     with pytest.raises(ValueError, match="Cannot determine Numba type") as compile_time:
         numba.njit(dict_default)(np.ones(2))
-    assert not _objective.is_compile_error(runtime.value)
-    assert _objective.is_compile_error(compile_time.value)
+    assert not objective.is_compile_error(runtime.value)
+    assert objective.is_compile_error(compile_time.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,7 +510,7 @@ def test_a_numba_function_with_any_option_runs_compiled(option):
         g = fastgrad.grad(f, jit=True)
         np.testing.assert_allclose(g(X), want, rtol=1e-8)
     assert res.nit == 2
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     assert obj.engine == "jit" and obj.fast
     assert numba.extending.is_jitted(obj.compiled) and numba.extending.is_jitted(g)
     if option != "inline":
@@ -583,7 +584,7 @@ def test_threads_at_the_parallel_switch_do_not_race(monkeypatch):
     x = np.linspace(0.1, 1.0, 16)
     want = fastgrad.gradient(slowish, x, parallel=False)
     fastgrad.gradient(slowish, x, parallel=True)  # compile both kernels first
-    obj = _objective.get(slowish, None)
+    obj = cache.get(slowish, None)
     errors, results = [], []
     barrier = threading.Barrier(8)
 

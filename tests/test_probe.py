@@ -1,4 +1,4 @@
-"""The first-call checks of an objective (fastgrad._probe) and what they guard against.
+"""The first-call checks of an objective (fastgrad.diff.probe) and what they guard against.
 
 * Reading past the end of x: compiled code does not check bounds, so without the check such
   an objective returns a meaningless number silently. Every public function raises
@@ -21,7 +21,7 @@ import pytest
 
 import fastgrad
 from fastgrad import ObjectiveIndexError
-from fastgrad._scalar import ObjectiveReturnError
+from fastgrad._core.scalar import ObjectiveReturnError
 
 ENGINES = [None, False]
 

@@ -1,7 +1,7 @@
 """A long run loses nothing: Ctrl-C and ``max_time`` stop it with the result reached so far.
 
 The compiled loop runs in chunks of about 50 ms (the first one at most
-:data:`fastgrad.minimize.FIRST_CHUNK` evaluations of f), so Python regains control regularly.
+:data:`fastgrad.optimize.chunks.FIRST_CHUNK` evaluations of f), so Python regains control regularly.
 Ctrl-C is tested for real: a child process runs a long ``minimize`` and the test sends it
 SIGINT. Chunking never changes the numbers: a run stopped after k iterations equals, bit for
 bit, a run of ``max_iter=k``.
@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import _driver
+from fastgrad.optimize import driver as _driver
 from fastgrad.result import INTERRUPTED, MAX_TIME, NOT_RUN, STATUS
 
-minimize_module = importlib.import_module("fastgrad.minimize")  # fastgrad.minimize: the function
+minimize_module = importlib.import_module("fastgrad.optimize.chunks")  # the chunk sizes
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -114,7 +114,7 @@ NOT_STARTED_CHILD = textwrap.dedent('''
     import numba
     import numpy as np
     import fastgrad
-    from fastgrad._clock import clock
+    from fastgrad._core.clock import clock
 
     @numba.njit(nogil=True)
     def busy(x):
@@ -418,11 +418,11 @@ def test_starts_that_never_ran_are_not_started_and_never_best(monkeypatch, histo
     """Ctrl-C between two starts of a batch run one after another (the compiled chunk of each
     start runs to its end; the interrupt is raised between them): the starts after it never
     ran. Before the fix they reported fun = 0, and best pointed at one of them."""
-    from fastgrad import _objective
+    from fastgrad._core import cache
 
     starts = np.stack([X0 + k for k in range(5)])
     fastgrad.minimize(slow_bowl, starts, **{**LONG, "max_iter": 2})  # compile
-    driver = _driver.get_driver(_objective.get(slow_bowl, None), "gradient")
+    driver = _driver.get_driver(cache.get(slow_bowl, None), "driver_gradient")
     real = driver.single
 
     def single(r, *arguments):

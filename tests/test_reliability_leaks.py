@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import _objective, problems
+from fastgrad import problems
+from fastgrad._core import cache
 
 try:  # Numba's runtime statistics: allocations and frees made by compiled code
     from numba.core.runtime import _nrt_python as _nrt
@@ -93,13 +94,13 @@ def measure(call, calls: int, warm_up: int) -> None:
     """Warm up, then ``calls`` calls untraced and a tenth of them traced: memory stays flat
     and every result equals the first."""
     repeat(call, warm_up)  # compile, fill caches
-    objectives = len(_objective._REGISTRY)
+    objectives = len(cache._REGISTRY)
     for trace, times in ((False, calls), (True, calls // 10)):
         with Memory(trace) as memory:
             identical = repeat(call, times)
         assert identical
         memory.check()
-    assert len(_objective._REGISTRY) == objectives  # nothing cached per call
+    assert len(cache._REGISTRY) == objectives  # nothing cached per call
 
 
 # x has fewer than 8 coordinates and a batch fewer than 64 rows: the gradient never switches

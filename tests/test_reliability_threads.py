@@ -13,7 +13,8 @@ import time
 import numpy as np
 
 import fastgrad
-from fastgrad import _driver, _objective
+from fastgrad._core import cache
+from fastgrad.optimize import driver as _driver
 
 
 def thread_bowl(x):
@@ -61,7 +62,7 @@ def run_job(job):
 
 def test_four_threads_started_together_compile_safely_and_match_a_serial_run():
     for f, _, _ in JOBS:  # fresh objectives: nothing compiled before the threads start
-        assert _objective._REGISTRY.get((id(f), "jit", False)) is None
+        assert cache._REGISTRY.get((id(f), "jit", False)) is None
     barrier = threading.Barrier(len(JOBS))
     results, errors = [None] * len(JOBS), []
 
@@ -85,7 +86,7 @@ def test_four_threads_started_together_compile_safely_and_match_a_serial_run():
             assert np.array_equal(res[key], serial_res[key]), (job[0].__name__, key)
         assert np.array_equal(g, serial_g)
         assert res.success or res.status == 1, res.message
-        driver = _driver.get_driver(_objective.get(job[0], None), "gradient")
+        driver = _driver.get_driver(cache.get(job[0], None), "driver_gradient")
         assert len(driver.single.signatures) == 1  # compiled once, not once per thread
 
 
@@ -120,6 +121,6 @@ def test_a_compiled_call_releases_the_gil_while_it_runs():
         flag[0] = 1.0
         thread.join(timeout=60)
         assert flag[1] == 0.0, f"{entry}: the compiled call held the GIL"
-    obj = _objective.get(waits_for_the_main_thread, None)
+    obj = cache.get(waits_for_the_main_thread, None)
     assert obj.kernels["gradient"].targetoptions["nogil"]
-    assert _driver.get_driver(obj, "gradient").single.targetoptions["nogil"]
+    assert _driver.get_driver(obj, "driver_gradient").single.targetoptions["nogil"]

@@ -9,7 +9,7 @@ What is proven here:
 * A Dask worker killed in the middle of a gradient does not give a wrong result: the cluster
   reruns its tasks and the gradient equals the serial one (or a clear error is raised).
 * The parallel single-point gradient is bit-identical to the serial kernel, and the automatic
-  switch to it follows the rule documented in ``fastgrad.differentiate``.
+  switch to it follows the rule documented in ``fastgrad.diff.api``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import _objective, differentiate, problems
+from fastgrad import problems
+from fastgrad._core import cache
+from fastgrad.diff import api as differentiate
 
 SCHEMES = ["forward", "backward", "central", "central4", "complex"]
 X = np.array([0.3, -1.2, 2.5, 0.7])
@@ -172,7 +174,7 @@ def test_parallel_gradient_is_bit_identical_to_serial(method):
 def test_automatic_switch_to_the_parallel_gradient(monkeypatch):
     f = problems.styblinski_tang
     x = np.linspace(-1.0, 1.0, 16)
-    obj = _objective.get(f, None)
+    obj = cache.get(f, None)
     fastgrad.gradient(f, x, parallel=False)  # compile; nothing learnt with parallel=False
     fastgrad.gradient(f, x, parallel=True)  # compile the parallel kernel (compiles are not timed)
     assert 16 not in obj.parallel_sizes
@@ -191,7 +193,7 @@ def test_automatic_switch_to_the_parallel_gradient(monkeypatch):
 
 def test_small_or_complex_gradients_never_go_parallel(monkeypatch):
     monkeypatch.setattr(differentiate, "PARALLEL_MIN_SECONDS", 0.0)
-    obj = _objective.get(problems.rosenbrock, None)
+    obj = cache.get(problems.rosenbrock, None)
     for x, method in ((np.ones(7), "central"), (np.ones(9), "complex")):
         fastgrad.gradient(problems.rosenbrock, x, method=method)
         fastgrad.gradient(problems.rosenbrock, x, method=method)

@@ -17,7 +17,7 @@ import numpy as np
 
 import fastgrad
 
-from .._jit import JIT_OPTIONS
+from .._core.jit import JIT_OPTIONS
 from .sizes import REL_CENTRAL
 
 
@@ -126,7 +126,7 @@ def _fastgrad_grad(f):
 def _fastgrad_kernel(f):
     """fastgrad's compiled central-difference kernel for ``f``:
     ``kernel(x, scheme, steps, out, args) -> status`` (built by one call of gradient)."""
-    from .. import _objective
+    from .._core import cache as _objective
 
     fastgrad.gradient(f, np.ones(2))
     return _objective.get(f, None).kernel("gradient")

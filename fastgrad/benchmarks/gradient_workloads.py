@@ -8,7 +8,7 @@ import numpy as np
 import fastgrad
 
 from .. import problems, reference
-from .._validate import steps_array
+from .._core.validate import steps_array
 from ..steps import CENTRAL
 from .contenders import Contender, Workload, _python_peer, _rel_error
 from .floors import (

@@ -9,7 +9,7 @@ import numba
 import numpy as np
 
 from .. import problems
-from .._jit import JIT_OPTIONS, OBJECTIVE_OPTIONS
+from .._core.jit import JIT_OPTIONS, OBJECTIVE_OPTIONS
 from .peers import peer
 from .timing import median_seconds
 

@@ -1,6 +1,6 @@
 """Optimizer methods as (init, update) pairs over an explicit state.
 
-A method owns only its update; the driver (:mod:`fastgrad._driver`) owns the iterations, the
+A method owns only its update; the driver (:mod:`fastgrad.optimize.loop`) owns the iterations, the
 evaluations of f and of the gradient, the line search, the convergence tests and the status.
 Updates never see the objective, so they are compiled once (and cached on disk) for every
 objective, and every method has the same signature, so one driver serves them all:
@@ -27,8 +27,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._jit import jit_cached
-from ._validate import check_float, check_int
+from .._core.jit import jit_cached
+from .._core.validate import check_float, check_int
 
 GD, MOMENTUM, NESTEROV, ADAM, LBFGS = range(5)
 """Method codes, as the driver sees them."""
@@ -95,6 +95,8 @@ def lbfgs_update(x, g, state, scalars, params, it, d, restart):
     ``[M, 2M)`` the two-loop's alphas, then the number of stored pairs, the index of the
     newest one, and 1 once a previous point is stored.
     """
+    # Long because the two-loop recursion and its memory bookkeeping are one compiled pass over
+    # the state rows; split, each part would need the whole layout again.
     n = x.shape[0]
     mem = int(params[1])
     xp = state[2 * mem]

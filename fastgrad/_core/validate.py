@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .steps import SCHEME_ALIASES, SCHEME_CODES
+from .schemes import SCHEME_ALIASES, SCHEME_CODES
 
 _F64 = np.dtype(np.float64)
 # The automatic-step marker. Writable like every other steps array (it has no element to

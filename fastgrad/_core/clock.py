@@ -5,7 +5,7 @@ deadline inside a compiled chunk.
 overload that reads the very same clock from compiled code, without the GIL and without
 allocating: ``clock_gettime(CLOCK_MONOTONIC)`` on POSIX, ``QueryPerformanceCounter`` on
 Windows. A read costs about 30 ns compiled (150 ns from Python); the driver reads it only every
-so many evaluations of f (:func:`fastgrad._driver.make_single`), so a run without ``max_time``
+so many evaluations of f (:func:`fastgrad.optimize.loop.make_single`), so a run without ``max_time``
 never reads it and one with it pays well under 1%.
 """
 

@@ -1,37 +1,37 @@
-"""Public differentiation API: derivative, gradient, jacobian, hessian, grad, check_grad.
+"""Public differentiation API: derivative, gradient, jacobian, hessian (grad and check_grad:
+:mod:`fastgrad.diff.grad`).
 
-Each function validates its input (:mod:`fastgrad._validate`), makes a float64 workspace,
-and runs a compiled kernel specialised for the objective (:mod:`fastgrad._objective`).
+Each function validates its input (:mod:`fastgrad._core.validate`), makes a float64
+workspace, and runs the kernel the registry (:mod:`fastgrad.diff.registry`) names for the
+scheme, specialised for the objective (:mod:`fastgrad._core.objective`).
 """
 
 from __future__ import annotations
 
-import inspect
 import time
-import warnings
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
 
-from . import _fd_kernels as K
-from . import _objective, _probe, _scaleout
-from ._scaleout import check_workers
-from ._fd_kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
-from ._jit import jit as _jit
-from ._objective import FastgradWarning
-from ._validate import (
+from .. import scaleout
+from .._core import cache
+from .._core.objective import _LOCK, is_compile_error
+from .._core.validate import (
     all_finite,
     as_float_array,
-    low_precision as _low_precision,
     check_args,
     check_callable,
+    low_precision as _low_precision,
     nonfinite_message,
     scheme_code,
     steps_array,
-    zero_step_message,
 )
-from ._vectorized import vectorized_gradient
+from . import probe as _probe
+from . import registry
+from .rows import check_status, run_rows as _run_rows
 from .steps import COMPLEX, HESSIAN
+from .vectorized import vectorized_gradient
 
 _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "complex"}, optional
         Finite-difference scheme (SciPy's "2-point", "3-point" and "cs" are accepted as
@@ -39,37 +39,30 @@ _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "compl
 
 
 _F64 = np.dtype(np.float64)
-_PLANS = _objective.PLANS
-_GRADIENT_KERNELS = {  # complex? -> kernel name by x.ndim
-    False: (None, "gradient", "batched_gradient"),
-    True: (None, "complex_gradient", "batched_complex_gradient"),
-}
+_PLANS = cache.PLANS
 
 
 def _plan(f, method, jit):
     """Validate ``f`` and ``method`` once per (f, method, jit) and remember the result.
 
     Plans are keyed by ``id(f)`` (two objectives that compare equal are still two) and
-    dropped when f dies (:func:`fastgrad._objective.remember`), before its id can be reused.
+    dropped when f dies (:func:`fastgrad._core.cache.remember`), before its id can be reused.
     A bound method is a new object at every attribute access: it gets no plan (its
     Objective is still cached, by its instance and function)."""
     check_callable(f)
     code = scheme_code(method)
-    obj = _objective.get(f, jit)
-    names = _GRADIENT_KERNELS[code == COMPLEX]
-    if _objective.identity(f) == id(f):
+    obj = cache.get(f, jit)
+    names = (None, registry.for_scheme("gradient", code),
+             registry.for_scheme("batched_gradient", code))
+    if cache.identity(f) == id(f):
         try:
             key = (id(f), method, jit)
             hash(key)
         except TypeError:  # an unhashable method: no plan
             return obj, code, names
-        with _objective._LOCK:
-            _objective.remember(f, _PLANS, key, (obj, code, names))
+        with _LOCK:
+            cache.remember(f, _PLANS, key, (obj, code, names))
     return obj, code, names
-
-
-def _kernel_name(code: int, base: str) -> str:
-    return ("complex_" if code == COMPLEX else "") + base
 
 
 PARALLEL_MIN_SECONDS = 1e-3
@@ -83,13 +76,6 @@ PARALLEL_AFTER_SLOW_CALLS = 3
 
 PARALLEL_MIN_COORDS = 8
 """Fewer coordinates than this are never split over threads."""
-
-PARALLEL_MIN_ROWS = 64
-"""Batches with fewer rows run their row kernel one row at a time from Python: the parallel
-kernel then is neither compiled (about 1-2 s the first time) nor launched (tens of
-microseconds on an idle machine, milliseconds when the other cores are busy), which a few
-rows of work do not repay."""
-
 
 def _adapt_parallel(obj, n: int, name: str, seconds: float) -> None:
     """Learn, per objective and n, whether a single-point gradient should run in parallel.
@@ -109,92 +95,21 @@ def _adapt_parallel(obj, n: int, name: str, seconds: float) -> None:
         if serial is not None and seconds > serial:
             obj.parallel_sizes[n] = None
         return
-    key = ("slow serial gradients", n)
     if seconds < PARALLEL_MIN_SECONDS:
-        obj.extra.pop(key, None)
+        if n in obj.slow_calls:
+            with _LOCK:
+                obj.slow_calls.pop(n, None)
         return
-    with _objective._LOCK:
+    with _LOCK:
         if n in obj.parallel_sizes:  # another thread decided meanwhile
             return
-        count, fastest = obj.extra.get(key, (0, seconds))
+        count, fastest = obj.slow_calls.get(n, (0, seconds))
         count, fastest = count + 1, min(fastest, seconds)
         if count >= PARALLEL_AFTER_SLOW_CALLS:
-            obj.extra.pop(key, None)
+            obj.slow_calls.pop(n, None)
             obj.parallel_sizes[n] = fastest
         else:
-            obj.extra[key] = (count, fastest)
-
-
-def _gradient_factory(f):
-    return K.make_gradient(K.make_gradient_range(f), f)
-
-
-def _complex_gradient_factory(f):
-    return K.make_complex_gradient(K.make_complex_check(f), f)
-
-
-def _complex_jacobian_factory(f):
-    return K.make_complex_jacobian(K.make_complex_check(f), f)
-
-
-def _run_serial(obj, name, xw, code, steps, out, args, strict):
-    row_name = _objective.ROW_KERNELS[name]
-    total = 0
-    for r in range(xw.shape[0]):
-        status = obj.run(row_name, xw[r], code, steps, out[r], args, strict=strict)
-        if status < 0:
-            return status
-        total += status
-    return total
-
-
-def _run_rows(obj, name, x, xw, code, steps, out, args, strict):
-    """Run the batched kernel ``name`` over the rows of the workspace ``xw``.
-
-    Small batches (fewer than :data:`PARALLEL_MIN_ROWS` rows) run row by row. Numba does not
-    carry an exception of ``f`` out of a parallel loop: raised on a worker thread it is lost
-    (the row keeps the status ``OBJECTIVE_RAISED``), raised on the main thread it surfaces as
-    a ``SystemError``. Either way the rows are run again one at a time from the caller's
-    ``x`` (a raising row leaves its workspace perturbed), so that ``f``'s own exception
-    reaches the caller.
-    """
-    if xw.shape[0] < PARALLEL_MIN_ROWS:
-        return _run_serial(obj, name, xw, code, steps, out, args, strict)
-    try:
-        status = obj.run(name, xw, code, steps, out, args, strict=strict)
-    except SystemError:
-        status = OBJECTIVE_RAISED
-    if status != OBJECTIVE_RAISED:
-        return status
-    fresh = np.array(x, dtype=np.float64).reshape(xw.shape)
-    return _run_serial(obj, name, fresh, code, steps, out, args, strict)
-
-
-def check_status(status: int, x: np.ndarray, steps: np.ndarray, name: str = "x") -> None:
-    """Turn a kernel status into the user-facing error or warning."""
-    if status == 0:
-        return
-    if status == NONFINITE_X:
-        raise ValueError(nonfinite_message(x, name))
-    if status == ZERO_STEP:
-        raise ValueError(zero_step_message(x, steps))
-    if status > 0 and K.fallbacks_of(status):  # complex step: recomputed components
-        warnings.warn(complex_step_message(K.fallbacks_of(status)), FastgradWarning,
-                      stacklevel=3)
-
-
-def complex_step_message(count: int, what: str = "derivative component(s)") -> str:
-    """The warning for ``count`` complex-step components recomputed by central4."""
-    return (
-        f"the complex step could not be trusted for {count} {what}: the objective is not "
-        "complex-analytic as compiled, so Im f(x + ih)/h lost or changed part of the "
-        "derivative, or disagreed with itself. Likely causes: abs, np.linalg.norm, "
-        "comparisons or max/min on x, np.conj, .real or .imag, math.* functions (which drop "
-        "the imaginary part), or z**k with integer k >= 3, which Numba evaluates in polar "
-        "form, inexact where Re z < 0 (write z*z*z). Those components were recomputed with "
-        "method='central4' (real differences, with the same step policy or the step you "
-        "gave); use a real method for this objective."
-    )
+            obj.slow_calls[n] = (count, fastest)
 
 
 def derivative(
@@ -250,13 +165,13 @@ def derivative(
     xw = as_float_array(x, "x", ndims=(0, 1, 2, 3))
     if not all_finite(xw):  # before any element runs: this error comes first
         raise ValueError(nonfinite_message(xw))
-    obj = _objective.get(f, jit, scalar=True)
+    obj = cache.get(f, jit, scalar=True)
     columns = xw.reshape(-1, 1)
     auto = _probe.probe(obj, columns[0], args, x_dtype=_low_precision(x), bounds=False,
                         strict=jit is True)
     steps = auto if step is None else steps_array(step, 1)
     out = np.empty_like(columns)
-    name = "batched_" + _kernel_name(code, "gradient")
+    name = registry.for_scheme("batched_gradient", code)
     status = _run_rows(obj, name, x, columns, code, steps, out, args, jit is True)
     check_status(status, xw, steps)
     return float(out[0, 0]) if xw.ndim == 0 else out.reshape(xw.shape)
@@ -311,7 +226,7 @@ def gradient(
         GIL: numpy, I/O, external programs); an object with ``map`` such as a
         ``concurrent.futures`` executor, or ``dask.distributed.Client.get_executor()`` for a
         Dask cluster. ``f`` then runs as Python (not compiled), and the result is
-        bit-identical to ``jit=False``. See :mod:`fastgrad._scaleout`.
+        bit-identical to ``jit=False``. See :mod:`fastgrad.scaleout`.
 
     Returns
     -------
@@ -340,6 +255,8 @@ def gradient(
     >>> np.round(fastgrad.gradient(f, [3, 4]), 8)
     array([6., 8.])
     """
+    # Long because the hot path of gradient(f, x) stays inline: every extra call of a Python
+    # function costs a noticeable share of a microseconds-long gradient.
     try:
         obj, code, names = _PLANS[id(f), method, jit]
     except (KeyError, TypeError):
@@ -368,14 +285,13 @@ def gradient(
         return out
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
-        factory = _complex_gradient_factory if code == COMPLEX else _gradient_factory
-        wrap = K.make_batched if xw.ndim == 2 else None
-        status = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps, out),
-                               args, wrap=wrap)
+        factory = partial(registry.source, names[xw.ndim])  # the row or the batched kernel
+        status = scaleout.run(factory, f, scaleout.check_workers(workers),
+                              (xw, code, steps, out), args)
         check_status(status, xw, steps)
         return out
     auto = obj.probes.get((n, len(args)))
-    if auto is None or x_dtype is not None:  # first call for this n (see fastgrad._probe)
+    if auto is None or x_dtype is not None:  # first call for this n (see fastgrad.diff.probe)
         auto = _probe.probe(obj, xw if xw.ndim == 1 else xw[0], args, x_dtype=x_dtype,
                             strict=jit is True)
     steps = auto if step is None else steps_array(step, n)
@@ -398,7 +314,7 @@ def gradient(
         try:  # hot path: the kernel exists; at worst it compiles for new argument types
             status = kern(xw, code, steps, out, args)
         except Exception as exc:
-            if not _objective.is_compile_error(exc):
+            if not is_compile_error(exc):
                 raise  # f's own exception
             obj.recover(exc, jit is True, name, args, stacklevel=4)
             status = obj.python_kernel(name)(xw, code, steps, out, args)
@@ -441,15 +357,15 @@ def jacobian(
     x_dtype = _low_precision(x)
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, xw.shape[0])
-        factory = _complex_jacobian_factory if code == COMPLEX else K.make_jacobian
-        status, out = _scaleout.run(factory, f, check_workers(workers), (xw, code, steps),
+        factory = partial(registry.source, registry.for_scheme("jacobian", code))
+        status, out = scaleout.run(factory, f, scaleout.check_workers(workers), (xw, code, steps),
                                     args, dummy=np.zeros(1))
         check_status(status, xw, steps)
         return out
-    obj = _objective.get(f, jit)
+    obj = cache.get(f, jit)
     auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
     steps = auto if step is None else steps_array(step, xw.shape[0])
-    status, out = obj.run(_kernel_name(code, "jacobian"), xw, code, steps, args,
+    status, out = obj.run(registry.for_scheme("jacobian", code), xw, code, steps, args,
                           strict=jit is True)
     check_status(status, xw, steps)
     return out
@@ -482,11 +398,11 @@ def hessian(
     out = np.empty((n, n))
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
-        status = _scaleout.run(K.make_hessian, f, check_workers(workers),
+        status = scaleout.run(partial(registry.source, "hessian"), f, scaleout.check_workers(workers),
                                (xw, HESSIAN, steps, out), args)
         check_status(status, xw, steps)
         return out
-    obj = _objective.get(f, jit)
+    obj = cache.get(f, jit)
     auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
     steps = auto if step is None else steps_array(step, n)
     status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
@@ -494,137 +410,7 @@ def hessian(
     return out
 
 
-def _make_grad_function(kernel, code, steps, bound):
-    def g(x, *more):
-        xw = np.asarray(x, dtype=np.float64).copy()
-        out = np.empty(xw.shape[0])
-        # Compiled g freezes ``code`` and ``steps`` as constants (a literal int, a read-only
-        # array): passing them as they are would compile the kernel a second time, for types
-        # its other callers never pass.
-        status = kernel(xw, np.int64(code), steps.copy(), out, bound + more)
-        if status < 0:
-            if status == NONFINITE_X:
-                raise ValueError("x must be finite")
-            raise ValueError("step is too small for x: x + step == x")
-        return out
-
-    return g
-
-
-def _needs_more_args(f, count: int) -> bool:
-    """True if ``f`` cannot be called with ``count`` positional arguments (as far as its
-    signature tells; a callable without a signature is assumed to accept them)."""
-    try:
-        signature = inspect.signature(getattr(f, "py_func", f))
-    except (TypeError, ValueError):
-        return False
-    try:
-        signature.bind(*range(count))
-    except TypeError:
-        return True
-    return False
-
-
-def grad(
-    f: Callable[..., float],
-    *,
-    method: str = "central",
-    step=None,
-    args: tuple = (),
-    jit: bool | None = None,
-):
-    """Return the gradient function ``g(x, *more_args)`` of ``f``, compiled with Numba.
-
-    ``g`` can be passed to SciPy, ``scipy.optimize.minimize(f, x0, jac=fastgrad.grad(f))``
-    (SciPy's ``args`` reach ``g`` as ``more_args``), and called from the user's own
-    ``@numba.njit`` code. ``g(x)`` returns a new float64 array of shape (n,) for ``x`` of
-    shape (n,). ``args`` given here are bound first (and frozen into the compiled function
-    as constants: pass large data at call time instead). Parameters as in :func:`gradient`;
-    ``step`` may only be None or a float here.
-
-    If Numba cannot compile ``f``, ``g`` is a plain Python function (with a
-    ``FastgradWarning``), which SciPy can call but ``@njit`` code cannot. This is checked
-    when ``g`` is made, unless ``f`` needs more arguments than ``args`` (SciPy's ``args``):
-    then ``g`` compiles on its first call, for the types of those arguments, and where Numba
-    cannot compile it for them ``g`` runs on the Python engine (with the warning; with
-    ``jit=True`` it raises ``TypeError``). With ``method="complex"``, ``g`` checks the
-    complex step as :func:`gradient` does and recomputes by central4 what the check does not
-    confirm, but silently: compiled code cannot warn. Call :func:`gradient` once with the same
-    objective to be told.
-
-    Examples
-    --------
-    >>> import numpy as np, fastgrad
-    >>> from scipy.optimize import minimize
-    >>> def rosen(x):
-    ...     return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2
-    >>> res = minimize(rosen, [-1.2, 1.0], jac=fastgrad.grad(rosen), method="BFGS")
-    >>> np.allclose(res.x, 1.0, atol=1e-4)
-    True
-    """
-    import numba
-
-    check_callable(f)
-    check_args(args)
-    code = scheme_code(method)
-    steps = steps_array(step, 1)
-    obj = _objective.get(f, jit)
-    name = _kernel_name(code, "gradient")
-    strict = jit is True
-    python_g = _make_grad_function(obj.python_kernel(name), code, steps, args)
-    # The cache calls a callable object or a bound method through a weak reference (so as
-    # not to keep it alive): g, which outlives this call, keeps it.
-    python_g.objective = f
-    if obj.engine != "jit":
-        return python_g
-    reason = obj.failed(name, args)
-    if reason is not None:
-        if strict:
-            raise _objective.not_compilable(reason)
-        return python_g
-
-    def failed(exc, call_args):  # Numba cannot compile g for the types of SciPy's args
-        obj.recover(exc, strict, name, args + tuple(call_args[1:]), stacklevel=6)
-
-    g = _objective.fallback_jit(_make_grad_function(obj.kernel(name), code, steps, args),
-                                python_g, failed)
-    if _needs_more_args(f, 1 + len(args)):
-        return g  # f wants SciPy's args as well: g compiles on its first call, with them
-    try:
-        g.compile((numba.float64[::1], numba.types.Tuple(())))
-    except Exception as exc:
-        if not _objective.is_compile_error(exc):
-            raise
-        obj.recover(exc, strict, name, args, stacklevel=4)
-        return python_g
-    return g
-
-
-def check_grad(
-    f: Callable[..., float],
-    grad: Callable[..., Any],
-    x,
-    *,
-    method: str = "central",
-    step=None,
-    args: tuple = (),
-    jit: bool | None = None,
-) -> float:
-    """2-norm of ``grad(x, *args) - gradient(f, x)``, like ``scipy.optimize.check_grad``.
-
-    With the default central scheme the numerical gradient has a relative error of about
-    1e-10, so a correct analytic ``grad`` gives a norm of that order times ``|grad|``;
-    use ``method="complex"`` (or "central4") for a sharper check.
-    """
-    check_callable(grad, "grad")
-    numeric = gradient(f, x, method=method, step=step, args=args, jit=jit)
-    analytic = np.asarray(grad(np.array(x, dtype=np.float64), *args), dtype=np.float64)
-    if analytic.shape != numeric.shape:
-        raise ValueError(
-            f"grad must return an array of shape {numeric.shape}, got shape {analytic.shape}"
-        )
-    return float(np.linalg.norm(analytic - numeric))
-
+SCHEMES_DOC = _SCHEMES_DOC
 
 for _fn in (derivative, gradient, jacobian):
     _fn.__doc__ = _fn.__doc__.replace("{schemes}", _SCHEMES_DOC)

@@ -1,4 +1,4 @@
-"""Objectives, the kernels specialised for them, and their cache.
+"""Objectives and the kernels specialised for them (their cache: :mod:`fastgrad._core.cache`).
 
 An :class:`Objective` wraps the user's ``f`` once: a Numba dispatcher is used as it is, a plain
 Python function is compiled lazily, and anything Numba cannot compile runs on the Python engine
@@ -10,39 +10,25 @@ that merely compare equal never share one.
 A kernel that Numba cannot compile for some argument types (a complex step through
 ``math.exp``, an ``args`` entry Numba cannot type) runs on the Python engine for those types
 only; the other kernels and argument types stay compiled (:meth:`Objective.run`).
-
-The cache does not keep an objective alive: it holds a copy of a plain function (same code,
-globals, closure cells and defaults) and a weak reference to the function itself, so the
-Objective, its kernels and the closure's data are freed with the function
-(:func:`clear_cache` drops everything). Numba itself never frees the machine code it has
-compiled (numba/numba#5976): each distinct compiled objective keeps about 3 MiB for the life
-of the process. So a fresh function of the same code and the same captured values as a
-recent one (a ``lambda`` written in a loop) shares that one's Objective
-(:data:`SHARED_OBJECTIVES`): it compiles nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import os
 import re
 import threading
 import types
 import warnings
-import weakref
-from collections import OrderedDict
 
 import numba
 import numpy as np
 from numba.core.errors import NumbaError, UnsupportedBytecodeError
 from numba.core.registry import CPUDispatcher, cpu_target
 
-from . import _fd_kernels as K
-from ._jit import (
+from .jit import (
     JIT_OPTIONS, is_dispatcher, jit, jit_objective, jit_parallel, launch_parallel,
 )
-from ._scalar import RETURN_MARKER, ObjectiveReturnError
+from .scalar import RETURN_MARKER, ObjectiveReturnError
 
 
 COMPILE_ERRORS = (NumbaError, UnsupportedBytecodeError)
@@ -80,43 +66,17 @@ class FastgradWarning(UserWarning):
 
 
 # name -> (factory, batched?)  Batched kernels wrap the row kernel of the same scheme family.
-_FACTORIES = {
-    "gradient_range": K.make_gradient_range,
-    "complex_check": K.make_complex_check,
-    "jacobian": K.make_jacobian,
-    "hessian": K.make_hessian,
-}
-_BATCHED = {
-    "batched_gradient": "gradient",
-    "batched_complex_gradient": "complex_gradient",
-}
-# name -> (factory(inner kernel, f), inner kernel name, parallel?)
-_WRAPPERS = {
-    "gradient": (K.make_gradient, "gradient_range", False),
-    "parallel_gradient": (K.make_parallel_gradient, "gradient_range", True),
-    "complex_gradient": (K.make_complex_gradient, "complex_check", False),
-    "complex_jacobian": (K.make_complex_jacobian, "complex_check", False),
-}
-ROW_KERNELS = _BATCHED
-"""Batched kernel name -> name of the row kernel it runs over the rows of a batch."""
-PARALLEL_KERNELS = frozenset(_BATCHED) | {"parallel_gradient"}
-"""Kernels compiled with ``parallel=True`` (launched through :func:`fastgrad._jit.launch_parallel`)."""
+KERNELS: dict = {}
+"""Kernel name -> its entry of the kernel table (:mod:`fastgrad.diff.registry`, which fills
+this dict when it is imported): the objective builds (``factory``, ``inner``), compiles
+(``parallel``) and names (``what``) kernels by reading it, without importing the layer that
+defines them."""
 
 OBJECTIVE = "objective"
 """Failure scope of the objective itself: every kernel fails for such argument types."""
 
-_WHAT = {
-    "gradient": "gradients",
-    "parallel_gradient": "gradients",
-    "batched_gradient": "gradients",
-    "complex_gradient": "complex-step gradients",
-    "batched_complex_gradient": "complex-step gradients",
-    "jacobian": "Jacobians",
-    "complex_jacobian": "complex-step Jacobians",
-    "hessian": "Hessians",
-    "grad": "grad()",
-    OBJECTIVE: "every kernel",
-}
+_SCOPES = {OBJECTIVE: "every kernel", "grad": "grad()"}
+"""Names in messages of the failure scopes that are not kernels."""
 
 _LOCK = threading.RLock()
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -168,7 +128,8 @@ class Objective:
 
     __slots__ = (
         "f", "python_f", "compiled", "engine", "reason", "kernels", "python_kernels",
-        "failures", "fast", "extra", "parallel_sizes", "warned", "probes", "__weakref__",
+        "failures", "fast", "drivers", "arities", "slow_calls", "parallel_sizes", "warned",
+        "probes", "__weakref__",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False, attempt=None):
@@ -183,9 +144,12 @@ class Objective:
         self.python_kernels: dict = {}
         self.failures: dict = {}
         self.warned = False  # the Python engine was announced (for a shared objective)
-        self.extra: dict = {}  # other modules' per-objective caches (e.g. optimizer drivers)
-        self.parallel_sizes: dict = {}  # n -> serial seconds or None (see differentiate.py)
-        self.probes: dict = {}  # (n, len(args)) -> automatic steps (see fastgrad._probe)
+        # State of the layers above, each field written under the objectives' lock:
+        self.drivers: dict = {}  # (gradient kernel, jac Objective, engine) -> minimize's Driver
+        self.arities: set = set()  # len(args) for which f(x, *args) was checked callable
+        self.slow_calls: dict = {}  # n -> (slow serial gradients in a row, fastest seconds)
+        self.parallel_sizes: dict = {}  # n -> serial seconds or None (see fastgrad.diff.api)
+        self.probes: dict = {}  # (n, len(args)) -> automatic steps (see fastgrad.diff.probe)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x. The
         # Python engine runs a Numba function's own Python source.
         python_f = f.py_func if is_dispatcher(f) else f
@@ -239,19 +203,16 @@ class Objective:
         return kern
 
     def _build(self, name: str, python: bool):
-        inner = self.python_kernel if python else self.kernel
-        f = self.python_f if python else self.compiled
-        if name in _BATCHED:
-            batched = K.make_batched(inner(_BATCHED[name]))
-            return batched if python else jit_parallel(batched)
-        if name in _WRAPPERS:
-            factory, inner_name, parallel = _WRAPPERS[name]
-            source = factory(inner(inner_name), f)
-            if python:
-                return source
-            return jit_parallel(source) if parallel else jit(source)
-        source = _FACTORIES[name](f)
-        return source if python else jit(source)
+        """Kernel ``name`` as its entry of :data:`KERNELS` composes it: its factory over its
+        inner kernel (built first, for the same engine) and the objective."""
+        spec = KERNELS[name]
+        inner = None
+        if spec.inner is not None:
+            inner = self.python_kernel(spec.inner) if python else self.kernel(spec.inner)
+        source = spec.factory(inner, self.python_f if python else self.compiled)
+        if python:
+            return source
+        return jit_parallel(source) if spec.parallel else jit(source)
 
     def failed(self, name, args: tuple) -> str | None:
         """Why kernel ``name`` cannot be compiled for the types of ``args`` (None if it can,
@@ -278,7 +239,7 @@ class Objective:
                 return self.python_kernel(name)(*arguments)
         kern = self.kernels.get(name) or self.kernel(name)
         try:
-            if name in PARALLEL_KERNELS:
+            if KERNELS[name].parallel:
                 return launch_parallel(kern, arguments)
             return kern(*arguments)
         except Exception as exc:
@@ -410,7 +371,10 @@ def warn_python_engine(obj: Objective, reason: str | None = None, scope=OBJECTIV
     if obj.engine == "python":
         what = ""
     else:
-        what = (" for " + _WHAT.get(scope, "minimize" if isinstance(scope, tuple) else str(scope))
+        spec = KERNELS.get(scope) if isinstance(scope, str) else None
+        noun = spec.what if spec is not None else _SCOPES.get(
+            scope, "minimize" if isinstance(scope, tuple) else str(scope))
+        what = (" for " + noun
                 + " with these argument types (other kernels and types stay compiled)")
     warnings.warn(
         f"fastgrad runs the objective {obj.name} on the Python engine (much slower){what} "
@@ -419,59 +383,6 @@ def warn_python_engine(obj: Objective, reason: str | None = None, scope=OBJECTIV
         FastgradWarning,
         stacklevel=stacklevel,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The cache: identity keys, weak anchors
-# ---------------------------------------------------------------------------------------------
-
-_REGISTRY: dict = {}
-"""(identity of f, engine, scalar) -> Objective (see :func:`identity`)."""
-PLANS: dict = {}
-"""(id(f), method, jit) -> plan of :func:`fastgrad.gradient` (kept in this module so that one
-function forgets everything about an objective)."""
-_ANCHORS: dict = {}
-"""identity -> a weak reference to f whose callback forgets it, or f itself when f cannot be
-weakly referenced (it then stays until :func:`clear_cache`)."""
-_OWNED: dict = {}
-"""identity -> [(cache, key), ...]: the entries to drop when f dies."""
-
-
-def identity(f):
-    """The key of ``f``: ``id(f)``, or for a bound method (a new object at every attribute
-    access) the ids of its instance and function."""
-    if f.__class__ is types.MethodType:
-        return ("method", id(f.__self__), id(f.__func__))
-    return id(f)
-
-
-def _forget(ident) -> None:
-    """Drop every cache entry of a dead objective. Runs as a weak-reference callback, in
-    whatever thread frees f: it takes no lock (single dict operations are atomic), and it
-    runs before the memory of f, hence its id, can be reused."""
-    _ANCHORS.pop(ident, None)
-    for cache, key in _OWNED.pop(ident, ()):
-        cache.pop(key, None)
-
-
-def _anchor(f, ident) -> None:
-    """Tie the lifetime of ``ident``'s entries to ``f`` (the instance of a bound method)."""
-    if ident in _ANCHORS:
-        return
-    owner = f.__self__ if f.__class__ is types.MethodType else f
-    try:
-        _ANCHORS[ident] = weakref.ref(owner, lambda _ref, ident=ident: _forget(ident))
-    except TypeError:  # cannot be weakly referenced (a builtin, a ufunc): kept for good
-        _ANCHORS[ident] = f
-
-
-def remember(f, cache: dict, key, value) -> None:
-    """``cache[key] = value``, dropped when ``f`` dies (call with ``_LOCK`` held, ``key``
-    built from :func:`identity`)."""
-    ident = identity(f)
-    _anchor(f, ident)
-    cache[key] = value
-    _OWNED.setdefault(ident, []).append((cache, key))
 
 
 def _detached_function(f):
@@ -487,210 +398,3 @@ def _detached_function(f):
     copy.__doc__ = f.__doc__
     copy.__dict__.update(f.__dict__)
     return copy
-
-
-def _weak_call(f):
-    """A stand-in for a callable that Numba cannot compile (a bound method, a callable
-    object), calling it through a weak reference so that the cache does not keep it (and
-    its data) alive; None if it cannot be weakly referenced."""
-    if f.__class__ is types.MethodType:
-        func = f.__func__
-        try:
-            owner = weakref.ref(f.__self__)
-        except TypeError:
-            return None
-
-        def call(x, *args):
-            return func(owner(), x, *args)
-    else:
-        try:
-            ref = weakref.ref(f)
-        except TypeError:
-            return None
-
-        def call(x, *args):
-            return ref()(x, *args)
-
-    call.__name__ = getattr(f, "__name__", type(f).__name__)
-    call.__qualname__ = getattr(f, "__qualname__", call.__name__)
-    try:
-        call.__signature__ = inspect.signature(f)
-    except (TypeError, ValueError):
-        pass
-    return call
-
-
-def _held(f):
-    """(what the Objective holds instead of ``f``, what to hand Numba to learn why it cannot
-    compile a stand-in or None)."""
-    if f.__class__ is types.FunctionType:
-        return _detached_function(f), None
-    if is_dispatcher(f) or isinstance(f, np.ufunc):
-        return f, None
-    stand_in = _weak_call(f)
-    return (f, None) if stand_in is None else (stand_in, f)
-
-
-SHARED_OBJECTIVES = 8
-"""Objectives kept for fresh copies of one function (see :func:`_share_key`), most recently
-used first: a loop that passes a new ``lambda`` with the same code and the same captured
-values at every call compiles once, and fastgrad keeps at most this many such objectives
-(with the values they captured, at most :data:`SHARED_ARRAY_BYTES` of arrays each) beyond
-the lifetime of their functions."""
-
-SHARED_ARRAY_BYTES = 1 << 20
-"""A function whose captured arrays (globals its code names, closure cells, defaults) hold
-more than this (1 MiB) is not shared: hashing them must stay much cheaper than a
-compilation, and the shared cache must not keep large data alive."""
-
-_SHARED: OrderedDict = OrderedDict()
-_MISSING = object()
-_IDENTITY_TYPES = (types.FunctionType, types.ModuleType, types.BuiltinFunctionType, type,
-                   np.ufunc, CPUDispatcher)
-
-
-class _NotShareable(Exception):
-    pass
-
-
-def _frozen(value, budget: list):
-    """A key of ``value`` as Numba freezes it into compiled code (by value for numbers,
-    strings and arrays, by identity for functions, modules and types); raises
-    :class:`_NotShareable` for anything else, or when the arrays exceed ``budget[0]`` bytes."""
-    if value is None or value is _MISSING or value.__class__ in (bool, int, str, bytes):
-        return (value.__class__, value)
-    if value.__class__ is float:
-        return (float, value.hex())  # -0.0 and 0.0 differ, and NaN equals NaN
-    if value.__class__ is complex:
-        return (complex, value.real.hex(), value.imag.hex())
-    if isinstance(value, np.generic):
-        return (value.__class__, value.dtype.str, value.tobytes())
-    if isinstance(value, np.ndarray):
-        budget[0] -= value.nbytes
-        if budget[0] < 0 or value.dtype.hasobject:
-            raise _NotShareable
-        digest = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=20)
-        return (np.ndarray, value.dtype.str, value.shape, value.flags.writeable,
-                value.flags.c_contiguous, value.flags.f_contiguous, digest.digest())
-    if value.__class__ is tuple:
-        return (tuple,) + tuple(_frozen(v, budget) for v in value)
-    if isinstance(value, _IDENTITY_TYPES):
-        return (_Same(value),)
-    raise _NotShareable
-
-
-class _Same:
-    """Compares by identity (and keeps the object alive while a key holds it)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __eq__(self, other):
-        return isinstance(other, _Same) and other.value is self.value
-
-    def __hash__(self):
-        return id(self.value)
-
-
-def _global_names(code) -> set:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
-
-
-def _share_key(f, engine: str, scalar: bool):
-    """What makes two plain functions compile to the same code: the same code object,
-    globals dict and closure cells, and the same values (as Numba freezes them) of the
-    globals their code names, of the cells and of the defaults. None when a value cannot be
-    compared that way (then the function is never shared)."""
-    glob = f.__globals__
-    budget = [SHARED_ARRAY_BYTES]
-    try:
-        names = sorted(_global_names(f.__code__))
-        frozen = (
-            tuple(_frozen(glob.get(name, _MISSING), budget) for name in names),
-            tuple(_frozen(_cell_contents(c), budget) for c in f.__closure__ or ()),
-            _frozen(f.__defaults__, budget),
-            _frozen(tuple(sorted((f.__kwdefaults__ or {}).items())), budget),
-        )
-    except _NotShareable:
-        return None
-    cells = tuple(_Same(c) for c in f.__closure__ or ())
-    return (f.__code__, _Same(glob), cells, frozen, engine, scalar)
-
-
-def _cell_contents(cell):
-    try:
-        return cell.cell_contents
-    except ValueError:  # an empty cell
-        return _MISSING
-
-
-def _new_objective(f, engine: str, scalar: bool) -> Objective:
-    """A new Objective of ``f``, or the one of an earlier function of the same code and
-    captured values (see :data:`SHARED_OBJECTIVES`). Called with ``_LOCK`` held."""
-    share = None
-    if f.__class__ is types.FunctionType:
-        share = _share_key(f, engine, scalar)
-        obj = None if share is None else _SHARED.get(share)
-        if obj is not None:
-            _SHARED.move_to_end(share)
-            return obj
-    held, attempt = _held(f)
-    obj = Objective(held, engine, scalar, attempt)
-    if share is not None:
-        _SHARED[share] = obj
-        while len(_SHARED) > SHARED_OBJECTIVES:
-            _SHARED.popitem(last=False)
-    return obj
-
-
-def get(f, jit_mode, scalar: bool = False) -> Objective:
-    """The cached :class:`Objective` of ``f`` (by identity).
-
-    ``jit_mode``: None compiles when Numba can (else Python engine and a warning), True
-    requires compilation, False chooses the Python engine. ``scalar`` marks ``f(t) -> float``
-    of a scalar ``t`` (for :func:`fastgrad.derivative`).
-    """
-    if jit_mode is not None and jit_mode is not True and jit_mode is not False:
-        raise TypeError(f"jit must be None, True or False, got {jit_mode!r}")
-    engine = "python" if jit_mode is False else "jit"
-    # id(f) first: a live entry under a bare id belongs to a live object, hence to f itself
-    obj = _REGISTRY.get((id(f), engine, scalar))
-    if obj is None:
-        key = (identity(f), engine, scalar)
-        with _LOCK:
-            obj = _REGISTRY.get(key)
-            if obj is None:
-                obj = _new_objective(f, engine, scalar)
-                if obj.engine == "python" and engine == "jit" and not obj.warned:
-                    if jit_mode is True:
-                        raise not_compilable(obj.reason)
-                    warn_python_engine(obj)
-                    obj.warned = True
-                remember(f, _REGISTRY, key, obj)
-    if jit_mode is True and obj.engine == "python":  # warned in an earlier call
-        raise not_compilable(obj.reason)
-    return obj
-
-
-def clear_cache() -> None:
-    """Drop every cached objective with its compiled kernels, ``gradient`` plans and
-    ``minimize`` drivers: the next call with any objective builds (and compiles) it anew.
-
-    Cached objectives are already freed with their function (fastgrad keeps only a weak
-    reference to it); this also drops those that cannot be freed that way (a Numba function,
-    a builtin or any callable that cannot be weakly referenced) and lets a changed global
-    variable be compiled in (Numba freezes globals when it compiles). Numba keeps the
-    machine code it compiled for the life of the process.
-    """
-    with _LOCK:
-        _REGISTRY.clear()
-        _SHARED.clear()
-        PLANS.clear()
-        _ANCHORS.clear()
-        _OWNED.clear()

@@ -35,7 +35,7 @@ import re
 import numpy as np
 from numba.np.numpy_support import as_dtype
 
-from ._objective import OBJECTIVE, is_compile_error
+from .._core.objective import OBJECTIVE, is_compile_error
 from .steps import EPS, auto_steps, precision_eps
 
 PAD = 64

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fd_kernels import (
+from .._core.scalar import ObjectiveReturnError
+from .complex_step import (
     CHECK_OFFSETS,
-    NONFINITE_X,
-    ZERO_STEP,
     check_direction,
     complex_steps_agree,
     complex_truncation_consistent,
     direction_agrees,
     is_user_step,
 )
-from ._scalar import ObjectiveReturnError
+from .kernels import NONFINITE_X, ZERO_STEP
 from .steps import (
     CENTRAL4,
     COMPLEX,
@@ -118,7 +117,7 @@ def _real_gradient(f, X, code, steps, args):
 
 def _complex_gradient(f, X, steps, args):
     """Complex-step gradients of the rows of ``X`` (m, n) with the checks of the compiled
-    kernels (:func:`fastgrad._fd_kernels.make_complex_check`), in numpy form: two steps per
+    kernels (:func:`fastgrad.diff.complex_step.make_complex_check`), in numpy form: two steps per
     component (a third with a user's step where they disagree), central4 for the rejected
     components, then one real directional check per row, whose failure recomputes that
     row by central4. Returns ``(out, recomputed components)``, or ``(out, ZERO_STEP)`` if a

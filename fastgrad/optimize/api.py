@@ -1,0 +1,299 @@
+"""Public :func:`minimize`, a short pipeline: validate into one :class:`Options` object
+(:mod:`fastgrad.optimize.options`), choose the route (here, one start with its gradients on
+workers, a batch split over workers), run the compiled loop chunk by chunk
+(:mod:`fastgrad.optimize.chunks`), report (:mod:`fastgrad.optimize.report`)."""
+
+from __future__ import annotations
+
+import inspect
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import numpy as np
+
+from .._core import cache
+from .._core.clock import clock
+from .._core.objective import FastgradWarning
+from .._core.validate import low_precision
+from ..diff import probe, registry
+from ..diff.rows import complex_step_message
+from . import batch
+from .chunks import HISTORY_CHUNK, SigintGuard, iterate
+from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
+from .loop import FALLBACKS, NIT, STATUS
+from .options import Options, check_arity, check_jac_output, validate
+from .report import clear_not_run, result, warn_interrupted
+from .result import INTERRUPTED, NOT_RUN, NOT_STARTED, RUNNING, OptimizeResult
+
+
+def minimize(
+    f: Callable[..., float],
+    x0,
+    *,
+    method: str = "gd",
+    jac: str | Callable[..., Any] = "central",
+    lr: float = 1e-2,
+    max_iter: int = 1000,
+    gtol: float = 1e-6,
+    history: bool = False,
+    callback: Callable[[OptimizeResult], Any] | None = None,
+    callback_every: int | None = None,
+    args: tuple = (),
+    step=None,
+    jit: bool | None = None,
+    max_time: float | None = None,
+    workers=None,
+    **method_options,
+) -> OptimizeResult:
+    """Minimize ``f(x, *args) -> float`` from ``x0``, or from each row of ``x0`` in parallel.
+
+    Parameters
+    ----------
+    f : callable
+        Objective ``f(x, *args)`` of a float64 array ``x`` of shape (n,), returning a float.
+        Compiled with Numba in nopython mode (a ``numba.njit`` function is used as it is);
+        if Numba cannot compile it, the whole run uses the Python engine after a
+        ``FastgradWarning``. ``f`` gets fastgrad's own workspace, never the caller's array.
+    x0 : array_like, shape (n,) or (m, n)
+        Start, or m starts run as m independent optimizations: over cores when there are
+        64 or more of them, or once a chunk of the run has taken 5 ms (a short run of a few
+        starts runs them one after another, which is faster than starting threads).
+        Copied to float64 (integers are fine); never modified.
+    method : {"gd", "momentum", "nesterov", "adam", "lbfgs"}, optional
+        Update rule (see Notes). Default "gd". Use "lbfgs" when you do not want to tune a
+        learning rate.
+    jac : str or callable, optional
+        Finite-difference scheme ("central" (default), "forward", "backward", "central4",
+        "complex", or SciPy's aliases), or an analytic gradient ``jac(x, *args) -> (n,)``,
+        compiled like ``f``.
+    lr : float, optional
+        Learning rate of gd, momentum, nesterov and adam (default 1e-2); lbfgs ignores it.
+    max_iter : int, optional
+        Maximum number of iterations (default 1000).
+    gtol : float, optional
+        Success when ``||g||_inf <= gtol`` (default 1e-6). ``gtol=0`` runs ``max_iter``
+        iterations unless the gradient is exactly zero.
+    history : bool, optional
+        If True, the result also holds ``x_history`` (nit + 1, n) and ``f_history``
+        (nit + 1,). Memory grows with the iterations run: 8 (n + 1) bytes per iteration and
+        start (a batch of m starts keeps m such histories).
+    callback : callable, optional
+        ``callback(intermediate_result)`` after every ``callback_every`` iterations while
+        the run goes on; ``intermediate_result`` is an :class:`OptimizeResult` with ``x``,
+        ``fun``, ``jac``, ``nit``, ``nfev``, ``njev`` (batched: of every start). Raising
+        ``StopIteration`` or returning True stops the run (status 3) and keeps its result.
+    callback_every : int, optional
+        Iterations between callbacks (default 1 when a callback is given). The loop runs
+        compiled between callbacks, so without a callback it is one compiled call.
+    args : tuple, optional
+        Extra arguments passed to ``f`` and ``jac`` (data arrays such as ``X, y``).
+    step : None, float or array_like of shape (n,), optional
+        Absolute finite-difference step; None (default) chooses the relative step of the
+        scheme (see :func:`fastgrad.gradient`).
+    jit : bool or None, optional
+        None (default): compile when Numba can; True: require compilation; False: Python.
+    workers : int or executor, optional
+        Scale out (see :func:`fastgrad.gradient`). One start: the run stays here, on the
+        Python engine, and the evaluations of each finite-difference gradient go to the
+        pool in one batch (results identical to ``jit=False``). A batch of starts (m, n):
+        the starts are split into chunks, each chunk is run by ``minimize`` (compiled) on a
+        worker, and the results are gathered into one (identical to the local batched run).
+        An int is a local thread pool of that size; otherwise an executor with ``map``
+        (``concurrent.futures``, ``dask.distributed.Client.get_executor()``). Not with a
+        callback; one start needs a finite-difference ``jac``.
+    max_time : float or None, optional
+        Wall-clock limit in seconds on the iterations: counted from when they begin, after
+        the arguments are checked; the time Numba spends compiling (the objective and the
+        loop on the first call with an objective, the parallel loop the first time a batch
+        goes over threads) is not counted, everything else is (f, the callback, Python
+        between chunks). The loop reads the clock about every millisecond and stops within
+        one iteration after the limit: every start still running stops with status 5 and
+        its last iterate; a start of a batch that had not begun stops with status 8 (x is
+        its x0, ``fun`` NaN). With ``workers=`` and a batch, all chunks share the one
+        deadline (a chunk that begins after it runs nothing). None (default): no limit.
+    **method_options
+        Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
+        adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
+        ``memory=10`` (pairs kept), ``c1=1e-4`` (Armijo constant, in (0, 1)),
+        ``max_linesearch=40`` (trial steps per iteration).
+
+    Returns
+    -------
+    OptimizeResult
+        ``x, fun, jac, nit, nfev, njev, success, status, message`` (and the histories). For
+        a batch, the same fields with a leading axis m, ``message`` a list, ``best`` the
+        index of the lowest finite ``fun``, and history rows padded with NaN after their own
+        ``nit + 1`` entries. Status codes: :data:`fastgrad.result.STATUS`.
+
+    Notes
+    -----
+    With g the gradient at the iterate x, the updates are:
+
+    * gd: ``x <- x - lr g``.
+    * momentum (heavy ball): ``v <- momentum v - lr g``, ``x <- x + v``.
+    * nesterov: ``v <- momentum v - lr g``, ``x <- x + momentum v - lr g`` (the look-ahead
+      form of Sutskever et al.: one gradient per iteration).
+    * adam: ``m <- beta1 m + (1 - beta1) g``, ``v <- beta2 v + (1 - beta2) g**2``,
+      ``x <- x - lr (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)``, t = 1, 2, ...
+    * lbfgs: ``d = -H g`` by the two-loop recursion over the last ``memory`` pairs
+      ``s = x_{k+1} - x_k``, ``y = g_{k+1} - g_k`` (``H_0 = s'y / y'y``; pairs with
+      ``s'y <= 0`` are skipped), then a backtracking line search from t = 1 (safeguarded
+      quadratic interpolation) accepts the first t with ``f(x + t d) <= f(x) + c1 t g'd``
+      and ``f(x + t d) < f(x)``: f decreases at every iteration. If no step decreases f
+      along d, the search restarts along -g; if that fails too the run stops (status 4).
+
+    f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
+    those inside finite differences (forward and backward differences reuse f at the
+    iterate: n evaluations per gradient, not n + 1). A non-finite f or gradient stops that run with
+    status 2 ("diverged"; the message says at which iteration, which value and x); in a
+    batch, only that start. Row i of a batched result equals the single-start result from
+    ``x0[i]``, and results are bit-identical from call to call.
+
+    The compiled loop runs in chunks and returns to Python between them. Ctrl-C
+    (KeyboardInterrupt) during a run that has started is *consumed*: every start still
+    running stops with status 7 ("interrupted", ``success`` False) and its last iterate, a
+    start of a batch that had not begun stops with status 8 ("not started": x is its x0,
+    ``fun`` and ``jac`` NaN, never ``best``), ``minimize`` returns that result and emits a
+    ``FastgradWarning`` saying so; check ``res.status`` to stop a script. With ``workers=``
+    and a batch the same holds: chunks not yet begun are cancelled, chunks running in this
+    process (thread pools) stop at the end of their current chunk of iterations, and the
+    rows of chunks whose result is not back (other processes, a cluster: after 5 s) get
+    status 8; an executor with ``map`` only (no ``submit``) gives no partial result. An
+    interrupt that stops no run (it comes before any start has begun, or after every start
+    has stopped by itself) is raised as usual. While Python code runs inside a chunk (Numba
+    compiling the loop, or f on the Python engine) SIGINT is deferred to the end of the
+    chunk when ``minimize`` runs in the main thread under Python's default handler;
+    otherwise an interrupt on the Python engine is raised, as the state may be
+    mid-iteration. Starts of a batch run one after another (fewer than 64, until a chunk
+    took 5 ms) notice Ctrl-C between two starts; over threads, at the end of the chunk.
+    ``max_time`` is kept inside the chunks (see above), with status 5.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> def f(x):
+    ...     return 2 * (x[0] - 1) ** 2 + (x[1] - 0.5) ** 2 + (x[2] + 4) ** 2
+    >>> res = fastgrad.minimize(f, [10, 10, 10], method="lbfgs")
+    >>> res.success, np.round(res.x, 6)
+    (True, array([ 1. ,  0.5, -4. ]))
+    """
+    options = validate(
+        f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, history=history,
+        callback=callback, callback_every=callback_every, args=args, step=step, jit=jit,
+        max_time=max_time, workers=workers, method_options=method_options, known=_PARAMETERS)
+    route = choose_route(options)
+    if route == BATCH_ON_WORKERS:
+        deadline = None if options.max_time is None else time.time() + options.max_time
+        return batch.scaleout_batch(f, options.X, options.workers, options.keywords(), deadline)
+    return run_here(options, pooled=route == ONE_START_ON_WORKERS)
+
+
+_PARAMETERS = tuple(inspect.signature(minimize).parameters)[2:-1]
+"""minimize's own keyword arguments, for the hint of an unknown keyword."""
+
+LOCAL, ONE_START_ON_WORKERS, BATCH_ON_WORKERS = "local", "one start on workers", "batch on workers"
+"""The routes of a call: the compiled loop here; the loop here on the Python engine with each
+gradient's evaluations on the pool; the starts split into chunks, each a local run on a
+worker (:mod:`fastgrad.optimize.batch`)."""
+
+
+def choose_route(options: Options) -> str:
+    """Where the call runs (see :data:`LOCAL`)."""
+    if options.workers is None:
+        return LOCAL
+    return BATCH_ON_WORKERS if options.batched else ONE_START_ON_WORKERS
+
+
+def run_here(options: Options, pooled: bool) -> OptimizeResult:
+    """Run the loop in this process, chunk by chunk (``pooled``: the gradients' evaluations
+    go to ``options.workers``), and report."""
+    control = batch.CHUNK.control  # set when this call is a chunk of a workers= batch
+    obj, jac_obj, guard, auto = _objectives(options, pooled)
+    steps = np.array(auto if options.user_steps is None else options.user_steps)  # writable
+    analytic = options.kind == "analytic"
+    cost = 0 if analytic else registry.gradient_cost(options.code, options.X.shape[1])
+    pool = None
+    if pooled:
+        workers = options.workers
+        pool = ThreadPoolExecutor(workers) if isinstance(workers, int) else None
+        driver = pooled_driver(obj, options.kind, pool or workers)
+    else:
+        driver = get_driver(obj, options.kind, jac_obj, options.args, options.strict)
+    run = Run(options.X, options.method, options.params, steps, options.args,
+              (options.code, cost, options.gtol, options.max_iter),
+              min(options.max_iter + 1, HISTORY_CHUNK) if options.history else 0,
+              keep_x0=options.batched)
+
+    def fall_back(exc: BaseException) -> Driver:
+        # raises, or runs this driver on Python for these argument types, with a warning
+        obj.recover(exc, options.strict, driver_scope(options.kind, jac_obj), options.args)
+        return get_driver(obj, options.kind, jac_obj, options.args)
+
+    deadline = _deadline(options.max_time, control)
+    try:
+        interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,
+                              options.callback, options.every, options.history, deadline,
+                              None if control is None else control.stopped, guard)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return _report(run, options, interrupted, deadline is not None, control is None)
+
+
+def _objectives(options: Options, pooled: bool):
+    """``(objective of f, of jac or None, SIGINT guard or None, automatic steps)``, after the
+    first-call checks of f and jac (:mod:`fastgrad.diff.probe`). On the pool, f runs on the
+    Python engine here and is evaluated only there."""
+    x, args, strict = options.X[0], options.args, options.strict
+    obj = cache.get(options.f, False if pooled else options.jit)
+    check_arity(obj, len(args), "f")
+    jac_obj = None
+    if options.kind == "analytic":
+        jac_obj = cache.get(options.jac, options.jit)
+        check_arity(jac_obj, len(args), "jac")
+        check_jac_output(jac_obj, x, args, strict)
+        probe.probe(jac_obj, x, args, strict=strict)  # jac reads within x too
+    if pooled:
+        return obj, jac_obj, None, probe.x_steps(low_precision(options.x0))
+    guard = None
+    if (x.shape[0], len(args)) not in obj.probes:  # Numba may compile f here: defer Ctrl-C
+        guard = SigintGuard()  # as in a chunk that compiles (see iterate)
+    try:
+        auto = probe.probe(obj, x, args, x_dtype=low_precision(options.x0), strict=strict)
+    except BaseException:
+        if guard is not None:
+            guard.restore()
+        raise
+    return obj, jac_obj, guard, auto
+
+
+def _deadline(max_time: float | None, control) -> float | None:
+    """The time of :func:`fastgrad._core.clock.clock` at which the run stops: a chunk of a
+    batch keeps the batch's one deadline."""
+    if control is not None and control.deadline is not None:
+        return clock() + (control.deadline - time.time())
+    if max_time is not None:
+        return clock() + max_time
+    return None
+
+
+def _report(run: Run, options: Options, interrupted: bool, timed: bool,
+            warn: bool) -> OptimizeResult:
+    """Mark the starts an interrupt or the deadline stopped, warn, and build the result."""
+    INFO = run.INFO
+    if interrupted:
+        INFO[INFO[:, STATUS] == RUNNING, STATUS] = INTERRUPTED
+    if interrupted or timed:  # the only ways a start may not have begun
+        INFO[INFO[:, STATUS] == NOT_STARTED, STATUS] = NOT_RUN
+        clear_not_run(run, options.history)
+    if interrupted and warn:
+        warn_interrupted(INFO[:, STATUS], INFO[:, NIT], stacklevel=5)  # minimize's caller
+    fallbacks = INFO[:, FALLBACKS].sum()
+    if fallbacks:
+        warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
+                      FastgradWarning, stacklevel=4)
+    lr = options.lr if options.method.uses_lr else None
+    return result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
+                  options.max_time)

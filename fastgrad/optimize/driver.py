@@ -1,0 +1,262 @@
+"""The driver of ``minimize``: the compiled loop of :mod:`fastgrad.optimize.loop` built once
+per objective, gradient kernel and engine (kept in ``Objective.drivers``), how it runs a chunk
+of a :class:`Run` (one start after another, or over threads), and the state arrays of a run.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numba
+import numpy as np
+
+from .._core import jit as _jit
+from .._core.clock import clock
+from .. import scaleout
+from .._core.objective import _LOCK, OBJECTIVE, not_compilable
+from ..diff import registry
+from .loop import (
+    STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
+)
+from .methods import Method
+from .result import NOT_STARTED
+
+
+class Driver:
+    """The compiled (or Python) single-start loop of one objective and gradient.
+
+    One driver serves every method (the method is an argument). ``single`` is built at
+    once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
+    threads never compiles it.
+    """
+
+    __slots__ = ("engine", "single", "_batched", "warm", "prepared")
+
+    def __init__(self, engine: str, single):
+        self.engine = engine
+        self.single = single
+        self._batched = None
+        self.warm = set()  # the modes (parallel or not) that have run: compiled for good
+        self.prepared = set()  # (parallel, Numba type of args) compiled by prepare()
+
+    def compiles(self, parallel: bool) -> bool:
+        """True if a chunk in this mode may compile first (Numba compiles on the first call;
+        an interrupt in the middle of that is not safe, so the caller defers it)."""
+        return self.engine == "jit" and parallel not in self.warm
+
+    @property
+    def batched(self):
+        if self._batched is None:
+            source = make_batched(self.single)
+            self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
+        return self._batched
+
+    def prepare(self, run: "Run", parallel: bool) -> float:
+        """Compile the loop for ``run`` (the parallel one with ``parallel=True``) without
+        running it; the seconds it took (0 when it was compiled already, and on the Python
+        engine). ``minimize`` does not count them against ``max_time``."""
+        if self.engine != "jit":
+            return 0.0
+        # Of the loop's arguments only the types of the extra arguments of f vary from run
+        # to run: the key of what is compiled (typing all of them would cost 0.3 ms a call)
+        key = (parallel, numba.typeof(run.args))
+        if key in self.prepared:
+            return 0.0
+        begin = clock()
+        arguments = self._arguments(run, run.fixed + (0, 0) + run.line_search + (np.inf,))
+        if parallel:
+            arguments += (np.zeros(0, dtype=np.bool_),)
+        loop = self.batched if parallel else self.single
+        if not parallel:
+            arguments = (0,) + arguments
+        loop.compile(tuple(numba.typeof(a) for a in arguments))
+        self.warm.add(parallel)
+        self.prepared.add(key)
+        return clock() - begin
+
+    @staticmethod
+    def _arguments(run: "Run", settings: tuple) -> tuple:
+        return (run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH, run.FH,
+                run.method, run.params, run.steps, run.args, settings)
+
+    def run(self, run: "Run", stop: int, budget: int, parallel: bool = False,
+            deadline: float = np.inf) -> bool:
+        """Advance every unfinished start of ``run`` up to iteration ``stop``, spending at
+        most about ``budget`` evaluations of f per start, and not past ``deadline`` (a time
+        of :func:`fastgrad._core.clock.clock`); True if some start goes on (or has not started).
+
+        The starts run one after another, or with ``parallel=True`` over threads (the
+        parallel loop is compiled on its first use)."""
+        settings = run.fixed + (stop, budget) + run.line_search + (deadline,)
+        if self.engine == "python":  # silent, as compiled code: non-finite values are
+            with np.errstate(all="ignore"):  # reported in the result instead
+                return self._run(run, settings, parallel)
+        if parallel not in self.warm:
+            running = self._run(run, settings, parallel)
+            self.warm.add(parallel)
+            return running
+        return self._run(run, settings, parallel)
+
+    def _run(self, run: "Run", settings: tuple, parallel: bool) -> bool:
+        if not parallel:
+            single, left = self.single, False
+            for r in range(run.X.shape[0]):
+                left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
+                               run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
+                               run.args, settings) < 0
+            return left
+        finished = np.zeros(run.X.shape[0], dtype=np.bool_)
+        left = 0
+        previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
+        try:  # rows one at a time instead of equal blocks per thread
+            left = _jit.launch_parallel(self.batched, (
+                run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH,
+                run.FH, run.method, run.params, run.steps, run.args, settings, finished))
+        except SystemError:  # the objective raised on the main thread
+            pass
+        finally:
+            numba.set_parallel_chunksize(previous)
+        for r in np.flatnonzero(~finished):
+            self._raise_from_row(run, r, settings)
+        return left > 0
+
+    def _raise_from_row(self, run: "Run", r: int, settings: tuple) -> None:
+        """Run start ``r`` again from its x0 on this thread, so that the exception its
+        objective raised in the parallel loop reaches the caller (up to the same iteration
+        ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
+        settings = settings[:5] + (UNLIMITED,) + settings[6:8] + (np.inf,)
+        fresh = run.start(r)
+        self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
+                    fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,
+                    fresh.args, settings)
+        raise RuntimeError(
+            f"the objective raised an exception for start {r} of the batch in a parallel "
+            "thread, and did not raise it again when that start was rerun alone"
+        )
+
+
+def driver_scope(gradient_key: str, jac_obj=None) -> tuple:
+    """The failure scope of a compiled driver (:meth:`fastgrad._core.objective.Objective.recover`)."""
+    return ("minimize", gradient_key, jac_obj)
+
+
+def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
+               strict: bool = False) -> Driver:
+    """The cached :class:`Driver` of objective ``obj`` (kept in ``obj.drivers``).
+
+    ``gradient_key`` is the finite-difference kernel name ("gradient" or "complex_gradient")
+    or "analytic", with ``jac_obj`` the :class:`~fastgrad._core.objective.Objective` of ``jac``.
+    The Python engine is used when either ``f`` or ``jac`` runs on it, or when Numba could
+    not compile this driver (or ``f``, ``jac`` or the gradient kernel) for the types of
+    ``args`` before (``strict``: a ``TypeError`` instead).
+    """
+    engine = obj.engine if jac_obj is None or jac_obj.engine == "jit" else "python"
+    if engine == "jit" and not (obj.fast and (jac_obj is None or jac_obj.fast)):
+        reason = obj.failed(driver_scope(gradient_key, jac_obj), args) or (
+            (obj.failed(gradient_key, args)
+             or obj.failed(registry.twin(gradient_key, "gradient"), args)) if jac_obj is None
+            else jac_obj.failed(OBJECTIVE, args))
+        if reason is not None:
+            if strict:
+                raise not_compilable(reason)
+            engine = "python"
+    key = (gradient_key, jac_obj, engine)
+    driver = obj.drivers.get(key)
+    if driver is None:
+        with _LOCK:  # threads that start together build one driver (Numba compiles lazily)
+            driver = obj.drivers.get(key)
+            if driver is None:
+                driver = _build_driver(obj, engine, gradient_key, jac_obj)
+                obj.drivers[key] = driver
+    return driver
+
+
+def _as_it_is(fn):
+    """The Python engine's "compiler": the function as it is."""
+    return fn
+
+
+def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
+    """The loop over the value of f and the gradient: ``jac`` adapted, or the registry's
+    driver kernel ``gradient_key`` of the objective."""
+    python = engine == "python"
+    compile_ = _as_it_is if python else _jit.jit
+    if jac_obj is not None:
+        kernel = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
+    else:
+        kernel = obj.python_kernel(gradient_key) if python else obj.kernel(gradient_key)
+    value = make_value(obj.python_f if python else obj.callable)
+    return Driver(engine, make_loop(value, make_gradient(kernel), compile_))
+
+
+class Run:
+    """The state arrays of m starts (see the module docstring), and what the loop needs."""
+
+    __slots__ = ("x0", "method_spec", "method", "params", "steps", "args", "fixed",
+                 "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH", "FH")
+
+    def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
+                 args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False):
+        """``X`` (m, n) is the caller's own float64 copy of the starts: it becomes the
+        iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)``; the line search
+        constants come from the method's options ``c1`` and ``max_linesearch`` where it has
+        them. ``keep_x0`` keeps a copy of the starts, to rerun one alone (:meth:`start`)."""
+        m, n = X.shape
+        self.x0 = X.copy() if keep_x0 else None
+        self.method_spec = method
+        self.method, self.params, self.steps, self.args = method.code, params, steps, args
+        self.fixed = fixed
+        self.line_search = (
+            (method.option(params, "c1", 1e-4), int(method.option(params, "max_linesearch", 40)))
+            if method.options else (1e-4, 40)
+        )
+        self.X = X
+        self.G = np.zeros((m, n))
+        self.FV = np.zeros((m, 2))
+        self.INFO = np.zeros((m, 5), dtype=np.int64)
+        self.INFO[:, STATUS] = NOT_STARTED
+        self.STATE, self.SCAL = method.init(m, n, params)
+        self.WORK = np.zeros((m, 2, n))
+        if capacity:
+            self.XH = np.full((m, capacity, n), np.nan)
+            self.FH = np.full((m, capacity), np.nan)
+        else:
+            self.XH = np.empty((m, 0, n))
+            self.FH = np.empty((m, 0))
+
+    def start(self, r: int) -> "Run":
+        """A fresh run of start ``r`` alone, without history."""
+        return Run(self.x0[r:r + 1].copy(), self.method_spec, self.params, self.steps,
+                   self.args, self.fixed, 0)
+
+    @property
+    def capacity(self) -> int:
+        """Rows of history; iterations up to ``capacity - 1`` can be recorded."""
+        return self.XH.shape[1]
+
+    def grow_history(self, capacity: int) -> None:
+        """Enlarge the history arrays to ``capacity`` rows, keeping what they hold."""
+        m, old, n = self.XH.shape
+        xh = np.full((m, capacity, n), np.nan)
+        fh = np.full((m, capacity), np.nan)
+        xh[:, :old] = self.XH
+        fh[:, :old] = self.FH
+        self.XH, self.FH = xh, fh
+
+
+def pooled_driver(obj, gradient_key: str, executor) -> Driver:
+    """A Python-engine driver whose finite-difference gradients are evaluated by
+    ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
+    decision stay here; only the stencil's evaluations of f go out, one batch per gradient
+    (:mod:`fastgrad.scaleout`), from the registry's driver kernel ``gradient_key`` (the
+    Python engine's own)."""
+    factory = partial(registry.source, gradient_key)
+    f = obj.python_f
+
+    def pooled_into(x, scheme, steps, out, args, f0):
+        def with_f0(kernel):  # scaleout.run passes args last; f0 follows it
+            return lambda *arguments: kernel(*arguments, f0)
+
+        return scaleout.run(factory, f, executor, (x, scheme, steps, out), args, wrap=with_f0)
+
+    return Driver("python", make_loop(make_value(f), make_gradient(pooled_into), _as_it_is))

@@ -1,0 +1,194 @@
+"""``minimize``'s arguments, validated into one :class:`Options` object: every check in one
+place, before anything runs."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import scaleout
+from .._core.objective import _LOCK
+from .._core.validate import (
+    _show,
+    all_finite,
+    as_float_array,
+    check_args,
+    check_bool,
+    check_callable,
+    check_float,
+    check_int,
+    check_max_time,
+    nonfinite_message,
+    scheme_code,
+    steps_array,
+    unknown_keyword_hint,
+)
+from ..diff import registry
+from .._core.schemes import CENTRAL
+from .methods import Method, get_method
+
+
+@dataclass
+class Options:
+    """A call of ``minimize``, checked: the starts as a float64 (m, n) copy, the method with its
+    parameters, the gradient (``kind``: the registry's driver kernel or "analytic"), the stopping
+    rules and what runs around the loop."""
+
+    f: Callable
+    x0: Any  # as given: its precision decides the automatic steps
+    X: np.ndarray  # (m, n) float64, the iterate
+    batched: bool
+    method: Method
+    method_name: str
+    method_options: dict
+    params: np.ndarray
+    jac: Any
+    kind: str
+    code: int
+    lr: float
+    max_iter: int
+    gtol: float
+    history: bool
+    callback: Callable | None
+    every: int
+    args: tuple
+    step: Any
+    user_steps: np.ndarray | None
+    jit: bool | None
+    max_time: float | None
+    workers: Any
+
+    @property
+    def strict(self) -> bool:
+        """``jit=True``: a kernel Numba cannot compile is an error, not a fallback."""
+        return self.jit is True
+
+    def keywords(self) -> dict:
+        """The keyword arguments that give this call again (for the chunks of a batch)."""
+        return dict(method=self.method_name, jac=self.jac, lr=self.lr, max_iter=self.max_iter,
+                    gtol=self.gtol, history=self.history, args=self.args, step=self.step,
+                    jit=self.jit, max_time=self.max_time, **self.method_options)
+
+
+def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callback_every, args,
+             step, jit, max_time, workers, method_options: dict, known: tuple) -> Options:
+    """Check every argument of ``minimize`` (``known``: its keyword names, for the hint of a
+    misspelt one) in the order the messages are documented."""
+    check_callable(f)
+    meth = get_method(method)
+    kind, code = _check_jac(jac, step)
+    lr = check_float(lr, "lr", "positive")
+    max_iter = check_int(max_iter, "max_iter", 1)
+    gtol = check_float(gtol, "gtol", "nonnegative")
+    if history is not False and history is not True:
+        history = check_bool(history, "history")
+    if callback is not None:
+        check_callable(callback, "callback")
+    if callback_every is not None:
+        if callback is None:
+            raise ValueError(
+                f"callback_every={callback_every!r} is given but callback is None"
+            )
+        callback_every = check_int(callback_every, "callback_every", 1)
+    check_args(args)
+    if jit is not None and jit is not True and jit is not False:
+        raise TypeError(f"jit must be None, True or False, got {_show(jit)}")
+    if max_time is not None:
+        max_time = check_max_time(max_time)
+    if method_options:
+        _check_method_options(meth, method_options, known)
+    params = meth.params(lr, method_options)
+    X = as_float_array(x0, "x0", ndims=(1, 2))
+    batched = X.ndim == 2
+    X2 = X if batched else X[None, :]
+    if not all_finite(X2):
+        raise ValueError(nonfinite_message(X, "x0"))
+    user_steps = None if step is None else steps_array(step, X2.shape[1])
+    if workers is not None:
+        workers = _check_workers(workers, callback, batched, kind)
+    return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
+                   lr, max_iter, gtol, history, callback, callback_every or 1, args, step,
+                   user_steps, jit, max_time, workers)
+
+
+def _check_workers(workers, callback, batched: bool, kind: str):
+    workers = scaleout.check_workers(workers)
+    if callback is not None:
+        raise ValueError("workers= cannot be combined with a callback")
+    if not batched and kind == "analytic":
+        raise ValueError("workers= sends out the evaluations of finite differences; with "
+                         "an analytic jac there are none: drop workers or jac")
+    return workers
+
+
+def _check_jac(jac, step):
+    """``(kind, scheme code)``: kind "analytic" or the registry's driver kernel of the scheme."""
+    if callable(jac):
+        if step is not None:
+            raise ValueError(
+                f"step applies to finite-difference gradients only; jac is a callable, "
+                f"so step must be None, got {_show(step)}"
+            )
+        return "analytic", CENTRAL
+    if not isinstance(jac, str):
+        raise TypeError(
+            "jac must be a finite-difference scheme name or a callable jac(x, *args), "
+            f"got {type(jac).__name__} {_show(jac)}"
+        )
+    try:
+        code = scheme_code(jac, "jac")
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or pass a callable jac(x, *args)") from None
+    return registry.for_scheme("driver_gradient", code), code
+
+
+def check_arity(obj, count: int, name: str) -> None:
+    """Check once per objective and ``len(args)`` that ``f(x, *args)`` can be called: Numba
+    would otherwise report a missing argument as a function it cannot compile."""
+    if count in obj.arities:
+        return
+    fn = getattr(obj.f, "py_func", obj.f)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no signature to read (a ufunc, a builtin)
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(*range(1 + count))
+        except TypeError:
+            raise TypeError(
+                f"{name} must accept x and the {count} extra argument(s) in args, as "
+                f"{name}(x, *args); {getattr(fn, '__name__', name)}{signature} cannot be called "
+                f"with {1 + count} positional argument(s)"
+            ) from None
+    with _LOCK:
+        obj.arities.add(count)
+
+
+def check_jac_output(jac_obj, x: np.ndarray, args: tuple, strict: bool) -> None:
+    """Call ``jac`` once at the first start and check that it returns shape (n,)."""
+    value = jac_obj.call(x.copy(), args, strict)
+    arr = np.asarray(value)
+    if arr.shape != x.shape or arr.dtype.kind not in "fiu":
+        raise ValueError(
+            f"jac must return a real array of shape {x.shape} (the shape of x), got "
+            f"{'shape ' + str(arr.shape) if arr.dtype.kind in 'fiuc' else _show(value)} "
+            f"of dtype {arr.dtype}"
+        )
+
+
+def _check_method_options(meth, given: dict, known: tuple) -> None:
+    """A keyword that is neither an option of the method nor an argument of minimize, but is
+    close to an argument (``setp``, ``maxiter``, ``tol``), is reported as that typo; other
+    unknown options get the method's own message (:meth:`fastgrad.optimize.methods.Method.params`)."""
+    for name in given:
+        if name not in meth.options:
+            hint = unknown_keyword_hint(name, known)
+            if hint:
+                raise TypeError(
+                    f"minimize got an unexpected keyword argument {name!r}{hint} (it is not "
+                    f"an option of method {meth.name!r} either)"
+                )

@@ -1,0 +1,75 @@
+"""What ``minimize`` returns: the state arrays of a run turned into an
+:class:`~fastgrad.optimize.result.OptimizeResult`, and the warning of a consumed Ctrl-C."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._core.objective import FastgradWarning
+from .driver import Run
+from .loop import NFEV, NIT, NJEV, STATUS
+from .result import INTERRUPTED, NOT_RUN, OptimizeResult, status_message
+
+
+def clear_not_run(run: Run, history: bool) -> None:
+    """Starts that never began (status 8): x stays x0, f and its gradient are unknown."""
+    not_run = run.INFO[:, STATUS] == NOT_RUN
+    if not_run.any():
+        run.FV[not_run] = np.nan
+        run.G[not_run] = np.nan
+        if history:
+            run.XH[not_run, 0] = run.X[not_run]
+
+
+def result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> OptimizeResult:
+    X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
+    if not batched:
+        nit, nfev, njev, status, _ = INFO[0].tolist()
+        fun, f0 = FV[0].tolist()
+        x, g = X[0], G[0]
+        res = OptimizeResult(
+            x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status == 0,
+            status=status,
+            message=status_message(status, nit=nit, g=g, x=x, gtol=gtol, max_iter=max_iter,
+                                   f0=f0, fun=fun, lr=lr, max_time=max_time),
+        )
+        if history:
+            res.x_history = XH[0, :nit + 1].copy()
+            res.f_history = FH[0, :nit + 1].copy()
+        return res
+    status = INFO[:, STATUS].copy()
+    messages = [
+        status_message(code, nit=nit, g=G[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
+                       fun=fun, lr=lr, max_time=max_time)
+        for r, (code, nit, (fun, f0)) in enumerate(
+            zip(status.tolist(), INFO[:, NIT].tolist(), FV.tolist())
+        )
+    ]
+    fun = FV[:, 0].copy()
+    finite = np.isfinite(fun)
+    res = OptimizeResult(
+        x=X, fun=fun, jac=G, nit=INFO[:, NIT].copy(), nfev=INFO[:, NFEV].copy(),
+        njev=INFO[:, NJEV].copy(), success=status == 0, status=status, message=messages,
+        best=int(np.flatnonzero(finite)[np.argmin(fun[finite])]) if finite.any() else None,
+    )
+    if history:
+        rows = int(res.nit.max()) + 1
+        res.x_history = XH[:, :rows].copy()
+        res.f_history = FH[:, :rows].copy()
+    return res
+
+
+def warn_interrupted(status: np.ndarray, nit: np.ndarray, stacklevel: int = 3) -> None:
+    """The one warning of a consumed KeyboardInterrupt (``stacklevel`` from here)."""
+    not_run = int(np.count_nonzero(status == NOT_RUN))
+    rest = (f"; {not_run} of {status.shape[0]} starts had not begun (status {NOT_RUN}, "
+            "'not started': x is x0, fun NaN)" if not_run else "")
+    warnings.warn(
+        f"minimize was interrupted by KeyboardInterrupt after {int(nit.max())} "
+        "iterations; the interrupt was consumed and the result reached so far is "
+        f"returned (status {INTERRUPTED}, 'interrupted', success False){rest}",
+        FastgradWarning,
+        stacklevel=stacklevel,
+    )

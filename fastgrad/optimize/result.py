@@ -1,0 +1,212 @@
+"""The result of :func:`fastgrad.minimize`: one result type, one table of status codes.
+
+:class:`OptimizeResult` is a dict with attribute access, as ``scipy.optimize.OptimizeResult``.
+Every run ends with one of the codes of :data:`STATUS`; its message is written here, in Python,
+from the code and a few numbers of the run (iteration, learning rate, gradient norm), so the
+compiled driver only ever returns integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RUNNING = -1
+"""Internal: the run has not stopped yet (between two compiled chunks)."""
+NOT_STARTED = -2
+"""Internal: f and its gradient have not been evaluated at x0 yet."""
+
+CONVERGED = 0
+MAX_ITER = 1
+DIVERGED = 2
+CALLBACK = 3
+LINE_SEARCH = 4
+MAX_TIME = 5
+STEP_TOO_SMALL = 6
+INTERRUPTED = 7
+NOT_RUN = 8
+
+STATUS = {
+    CONVERGED: "converged: ||g||_inf <= gtol",
+    MAX_ITER: "did not converge: maximum number of iterations reached",
+    DIVERGED: "diverged: f or its gradient became non-finite",
+    CALLBACK: "stopped by the callback",
+    LINE_SEARCH: "line search failed: f could not be decreased along the search direction",
+    MAX_TIME: "stopped: the time limit max_time was reached",
+    STEP_TOO_SMALL: "the finite-difference step vanished: x + step == x",
+    INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run",
+    NOT_RUN: "not started: the run was stopped (Ctrl-C or max_time) before this start was "
+             "evaluated, or with workers= before its result came back; x is x0, fun NaN",
+}
+"""Status code -> short description; :attr:`OptimizeResult.success` is ``status == 0``."""
+
+
+def inf_norm(g: np.ndarray) -> float:
+    """``max |g_i|`` of a finite vector (plain Python for a short one: cheaper than numpy)."""
+    if g.shape[0] <= 32:
+        return max(map(abs, g.tolist()))
+    return float(np.max(np.abs(g)))
+
+
+def _short(values: np.ndarray) -> str:
+    """A vector in a message: at most 6 entries, 6 significant digits."""
+    return np.array2string(values, precision=6, threshold=6, edgeitems=3, separator=", ",
+                           max_line_width=10**6)
+
+
+def _divergence(nit: int, x: np.ndarray, g: np.ndarray, f0: float, fun: float) -> str:
+    """Where a run diverged: at x0 or at an iteration, which value was not finite, and x."""
+    if nit == 0 and not np.isfinite(f0):
+        return f"diverged at x0: f(x0) = {f0!r}"
+    where = "at x0" if nit == 0 else f"at iteration {nit}"
+    if not np.all(np.isfinite(x)):
+        return f"diverged {where}: the iterate became non-finite, x = {_short(x)}"
+    if not np.isfinite(fun):
+        return f"diverged {where}: f = {fun!r} at x = {_short(x)}"
+    bad = np.flatnonzero(~np.isfinite(g))
+    return (
+        f"diverged {where}: the gradient has non-finite component(s) {_short(bad)} = "
+        f"{_short(g[bad])} at x = {_short(x)}, where f = {fun:.6g}: f is not finite at a "
+        "finite-difference point next to x"
+    )
+
+
+def status_message(
+    status: int,
+    *,
+    nit: int,
+    g: np.ndarray,
+    x: np.ndarray,
+    gtol: float,
+    max_iter: int,
+    f0: float,
+    fun: float,
+    lr: float | None,
+    max_time: float | None = None,
+) -> str:
+    """The full message of one run: what happened, where, and what to do about it.
+
+    ``g`` and ``x`` are the gradient and the iterate the run ended with, ``f0`` and ``fun``
+    f at x0 and at x, ``lr`` the learning rate (None for a method without one).
+    """
+    # Long because it is the one table of messages, a branch per status code.
+    if status == CONVERGED:
+        return (
+            f"converged after {nit} iterations: ||g||_inf = {inf_norm(g):.3g} <= "
+            f"gtol = {gtol:.3g}"
+        )
+    if status == MAX_ITER:
+        text = (
+            f"did not converge: maximum number of iterations reached (max_iter={max_iter}) "
+            f"with ||g||_inf = {inf_norm(g):.3g} > gtol = {gtol:.3g}"
+        )
+        if lr is None:
+            return text + "; increase max_iter"
+        if f0 - fun <= 1e-6 * abs(f0):  # no real progress (or worse): lr too large
+            return text + (
+                f"; f did not decrease (f(x0) = {f0:.6g}, f = {fun:.6g}): the iterates "
+                f"oscillate or grow, lower the learning rate (lr={lr:g})"
+            )
+        return text + (
+            f"; f decreased from {f0:.6g} to {fun:.6g}: increase max_iter or the learning "
+            f"rate (lr={lr:g}), or use method='lbfgs', which needs no learning rate"
+        )
+    if status == DIVERGED:
+        hint = (
+            f"lower the learning rate (lr={lr:g})"
+            if lr is not None and nit > 0
+            else "check that f is finite near x0 and bounded below"
+        )
+        return f"{_divergence(nit, x, g, f0, fun)}; {hint}"
+    if status == CALLBACK:
+        return f"stopped by the callback after {nit} iterations"
+    if status == LINE_SEARCH:
+        return (
+            f"line search failed at iteration {nit}: f could not be decreased along the "
+            f"search direction (||g||_inf = {inf_norm(g):.3g}); the gradient may be too "
+            f"inaccurate for gtol = {gtol:.3g}: try jac='central4', 'complex' or an analytic "
+            "jac, or a larger gtol"
+        )
+    if status == MAX_TIME:
+        return (
+            f"stopped after {nit} iterations: the time limit max_time={max_time:g} s was "
+            f"reached, f = {fun:.6g} (f(x0) = {f0:.6g}), ||g||_inf = {inf_norm(g):.3g}; x is "
+            "the last iterate"
+        )
+    if status == INTERRUPTED:
+        return (
+            f"interrupted by KeyboardInterrupt (Ctrl-C) after {nit} iterations, f = "
+            f"{fun:.6g} (f(x0) = {f0:.6g}), ||g||_inf = {inf_norm(g):.3g}; x is the last "
+            "iterate"
+        )
+    if status == NOT_RUN:
+        return (
+            "not started: the run was stopped (Ctrl-C or max_time) before f was evaluated at "
+            "this start, or with workers= before its worker returned it; x is x0, fun and "
+            "jac are NaN"
+        )
+    if status == STEP_TOO_SMALL:
+        return (
+            f"stopped at iteration {nit}: the finite-difference step vanished (x + step == x "
+            "in float64); use a larger step or step=None"
+        )
+    return STATUS.get(status, f"unknown status {status}")
+
+
+class OptimizeResult(dict):
+    """Result of :func:`fastgrad.minimize`: a dict whose keys are also attributes.
+
+    Attributes
+    ----------
+    x : ndarray
+        Final iterate, shape (n,) (batched: (m, n)).
+    fun : float
+        f at ``x`` (batched: (m,)).
+    jac : ndarray
+        Gradient at ``x`` as used by the method (finite-difference or analytic).
+    nit : int
+        Number of iterations (updates of x).
+    nfev : int
+        Number of evaluations of f, including those inside finite differences
+        (f once per iterate, plus per gradient: central 2n, forward/backward n (they reuse f
+        at the iterate), central4 4n, complex 2n).
+    njev : int
+        Number of gradient evaluations.
+    success : bool
+        True when the run converged (``status == 0``).
+    status : int
+        A code of :data:`fastgrad.result.STATUS`.
+    message : str
+        What happened, in words (batched: a list of m strings).
+    x_history, f_history : ndarray
+        With ``history=True``: every iterate, shape (nit + 1, n), and f at each, (nit + 1,).
+        Batched: (m, max(nit) + 1, n) and (m, max(nit) + 1), rows padded with NaN after
+        their own ``nit + 1`` entries.
+    best : int or None
+        Batched only: index of the start with the lowest finite ``fun`` (None if none); a
+        start that was never run (status 8, ``fun`` NaN) is never ``best``.
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __dir__(self):
+        return list(self.keys())
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(len(k) for k in self) + 1
+        lines = []
+        for key, value in self.items():
+            text = np.array2string(value, threshold=20, precision=8) if isinstance(
+                value, np.ndarray
+            ) else repr(value)
+            text = text.replace("\n", "\n" + " " * (width + 2))
+            lines.append(f"{key.rjust(width)}: {text}")
+        return "\n".join(lines)
