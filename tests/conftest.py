@@ -55,6 +55,16 @@ def problem_switch() -> Switch:
 
 
 @pytest.fixture(scope="session")
+def mgh_switch() -> Switch:
+    """Every objective of :data:`fastgrad.problems.MGH` behind one compiled function (a
+    fixture rather than an import of this module: with ``pytest tests bench`` the name
+    ``conftest`` may be bench's)."""
+    from fastgrad.problems import MGH
+
+    return Switch([p.f for p in MGH.values()], "mgh_objective")
+
+
+@pytest.fixture(scope="session")
 def scalar_switch() -> Switch:
     """Every function of :data:`fastgrad.problems.SCALAR_FUNCTIONS` behind one function."""
     return Switch([s.f for s in SCALAR_FUNCTIONS.values()], "scalar_objective")

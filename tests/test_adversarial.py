@@ -491,15 +491,6 @@ BUGS = [
     ({"float32_model", "float32_scalar"}, {"grad", "grad_njit"}, REAL_SCHEMES, BOTH,
      "BUG: grad(f)(x) with float32 x takes float64 steps (README: grad uses the precision "
      "of x): forward/backward return 0, central is 10x outside 30 eps32**(2/3)"),
-    ({"nan_component"}, {"gradient", "batch", "jacobian", "grad"}, {"complex"}, BOTH,
-     "BUG: complex step ignores a NaN real part: f(x + ih e1) = nan + 0j gives a finite "
-     "component 0.0 where every real stencil gives NaN"),
-    ({"nan_everywhere"}, {"gradient", "batch", "jacobian", "derivative", "grad"},
-     {"complex"}, BOTH,
-     "BUG: complex step returns a finite gradient at a point where f(x) itself is NaN"),
-    ({"zero_d_array"}, {"jacobian"}, {"forward", "backward", "central", "central4"}, {"jit"},
-     "BUG: jacobian refuses a 0-d array value on the compiled engine only "
-     "(ObjectiveReturnError), while gradient/hessian/minimize and jit=False accept it"),
 ]
 
 

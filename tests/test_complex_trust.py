@@ -479,3 +479,34 @@ def test_workers_give_the_python_engines_numbers_and_warn():
                                                    args=(2,), workers=2))
     assert np.array_equal(pooled, serial)
     np.testing.assert_allclose(pooled, nonanalytic_grad(X0, 2), rtol=CENTRAL4_TOL)
+
+
+# ---------------------------------------------------------------------------
+# A NaN (or overflow) of f at the complex points is reported, as by real stencils
+# ---------------------------------------------------------------------------
+
+
+def nan_where_x1_moves(x):
+    return x[0] * x[0] + (np.nan if x[1] != 0.0 else 0.0)
+
+
+def nan_where_x1_moves_vector(x):
+    return np.array([x[0] * x[0] + (np.nan if x[1] != 0.0 else 0.0), x[1]])
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_a_nan_of_f_gives_nan_components_not_a_finite_quotient(jit):
+    """f(x + ih e_1) = nan + 0j: its imaginary part 0 is no derivative. The component is NaN,
+    exactly where every real scheme gives NaN, and the others stay exact (no warning)."""
+    x = np.array([0.5, 0.0])
+    real = fastgrad.gradient(nan_where_x1_moves, x, method="central4", jit=jit)
+    assert np.isnan(real[1]) and real[0] == pytest.approx(1.0)
+    got = fastgrad.gradient(nan_where_x1_moves, x, method="complex", jit=jit)
+    assert got[0] == 1.0 and np.isnan(got[1])
+    J = fastgrad.jacobian(nan_where_x1_moves_vector, x, method="complex", jit=jit)
+    assert J[0, 0] == 1.0 and np.isnan(J[0, 1]) and J[1, 0] == 0.0 and J[1, 1] == 1.0
+    batch = fastgrad.gradient(lambda X: X[:, 0] ** 2 + np.where(X[:, 1] != 0, np.nan, 0.0),
+                              x, method="complex", vectorized=True)
+    assert batch[0] == 1.0 and np.isnan(batch[1])
+    assert np.isnan(fastgrad.derivative(lambda t: np.nan if t.real < 1.0 else t, 0.5,
+                                        method="complex", jit=jit))

@@ -17,16 +17,10 @@ import numpy as np
 import pytest
 
 import fastgrad
-from conftest import Switch
 from fastgrad.problems import MGH, LeastSquaresProblem, get_mgh, is_solved
 from fastgrad.problems import blackbox
 
 MGH_LIST = list(MGH.values())
-
-
-@pytest.fixture(scope="module")
-def mgh_switch():
-    return Switch([p.f for p in MGH_LIST], "mgh_objective")
 
 
 def points(p):

@@ -159,6 +159,9 @@ def _as_real_vector_jit(value, size):
         return impl
     if isinstance(value, (types.Float, types.Integer)) and not isinstance(value, types.Boolean):
         return lambda value, size: np.full(1, float(value))
+    if (isinstance(value, types.Array) and value.ndim == 0
+            and isinstance(value.dtype, (types.Float, types.Integer))):
+        return lambda value, size: np.full(1, float(value[()]))
     if isinstance(getattr(value, "dtype", value), types.Complex):
         raise errors.TypingError(
             f"{RETURN_MARKER}: the objective f must return real values at a real x; its "

@@ -356,9 +356,15 @@ def make_complex_gradient(check, f):
             if h == 0.0:
                 return ZERO_STEP
             z[i] = complex(xi, h)
-            d1 = as_scalar(f(z, *args)).imag / h
+            v1 = as_scalar(f(z, *args))
             z[i] = complex(xi, h2)
-            d2 = as_scalar(f(z, *args)).imag / h2
+            v2 = as_scalar(f(z, *args))
+            if not (np.isfinite(v1.real) and np.isfinite(v2.real)):
+                out[i] = np.nan  # f is NaN (or overflows) there: reported, as a real
+                z[i] = xi  # stencil reports it, never a finite quotient of its imaginary part
+                continue
+            d1 = v1.imag / h
+            d2 = v2.imag / h2
             out[i] = d1
             if not complex_steps_agree(d1, d2):
                 trusted = False
@@ -404,6 +410,9 @@ def make_complex_jacobian(check, f):
             v2 = as_vector(f(z, *args), m).copy()
             agree = True
             for k in range(m):
+                if not (np.isfinite(v1[k].real) and np.isfinite(v2[k].real)):
+                    out[k, i] = np.nan  # f is NaN there: reported, as by a real stencil
+                    continue
                 out[k, i] = v1[k].imag / h
                 if not complex_steps_agree(out[k, i], v2[k].imag / h2):
                     agree = False
@@ -423,7 +432,8 @@ def make_complex_jacobian(check, f):
             if state[i] == ACCEPTED:
                 p = abs(check_direction(xi, i))
                 for k in range(m):
-                    allowance[k] += 2.0 * abs(out[k, i] - v2[k].imag / h2) * p
+                    if np.isfinite(out[k, i]):  # a NaN of f is reported, not checked
+                        allowance[k] += 2.0 * abs(out[k, i] - v2[k].imag / h2) * p
             z[i] = xi
         return check(x, z, steps, out, work, args, evaluations), out
 
