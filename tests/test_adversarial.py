@@ -484,13 +484,7 @@ BOTH = {"jit", "py"}
 REAL_SCHEMES = {"forward", "backward", "central"}
 # Known bugs, found by this module: (rows, functions, schemes, engines, reason). Each cell is
 # xfail(strict=True): it passes (and the suite fails) as soon as the bug is fixed.
-BUGS = [
-    ({"reads_past"}, {"grad", "grad_njit"}, ALL_SCHEMES, BOTH,
-     "BUG: grad(f) never checks for reads past x: the compiled g returns a number, "
-     "jit=False raises numpy's plain IndexError; no ObjectiveIndexError"),
-    ({"float32_model", "float32_scalar"}, {"grad", "grad_njit"}, REAL_SCHEMES, BOTH,
-     "BUG: grad(f)(x) with float32 x takes float64 steps (README: grad uses the precision "
-     "of x): forward/backward return 0, central is 10x outside 30 eps32**(2/3)"),
+BUGS = [  # each was fixed; the list stays for the next ones (a fixed bug's xfail fails)
 ]
 
 

@@ -358,3 +358,46 @@ def test_jacobian_checks_x_before_evaluating_f():
     with pytest.raises(ValueError, match="x must be finite"):
         fastgrad.jacobian(f, [1.0, np.nan], jit=False)
     assert seen == []
+
+
+# ------------------------------------------------------------------------------------------
+# grad(f): the same checks, for the calls it can see
+# ------------------------------------------------------------------------------------------
+
+
+def f32_quadratic(x):
+    y0 = np.float32(x[0])
+    y1 = np.float32(x[1])
+    return np.float32(3.0) * y0 * y0 + y0 * y1 + np.float32(0.5) * y1 * y1
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_grad_takes_the_step_of_a_float32_objective(jit):
+    """Compiled g reads f's float32 return type (and x's dtype) when it compiles; the Python
+    g asks the probe. Float64 steps gave forward differences of exactly 0 here."""
+    exact = np.array([1.75, -0.75])
+    for x in (np.array([0.5, -1.25]), np.array([0.5, -1.25], dtype=np.float32)):
+        for method, p in (("forward", 0.5), ("central", 2 / 3)):
+            got = fastgrad.grad(f32_quadratic, method=method, jit=jit)(x)
+            tol = 30 * float(np.finfo(np.float32).eps) ** p * 3.0  # scale max(1, |g|) <= 3
+            assert np.all(np.abs(got - exact) <= tol), (method, got)
+
+
+def test_grad_from_njit_code_takes_the_step_of_a_float32_objective():
+    g = fastgrad.grad(f32_quadratic, method="forward")
+
+    @numba.njit
+    def caller(x):
+        return g(x)
+
+    got = caller(np.array([0.5, -1.25]))
+    assert np.all(np.abs(got - [1.75, -0.75]) <= 30 * float(np.finfo(np.float32).eps) ** 0.5 * 3)
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_grad_called_from_python_refuses_reads_past_x(jit):
+    g = fastgrad.grad(reads_one_past, jit=jit)
+    _expect_index_error(lambda: g(np.array([0.5, 0.5, 0.5])), "reads_one_past", 3,
+                        "x[3]" if jit is None else None)
+    np.testing.assert_allclose(fastgrad.grad(reads_three, jit=jit)(np.array([1.0, 1.0, 1.0])),
+                               [0.0, -2.0, -4.0], atol=1e-8)

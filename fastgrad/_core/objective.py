@@ -343,13 +343,27 @@ class _FallbackDispatcher(CPUDispatcher):
             return self.fastgrad_fallback
 
 
-def fallback_jit(source, fallback, on_failure) -> CPUDispatcher:
+class _CheckedDispatcher(_FallbackDispatcher):
+    """A :class:`_FallbackDispatcher` that runs ``fastgrad_before(x, more)`` before every call
+    from Python (a cached check that may raise: about a microsecond). Calls from compiled
+    code do not pass through ``__call__`` and are not checked."""
+
+    def __call__(self, *args, **kws):
+        if args:
+            self.fastgrad_before(args[0], args[1:])
+        return super().__call__(*args, **kws)
+
+
+def fallback_jit(source, fallback, on_failure, before=None) -> CPUDispatcher:
     """``source(x, *more)`` compiled with fastgrad's options (lazily), running
     ``fallback(x, *more)`` for the argument types Numba cannot compile it for, after
-    ``on_failure(exc, (x, *more))`` (see :class:`_FallbackDispatcher`)."""
-    dispatcher = _FallbackDispatcher(py_func=source, locals={},
-                                     targetoptions={**JIT_OPTIONS, "nopython": True})
+    ``on_failure(exc, (x, *more))`` (see :class:`_FallbackDispatcher`). ``before(x, more)``,
+    if given, runs before every call from Python (:class:`_CheckedDispatcher`)."""
+    kind = _FallbackDispatcher if before is None else _CheckedDispatcher
+    dispatcher = kind(py_func=source, locals={},
+                      targetoptions={**JIT_OPTIONS, "nopython": True})
     dispatcher.fastgrad_failed = set()
+    dispatcher.fastgrad_before = before
 
     def unpacked(x, more):  # Numba hands ``*more`` over as one tuple
         return fallback(x, *more)

@@ -7,27 +7,90 @@ import inspect
 from typing import Any, Callable
 
 import numpy as np
+from numba.core import types
+from numba.core.registry import cpu_target
+from numba.extending import overload
+from numba.np.numpy_support import as_dtype
 
 from .._core import cache
 from .._core.objective import fallback_jit, is_compile_error, not_compilable
-from .._core.validate import check_args, check_callable, scheme_code, steps_array
+from .._core.validate import (
+    check_args, check_callable, low_precision, scheme_code, steps_array,
+)
 from . import registry
 from .api import gradient
+from . import probe as _probe
 from .kernels import NONFINITE_X
+from .steps import EPS, auto_steps, precision_eps
 
-def _make_grad_function(kernel, code, steps, bound):
+def precision_steps(f, x, args, steps):
+    """The steps array for ``f(x, *args)``: ``steps`` itself, except that the automatic step
+    (an empty array) becomes the one of the lower precision of f's values and of ``x``
+    (:func:`fastgrad.diff.steps.auto_steps`). In compiled code (the overload below) both
+    precisions are known from the types, at compile time, with no evaluation; the Python
+    ``g`` gets them from :func:`fastgrad.diff.probe.probe` instead, so here it is ``steps``."""
+    return steps
+
+
+@overload(precision_steps)
+def _precision_steps_jit(f, x, args, steps):
+    eps = EPS
+    if isinstance(x, types.Array) and isinstance(x.dtype, types.Float):
+        eps = max(eps, precision_eps(as_dtype(x.dtype)))
+    if isinstance(f, types.Dispatcher):
+        try:  # the return type Numba infers for f(float64 array, *args)
+            argtypes = (types.float64[::1],) + tuple(args.types)
+            signature = f.get_call_type(cpu_target.typing_context, argtypes, {})
+            value = signature.return_type
+            eps = max(eps, precision_eps(as_dtype(getattr(value, "dtype", value))))
+        except Exception:  # noqa: BLE001 - not typable here: the kernel will say why
+            pass
+    if eps <= EPS:
+        return lambda f, x, args, steps: steps
+    table = auto_steps(eps)
+
+    def impl(f, x, args, steps):
+        if steps.shape[0] == 0:
+            return table.copy()
+        return steps
+
+    return impl
+
+
+def _make_grad_function(kernel, code, steps, bound, f=None):
+    """``g(x, *more)``; ``f`` (the compiled objective) lets compiled ``g`` choose the
+    automatic step of f's precision; the Python ``g`` (``f`` None) gets it from the probe."""
+
     def g(x, *more):
         xw = np.asarray(x, dtype=np.float64).copy()
         out = np.empty(xw.shape[0])
         # Compiled g freezes ``code`` and ``steps`` as constants (a literal int, a read-only
         # array): passing them as they are would compile the kernel a second time, for types
         # its other callers never pass.
-        status = kernel(xw, np.int64(code), steps.copy(), out, bound + more)
+        status = kernel(xw, np.int64(code), precision_steps(f, x, bound + more, steps.copy()),
+                        out, bound + more)
         if status < 0:
             if status == NONFINITE_X:
                 raise ValueError("x must be finite")
             raise ValueError("step is too small for x: x + step == x")
         return out
+
+    return g
+
+
+def _make_python_grad(obj, kernel, code, steps, bound):
+    """The Python-engine ``g``: the first call for each length of x checks f as every other
+    function does (reads past x, precision of its values: :mod:`fastgrad.diff.probe`)."""
+    inner = _make_grad_function(kernel, code, steps, bound)
+    automatic = steps.shape[0] == 0
+
+    def g(x, *more):
+        xw = np.asarray(x, dtype=np.float64)
+        if xw.ndim == 1 and xw.shape[0]:
+            auto = _probe.probe(obj, xw, bound + more, x_dtype=low_precision(x))
+            if automatic and auto.shape[0]:  # a lower precision: its automatic step
+                return _make_grad_function(kernel, code, auto, bound)(x, *more)
+        return inner(x, *more)
 
     return g
 
@@ -92,7 +155,7 @@ def grad(
     obj = cache.get(f, jit)
     name = registry.for_scheme("gradient", code)
     strict = jit is True
-    python_g = _make_grad_function(obj.python_kernel(name), code, steps, args)
+    python_g = _make_python_grad(obj, obj.python_kernel(name), code, steps, args)
     # The cache calls a callable object or a bound method through a weak reference (so as
     # not to keep it alive): g, which outlives this call, keeps it.
     python_g.objective = f
@@ -107,8 +170,16 @@ def grad(
     def failed(exc, call_args):  # Numba cannot compile g for the types of SciPy's args
         obj.recover(exc, strict, name, args + tuple(call_args[1:]), stacklevel=6)
 
-    g = fallback_jit(_make_grad_function(obj.kernel(name), code, steps, args),
-                                python_g, failed)
+    def check(x, more):  # a call from Python: f reads within x (checked once per length)
+        if (x.__class__ is np.ndarray and x.ndim == 1
+                and (x.shape[0], len(args) + len(more)) in obj.probes):
+            return
+        xw = np.asarray(x, dtype=np.float64)
+        if xw.ndim == 1 and xw.shape[0]:
+            _probe.probe(obj, xw, args + tuple(more), strict=strict)
+
+    g = fallback_jit(_make_grad_function(obj.kernel(name), code, steps, args, obj.compiled),
+                     python_g, failed, before=check)
     if _needs_more_args(f, 1 + len(args)):
         return g  # f wants SciPy's args as well: g compiles on its first call, with them
     try:
