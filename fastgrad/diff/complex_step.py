@@ -277,7 +277,8 @@ def make_complex_check(f):
         shift = work[n + 5 * m:n + 9 * m].reshape((4, m))
         row = work[n + 9 * m:n + 10 * m]
         direction = work[n + 10 * m:2 * n + 10 * m]
-        fallbacks = 0
+        fallbacks = 0  # recomputed columns with a finite value: what the warning counts
+        recomputed = 0
         checked = False
         while True:
             for i in range(n):
@@ -295,9 +296,13 @@ def make_complex_check(f):
                 x[i] = xi
                 scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
                 state[i] = RECOMPUTED
-                fallbacks += 1
+                recomputed += 1
                 evaluations += 4
-            if checked or fallbacks == n:
+                for k in range(m):  # a column that is NaN reports a NaN of f around x, as
+                    if np.isfinite(J[k, i]):  # the real schemes do: nothing to warn about
+                        fallbacks += 1
+                        break
+            if checked or recomputed == n:
                 break
             checked = True
             set_direction(direction, z, J)
@@ -360,8 +365,12 @@ def make_complex_gradient(check, f):
             z[i] = complex(xi, h2)
             v2 = as_scalar(f(z, *args))
             if not (np.isfinite(v1.real) and np.isfinite(v2.real)):
-                out[i] = np.nan  # f is NaN (or overflows) there: reported, as a real
-                z[i] = xi  # stencil reports it, never a finite quotient of its imaginary part
+                # f is NaN there, or its complex evaluation overflows where the real one
+                # does not: never the quotient of an imaginary part; real central4 decides
+                # (NaN where f is, silently; a finite value, with the warning, otherwise)
+                out[i] = np.nan
+                state[i] = REJECTED
+                z[i] = xi
                 continue
             d1 = v1.imag / h
             d2 = v2.imag / h2
@@ -411,7 +420,8 @@ def make_complex_jacobian(check, f):
             agree = True
             for k in range(m):
                 if not (np.isfinite(v1[k].real) and np.isfinite(v2[k].real)):
-                    out[k, i] = np.nan  # f is NaN there: reported, as by a real stencil
+                    out[k, i] = np.nan  # as in the gradient: real central4 decides
+                    agree = False
                     continue
                 out[k, i] = v1[k].imag / h
                 if not complex_steps_agree(out[k, i], v2[k].imag / h2):
