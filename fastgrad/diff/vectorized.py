@@ -127,8 +127,7 @@ def _complex_gradient(f, X, steps, args):
     v1 = _evaluate(f, X, 1j * H, (1.0,), args, dtype=np.complex128)[0].T
     H2 = H * COMPLEX_CHECK_FACTOR
     v2 = _evaluate(f, X, 1j * H2, (1.0,), args, dtype=np.complex128)[0].T
-    # where f is NaN (or overflows), the component is NaN, as a real stencil reports it
-    nan = ~(np.isfinite(v1.real) & np.isfinite(v2.real))
+    nan = ~(np.isfinite(v1.real) & np.isfinite(v2.real))  # f NaN or overflowing there
     d1 = np.where(nan, np.nan, v1.imag / H)
     d2 = np.where(nan, np.nan, v2.imag / H2)
     rejected = ~complex_steps_agree.py_func(d1, d2)  # NaN included: real central4 decides
