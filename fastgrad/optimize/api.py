@@ -32,11 +32,13 @@ def minimize(
     f: Callable[..., float],
     x0,
     *,
-    method: str = "gd",
-    jac: str | Callable[..., Any] = "central",
+    method: str | None = None,
+    jac: str | Callable[..., Any] | None = None,
     lr: float = 1e-2,
     max_iter: int = 1000,
     gtol: float = 1e-6,
+    ftol: float = 0.0,
+    xtol: float = 0.0,
     history: bool = False,
     callback: Callable[[OptimizeResult], Any] | None = None,
     callback_every: int | None = None,
@@ -180,7 +182,8 @@ def minimize(
     (True, array([ 1. ,  0.5, -4. ]))
     """
     options = validate(
-        f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, history=history,
+        f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
+        xtol=xtol, history=history,
         callback=callback, callback_every=callback_every, args=args, step=step, jit=jit,
         max_time=max_time, workers=workers, method_options=method_options, known=_PARAMETERS)
     route = choose_route(options)
@@ -224,7 +227,7 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
     run = Run(options.X, options.method, options.params, steps, options.args,
               (options.code, cost, options.gtol, options.max_iter),
               min(options.max_iter + 1, HISTORY_CHUNK) if options.history else 0,
-              keep_x0=options.batched)
+              keep_x0=options.batched, stopping=(options.ftol, options.xtol, options.auto))
 
     def fall_back(exc: BaseException) -> Driver:
         # raises, or runs this driver on Python for these argument types, with a warning
@@ -296,4 +299,4 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
                       FastgradWarning, stacklevel=4)
     lr = options.lr if options.method.uses_lr else None
     return result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
-                  options.max_time)
+                  options.max_time, (options.ftol, options.xtol))

@@ -16,7 +16,7 @@ from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, not_compilable
 from ..diff import registry
 from .loop import (
-    STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
+    CURVATURE, FNOISE, GNOISE, PREDICTED, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
 from .methods import Method
 from .result import NOT_STARTED
@@ -124,7 +124,7 @@ class Driver:
         """Run start ``r`` again from its x0 on this thread, so that the exception its
         objective raised in the parallel loop reaches the caller (up to the same iteration
         ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
-        settings = settings[:5] + (UNLIMITED,) + settings[6:8] + (np.inf,)
+        settings = settings[:5] + (UNLIMITED,) + settings[6:-1] + (np.inf,)
         fresh = run.start(r)
         self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
                     fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,
@@ -193,30 +193,38 @@ class Run:
     """The state arrays of m starts (see the module docstring), and what the loop needs."""
 
     __slots__ = ("x0", "method_spec", "method", "params", "steps", "args", "fixed",
-                 "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH", "FH")
+                 "stopping", "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH", "FH")
 
     def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
-                 args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False):
+                 args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False,
+                 stopping: tuple = (0.0, 0.0, False)):
         """``X`` (m, n) is the caller's own float64 copy of the starts: it becomes the
-        iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)``; the line search
-        constants come from the method's options ``c1`` and ``max_linesearch`` where it has
-        them. ``keep_x0`` keeps a copy of the starts, to rerun one alone (:meth:`start`)."""
+        iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)`` (with ``jac="auto"`` the
+        scheme it starts with); the line search constants come from the method's options
+        ``c1``, ``c2`` and ``max_linesearch`` where it has them; ``stopping = (ftol, xtol,
+        auto)``. ``keep_x0`` keeps a copy of the starts, to rerun one alone
+        (:meth:`start`)."""
         m, n = X.shape
         self.x0 = X.copy() if keep_x0 else None
         self.method_spec = method
         self.method, self.params, self.steps, self.args = method.code, params, steps, args
         self.fixed = fixed
+        self.stopping = stopping
+        ftol, xtol, auto = stopping
         self.line_search = (
-            (method.option(params, "c1", 1e-4), int(method.option(params, "max_linesearch", 40)))
-            if method.options else (1e-4, 40)
-        )
+            method.option(params, "c1", 1e-4), method.option(params, "c2", 0.9),
+            int(method.option(params, "max_linesearch", 20)), float(ftol), float(xtol),
+            1 if auto else 0)
         self.X = X
         self.G = np.zeros((m, n))
-        self.FV = np.zeros((m, 2))
-        self.INFO = np.zeros((m, 5), dtype=np.int64)
+        self.FV = np.zeros((m, 6))
+        self.FV[:, [GNOISE, FNOISE, PREDICTED]] = np.nan
+        self.FV[:, CURVATURE] = 0.0
+        self.INFO = np.zeros((m, 6), dtype=np.int64)
         self.INFO[:, STATUS] = NOT_STARTED
+        self.INFO[:, SCHEME] = fixed[0]
         self.STATE, self.SCAL = method.init(m, n, params)
-        self.WORK = np.zeros((m, 2, n))
+        self.WORK = np.zeros((m, 4, n))
         if capacity:
             self.XH = np.full((m, capacity, n), np.nan)
             self.FH = np.full((m, capacity), np.nan)
@@ -227,7 +235,7 @@ class Run:
     def start(self, r: int) -> "Run":
         """A fresh run of start ``r`` alone, without history."""
         return Run(self.x0[r:r + 1].copy(), self.method_spec, self.params, self.steps,
-                   self.args, self.fixed, 0)
+                   self.args, self.fixed, 0, stopping=self.stopping)
 
     @property
     def capacity(self) -> int:

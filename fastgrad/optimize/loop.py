@@ -16,11 +16,13 @@ single run from ``x0[i]``, bit for bit, either way):
 array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
-FV        (m, 2)           f at the iterate, f at x0
-INFO      (m, 5)           nit, nfev, njev, status, complex-step fallbacks
+FV        (m, 6)           f at the iterate, f at x0, what a failed line search measured,
+                           curvature (see :data:`F`)
+INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
-WORK      (m, 2, n)        line search: direction and starting point
+WORK      (m, 4, n)        direction, starting point and best gradient of the line search,
+                           gradient at the previous iterate
 XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
 ========  ===============  ===============================================================
 
@@ -44,20 +46,35 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
+from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
+from ..diff.steps import STENCIL_POINTS
+from .accuracy import (
+    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, make_noise, predicted_decrease,
+)
+from .linesearch import make_line_search
 from .methods import update
 from .result import (
     CONVERGED,
     DIVERGED,
+    FTOL,
     LINE_SEARCH,
     MAX_ITER,
+    NOISE,
     NOT_STARTED,
     RUNNING,
     STEP_TOO_SMALL,
+    XTOL,
 )
 
-NIT, NFEV, NJEV, STATUS, FALLBACKS = range(5)
-"""Columns of INFO."""
+NIT, NFEV, NJEV, STATUS, FALLBACKS, SCHEME = range(6)
+"""Columns of INFO (SCHEME: the scheme of the gradient now, which ``jac="auto"`` changes)."""
+
+F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE = range(6)
+"""Columns of FV: f at the iterate, f at x0; when a line search fails (else NaN) the
+estimated error of the gradient's largest component, the noise of f and the largest decrease
+of f predicted along the last direction (:mod:`fastgrad.optimize.accuracy`); the curvature
+``y'y / s'y`` of the last step (for ``jac="auto"``)."""
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
@@ -103,17 +120,6 @@ def make_gradient(gradient_into):
     return gradient
 
 
-@jit_cached
-def backtrack(t, ft, fx, slope):
-    """Next trial step after ``t`` failed: the minimizer of the quadratic through f(0),
-    f'(0) = slope and f(t), kept in [t/10, t/2]; t/10 when f(t) is not finite."""
-    if not np.isfinite(ft):
-        return 0.1 * t
-    curvature = 2.0 * (ft - fx - slope * t)
-    trial = -slope * t * t / curvature if curvature > 0.0 else 0.5 * t
-    return min(max(trial, 0.1 * t), 0.5 * t)
-
-
 def make_jac_into(jac):
     """Adapter giving an analytic ``jac(x, *args) -> (n,)`` the gradient kernels' signature."""
 
@@ -152,58 +158,138 @@ def make_loop(value, gradient, compile_):
     ``gradient`` (:func:`make_gradient`), every piece passed through ``compile_``: Numba's
     jit, or the identity for the Python engine."""
     value, gradient = compile_(value), compile_(gradient)
-    return compile_(make_single(value, gradient, compile_(make_evaluate(value, gradient))))
+    evaluate = compile_(make_evaluate(value, gradient))
+    search = compile_(make_line_search(value, gradient))
+    iteration = compile_(make_iteration(evaluate, gradient, search,
+                                        compile_(make_noise(value))))
+    return compile_(make_single(value, gradient, evaluate, iteration))
 
 
-def make_single(value, gradient, evaluate):
-    """The loop of start ``r`` of the state arrays: test, update, evaluate, record, until it
-    stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in this call;
-    returns the status (``RUNNING`` if the run goes on in a later call).
+def make_iteration(evaluate, gradient, search, noise):
+    """``iteration(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme,
+    cost, steps, args, settings) -> (status, f, scheme, cost)``: one update of the method at
+    ``x`` (where f is ``fx`` and the gradient ``g``), then the evaluation of the new iterate
+    or the line search along the method's direction.
 
-    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, max_linesearch,
-    deadline)`` (scalars only: a ``prange`` cannot pass nested tuples; ``deadline`` is a time
-    of :func:`fastgrad._core.clock.clock`, ``inf`` for none); ``work`` (2, n) holds the search
-    direction and the point the line search starts from. The row is taken here, in compiled
-    code, so that a single start costs Python no indexing. A start that has not been
-    evaluated yet when the deadline has passed is not started (it returns ``NOT_STARTED``).
+    When the line search fails: ``jac="auto"`` (``settings`` item 11) still on forward
+    differences switches to central ones for good and the method proposes a direction again;
+    then the method restarts along -g; when that fails too, the gradient's error is
+    estimated (:mod:`fastgrad.optimize.accuracy`): a gradient at that level is a success
+    (``NOISE``), otherwise the run stops with ``LINE_SEARCH``. x, f and g are then those of
+    the iterate the search started from.
     """
-    # Long because the loop is one compiled function: test, update, evaluation, line search and
-    # record share its locals, and splitting it would pass the state through calls per iteration.
+    # Long because the fallbacks of a failed search share the iteration's locals.
+
+    def iteration(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme,
+                  cost, steps, args, settings):
+        # Long because it is the one iteration with its fallbacks (see make_iteration).
+        c1, c2, max_ls, auto = settings[6], settings[7], settings[8], settings[11]
+        n = x.shape[0]
+        d, base, keep = work[0], work[1], work[2]
+        restart = False
+        while True:
+            t = update(method, x, g, state, scalars, params, nit, d, restart)
+            if t == 0.0:  # the method moved x: evaluate there
+                fx, status = evaluate(x, g, scheme, steps, args, cost, info)
+                return status, fx, scheme, cost
+            slope = 0.0
+            for i in range(n):
+                slope += g[i] * d[i]
+            status, first = LINE_SEARCH, np.nan
+            if slope < 0.0:
+                status, fx, first = search(x, g, base, d, keep, fx, slope, t, scheme, steps,
+                                           args, cost, info, c1, c2, max_ls)
+            if status != LINE_SEARCH:
+                return status, fx, scheme, cost
+            if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
+                scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n
+                status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                if status != RUNNING:
+                    return status, fx, scheme, cost
+                continue
+            steepest = True
+            for i in range(n):
+                steepest = steepest and d[i] == -g[i]
+            if not restart and not steepest:
+                restart = True
+                continue
+            error, noise_f = noise(x, g, fx, scheme if cost > 0 else ANALYTIC, steps, args,
+                                   info)
+            predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
+            fv[GNOISE] = error
+            fv[FNOISE] = noise_f
+            fv[PREDICTED] = predicted
+            gnorm = 0.0
+            for i in range(n):
+                gnorm = max(gnorm, abs(g[i]))
+            if gnorm <= NOISE_FACTOR * error or predicted <= NOISE_FACTOR * noise_f:
+                return NOISE, fx, scheme, cost  # (a NaN compares False)
+            return LINE_SEARCH, fx, scheme, cost
+
+    return iteration
+
+
+def make_single(value, gradient, evaluate, iteration):
+    """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
+    record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
+    this call; returns the status (``RUNNING`` if the run goes on in a later call).
+
+    ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
+    xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
+    ``deadline`` is a time of :func:`fastgrad._core.clock.clock`, ``inf`` for none; ``auto``
+    is 1 for ``jac="auto"``, whose current scheme is kept in ``INFO[r, SCHEME]``); ``work``
+    (4, n) holds the search direction, the point the line search starts from, the gradient at
+    its best trial and the gradient at the previous iterate. The row is taken here, in
+    compiled code, so that a single start costs Python no indexing. A start that has not
+    been evaluated yet when the deadline has passed is not started (it returns
+    ``NOT_STARTED``).
+    """
+    # Long because the loop is one compiled function: the tests, the iteration, the record and
+    # the tolerances share its locals, and splitting it would pass the state through calls
+    # per iteration.
 
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
         # Long because it is that one loop (see make_single).
         x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
         work, xh, fh = WORK[r], XH[r], FH[r]
-        scheme, cost, gtol, max_iter, stop, budget, c1, max_ls, deadline = settings
+        gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
+        ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
         if status >= 0:
             return status
         timed = deadline < np.inf
         if timed and status == NOT_STARTED and clock() >= deadline:
             return status
+        n = x.shape[0]
+        scheme = info[SCHEME]
+        cost = STENCIL_POINTS[scheme] * n if auto else settings[1]
         fev_stop = info[NFEV] + budget
         clock_at = info[NFEV]  # read the clock once this many evaluations have been made
         interval = 1
         last = -np.inf
-        n = x.shape[0]
         record = xh.shape[0] > 0
         if status == NOT_STARTED:
             fx, status = evaluate(x, g, scheme, steps, args, cost, info)
-            fv[0] = fx
-            fv[1] = fx
+            fv[F] = fx
+            fv[F0] = fx
             if record:
                 for i in range(n):
                     xh[0, i] = x[i]
                 fh[0] = fx
-        fx = fv[0]
+        fx = fv[F]
         nit = info[NIT]
-        d = work[0]
-        base = work[1]
+        base, previous = work[1], work[3]
         while status == RUNNING:
             gnorm = 0.0
             for i in range(n):
                 gnorm = max(gnorm, abs(g[i]))
+            if auto and scheme == FORWARD and forward_error(
+                    x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
+                scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n  # for good
+                info[SCHEME] = scheme
+                status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                continue
             if gnorm <= gtol:
                 status = CONVERGED
                 break
@@ -224,47 +310,56 @@ def make_single(value, gradient, evaluate):
                 clock_at = info[NFEV] + interval
             for i in range(n):
                 base[i] = x[i]
-            for attempt in range(2):  # the second, if any, restarts the method
-                t = update(method, x, g, state, scalars, params, nit, d, attempt == 1)
-                if t == 0.0:  # the method moved x: evaluate there
-                    fx, status = evaluate(x, g, scheme, steps, args, cost, info)
-                    break
-                # backtracking line search along d from base: f must decrease
-                status = LINE_SEARCH
-                slope = 0.0
-                for i in range(n):
-                    slope += g[i] * d[i]
-                if slope < 0.0:
-                    for _ in range(max_ls):
-                        for i in range(n):
-                            x[i] = base[i] + t * d[i]
-                        ft = value(x, args, info)
-                        if ft < fx and ft <= fx + c1 * t * slope:
-                            fx = ft
-                            status = gradient(x, g, scheme, steps, args, cost, info, fx)
-                            break
-                        t = backtrack(t, ft, fx, slope)
-                if status != LINE_SEARCH:
-                    break
-                steepest = True
-                for i in range(n):
-                    x[i] = base[i]
-                    steepest = steepest and d[i] == -g[i]
-                if steepest:  # a restart would search along the same direction
-                    break
-            if status == LINE_SEARCH:  # x, f and g are those of the last iterate
+                previous[i] = g[i]
+            fprev = fx
+            status, fx, scheme, cost = iteration(x, g, fx, state, scalars, work, fv, info,
+                                                 method, params, nit, scheme, cost, steps,
+                                                 args, settings)
+            info[SCHEME] = scheme
+            if status == LINE_SEARCH or status == NOISE:  # x, f and g: the last iterate
                 break
             nit += 1
             if record:
                 for i in range(n):
                     xh[nit, i] = x[i]
                 fh[nit] = fx
-        fv[0] = fx
+            if status == RUNNING:
+                status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
+        fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status
         return status
 
     return single
+
+
+@jit_cached
+def step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto):
+    """After the step from ``base`` (gradient ``previous``) to ``x`` (gradient ``g``, f from
+    ``fprev`` to ``fx``): ``FTOL`` when f changed by at most ``ftol max(|f|, |fprev|, 1)``,
+    ``XTOL`` when ``||x - base||_inf <= xtol (xtol + ||x||_inf)`` (each test off at 0), else
+    ``RUNNING``; with ``auto``, the curvature ``y'y / s'y`` of the step goes into ``fv``."""
+    n = x.shape[0]
+    if auto:
+        sy = 0.0
+        yy = 0.0
+        for i in range(n):
+            y = g[i] - previous[i]
+            sy += (x[i] - base[i]) * y
+            yy += y * y
+        if sy > 0.0:
+            fv[CURVATURE] = yy / sy
+    if ftol > 0.0 and abs(fprev - fx) <= ftol * max(abs(fprev), abs(fx), 1.0):
+        return FTOL
+    if xtol > 0.0:
+        dx = 0.0
+        size = 0.0
+        for i in range(n):
+            dx = max(dx, abs(x[i] - base[i]))
+            size = max(size, abs(x[i]))
+        if dx <= xtol * (xtol + size):
+            return XTOL
+    return RUNNING
 
 
 def make_batched(single):

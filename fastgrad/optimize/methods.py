@@ -30,7 +30,7 @@ import numpy as np
 from .._core.jit import jit_cached
 from .._core.validate import check_float, check_int
 
-GD, MOMENTUM, NESTEROV, ADAM, LBFGS = range(5)
+GD, MOMENTUM, NESTEROV, ADAM, LBFGS, BFGS = range(6)
 """Method codes, as the driver sees them."""
 
 
@@ -162,6 +162,67 @@ def lbfgs_update(x, g, state, scalars, params, it, d, restart):
 
 
 @jit_cached
+def bfgs_update(x, g, state, scalars, params, it, d, restart):
+    """Dense BFGS: ``d = -H g`` with the inverse Hessian approximation ``H`` updated by the
+    pair of the step that led here (skipped unless ``s'y > 0``; before the first update
+    ``H = (s'y / y'y) I``, Nocedal and Wright, 6.20); first trial step 1.
+
+    Layout: state rows ``[0, n)`` hold H, then the previous x and g; scalars ``[0]`` is 1 once
+    a previous point is stored, ``[1]`` is 1 once H has been updated.
+    """
+    # Long because the rank-two update of H, its first scaling and the product H g are one
+    # pass over the n rows of the state.
+    n = x.shape[0]
+    xp = state[n]
+    gp = state[n + 1]
+    if restart:
+        scalars[1] = 0.0
+    elif scalars[0] > 0.0:
+        sy = 0.0
+        yy = 0.0
+        for i in range(n):
+            sy += (x[i] - xp[i]) * (g[i] - gp[i])
+            yy += (g[i] - gp[i]) * (g[i] - gp[i])
+        if sy > 1e-12 * yy and yy > 0.0:
+            s = x - xp
+            y = g - gp
+            if scalars[1] == 0.0:  # the first pair scales H = gamma I
+                gamma = sy / yy
+                for i in range(n):
+                    for j in range(n):
+                        state[i, j] = gamma if i == j else 0.0
+                scalars[1] = 1.0
+            hy = np.zeros(n)
+            for i in range(n):
+                for j in range(n):
+                    hy[i] += state[i, j] * y[j]
+            yhy = 0.0
+            for i in range(n):
+                yhy += y[i] * hy[i]
+            rho = 1.0 / sy
+            c = (rho * yhy + 1.0) * rho
+            for i in range(n):  # H <- H - rho (s hy' + hy s') + (rho^2 y'Hy + rho) s s'
+                for j in range(n):
+                    state[i, j] += c * s[i] * s[j] - rho * (s[i] * hy[j] + hy[i] * s[j])
+    for i in range(n):
+        xp[i] = x[i]
+        gp[i] = g[i]
+    scalars[0] = 1.0
+    if scalars[1] == 0.0:  # no curvature known yet: steepest descent, at most 1 per coordinate
+        gmax = 0.0
+        for i in range(n):
+            d[i] = -g[i]
+            gmax = max(gmax, abs(g[i]))
+        return min(1.0, 1.0 / gmax) if gmax > 0.0 else 1.0
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc -= state[i, j] * g[j]
+        d[i] = acc
+    return 1.0
+
+
+@jit_cached
 def update(method, x, g, state, scalars, params, it, d, restart):
     """The update of method code ``method`` (one call site for the driver)."""
     if method == GD:
@@ -172,7 +233,9 @@ def update(method, x, g, state, scalars, params, it, d, restart):
         return nesterov_update(x, g, state, scalars, params, it, d, restart)
     if method == ADAM:
         return adam_update(x, g, state, scalars, params, it, d, restart)
-    return lbfgs_update(x, g, state, scalars, params, it, d, restart)
+    if method == LBFGS:
+        return lbfgs_update(x, g, state, scalars, params, it, d, restart)
+    return bfgs_update(x, g, state, scalars, params, it, d, restart)
 
 
 @dataclass(frozen=True)
@@ -184,8 +247,10 @@ class Method:
     options: dict = field(default_factory=dict)
     """Option name -> (default, rule); a rule is a float rule of ``check_float`` or "int"."""
     uses_lr: bool = True
-    state_rows: Callable[[np.ndarray], int] = lambda params: 0
+    state_rows: Callable[[np.ndarray, int], int] = lambda params, n: 0
     n_scalars: Callable[[np.ndarray], int] = lambda params: 0
+    searches: bool = False
+    """True for a method that proposes a direction and a first step (the line search's)."""
 
     def params(self, lr: float, given: dict) -> np.ndarray:
         """``[lr, option values...]`` after checking every option (unknown ones included)."""
@@ -208,31 +273,49 @@ class Method:
 
     def init(self, m: int, n: int, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Zero state for ``m`` runs: ``(m, rows, n)`` memory and ``(m, k)`` scalars."""
-        rows = max(1, self.state_rows(params))  # never empty, so every method types alike
+        rows = max(1, self.state_rows(params, n))  # never empty, so every method types alike
         return np.zeros((m, rows, n)), np.zeros((m, max(1, self.n_scalars(params))))
 
+
+LINE_SEARCH_OPTIONS = {
+    "c1": (1e-4, "open_unit"),
+    "c2": (0.9, "open_unit"),
+    "max_linesearch": (20, "int"),
+}
+"""Options of the line search (:mod:`fastgrad.optimize.linesearch`): sufficient decrease
+``c1``, curvature ``c2`` (weak Wolfe, ``c1 < c2 < 1``), trials per iteration."""
 
 METHODS: dict[str, Method] = {
     "gd": Method("gd", GD),
     "momentum": Method(
-        "momentum", MOMENTUM, {"momentum": (0.9, "unit")}, state_rows=lambda p: 1
+        "momentum", MOMENTUM, {"momentum": (0.9, "unit")}, state_rows=lambda p, n: 1
     ),
     "nesterov": Method(
-        "nesterov", NESTEROV, {"momentum": (0.9, "unit")}, state_rows=lambda p: 1
+        "nesterov", NESTEROV, {"momentum": (0.9, "unit")}, state_rows=lambda p, n: 1
     ),
     "adam": Method(
         "adam",
         ADAM,
         {"beta1": (0.9, "unit"), "beta2": (0.999, "unit"), "eps": (1e-8, "positive")},
-        state_rows=lambda p: 2,
+        state_rows=lambda p, n: 2,
     ),
     "lbfgs": Method(
         "lbfgs",
         LBFGS,
-        {"memory": (10, "int"), "c1": (1e-4, "open_unit"), "max_linesearch": (40, "int")},
+        {"memory": (10, "int"), **LINE_SEARCH_OPTIONS},
         uses_lr=False,
-        state_rows=lambda p: 2 * int(p[1]) + 2,
+        state_rows=lambda p, n: 2 * int(p[1]) + 2,
         n_scalars=lambda p: 2 * int(p[1]) + 3,
+        searches=True,
+    ),
+    "bfgs": Method(
+        "bfgs",
+        BFGS,
+        dict(LINE_SEARCH_OPTIONS),
+        uses_lr=False,
+        state_rows=lambda p, n: n + 2,
+        n_scalars=lambda p: 2,
+        searches=True,
     ),
 }
 """Method name -> :class:`Method`."""
@@ -242,7 +325,8 @@ def get_method(name) -> Method:
     """The method called ``name``; the message lists the valid names."""
     method = METHODS.get(name) if isinstance(name, str) else None
     if method is None:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {name!r}")
+        raise ValueError(
+            f"method must be None or one of {', '.join(map(repr, METHODS))}, got {name!r}")
     return method
 
 

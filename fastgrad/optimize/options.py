@@ -27,8 +27,25 @@ from .._core.validate import (
     unknown_keyword_hint,
 )
 from ..diff import registry
-from .._core.schemes import CENTRAL
+from .._core.schemes import CENTRAL, FORWARD
 from .methods import Method, get_method
+
+BFGS_MAX_N = 200
+"""``method=None`` runs dense ``bfgs`` up to this many variables (its O(n**2) update costs
+little next to the n evaluations of f of a finite-difference gradient) and ``lbfgs``
+above."""
+
+
+def default_method(n: int) -> str:
+    """The method of ``method=None`` for ``n`` variables: a quasi-Newton method, which needs
+    no learning rate (:data:`BFGS_MAX_N`)."""
+    return "bfgs" if n <= BFGS_MAX_N else "lbfgs"
+
+
+def default_jac(meth: Method) -> str:
+    """The gradient of ``jac=None``: "auto" for the quasi-Newton methods, "central" for gd,
+    momentum, nesterov and adam (their results stay those of fixed central differences)."""
+    return "auto" if meth.searches else "central"
 
 
 @dataclass
@@ -42,15 +59,18 @@ class Options:
     X: np.ndarray  # (m, n) float64, the iterate
     batched: bool
     method: Method
-    method_name: str
+    method_name: str | None
     method_options: dict
     params: np.ndarray
     jac: Any
     kind: str
     code: int
+    auto: bool
     lr: float
     max_iter: int
     gtol: float
+    ftol: float
+    xtol: float
     history: bool
     callback: Callable | None
     every: int
@@ -69,20 +89,26 @@ class Options:
     def keywords(self) -> dict:
         """The keyword arguments that give this call again (for the chunks of a batch)."""
         return dict(method=self.method_name, jac=self.jac, lr=self.lr, max_iter=self.max_iter,
-                    gtol=self.gtol, history=self.history, args=self.args, step=self.step,
-                    jit=self.jit, max_time=self.max_time, **self.method_options)
+                    gtol=self.gtol, ftol=self.ftol, xtol=self.xtol, history=self.history,
+                    args=self.args, step=self.step, jit=self.jit, max_time=self.max_time,
+                    **self.method_options)
 
 
-def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callback_every, args,
-             step, jit, max_time, workers, method_options: dict, known: tuple) -> Options:
+def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, callback,
+             callback_every, args, step, jit, max_time, workers, method_options: dict,
+             known: tuple) -> Options:
     """Check every argument of ``minimize`` (``known``: its keyword names, for the hint of a
     misspelt one) in the order the messages are documented."""
+    # Long because it is the one list of checks, in the documented order.
     check_callable(f)
-    meth = get_method(method)
-    kind, code = _check_jac(jac, step)
+    meth = None if method is None else get_method(method)
+    if jac is not None:
+        kind, code, auto = _check_jac(jac, step)
     lr = check_float(lr, "lr", "positive")
     max_iter = check_int(max_iter, "max_iter", 1)
     gtol = check_float(gtol, "gtol", "nonnegative")
+    ftol = check_float(ftol, "ftol", "nonnegative")
+    xtol = check_float(xtol, "xtol", "nonnegative")
     if history is not False and history is not True:
         history = check_bool(history, "history")
     if callback is not None:
@@ -98,20 +124,30 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callb
         raise TypeError(f"jit must be None, True or False, got {_show(jit)}")
     if max_time is not None:
         max_time = check_max_time(max_time)
-    if method_options:
-        _check_method_options(meth, method_options, known)
-    params = meth.params(lr, method_options)
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X2 = X if batched else X[None, :]
+    if meth is None:
+        meth = get_method(default_method(X2.shape[1]))
+    if jac is None:
+        kind, code, auto = _check_jac(default_jac(meth), step)
+    if method_options:
+        _check_method_options(meth, method_options, known)
+    params = meth.params(lr, method_options)
+    if meth.searches and meth.option(params, "c1", 0.0) >= meth.option(params, "c2", 1.0):
+        raise ValueError(
+            f"c1 must be smaller than c2 (the line search's sufficient decrease and curvature "
+            f"constants, 0 < c1 < c2 < 1), got c1={meth.option(params, 'c1', 0.0)!r}, "
+            f"c2={meth.option(params, 'c2', 1.0)!r}"
+        )
     if not all_finite(X2):
         raise ValueError(nonfinite_message(X, "x0"))
     user_steps = None if step is None else steps_array(step, X2.shape[1])
     if workers is not None:
         workers = _check_workers(workers, callback, batched, kind)
     return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
-                   lr, max_iter, gtol, history, callback, callback_every or 1, args, step,
-                   user_steps, jit, max_time, workers)
+                   auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
+                   args, step, user_steps, jit, max_time, workers)
 
 
 def _check_workers(workers, callback, batched: bool, kind: str):
@@ -125,24 +161,27 @@ def _check_workers(workers, callback, batched: bool, kind: str):
 
 
 def _check_jac(jac, step):
-    """``(kind, scheme code)``: kind "analytic" or the registry's driver kernel of the scheme."""
+    """``(kind, scheme code, auto)``: kind "analytic" or the registry's driver kernel of the
+    scheme; "auto" starts with forward differences (:mod:`fastgrad.optimize.accuracy`)."""
+    if isinstance(jac, str) and jac == "auto":
+        return registry.for_scheme("driver_gradient", FORWARD), FORWARD, True
     if callable(jac):
         if step is not None:
             raise ValueError(
                 f"step applies to finite-difference gradients only; jac is a callable, "
                 f"so step must be None, got {_show(step)}"
             )
-        return "analytic", CENTRAL
+        return "analytic", CENTRAL, False
     if not isinstance(jac, str):
         raise TypeError(
-            "jac must be a finite-difference scheme name or a callable jac(x, *args), "
-            f"got {type(jac).__name__} {_show(jac)}"
+            "jac must be None, 'auto', a finite-difference scheme name or a callable "
+            f"jac(x, *args), got {type(jac).__name__} {_show(jac)}"
         )
     try:
         code = scheme_code(jac, "jac")
     except ValueError as exc:
-        raise ValueError(f"{exc}; or pass a callable jac(x, *args)") from None
-    return registry.for_scheme("driver_gradient", code), code
+        raise ValueError(f"{exc}; or 'auto', or pass a callable jac(x, *args)") from None
+    return registry.for_scheme("driver_gradient", code), code, False
 
 
 def check_arity(obj, count: int, name: str) -> None:

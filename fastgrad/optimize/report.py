@@ -9,8 +9,8 @@ import numpy as np
 
 from .._core.objective import FastgradWarning
 from .driver import Run
-from .loop import NFEV, NIT, NJEV, STATUS
-from .result import INTERRUPTED, NOT_RUN, OptimizeResult, status_message
+from .loop import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
+from .result import INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, status_message
 
 
 def clear_not_run(run: Run, history: bool) -> None:
@@ -23,17 +23,19 @@ def clear_not_run(run: Run, history: bool) -> None:
             run.XH[not_run, 0] = run.X[not_run]
 
 
-def result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> OptimizeResult:
+def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
+           tolerances=(0.0, 0.0)) -> OptimizeResult:
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
     if not batched:
-        nit, nfev, njev, status, _ = INFO[0].tolist()
-        fun, f0 = FV[0].tolist()
+        nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
+        fun, f0, *noise = FV[0, [F, F0, GNOISE, FNOISE, PREDICTED]].tolist()
         x, g = X[0], G[0]
         res = OptimizeResult(
-            x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status == 0,
+            x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status in SUCCESS,
             status=status,
             message=status_message(status, nit=nit, g=g, x=x, gtol=gtol, max_iter=max_iter,
-                                   f0=f0, fun=fun, lr=lr, max_time=max_time),
+                                   f0=f0, fun=fun, lr=lr, max_time=max_time,
+                                   tolerances=tolerances, noise=tuple(noise)),
         )
         if history:
             res.x_history = XH[0, :nit + 1].copy()
@@ -42,16 +44,18 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time) -> Optimize
     status = INFO[:, STATUS].copy()
     messages = [
         status_message(code, nit=nit, g=G[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
-                       fun=fun, lr=lr, max_time=max_time)
-        for r, (code, nit, (fun, f0)) in enumerate(
-            zip(status.tolist(), INFO[:, NIT].tolist(), FV.tolist())
+                       fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
+                       noise=tuple(noise))
+        for r, (code, nit, (fun, f0, *noise)) in enumerate(
+            zip(status.tolist(), INFO[:, NIT].tolist(),
+                FV[:, [F, F0, GNOISE, FNOISE, PREDICTED]].tolist())
         )
     ]
-    fun = FV[:, 0].copy()
+    fun = FV[:, F].copy()
     finite = np.isfinite(fun)
     res = OptimizeResult(
         x=X, fun=fun, jac=G, nit=INFO[:, NIT].copy(), nfev=INFO[:, NFEV].copy(),
-        njev=INFO[:, NJEV].copy(), success=status == 0, status=status, message=messages,
+        njev=INFO[:, NJEV].copy(), success=np.isin(status, SUCCESS), status=status, message=messages,
         best=int(np.flatnonzero(finite)[np.argmin(fun[finite])]) if finite.any() else None,
     )
     if history:

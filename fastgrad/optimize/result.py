@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .accuracy import NOISE_FACTOR
+
 RUNNING = -1
 """Internal: the run has not stopped yet (between two compiled chunks)."""
 NOT_STARTED = -2
@@ -24,6 +26,12 @@ MAX_TIME = 5
 STEP_TOO_SMALL = 6
 INTERRUPTED = 7
 NOT_RUN = 8
+FTOL = 9
+XTOL = 10
+NOISE = 11
+
+SUCCESS = (CONVERGED, FTOL, XTOL, NOISE)
+"""The codes of a successful run."""
 
 STATUS = {
     CONVERGED: "converged: ||g||_inf <= gtol",
@@ -36,8 +44,14 @@ STATUS = {
     INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run",
     NOT_RUN: "not started: the run was stopped (Ctrl-C or max_time) before this start was "
              "evaluated, or with workers= before its result came back; x is x0, fun NaN",
+    FTOL: "converged: the relative change of f in the last iteration was <= ftol",
+    XTOL: "converged: the relative change of x in the last iteration was <= xtol",
+    NOISE: "converged to the accuracy of the finite-difference gradient: ||g||_inf is at the "
+           "level of its own error, so no smaller gradient can be resolved (the message says "
+           "which accuracy was reached)",
 }
-"""Status code -> short description; :attr:`OptimizeResult.success` is ``status == 0``."""
+"""Status code -> short description; :attr:`OptimizeResult.success` is True for the codes of
+:data:`SUCCESS` (0, 9, 10, 11)."""
 
 
 def inf_norm(g: np.ndarray) -> float:
@@ -82,11 +96,16 @@ def status_message(
     fun: float,
     lr: float | None,
     max_time: float | None = None,
+    tolerances: tuple = (0.0, 0.0),
+    noise: tuple = (np.nan, np.nan, np.nan),
 ) -> str:
     """The full message of one run: what happened, where, and what to do about it.
 
     ``g`` and ``x`` are the gradient and the iterate the run ended with, ``f0`` and ``fun``
-    f at x0 and at x, ``lr`` the learning rate (None for a method without one).
+    f at x0 and at x, ``lr`` the learning rate (None for a method without one),
+    ``tolerances`` ``(ftol, xtol)`` and ``noise`` the estimated error of the gradient's largest
+    component, the noise of f and the decrease of f predicted along -g (measured when a line
+    search failed).
     """
     # Long because it is the one table of messages, a branch per status code.
     if status == CONVERGED:
@@ -119,12 +138,16 @@ def status_message(
         return f"{_divergence(nit, x, g, f0, fun)}; {hint}"
     if status == CALLBACK:
         return f"stopped by the callback after {nit} iterations"
+    if status in (FTOL, XTOL, NOISE):
+        return _converged_otherwise(status, nit, inf_norm(g), gtol, tolerances, noise)
     if status == LINE_SEARCH:
+        measured = (
+            f", far above its estimated error {noise[0]:.2g}" if np.isfinite(noise[0]) else "")
         return (
             f"line search failed at iteration {nit}: f could not be decreased along the "
-            f"search direction (||g||_inf = {inf_norm(g):.3g}); the gradient may be too "
-            f"inaccurate for gtol = {gtol:.3g}: try jac='central4', 'complex' or an analytic "
-            "jac, or a larger gtol"
+            f"search direction (||g||_inf = {inf_norm(g):.3g}{measured}); the gradient may "
+            f"be wrong or too inaccurate for gtol = {gtol:.3g}: check an analytic jac, try "
+            "jac='central4' or 'complex', or a larger gtol"
         )
     if status == MAX_TIME:
         return (
@@ -152,6 +175,33 @@ def status_message(
     return STATUS.get(status, f"unknown status {status}")
 
 
+def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
+                         tolerances: tuple, noise: tuple) -> str:
+    """The message of a success other than ``||g||_inf <= gtol``."""
+    if status == FTOL:
+        return (f"converged after {nit} iterations: the relative change of f was <= ftol = "
+                f"{tolerances[0]:.3g} (||g||_inf = {gnorm:.3g})")
+    if status == XTOL:
+        return (f"converged after {nit} iterations: the relative change of x was <= xtol = "
+                f"{tolerances[1]:.3g} (||g||_inf = {gnorm:.3g})")
+    error, noise_f, predicted = noise
+    if gnorm <= NOISE_FACTOR * error:
+        return (
+            f"converged after {nit} iterations to the accuracy of the finite-difference "
+            f"gradient: ||g||_inf = {gnorm:.3g} is at the level of its estimated error "
+            f"{error:.2g} (truncation and rounding at the step used; noise of f about "
+            f"{noise_f:.2g}), so f cannot be decreased further along it; gtol = {gtol:.3g} is "
+            "below that level (jac='central4' or an analytic jac can go further)"
+        )
+    return (
+        f"converged after {nit} iterations to the accuracy of f: ||g||_inf = {gnorm:.3g}, but "
+        f"the largest decrease of f predicted along -g is {predicted:.2g}, below the noise of "
+        f"f (about {noise_f:.2g}): no step can decrease f measurably; gtol = {gtol:.3g} is "
+        "not reachable in this precision (f's rounding limits how closely its minimum can be "
+        "located)"
+    )
+
+
 class OptimizeResult(dict):
     """Result of :func:`fastgrad.minimize`: a dict whose keys are also attributes.
 
@@ -168,11 +218,14 @@ class OptimizeResult(dict):
     nfev : int
         Number of evaluations of f, including those inside finite differences
         (f once per iterate, plus per gradient: central 2n, forward/backward n (they reuse f
-        at the iterate), central4 4n, complex 2n).
+        at the iterate), central4 4n, complex 2n + 4 (with its check), ``jac="auto"`` n
+        or 2n, and 6 for the noise estimate when a line search fails).
     njev : int
         Number of gradient evaluations.
     success : bool
-        True when the run converged (``status == 0``).
+        True when the run converged: ``||g||_inf <= gtol`` (status 0), the ``ftol`` or
+        ``xtol`` test (9, 10), or the gradient at the level of its own finite-difference
+        error (11).
     status : int
         A code of :data:`fastgrad.result.STATUS`.
     message : str

@@ -1,0 +1,160 @@
+"""How accurate a finite-difference gradient is, inside the optimizers: when ``jac="auto"``
+switches from forward to central differences, and when a run has reached the accuracy of its
+gradient (honest stopping).
+
+Forward differences cost n evaluations of f per gradient (f at the iterate is known), central
+ones 2n, but the error of forward differences, about ``h |f''| / 2 + 2 eps |f| / h`` per
+component with ``h ~ sqrt(eps)``, is some 1e-8 relative: harmless far from a stationary point,
+where the gradient is large, ruinous near one. ``jac="auto"`` therefore starts with forward
+differences and switches to central ones, for the rest of the run, once the estimated error of
+the forward gradient (:func:`forward_error`, from f and the curvature ``y'y / s'y`` of the
+last step) exceeds :data:`SWITCH_FRACTION` of ``||g||_inf``, or when a line search fails
+(the rule of Gill, Murray, Saunders and Wright, *Practical Optimization*, 8.6).
+
+A line search that fails with the most accurate gradient the run has may fail because the
+gradient is as small as its own error: then the run has converged to the accuracy of its
+finite differences, not failed. :func:`make_noise` measures that error at the iterate, along
+the coordinate of the largest gradient component (which decides ``||g||_inf``): f at six
+more points spaced by the finite-difference step h gives a table of differences whose orders
+4 to 6 estimate the noise of f (Moré and Wild, *Estimating computational noise*, SIAM J. Sci.
+Comput. 33, 2011: for independent noise of size s, ``gamma_k E[(Delta^k f)^2] = s^2`` with
+``gamma_k = (k!)^2 / (2k)!``) and whose order matching the scheme estimates its truncation.
+The gradient component's error is then the rounding of the scheme (noise times its weights,
+over h) plus that truncation; :data:`NOISE_FACTOR` times it bounds a gradient "at the noise
+level". The search may also fail because f itself cannot be resolved: along -g the largest
+decrease the quadratic model of the failed search predicts (:func:`predicted_decrease`)
+is below the noise of f (an ill-conditioned minimum with a large f: the gradient is not small,
+but no step changes f by more than its rounding). Either way the run has converged as far as
+f and its differences allow. A wrong gradient of a smooth f (an analytic ``jac`` with a bug)
+shows no noise in the table and f increases along -g as predicted by no quadratic with a
+small minimum: it stays a failure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.jit import jit_cached
+from .._core.schemes import CENTRAL, CENTRAL4, FORWARD
+from ..diff.steps import step_for, value_eps
+
+SWITCH_FRACTION = 0.1
+"""``jac="auto"`` switches to central differences when the estimated error of the forward
+gradient exceeds this fraction of its largest component."""
+
+NOISE_FACTOR = 10.0
+"""A gradient is at its noise level when ``||g||_inf`` is at most this many times the
+estimated error of its largest component (the estimate is good to a factor of a few)."""
+
+ANALYTIC = -1
+"""Scheme code passed to the noise estimate for a gradient that takes no differences of f."""
+
+NOISE_POINTS = 7
+"""Points of the difference table (f at the iterate and at six more points)."""
+
+ROUNDING = np.array([np.sqrt(2.0), np.sqrt(2.0), np.sqrt(2.0) / 2.0, np.sqrt(130.0) / 12.0])
+"""Per scheme code (forward, backward, central, central4): the error of the gradient component
+per unit noise of f and unit 1/h (root sum of squares of the stencil's weights / divisor)."""
+
+TRUNCATION_ORDER = np.array([2, 2, 3, 5])
+TRUNCATION_WEIGHT = np.array([0.5, 0.5, 1.0 / 6.0, 1.0 / 30.0])
+"""Per scheme code: the truncation error of the component is about
+``TRUNCATION_WEIGHT * |Delta^k f| / h`` with k = ``TRUNCATION_ORDER`` (h^(k-1) f^(k) times
+the leading coefficient of the scheme's error)."""
+
+
+@jit_cached
+def forward_error(x, fx, steps, curvature):
+    """Estimated largest error of a forward-difference gradient component at ``x`` (where f is
+    ``fx``): truncation ``h_i c / 2`` (c: the curvature estimate, 0 when unknown) plus rounding
+    ``2 eps |fx| / h_i``, with the steps of ``steps``."""
+    eps = value_eps(steps)
+    worst = 0.0
+    for i in range(x.shape[0]):
+        h = step_for(FORWARD, x[i], steps, i)
+        if h > 0.0:
+            worst = max(worst, 0.5 * h * curvature + 2.0 * eps * abs(fx) / h)
+    return worst
+
+
+@jit_cached
+def predicted_decrease(fx, slope, t, ft):
+    """The largest decrease of f along a direction predicted by the quadratic through
+    ``f(0) = fx``, ``f'(0) = slope < 0`` and ``f(t) = ft``: ``slope**2 / (2 c)`` with the
+    curvature ``c = 2 (ft - fx - t slope) / t**2``; infinite when the quadratic has no
+    minimum (or ``ft`` is not finite)."""
+    if not np.isfinite(ft) or t <= 0.0:
+        return np.inf
+    c = 2.0 * (ft - fx - t * slope) / (t * t)
+    return slope * slope / (2.0 * c) if c > 0.0 else np.inf
+
+
+@jit_cached
+def largest(g):
+    """Index of the largest ``|g_i|``."""
+    best = 0
+    for i in range(g.shape[0]):
+        if abs(g[i]) > abs(g[best]):
+            best = i
+    return best
+
+
+@jit_cached
+def table_estimates(v, scheme):
+    """``(noise of f, truncation term)`` from the values ``v`` at equally spaced points
+    (overwritten by the difference table); NaN when a value is not finite."""
+    for j in range(v.shape[0]):
+        if not np.isfinite(v[j]):
+            return np.nan, np.nan
+    noise = 0.0
+    truncation = 0.0
+    gamma = 1.0
+    for k in range(1, v.shape[0]):
+        m = v.shape[0] - k
+        for j in range(m):
+            v[j] = v[j + 1] - v[j]
+        gamma *= k / (2.0 * (2 * k - 1))  # (k!)^2 / (2k)!, one factor at a time
+        if k == TRUNCATION_ORDER[scheme]:
+            mean_abs = 0.0
+            for j in range(m):
+                mean_abs += abs(v[j])
+            truncation = mean_abs / m
+        if k >= 4:
+            mean_sq = 0.0
+            for j in range(m):
+                mean_sq += v[j] * v[j]
+            noise = max(noise, np.sqrt(gamma * mean_sq / m))
+    return noise, truncation
+
+
+def make_noise(value):
+    """``noise(x, g, fx, scheme, steps, args, info) -> (error, noise of f)``: the estimated
+    error of the largest component of the gradient ``g`` of scheme ``scheme`` at ``x`` (f
+    there is ``fx``) and the noise of f, from six evaluations of f (counted in ``info``).
+    NaN when it cannot be estimated (a non-finite value); the error is NaN for schemes that
+    take no differences of f (the complex step; pass it for an analytic gradient), whose
+    table is spaced by the central step."""
+
+    def noise(x, g, fx, scheme, steps, args, info):
+        differences = scheme == FORWARD or scheme == CENTRAL or scheme == CENTRAL4
+        table_scheme = scheme if differences else CENTRAL
+        i = largest(g)
+        xi = x[i]
+        h = step_for(table_scheme, xi, steps, i)
+        if h == 0.0:
+            return np.nan, np.nan
+        v = np.empty(NOISE_POINTS)
+        centre = NOISE_POINTS // 2
+        for j in range(NOISE_POINTS):  # spaced by the scheme's own step
+            if j == centre:
+                v[j] = fx
+            else:
+                x[i] = xi + (j - centre) * h
+                v[j] = value(x, args, info)
+        x[i] = xi
+        noise_f, table = table_estimates(v, table_scheme)
+        if not differences:
+            return np.nan, noise_f
+        return (ROUNDING[scheme] * noise_f + TRUNCATION_WEIGHT[scheme] * table) / h, noise_f
+
+    return noise
