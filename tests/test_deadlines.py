@@ -152,7 +152,7 @@ def test_a_start_that_has_not_begun_at_the_deadline_is_not_run():
 
     starts = np.array([[1.0], [2.0], [-3.0]])
     for attempt in range(2):  # 1 ns: passed by the first check, unless the clock is coarse
-        res = fastgrad.minimize(counted, starts, max_time=1e-9, jit=False)
+        res = fastgrad.minimize(counted, starts, max_time=1e-9, jit=False, method="gd")
         if not calls:
             break
         calls.clear()
@@ -174,7 +174,7 @@ def test_a_run_without_max_time_never_reads_the_clock(monkeypatch):
         return real()
 
     monkeypatch.setattr(loop, "clock", counted_clock)  # the Python engine's global
-    fastgrad.minimize(sleepy, [3.0, 3.0], max_iter=5, jit=False)
+    fastgrad.minimize(sleepy, [3.0, 3.0], max_iter=5, jit=False, method="gd")
     assert not reads
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -83,7 +83,7 @@ def test_seed_example_gradient_descent_and_history_equal_reference():
 
 def test_seed_example_with_the_reference_step():
     res = fastgrad.minimize(SEED.f, [10, 10, 10], lr=0.01, max_iter=500, gtol=0, step=1e-4,
-                            history=True)
+                            history=True, method="gd")
     _, hist_ref = gradient_descent(SEED.f, [10, 10, 10], lr=0.01, step_num=500, history=True)
     np.testing.assert_allclose(res.x_history, hist_ref, rtol=0, atol=1e-9)
 
@@ -98,7 +98,7 @@ def test_seed_example_with_the_reference_step():
     ],
 )
 def test_seed_learning_rates(lr, expected, atol):
-    res = fastgrad.minimize(F2.f, [-3, 4], lr=lr, max_iter=100, gtol=0, step=1e-4)
+    res = fastgrad.minimize(F2.f, [-3, 4], lr=lr, max_iter=100, gtol=0, step=1e-4, method="gd")
     np.testing.assert_allclose(res.x, expected, rtol=0, atol=atol)
     if lr == 0.2:  # the gradient became exactly 0: converged even with gtol = 0
         assert res.success and res.nit <= 100
@@ -109,19 +109,19 @@ def test_seed_learning_rates(lr, expected, atol):
 
 
 def test_seed_lr_1_oscillates_and_is_reported_as_not_converged():
-    res = fastgrad.minimize(F2.f, [-3, 4], lr=1.0, max_iter=100)
+    res = fastgrad.minimize(F2.f, [-3, 4], lr=1.0, max_iter=100, method="gd")
     np.testing.assert_allclose(res.x, [-3, 4], atol=1e-6)
     assert not res.success and res.status == 1
     assert "did not converge" in res.message and "lower the learning rate (lr=1)" in res.message
 
 
 def test_seed_lr_1_1_diverges():
-    res = fastgrad.minimize(F2.f, [-3, 4], lr=1.1, max_iter=5000)
+    res = fastgrad.minimize(F2.f, [-3, 4], lr=1.1, max_iter=5000, method="gd")
     assert not res.success and res.status == 2
     assert 100 < res.nit < 5000 and not np.isfinite(res.fun)
     assert f"diverged at iteration {res.nit}" in res.message
     assert "lower the learning rate (lr=1.1)" in res.message
-    short = fastgrad.minimize(F2.f, [-3, 4], lr=1.1, max_iter=100)  # the seeds' 100 steps
+    short = fastgrad.minimize(F2.f, [-3, 4], lr=1.1, max_iter=100, method="gd")  # the seeds' 100 steps
     np.testing.assert_allclose(short.x, [-2.5e8, 3.3e8], rtol=0.01)
     assert short.status == 1 and "f did not decrease" in short.message
 
@@ -206,7 +206,7 @@ def test_least_squares_with_args_analytic_and_finite_differences_agree_with_lsts
 def test_analytic_jac_from_the_problem_table():
     p = PROBLEMS["rosenbrock2"]
     res = fastgrad.minimize(p.f, p.x0, method="lbfgs", jac=p.grad, jit=False)
-    assert res.success and res.njev == res.nit + 1 and res.nfev >= res.nit + 1
+    assert res.success and res.njev >= res.nit + 1 and res.nfev >= res.nit + 1
     np.testing.assert_allclose(res.x, 1.0, atol=1e-6)
 
 
@@ -320,13 +320,13 @@ def guarded(x, limit):
 def test_an_exception_of_the_objective_in_a_batch_reaches_the_caller():
     x0 = np.array([[1.0, 1.0], [2.0, 0.0], [6.0, 1.0], [0.5, 0.5]] * 16)  # 64: over threads
     with pytest.raises(ValueError, match="x\\[0\\] is above the limit"):
-        fastgrad.minimize(guarded, x0, args=(5.0,), max_iter=20)
+        fastgrad.minimize(guarded, x0, args=(5.0,), max_iter=20, method="gd")
     res = fastgrad.minimize(guarded, x0, args=(7.0,), method="lbfgs")
     assert res.success.all()
 
 
 def test_batch_where_every_start_diverges_has_no_best():
-    res = fastgrad.minimize(F2.f, [[1.0, 2.0], [-3.0, 4.0]], lr=1.1, max_iter=5000, jit=False)
+    res = fastgrad.minimize(F2.f, [[1.0, 2.0], [-3.0, 4.0]], lr=1.1, max_iter=5000, jit=False, method="gd")
     assert list(res.status) == [2, 2] and res.best is None
 
 
@@ -353,7 +353,7 @@ def test_every_method_returns_every_field(method):
 
 
 def test_history_longer_than_one_chunk_equals_reference():
-    res = fastgrad.minimize(F2.f, [-3, 4], lr=0.001, max_iter=3000, gtol=0, history=True)
+    res = fastgrad.minimize(F2.f, [-3, 4], lr=0.001, max_iter=3000, gtol=0, history=True, method="gd")
     _, hist = gradient_descent(F2.f, [-3.0, 4.0], lr=0.001, step_num=3000, history=True)
     assert res.x_history.shape == (3001, 2)
     np.testing.assert_allclose(res.x_history, hist, rtol=0, atol=1e-9)
@@ -378,9 +378,9 @@ def test_callback_every_k_iterations():
     seen = []
     res = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, max_iter=50, gtol=0,
                             callback=lambda r: seen.append((r.nit, r.x.copy(), r.fun)),
-                            callback_every=10)
+                            callback_every=10, method="gd")
     assert [s[0] for s in seen] == [10, 20, 30, 40]  # not after the last iteration
-    plain = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, max_iter=20, gtol=0, history=True)
+    plain = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, max_iter=20, gtol=0, history=True, method="gd")
     np.testing.assert_array_equal(seen[1][1], plain.x)
     np.testing.assert_array_equal(plain.x_history[10], seen[0][1])
     assert res.nit == 50 and res.status == 1
@@ -395,7 +395,7 @@ def test_callback_stops_the_run_and_keeps_the_result(how):
             return True
         return None
 
-    res = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, callback=callback, history=True)
+    res = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, callback=callback, history=True, method="gd")
     assert res.status == 3 and not res.success and res.nit == 7
     assert res.message == "stopped by the callback after 7 iterations"
     assert res.x_history.shape == (8, 3)
@@ -415,7 +415,7 @@ def test_callback_in_a_batch_sees_every_start():
 
 
 def test_nonfinite_f_at_x0():
-    res = fastgrad.minimize(lambda x: np.sqrt(x[0]) + x[1] ** 2, [-1.0, 1.0], jit=False)
+    res = fastgrad.minimize(lambda x: np.sqrt(x[0]) + x[1] ** 2, [-1.0, 1.0], jit=False, method="gd")
     assert res.status == 2 and res.nit == 0 and "diverged at x0" in res.message
     assert np.all(np.isnan(res.jac))
 
@@ -429,7 +429,7 @@ def test_line_search_failure_with_a_wrong_gradient():
 
 
 def test_step_too_small():
-    res = fastgrad.minimize(F2.f, [1.0, 2.0], step=1e-30, jit=False)
+    res = fastgrad.minimize(F2.f, [1.0, 2.0], step=1e-30, jit=False, method="gd")
     assert res.status == 6 and "step vanished" in res.message
 
 
@@ -456,7 +456,7 @@ def test_an_objective_numba_cannot_compile_runs_on_python_with_a_warning():
         res = fastgrad.minimize(f, [1.0, -2.0], method="lbfgs")
     assert res.success
     with pytest.raises(TypeError, match="jit=True but Numba cannot compile"):
-        fastgrad.minimize(lambda x: sum(float(v) for v in x.tolist()), [1.0], jit=True)
+        fastgrad.minimize(lambda x: sum(float(v) for v in x.tolist()), [1.0], jit=True, method="gd")
 
 
 def test_a_second_call_does_not_compile_again():

@@ -140,7 +140,7 @@ def test_an_objective_nobody_references_is_freed_with_its_kernels_and_data():
     f = make_closure(2.0, data)
     np.testing.assert_allclose(fastgrad.gradient(f, X), [2.0, 6.0], rtol=1e-8)
     np.testing.assert_allclose(fastgrad.hessian(f, X), [[4.0, 0.0], [0.0, 0.0]], atol=1e-5)
-    fastgrad.minimize(f, X, max_iter=2)
+    fastgrad.minimize(f, X, max_iter=2, method="gd")
     obj = cache.get(f, None)
     refs = [weakref.ref(f), weakref.ref(obj), weakref.ref(obj.kernels["gradient"])]
     before = len(cache._REGISTRY), len(differentiate._PLANS)
@@ -222,7 +222,7 @@ def test_shared_objectives_are_few_and_freed_when_pushed_out():
 def test_clear_cache_drops_every_objective_plan_and_driver():
     f = numba.njit(lambda x: x[0] * x[0] + x[1])  # a dispatcher: kept until clear_cache
     fastgrad.gradient(f, X)
-    fastgrad.minimize(f, X, max_iter=1)
+    fastgrad.minimize(f, X, max_iter=1, method="gd")
     obj = cache.get(f, None)
     assert obj.drivers and cache._REGISTRY and differentiate._PLANS
     fastgrad.clear_cache()
@@ -341,7 +341,7 @@ def test_other_kernels_stay_compiled_after_one_kernel_falls_back():
         warnings.simplefilter("error")  # no further warning, nothing on the Python engine
         np.testing.assert_array_equal(fastgrad.gradient(f, X, jit=True), g)
         fastgrad.hessian(f, X, jit=True)
-        res = fastgrad.minimize(f, X, max_iter=3, jit=True)
+        res = fastgrad.minimize(f, X, max_iter=3, jit=True, method="gd")
         np.testing.assert_allclose(g, want, rtol=1e-9)
     assert res.nit == 3
     assert all(numba.extending.is_jitted(k) for k in obj.kernels.values())
@@ -368,11 +368,11 @@ def test_args_numba_cannot_type_fall_back_for_those_types_only():
         warnings.simplefilter("error")  # remembered: no second warning, no compile attempt
         np.testing.assert_array_equal(
             fastgrad.gradient(uses_its_argument, X, args=(table,)), g)
-        res = fastgrad.minimize(uses_its_argument, X, args=(table,), max_iter=2)
+        res = fastgrad.minimize(uses_its_argument, X, args=(table,), max_iter=2, method="gd")
         # the array still runs compiled, jit=True included
         np.testing.assert_array_equal(
             fastgrad.gradient(uses_its_argument, X, args=(arr,), jit=True), g)
-        res_arr = fastgrad.minimize(uses_its_argument, X, args=(arr,), max_iter=2, jit=True)
+        res_arr = fastgrad.minimize(uses_its_argument, X, args=(arr,), max_iter=2, jit=True, method="gd")
     assert res.nit == res_arr.nit == 2
     np.testing.assert_array_equal(res.x, res_arr.x)
     assert obj.engine == "jit" and len(obj.failures) == 1
@@ -431,7 +431,7 @@ def test_a_dict_default_argument_falls_back_with_the_warning(entry):
         elif entry == "jacobian":
             value = fastgrad.jacobian(f, X)[0]
         elif entry == "minimize":
-            value = fastgrad.minimize(f, X, max_iter=1).jac
+            value = fastgrad.minimize(f, X, max_iter=1, method="gd").jac
         else:
             value = fastgrad.grad(f)(X)
     # f = 10 x0 + x1**2: gradient [10, 2 x1] at X (minimize's jac is at its last iterate,
@@ -459,7 +459,7 @@ def test_a_value_error_of_the_compiled_objective_reaches_the_caller(entry):
             elif entry == "hessian":
                 fastgrad.hessian(raises_value_error, x)
             elif entry == "minimize":
-                fastgrad.minimize(raises_value_error, x)
+                fastgrad.minimize(raises_value_error, x, method="gd")
             else:
                 fastgrad.grad(raises_value_error)(x)
     obj = cache.get(raises_value_error, None)
@@ -506,7 +506,7 @@ def test_a_numba_function_with_any_option_runs_compiled(option):
         np.testing.assert_allclose(fastgrad.gradient(f, X, jit=True), want, rtol=1e-8)
         np.testing.assert_allclose(fastgrad.hessian(f, X, jit=True), [[2, 0], [0, 0]],
                                    atol=1e-5)
-        res = fastgrad.minimize(f, X, max_iter=2, jit=True)
+        res = fastgrad.minimize(f, X, max_iter=2, jit=True, method="gd")
         g = fastgrad.grad(f, jit=True)
         np.testing.assert_allclose(g(X), want, rtol=1e-8)
     assert res.nit == 2

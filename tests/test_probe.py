@@ -85,7 +85,7 @@ def test_reading_past_x_is_an_error_in_every_function(f, x, index, jit):
         lambda: fastgrad.gradient(f, np.stack([x] * 3), jit=jit),
         lambda: fastgrad.hessian(f, x, jit=jit),
         lambda: fastgrad.jacobian(f, x, jit=jit),
-        lambda: fastgrad.minimize(f, x, jit=jit),
+        lambda: fastgrad.minimize(f, x, jit=jit, method="gd"),
         lambda: fastgrad.minimize(f, x, method="lbfgs", jit=jit),
         lambda: fastgrad.minimize(f, np.stack([x] * 2), method="adam", jit=jit),
     ]
@@ -96,7 +96,7 @@ def test_reading_past_x_is_an_error_in_every_function(f, x, index, jit):
 @pytest.mark.parametrize("jit", ENGINES)
 def test_a_column_of_starts_meant_as_one_start_is_refused(jit):
     # (3, 1) is three starts of one coordinate each; f reads three coordinates
-    _expect_index_error(lambda: fastgrad.minimize(reads_three, np.zeros((3, 1)), jit=jit),
+    _expect_index_error(lambda: fastgrad.minimize(reads_three, np.zeros((3, 1)), jit=jit, method="gd"),
                         "reads_three", 1, "x[1]" if jit is None else None)
     _expect_index_error(lambda: fastgrad.gradient(reads_three, np.zeros((3, 1)), jit=jit),
                         "reads_three", 1, None)
@@ -114,7 +114,7 @@ def test_a_numba_dispatcher_reading_past_x_is_refused():
         return x[0] + x[1] + x[2]
 
     _expect_index_error(lambda: fastgrad.gradient(model, [1.0, 2.0]), "model", 2, "x[2]")
-    _expect_index_error(lambda: fastgrad.minimize(model, [1.0, 2.0]), "model", 2, "x[2]")
+    _expect_index_error(lambda: fastgrad.minimize(model, [1.0, 2.0], method="gd"), "model", 2, "x[2]")
 
 
 def test_an_analytic_jac_reading_past_x_is_refused():
@@ -160,7 +160,7 @@ def test_the_check_runs_once_per_length_and_costs_two_evaluations_at_most(jit):
     assert calls[0] == 4  # central differences: 2n
     assert first - 4 == (2 if jit is None else 1)
     calls[0] = 0
-    res = fastgrad.minimize(counted, x, args=(calls,), max_iter=3, gtol=0.0, jit=jit)
+    res = fastgrad.minimize(counted, x, args=(calls,), max_iter=3, gtol=0.0, jit=jit, method="gd")
     assert calls[0] == res.nfev  # checked already for n = 2: nothing extra
     calls[0] = 0
     fastgrad.gradient(counted, np.array([1.0, 2.0, 3.0]), args=(calls,), jit=jit)
@@ -317,7 +317,7 @@ def test_every_function_refuses_a_complex_value_with_one_error(jit):
         lambda: fastgrad.hessian(complex_value, x, jit=jit),
         lambda: fastgrad.jacobian(complex_value, x, jit=jit),
         lambda: fastgrad.jacobian(complex_vector, x, jit=jit),
-        lambda: fastgrad.minimize(complex_value, x, jit=jit),
+        lambda: fastgrad.minimize(complex_value, x, jit=jit, method="gd"),
         lambda: fastgrad.derivative(lambda t: t + 1j, 1.0, jit=jit),
         lambda: fastgrad.check_grad(complex_value, lambda v: v, x, jit=jit),
     ]

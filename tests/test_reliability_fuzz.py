@@ -206,7 +206,7 @@ def test_minimize_never_crashes_and_its_result_is_consistent(point, method, jac,
     a = COEFFICIENTS[: x.shape[-1]].copy()
     if x64 is None:
         with pytest.raises(ValueError, match="x0 must be finite"):
-            fastgrad.minimize(smooth, x, args=(a,))
+            fastgrad.minimize(smooth, x, args=(a,), method="gd")
         return
     res = fastgrad.minimize(smooth, x, method=method, jac=jac, lr=lr, max_iter=max_iter,
                             args=(a,))

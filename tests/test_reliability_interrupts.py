@@ -409,7 +409,7 @@ def test_an_interrupt_the_python_engine_cannot_defer_is_raised():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        fastgrad.minimize(interrupted_objective, X0, jit=False)
+        fastgrad.minimize(interrupted_objective, X0, jit=False, method="gd")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
 

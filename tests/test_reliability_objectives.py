@@ -137,23 +137,23 @@ def test_a_wrong_return_value_is_a_value_error_saying_what_f_returned(f, match, 
         if entry == "gradient":
             fastgrad.gradient(f, x0, jit=jit)
         else:
-            fastgrad.minimize(f, x0, jit=jit)
+            fastgrad.minimize(f, x0, jit=jit, method="gd")
     np.testing.assert_array_equal(x0, X0)
 
 
 @pytest.mark.parametrize("f, what", [(returns_a_complex, "complex"), (returns_a_bool, "bool")])
 def test_minimize_needs_a_real_value_not_a_complex_or_a_bool(f, what):
     with pytest.raises(ValueError, match=rf"f must return a real scalar \(a float\); .*{what}"):
-        fastgrad.minimize(f, X0)
+        fastgrad.minimize(f, X0, method="gd")
     with pytest.raises(ValueError, match=r"f must return a real scalar \(a float\)"):
-        fastgrad.minimize(f, X0, jit=False)
+        fastgrad.minimize(f, X0, jit=False, method="gd")
 
 
 @pytest.mark.parametrize("jit", ENGINES, ids=ENGINE_IDS)
 def test_an_objective_that_needs_more_arguments_than_args_is_a_type_error(jit):
     with pytest.raises(TypeError, match=r"f must accept x and the 0 extra argument\(s\) in args, "
                                         r"as f\(x, \*args\); needs_an_argument\(x, scale\)"):
-        fastgrad.minimize(needs_an_argument, X0, jit=jit)
+        fastgrad.minimize(needs_an_argument, X0, jit=jit, method="gd")
     res = fastgrad.minimize(needs_an_argument, X0, args=(2.0,), method="lbfgs", jit=False)
     assert res.success  # (the check is made before anything compiles: one engine suffices)
 
@@ -162,10 +162,10 @@ def test_an_objective_that_needs_more_arguments_than_args_is_a_type_error(jit):
 def test_a_jac_of_the_wrong_length_or_kind_is_refused_at_x0(jit):
     with pytest.raises(ValueError, match=r"jac must return a real array of shape \(2,\) \(the "
                                          r"shape of x\), got shape \(3,\) of dtype float64"):
-        fastgrad.minimize(bowl, X0, jac=bowl_jac_wrong_length, jit=jit)
+        fastgrad.minimize(bowl, X0, jac=bowl_jac_wrong_length, jit=jit, method="gd")
     with pytest.raises(ValueError, match=r"jac must return a real array of shape \(2,\) .*got "
                                          r"'gradient' of dtype <U8"):
-        fastgrad.minimize(bowl, X0, jac=bowl_jac_string, jit=False)
+        fastgrad.minimize(bowl, X0, jac=bowl_jac_string, jit=False, method="gd")
 
 
 @pytest.mark.parametrize(("jit", "batched"), [(None, False), (False, False), (False, True)],
@@ -199,9 +199,9 @@ def test_an_exception_of_f_reaches_the_caller_with_its_traceback(jit, entry):
         elif entry == "hessian":
             fastgrad.hessian(troublesome, x, args=(mode[0],), jit=jit)
         elif entry == "minimize":
-            fastgrad.minimize(troublesome, start[1], args=(mode[0],), jit=jit)
+            fastgrad.minimize(troublesome, start[1], args=(mode[0],), jit=jit, method="gd")
         else:
-            fastgrad.minimize(troublesome, start, args=(mode[0],), jit=jit)
+            fastgrad.minimize(troublesome, start, args=(mode[0],), jit=jit, method="gd")
     frames = [frame.name for frame in traceback.extract_tb(info.tb)]
     assert frames[0] == "test_an_exception_of_f_reaches_the_caller_with_its_traceback"
     if jit is False:  # Python code has frames all the way down to f
@@ -244,7 +244,7 @@ def test_minimize_stops_a_run_that_meets_nan_as_diverged_and_says_where(jit):
 
 @pytest.mark.parametrize("jit", ENGINES, ids=ENGINE_IDS)
 def test_nan_at_x0_is_reported_at_x0(jit):
-    res = fastgrad.minimize(troublesome, [0.0, 6.0], args=(NAN_ABOVE_FIVE,), jit=jit)
+    res = fastgrad.minimize(troublesome, [0.0, 6.0], args=(NAN_ABOVE_FIVE,), jit=jit, method="gd")
     assert res.status == DIVERGED and res.nit == 0
     assert res.message.startswith("diverged at x0: f(x0) = nan; check that f is finite near x0")
 
@@ -289,7 +289,7 @@ def test_an_objective_that_writes_into_x_never_touches_the_callers_array(jit):
     fastgrad.gradient(troublesome, x, args=args, jit=jit)
     fastgrad.gradient(troublesome, batch, args=args, jit=jit)
     fastgrad.hessian(troublesome, x, args=args, jit=jit)
-    fastgrad.minimize(troublesome, x, args=args, max_iter=20, jit=jit)
+    fastgrad.minimize(troublesome, x, args=args, max_iter=20, jit=jit, method="gd")
     np.testing.assert_array_equal(x, keep[0])
     np.testing.assert_array_equal(batch, keep[1])
 
@@ -302,8 +302,8 @@ def test_the_arrays_f_sees_never_share_memory_with_the_callers():
     fastgrad.gradient(records_its_x, batch, jit=False)
     fastgrad.hessian(records_its_x, x, jit=False)
     fastgrad.jacobian(records_its_x, x, jit=False)
-    fastgrad.minimize(records_its_x, x, max_iter=3, jit=False)
-    fastgrad.minimize(records_its_x, batch, max_iter=3, jit=False)
+    fastgrad.minimize(records_its_x, x, max_iter=3, jit=False, method="gd")
+    fastgrad.minimize(records_its_x, batch, max_iter=3, jit=False, method="gd")
     assert len(SEEN) > 20
     assert not any(np.shares_memory(seen, x) or np.shares_memory(seen, batch) for seen in SEEN)
 
@@ -339,7 +339,7 @@ def test_every_real_input_dtype_gives_float64_results_equal_to_float64_input(dty
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, want)
     for call in (lambda v: fastgrad.minimize(f, v, method="lbfgs", jit=False).x,
-                 lambda v: fastgrad.minimize(f, np.stack([v, v]), jit=False).x):
+                 lambda v: fastgrad.minimize(f, np.stack([v, v]), jit=False, method="gd").x):
         got, want = call(x), call(x64)
         assert got.dtype == np.float64
         if low:  # f is quadratic: central differences are exact up to rounding, any step

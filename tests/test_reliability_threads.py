@@ -110,9 +110,9 @@ def test_a_compiled_call_releases_the_gil_while_it_runs():
             fastgrad.gradient(waits_for_the_main_thread, x, args=(np.ones(2), spins))  # compile
             call = lambda: fastgrad.gradient(waits_for_the_main_thread, x, args=(flag, spins))
         else:
-            fastgrad.minimize(waits_for_the_main_thread, x, args=(np.ones(2), spins), max_iter=1)
+            fastgrad.minimize(waits_for_the_main_thread, x, args=(np.ones(2), spins), max_iter=1, method="gd")
             call = lambda: fastgrad.minimize(waits_for_the_main_thread, x, args=(flag, spins),
-                                             max_iter=1)
+                                             max_iter=1, method="gd")
         spins[0] = 0.0
         thread = threading.Thread(target=call)
         thread.start()

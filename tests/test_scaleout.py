@@ -251,9 +251,9 @@ def test_minimize_batch_over_threads_equals_the_local_batch():
 def test_minimize_workers_rejects_what_it_cannot_do():
     x0 = np.array([0.5, 1.0])
     with pytest.raises(ValueError, match="workers= cannot be combined with a callback"):
-        fastgrad.minimize(black_box, x0, args=(1.0,), workers=2, callback=lambda r: None)
+        fastgrad.minimize(black_box, x0, args=(1.0,), workers=2, callback=lambda r: None, method="gd")
     with pytest.raises(ValueError, match="with an analytic jac there are none"):
         fastgrad.minimize(problems.sphere3 if hasattr(problems, "sphere3") else black_box,
-                          np.ones(3), jac=lambda x: 2 * x, workers=2)
+                          np.ones(3), jac=lambda x: 2 * x, workers=2, method="gd")
     with pytest.raises(ValueError, match="workers must be a positive int or an executor"):
-        fastgrad.minimize(black_box, x0, args=(1.0,), workers=0)
+        fastgrad.minimize(black_box, x0, args=(1.0,), workers=0, method="gd")
