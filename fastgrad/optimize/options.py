@@ -21,6 +21,7 @@ from .._core.validate import (
     check_float,
     check_int,
     check_max_time,
+    check_progress,
     nonfinite_message,
     scheme_code,
     steps_array,
@@ -60,6 +61,7 @@ class Options:
     jit: bool | None
     max_time: float | None
     workers: Any
+    progress: Any = False  # False, True (stderr) or a file: the meter of a long run
 
     @property
     def strict(self) -> bool:
@@ -74,7 +76,8 @@ class Options:
 
 
 def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callback_every, args,
-             step, jit, max_time, workers, method_options: dict, known: tuple) -> Options:
+             step, jit, max_time, workers, method_options: dict, known: tuple,
+             progress=False) -> Options:
     """Check every argument of ``minimize`` (``known``: its keyword names, for the hint of a
     misspelt one) in the order the messages are documented."""
     check_callable(f)
@@ -98,6 +101,8 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callb
         raise TypeError(f"jit must be None, True or False, got {_show(jit)}")
     if max_time is not None:
         max_time = check_max_time(max_time)
+    if progress is not False:
+        progress = check_progress(progress)
     if method_options:
         _check_method_options(meth, method_options, known)
     params = meth.params(lr, method_options)
@@ -111,7 +116,7 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, history, callback, callb
         workers = _check_workers(workers, callback, batched, kind)
     return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
                    lr, max_iter, gtol, history, callback, callback_every or 1, args, step,
-                   user_steps, jit, max_time, workers)
+                   user_steps, jit, max_time, workers, progress=progress)
 
 
 def _check_workers(workers, callback, batched: bool, kind: str):
