@@ -250,3 +250,31 @@ def test_durations():
     assert progress._duration(12.34) == "12.3 s"
     assert progress._duration(75.0) == "1:15"
     assert progress._duration(3723.0) == "1:02:03"
+
+
+def test_no_stderr_at_all(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", None)  # pythonw: no console
+    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=True)
+    assert res.nit == 5
+
+
+def test_an_interrupted_run_ends_its_line(plain, objectives):
+    def interrupt(intermediate):
+        if intermediate.nit >= 30:
+            raise KeyboardInterrupt
+
+    tty = Recorder(tty=True)
+    with pytest.warns(fastgrad.FastgradWarning, match="interrupted by KeyboardInterrupt"):
+        res = fastgrad.minimize(objectives.quadratic, [3.0, -2.0], args=(A,), lr=1e-3,
+                                callback=interrupt, callback_every=10, progress=tty)
+    assert res.status == 7
+    text = tty.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1
+    assert fields(text)[-1][:3] == (30, 1000, res.nfev)
+
+
+def test_one_start_on_workers(plain):
+    log = io.StringIO()
+    res = fastgrad.minimize(bowl, [3.0, -2.0], method="lbfgs", workers=2, progress=log)
+    assert res.status == 0
+    assert fields(log.getvalue())[-1][:3] == (res.nit, 1000, res.nfev)

@@ -3,10 +3,11 @@ chunks (:func:`fastgrad.optimize.chunks.iterate`): iterations, evaluations of f,
 far, the starts still running (of a batch) and the time elapsed.
 
 tqdm draws it when it can be imported (and :data:`USE_TQDM` is True); otherwise a plain
-one-line meter. On a terminal the line is rewritten in place (``"\\r"``) at most every
-:data:`TERMINAL_SECONDS`; elsewhere (a file, a pipe, the log of a batch job) a new line is
-written at most every :data:`LOG_SECONDS` at first, more seldom as the run grows long
-(:data:`LOG_FRACTION`, up to :data:`LOG_MAX_SECONDS`), and a last line at the end. The meter
+one-line meter. Either is drawn at once (Numba may compile the loop for seconds before the
+first chunk), again after the first chunk with evaluations, then on a terminal rewritten in
+place (``"\\r"``) at most every :data:`TERMINAL_SECONDS`; elsewhere (a file, a pipe, the log of
+a batch job) a new line at most every :data:`LOG_SECONDS` at first, less often as the run grows
+long (:data:`LOG_FRACTION`, up to :data:`LOG_MAX_SECONDS`), and a last line at the end. The meter
 only reads the run's arrays between chunks: it never changes a number, and with
 ``progress=False`` none of it is created.
 
@@ -73,7 +74,8 @@ class Progress:
         self.width = 0  # of the line on a terminal: a shorter one blanks what it leaves
         self.closed = False
         self.limited = False  # the first chunk has had its time limit
-        self.bar = _tqdm_bar(self, self._fields(self.state)) if USE_TQDM else None
+        drawn = USE_TQDM and self.file is not None  # None: sys.stderr of pythonw, no console
+        self.bar = _tqdm_bar(self, self._fields(self.state)) if drawn else None
         if self.bar is None:  # tqdm draws at once; so does the plain meter:
             self._draw(self.state, self.begin)  # the loop may compile for seconds first
 
@@ -88,10 +90,13 @@ class Progress:
 
     def update(self, run) -> None:
         """After a chunk of ``run`` (:class:`fastgrad.optimize.driver.Run`): draw its state
-        if it is time to, or if the last line showed no evaluation yet."""
+        if it is time to, or if it is the first with evaluations."""
         now = time.monotonic()
-        if not self.state[1] or now - self.shown >= self._interval(now):
-            self._draw(run_state(run), now)
+        due = now - self.shown >= self._interval(now)
+        if due or not self.state[1]:
+            state = run_state(run)
+            if due or state[1]:
+                self._draw(state, now)
 
     def close(self, run) -> None:
         """Draw the last state of ``run`` and end the line (once; later calls do nothing)."""
@@ -136,6 +141,8 @@ class Progress:
 
     def _draw(self, state: tuple, now: float, last: bool = False) -> None:
         nit, best = state[0], state[2]
+        if self.file is None:
+            return
         if last and state == self.state and self.bar is None and not self.tty:
             return  # a log has that line already
         self.best = np.fmin(self.best, best)
