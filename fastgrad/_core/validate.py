@@ -221,6 +221,17 @@ def check_bool(value, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {_show(value)}")
 
 
+def check_progress(value):
+    """``minimize(progress=)``: True or False (numpy booleans included), or a file-like object
+    with a ``write`` method, where the meter is drawn."""
+    if callable(getattr(value, "write", None)):
+        return value
+    if value is True or value is False or isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError("progress must be True, False or a file-like object with a write method "
+                    f"(an open file, sys.stdout), got {_show(value)}")
+
+
 def unknown_keyword_hint(name: str, known) -> str:
     """``"; did you mean 'step'?"`` when ``name`` is close to one of ``known``, else ``""``."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)

@@ -47,6 +47,7 @@ def minimize(
     jit: bool | None = None,
     max_time: float | None = None,
     workers=None,
+    progress=False,
     **method_options,
 ) -> OptimizeResult:
     """Minimize ``f(x, *args) -> float`` from ``x0``, or from each row of ``x0`` in parallel.
@@ -115,6 +116,20 @@ def minimize(
         its last iterate; a start of a batch that had not begun stops with status 8 (x is
         its x0, ``fun`` NaN). With ``workers=`` and a batch, all chunks share the one
         deadline (a chunk that begins after it runs nothing). None (default): no limit.
+    progress : bool or file-like, optional
+        True: show a meter of the run on ``sys.stderr`` (also when it is not a terminal: the
+        log of a long job shows it), redrawn between the compiled chunks of the loop: the
+        iterations (of the start furthest along among those still running, of
+        ``max_iter``), the evaluations of f (of all starts), the lowest finite f so far, the
+        starts of a batch still running, the time elapsed. Drawn by tqdm when it is
+        installed; otherwise one line, rewritten in place on a terminal, or a new line every
+        second or more (less often as the run grows long) elsewhere, and a last line at the
+        end. The first line is drawn at once, the first with evaluations within about
+        0.25 s of the start of the iterations (the first chunk then stops on the clock, at
+        the end of an iteration). A file-like object (with ``write``: ``sys.stdout``, an
+        open log file) gets the meter instead of ``sys.stderr``. With ``workers=`` and a
+        batch the meter counts the chunks of starts as their results come back. False
+        (default): nothing is shown, at no cost. Never changes a number of the result.
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
@@ -185,11 +200,13 @@ def minimize(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
         callback=callback, callback_every=callback_every, args=args, step=step, jit=jit,
-        max_time=max_time, workers=workers, method_options=method_options, known=_PARAMETERS)
+        max_time=max_time, workers=workers, method_options=method_options, known=_PARAMETERS,
+        progress=progress)
     route = choose_route(options)
     if route == BATCH_ON_WORKERS:
         deadline = None if options.max_time is None else time.time() + options.max_time
-        return batch.scaleout_batch(f, options.X, options.workers, options.keywords(), deadline)
+        return batch.scaleout_batch(f, options.X, options.workers, options.keywords(), deadline,
+                                    options.progress)
     return run_here(options, pooled=route == ONE_START_ON_WORKERS)
 
 
@@ -238,7 +255,8 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
     try:
         interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,
                               options.callback, options.every, options.history, deadline,
-                              None if control is None else control.stopped, guard)
+                              None if control is None else control.stopped, guard,
+                              options.progress)
     finally:
         if pool is not None:
             pool.shutdown()

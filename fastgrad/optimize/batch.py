@@ -12,6 +12,7 @@ from functools import partial
 import numpy as np
 
 from .. import scaleout
+from .progress import Progress
 from .report import warn_interrupted
 from .result import INTERRUPTED, NOT_RUN, OptimizeResult, status_message
 
@@ -75,19 +76,22 @@ chunk of iterations (about 50 ms; more while Numba compiles): they are waited fo
 
 
 def scaleout_batch(f, X: np.ndarray, workers, options: dict,
-                    deadline: float | None) -> OptimizeResult:
+                    deadline: float | None, progress=False) -> OptimizeResult:
     """Split the starts into chunks, run each with the compiled engine on a worker, and
     gather one batched result (row for row what the local batched run gives).
 
     The chunks share ``deadline`` (``time.time()`` seconds). On Ctrl-C, chunks not yet begun
     are cancelled, those running in this process are told to stop, and the result so far is
-    returned, as :func:`minimize` does without workers."""
+    returned, as :func:`minimize` does without workers. ``progress`` (True or a file): a
+    meter of the chunks' results as they come back (:class:`fastgrad.optimize.progress.Progress`).
+    """
     m = X.shape[0]
     count = min(m, workers if isinstance(workers, int) else max(1, CLUSTER_CHUNKS))
     chunks = np.array_split(X, count)
     control = _ChunkControl(deadline, next(_TOKENS))
     stop = _STOPS[control.token] = threading.Event()
     parts: list = [None] * count
+    meter = None if progress is False else Progress(progress, m, options["max_iter"], True)
     interrupted = False
     try:
         with scaleout.executor_for(workers) as executor:
@@ -98,6 +102,8 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
             else:
                 futures = [submit(run_chunk, chunk) for chunk in chunks]
                 try:
+                    if meter is not None:
+                        meter.watch(futures)
                     for i, future in enumerate(futures):
                         parts[i] = future.result()
                 except BaseException as exc:
@@ -112,6 +118,8 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
                                     None if in_process else INTERRUPT_WAIT_SECONDS)
     finally:
         del _STOPS[control.token]
+        if meter is not None:
+            meter.finish([p for p in parts if p is not None])
     parts = [p if p is not None else _not_run(chunk, options) for p, chunk in zip(parts, chunks)]
     merged = OptimizeResult()
     for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):

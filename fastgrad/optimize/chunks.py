@@ -12,6 +12,7 @@ from .._core.clock import clock
 from .._core.objective import is_compile_error
 from .driver import Driver, Run
 from .loop import NFEV, NIT, NJEV, STATUS
+from .progress import Progress
 from .result import CALLBACK, MAX_TIME, NOT_STARTED, RUNNING, OptimizeResult
 
 HISTORY_CHUNK = 1024
@@ -75,7 +76,7 @@ class SigintGuard:
 
 def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, callback,
             every: int, history: bool, deadline: float | None, stopped=None,
-            guard: "SigintGuard | None" = None) -> bool:
+            guard: "SigintGuard | None" = None, progress=False) -> bool:
     """Run the compiled loop chunk by chunk until every start has stopped.
 
     Long because the chunk's running state (budget, rate, mode, deadline, guard) lives in
@@ -91,7 +92,10 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
     starts still running then keep status RUNNING, and those not begun NOT_STARTED, for the
     caller to mark. ``guard``: a SIGINT guard installed before the run (while Numba compiled
     the objective for its first-call check): an interrupt it caught then is handled as one
-    caught while the first chunk compiles, at the end of that chunk.
+    caught while the first chunk compiles, at the end of that chunk. ``progress``: False, or
+    True or a file for a :class:`~fastgrad.optimize.progress.Progress` meter, drawn after each
+    chunk (the first then lasts at most :data:`fastgrad.optimize.progress.CHUNK_SECONDS`, the
+    loop compiled before it begins) and closed at the end, however the run ends.
     """
     INFO = run.INFO
     budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
@@ -103,6 +107,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
     finished_interrupted = False  # Ctrl-C came (deferred) in a chunk after which all stopped
     rate = 0.0  # evaluations of f per second and start, measured on the last chunk
     prepared = set()  # loops compiled for this run (with a deadline: before the clock)
+    meter = None if progress is False else Progress(progress, INFO.shape[0], max_iter, batched)
     try:
         while True:
             stop = max_iter
@@ -119,12 +124,15 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             first = False
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
             try:
-                if deadline is not None and parallel not in prepared:
-                    deadline += driver.prepare(run, parallel)  # compilation is not counted
+                if (deadline is not None or meter is not None) and parallel not in prepared:
+                    compiling = driver.prepare(run, parallel)  # compilation is not counted
+                    deadline = None if deadline is None else deadline + compiling
                     prepared.add(parallel)
                 begin = clock()
-                running = driver.run(run, stop, budget, parallel,
-                                     np.inf if deadline is None else deadline)
+                limit = np.inf if deadline is None else deadline
+                if meter is not None:  # the first line comes soon, even with a slow f
+                    limit = meter.limit(limit, begin)
+                running = driver.run(run, stop, budget, parallel, limit)
             except Exception as exc:  # Numba's refusal comes before the loop ran: the
                 if driver.engine == "python" or not is_compile_error(exc):  # state is intact
                     raise
@@ -136,6 +144,8 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
                 finished_interrupted = guard is not None and guard.caught
                 return False
             now = clock()
+            if meter is not None:
+                meter.update(run)
             if guard is not None and guard.caught:
                 return _interrupted(INFO)
             if deadline is not None and now >= deadline:
@@ -177,6 +187,8 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
     finally:
         if guard is not None:
             guard.restore()
+        if meter is not None:
+            meter.close(run)
         if finished_interrupted:  # the run ended by itself: the interrupt is the caller's
             raise KeyboardInterrupt
 

@@ -21,6 +21,7 @@ from .._core.validate import (
     check_float,
     check_int,
     check_max_time,
+    check_progress,
     nonfinite_message,
     scheme_code,
     steps_array,
@@ -80,6 +81,7 @@ class Options:
     jit: bool | None
     max_time: float | None
     workers: Any
+    progress: Any = False  # False, True (stderr) or a file: the meter of a long run
 
     @property
     def strict(self) -> bool:
@@ -96,7 +98,7 @@ class Options:
 
 def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, callback,
              callback_every, args, step, jit, max_time, workers, method_options: dict,
-             known: tuple) -> Options:
+             known: tuple, progress=False) -> Options:
     """Check every argument of ``minimize`` (``known``: its keyword names, for the hint of a
     misspelt one) in the order the messages are documented."""
     # Long because it is the one list of checks, in the documented order.
@@ -124,6 +126,8 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
         raise TypeError(f"jit must be None, True or False, got {_show(jit)}")
     if max_time is not None:
         max_time = check_max_time(max_time)
+    if progress is not False:
+        progress = check_progress(progress)
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X2 = X if batched else X[None, :]
@@ -147,7 +151,7 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
         workers = _check_workers(workers, callback, batched, kind)
     return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
                    auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
-                   args, step, user_steps, jit, max_time, workers)
+                   args, step, user_steps, jit, max_time, workers, progress=progress)
 
 
 def _check_workers(workers, callback, batched: bool, kind: str):
