@@ -74,7 +74,7 @@ SIZES = {
                   mgh_problems=("rosenbrock", "freudenstein_roth", "beale"),
                   simulation_max_iter=2),
 }
-"""``full`` (``fastgrad bench``), ``quick`` (``--quick``, under a minute on 2 cores) and
+"""``full`` (``fastgrad bench``), ``quick`` (``--quick``, smaller and fewer rounds) and
 ``smoke`` (every workload once at toy sizes: ``pytest bench --benchmark-disable``, CI).
 
 MGH-20 runs its 20 problems but at ``smoke`` (3 of them); each compiles a new objective, about
