@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.problems import MGH, LeastSquaresProblem, get_mgh, is_solved
+from fastgrad.problems import MGH, LeastSquaresProblem, at_local_minimum, get_mgh, is_solved
 from fastgrad.problems import blackbox
 
 MGH_LIST = list(MGH.values())
@@ -183,6 +183,16 @@ def test_is_solved():
     assert is_solved(p, p.fmin + 0.08) and not is_solved(p, p.fmin + 0.09)
     q = MGH["rosenbrock"]
     assert is_solved(q, 1e-6) and not is_solved(q, 1.1e-6) and not is_solved(q, float("nan"))
+
+
+def test_at_local_minimum():
+    fr, biggs = MGH["freudenstein_roth"], MGH["biggs_exp6"]
+    assert at_local_minimum(fr, 48.98425367924003) and not at_local_minimum(fr, 48.99)
+    assert at_local_minimum(biggs, 5.655649925e-3) and not at_local_minimum(biggs, 5.7e-3)
+    # the global minimum (also listed for box3d and biggs_exp6) is no local one; nor is NaN
+    assert not at_local_minimum(MGH["box3d"], 0.0) and not at_local_minimum(biggs, 0.0)
+    assert not at_local_minimum(fr, float("nan"))
+    assert not any(at_local_minimum(MGH["rosenbrock"], v) for v in (0.0, 1.0, 48.98))
 
 
 # ---------------------------------------------------------------------------

@@ -38,6 +38,11 @@ Workloads (``--list`` prints their ids):
   SciPy's L-BFGS-B with finite differences (its default, ``jac="2-point"``).
 * ``batched-rastrigin``: 10,000 starts of gradient descent on Rastrigin n = 10, 1,000 steps,
   in one batched call, on 2 threads and on 1, against the same algorithm vectorized in numpy.
+* ``mgh-<problem>``: ``fastgrad.minimize(f, x0)`` with its default method against SciPy's
+  L-BFGS-B and BFGS (finite differences) on each of the 20 Moré-Garbow-Hillstrom problems
+  (``mgh20``): solved, success flag, nfev and warm time, one table of all 20.
+* ``simulation-serial``, ``simulation-2-processes``: the same against L-BFGS-B on a 5 ms
+  pure-Python simulation fit, serial and on a shared 2-process pool (``simulation``).
 * ``cold-start``: a fresh process imports fastgrad and differentiates a new objective.
 
 Peers, each only when installed (a row says ``skipped: not installed`` otherwise; ``pip
@@ -104,7 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``fastgrad bench`` (also of ``python -m fastgrad.benchmarks``)."""
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--quick", action="store_const", dest="size", const="quick",
-                       default="full", help="smaller workloads, fewer rounds: under a minute")
+                       default="full", help="smaller workloads, fewer rounds")
     sizes.add_argument("--smoke", action="store_const", dest="size", const="smoke",
                        help="every workload once at toy sizes (a test that it runs; the "
                        "times mean nothing)")

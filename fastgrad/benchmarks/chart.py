@@ -51,7 +51,7 @@ def _speedup_bars(ax, results: dict) -> None:
     labels, x = [], 0
     seen = set()
     for wid, r in results.items():
-        if r.get("failed") or r.get("kind") in ("cold", "overhead"):
+        if r.get("failed") or r.get("kind") in ("cold", "overhead", "mgh"):  # mgh: 20 bars
             continue
         t_fg = r["contenders"].get(r["fastgrad"], {}).get("median_s")
         bars = [(name, row) for name, row in r["contenders"].items()

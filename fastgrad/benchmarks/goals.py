@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .cold_start import _COLD_NAMES
+from .mgh20 import FASTGRAD, LBFGSB, goal_value
 from .report import fmt_ratio, fmt_time
+from .simulation import PROCESSES, SIM_FASTGRAD, SIM_SCIPY
 from .sizes import DIMS
 
 
@@ -32,6 +34,10 @@ class Goal:
 
 def _x(v):
     return fmt_ratio(v)
+
+
+def _count(v):
+    return str(int(v))
 
 
 GOALS = (
@@ -69,6 +75,22 @@ GOALS = (
              lambda r: _ratio(_t(r, "batched-rastrigin", "fastgrad, 1 thread"),
                               _t(r, "batched-rastrigin", "fastgrad, 2 threads")),
              lambda v: v >= 1.8, _x),
+        Goal("MGH-20: problems fastgrad.minimize solves (default method)", ">= 18 of 20",
+             lambda r: goal_value(r, FASTGRAD, "solved"), lambda v: v >= 18, _count),
+        Goal("MGH-20: median nfev(fastgrad) / nfev(L-BFGS-B), both solve", "<= 0.9x",
+             lambda r: goal_value(r, LBFGSB, "nfev_ratio"), lambda v: v <= 0.9, _x),
+        Goal("MGH-20: success flags != solved (but at a local minimum)", "0",
+             lambda r: goal_value(r, FASTGRAD, "disagree"), lambda v: v == 0, _count),
+        Goal("MGH-20: warm time vs SciPy L-BFGS-B, median ratio", ">= 20x faster",
+             lambda r: goal_value(r, LBFGSB, "time_ratio"), lambda v: v >= 20.0, _x),
+        Goal("simulation fit, serial: t(fastgrad) / t(SciPy L-BFGS-B)", "<= 0.8x",
+             lambda r: _ratio(_t(r, "simulation-serial", SIM_FASTGRAD),
+                              _t(r, "simulation-serial", SIM_SCIPY)),
+             lambda v: v <= 0.8, _x),
+        Goal(f"simulation fit, {PROCESSES} processes: t(fastgrad) / t(SciPy)", "<= 0.8x",
+             lambda r: _ratio(_t(r, f"simulation-{PROCESSES}-processes", SIM_FASTGRAD),
+                              _t(r, f"simulation-{PROCESSES}-processes", SIM_SCIPY)),
+             lambda v: v <= 0.8, _x),
         Goal("cold start: import + first gradient", "<= 1.0 s",
              lambda r: _t(r, "cold-start", _COLD_NAMES["fastgrad"]),
              lambda v: v <= 1.0, fmt_time),

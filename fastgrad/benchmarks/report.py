@@ -138,6 +138,11 @@ def _label(r: dict) -> str:
                 f"Rastrigin n = {n}")
     if kind == "cold":
         return "cold start: import + first gradient"
+    if kind == "mgh":
+        return f"MGH {p.get('number')} {p.get('problem')}: minimize vs SciPy, defaults"
+    if kind == "simulation":
+        how = f"{p['processes']} processes" if p.get("processes") else "serial"
+        return f"simulation fit (Lotka-Volterra, n = 6, Python), {how}"
     return r.get("title", r["id"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from ..steps import CENTRAL, REL_STEPS
@@ -15,6 +16,25 @@ BATCH_DIM, BATCH_LR = 10, 1e-3
 BATCH_SEED = 20240917
 REL_CENTRAL = float(REL_STEPS[CENTRAL])
 """The relative step of central differences, ``eps**(1/3)``, as fastgrad uses it."""
+
+DEFAULT_KW: dict = {}
+"""The keyword arguments of ``fastgrad.minimize`` in the MGH-20 and simulation workloads:
+none, so that they measure its default method and options (what the goals are about)."""
+METHOD_ENV = "FASTGRAD_BENCH_METHOD"
+"""An environment variable that, when set, adds ``method=<its value>`` to :data:`DEFAULT_KW`
+(to try a method before it is the default; the reports say so)."""
+
+
+def minimize_kw() -> dict:
+    """:data:`DEFAULT_KW`, with ``method`` from :data:`METHOD_ENV` when that is set."""
+    method = os.environ.get(METHOD_ENV)
+    return {**DEFAULT_KW, "method": method} if method else dict(DEFAULT_KW)
+
+
+def kw_text(kw: dict) -> str:
+    """How a report names the call's options: "defaults", or the ones given."""
+    given = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    return "defaults" if not kw else f"{given}, from {METHOD_ENV}, NOT the default call"
 
 
 @dataclass(frozen=True)
@@ -35,18 +55,28 @@ class Size:
     memory_steps: int    # batched steps when measuring memory (memory does not grow with them)
     lbfgs_max_iter: int  # L-BFGS iterations at most (smoke: a few, the result is not checked)
     skip_long: bool      # skip the contenders marked long (seconds per call)
+    mgh_problems: tuple | None  # MGH-20: the problems run (None: all 20; others are skipped)
+    simulation_max_iter: int | None  # the simulation fit: None runs it to convergence (long)
 
 
 SIZES = {
     "full": Size(starts=10_000, steps=1_000, ref_starts=10, slow_us=50.0, reps_inside=200,
                  budget=1.0, min_round=0.05, min_rounds=3, max_rounds=7, heavy_rounds=3,
-                 cold_runs=5, memory_steps=5, lbfgs_max_iter=100_000, skip_long=False),
+                 cold_runs=5, memory_steps=5, lbfgs_max_iter=100_000, skip_long=False,
+                 mgh_problems=None, simulation_max_iter=None),
     "quick": Size(starts=1_000, steps=100, ref_starts=2, slow_us=50.0, reps_inside=50,
                   budget=0.05, min_round=0.005, min_rounds=1, max_rounds=5, heavy_rounds=1,
-                  cold_runs=1, memory_steps=2, lbfgs_max_iter=100_000, skip_long=True),
+                  cold_runs=1, memory_steps=2, lbfgs_max_iter=100_000, skip_long=True,
+                  mgh_problems=None, simulation_max_iter=None),
     "smoke": Size(starts=64, steps=10, ref_starts=1, slow_us=2.0, reps_inside=2,
                   budget=0.0, min_round=0.0, min_rounds=1, max_rounds=1, heavy_rounds=1,
-                  cold_runs=1, memory_steps=2, lbfgs_max_iter=20, skip_long=True),
+                  cold_runs=1, memory_steps=2, lbfgs_max_iter=20, skip_long=True,
+                  mgh_problems=("rosenbrock", "freudenstein_roth", "beale"),
+                  simulation_max_iter=2),
 }
-"""``full`` (``fastgrad bench``), ``quick`` (``--quick``, under a minute on 2 cores) and
-``smoke`` (every workload once at toy sizes: ``pytest bench --benchmark-disable``, CI)."""
+"""``full`` (``fastgrad bench``), ``quick`` (``--quick``, smaller and fewer rounds) and
+``smoke`` (every workload once at toy sizes: ``pytest bench --benchmark-disable``, CI).
+
+MGH-20 runs its 20 problems but at ``smoke`` (3 of them); each compiles a new objective, about
+3 s apiece. The simulation fit (seconds per run) is skipped by ``quick`` and cut to 2
+iterations by ``smoke``."""

@@ -9,6 +9,7 @@ from typing import Sequence
 from .contenders import Contender, skip_reason
 from .goals import crossover, evaluate_goals
 from .memory_use import MEMORY_WORKLOADS, memory
+from .mgh20 import format_table, problem_rows, summary
 from .peers import machine
 from .report import format_goals, format_memory, format_workload
 from .timing import measure
@@ -88,6 +89,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     report["load_average_after"] = machine()["load_average"]
     report["goals"] = evaluate_goals(results)
     report["crossover"] = crossover(results)
+    if problem_rows(results):
+        report["mgh"] = summary(results)
     if memory_too and any(w in ids for w in MEMORY_WORKLOADS):
         try:
             report["memory"] = memory(size)
@@ -95,6 +98,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
             report["memory"] = []
             report["memory_failed"] = f"{type(exc).__name__}: {exc}"
     if echo:
+        if "mgh" in report:
+            echo(format_table(results))
         echo(format_goals(report["goals"], size))
         for c in report["crossover"].values():
             echo(f"\nJAX crossover, {c['sentence']}")

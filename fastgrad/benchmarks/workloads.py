@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..problems import MGH
 from .cold_start import COLD_CONTENDERS, _COLD_NAMES, _cold_workload
 from .contenders import Workload
 from .gradient_workloads import (
@@ -15,6 +16,8 @@ from .minimize_workloads import (
     BATCHED_CONTENDERS, LBFGS_CONTENDERS, SEED_CONTENDERS, _batched_workload, _lbfgs_workload,
     _seed_workload,
 )
+from .mgh20 import MGH_CONTENDERS, PREFIX, mgh_workload
+from .simulation import PROCESSES, SIMULATION_CONTENDERS, simulation_workload
 from .sizes import DIMS, LBFGS_DIMS
 
 
@@ -36,8 +39,14 @@ for _n in LBFGS_DIMS:
     WORKLOADS[f"lbfgs-rosen-n{_n}"] = (lambda size, n=_n: _lbfgs_workload(n, size),
                                        LBFGS_CONTENDERS)
 WORKLOADS["batched-rastrigin"] = (_batched_workload, BATCHED_CONTENDERS)
+for _name in MGH:
+    WORKLOADS[PREFIX + _name] = (lambda size, name=_name: mgh_workload(name, size),
+                                 MGH_CONTENDERS)
+WORKLOADS["simulation-serial"] = (simulation_workload, SIMULATION_CONTENDERS)
+WORKLOADS[f"simulation-{PROCESSES}-processes"] = (
+    lambda size: simulation_workload(size, PROCESSES), SIMULATION_CONTENDERS)
 WORKLOADS["cold-start"] = (_cold_workload, [_COLD_NAMES[t] for t in COLD_CONTENDERS])
-del _n
+del _n, _name
 
 
 _BUILT: dict = {}

@@ -53,7 +53,7 @@ Rules every function obeys (but those of ``blackbox``)
 from .blackbox import *  # noqa: F401,F403
 from .classic import *  # noqa: F401,F403
 from .elementary import *  # noqa: F401,F403
-from .mgh import MGH, get_mgh, is_solved
+from .mgh import MGH, at_local_minimum, get_mgh, is_solved
 from .mgh_1to10 import *  # noqa: F401,F403
 from .mgh_11to20 import *  # noqa: F401,F403
 from .quadratics import *  # noqa: F401,F403
@@ -69,6 +69,7 @@ __all__ = [
     "MGH",
     "get_mgh",
     "is_solved",
+    "at_local_minimum",
     "PROBLEMS",
     "SCALAR_FUNCTIONS",
     "get",
