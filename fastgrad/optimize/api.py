@@ -238,7 +238,7 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
     if pooled:
         workers = options.workers
         pool = ThreadPoolExecutor(workers) if isinstance(workers, int) else None
-        driver = pooled_driver(obj, options.kind, pool or workers)
+        driver = pooled_driver(obj, options.kind, pool or workers, options.f)
     else:
         driver = get_driver(obj, options.kind, jac_obj, options.args, options.strict)
     run = Run(options.X, options.method, options.params, steps, options.args,

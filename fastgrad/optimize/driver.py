@@ -252,12 +252,14 @@ class Run:
         self.XH, self.FH = xh, fh
 
 
-def pooled_driver(obj, gradient_key: str, executor) -> Driver:
+def pooled_driver(obj, gradient_key: str, executor, user_f) -> Driver:
     """A Python-engine driver whose finite-difference gradients are evaluated by
     ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
     decision stay here; only the stencil's evaluations of f go out, one batch per gradient
     (:mod:`fastgrad.scaleout`), from the registry's driver kernel ``gradient_key`` (the
-    Python engine's own)."""
+    Python engine's own). The pool gets the user's own ``user_f``, as
+    :func:`fastgrad.gradient` sends it: a process pool pickles a module-level function by
+    its name, which the cache's detached copy does not carry."""
     factory = partial(registry.source, gradient_key)
     f = obj.python_f
 
@@ -265,6 +267,7 @@ def pooled_driver(obj, gradient_key: str, executor) -> Driver:
         def with_f0(kernel):  # scaleout.run passes args last; f0 follows it
             return lambda *arguments: kernel(*arguments, f0)
 
-        return scaleout.run(factory, f, executor, (x, scheme, steps, out), args, wrap=with_f0)
+        return scaleout.run(factory, user_f, executor, (x, scheme, steps, out), args,
+                            wrap=with_f0)
 
     return Driver("python", make_loop(make_value(f), make_gradient(pooled_into), _as_it_is))
