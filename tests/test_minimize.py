@@ -485,7 +485,8 @@ def test_a_second_call_does_not_compile_again():
     [
         ({"f": 3}, TypeError, "f must be callable, got int 3"),
         ({"method": "newton"}, ValueError,
-         "method must be one of 'gd', 'momentum', 'nesterov', 'adam', 'lbfgs', got 'newton'"),
+         "method must be None or one of 'gd', 'momentum', 'nesterov', 'adam', 'lbfgs', 'bfgs', "
+             "got 'newton'"),
         ({"lr": 0.0}, ValueError, r"lr must be a positive finite float, got 0.0"),
         ({"lr": -1}, ValueError, r"lr must be a positive finite float, got -1"),
         ({"lr": float("nan")}, ValueError, r"lr must be a positive finite float, got nan"),
@@ -512,8 +513,10 @@ def test_a_second_call_does_not_compile_again():
         ({"method": "lbfgs", "memory": 0}, ValueError, "memory must be an integer >= 1, got 0"),
         ({"method": "lbfgs", "c1": 1.0}, ValueError, r"c1 must be a float in \(0, 1\), got 1.0"),
         ({"jac": "five-point"}, ValueError,
-         r"jac must be one of 'forward', .*got 'five-point'; or pass a callable jac\(x, \*args\)"),
-        ({"jac": 3}, TypeError, r"jac must be a finite-difference scheme name or a callable"),
+         r"jac must be one of 'forward', .*got 'five-point'; or 'auto', or pass a callable "
+         r"jac\(x, \*args\)"),
+        ({"jac": 3}, TypeError,
+         r"jac must be None, 'auto', a finite-difference scheme name or a callable"),
         ({"jac": lambda x: x, "step": 1e-4}, ValueError,
          "step applies to finite-difference gradients only"),
         ({"jac": lambda x: x[:1]}, ValueError,

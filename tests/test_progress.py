@@ -88,14 +88,14 @@ def test_plain_meter_on_stderr_when_it_is_not_a_terminal(plain, capfd, objective
 
 
 def test_progress_false_prints_nothing(capfd, objectives):
-    fastgrad.minimize(objectives.quadratic, [3.0, -2.0], args=(A,), max_iter=50)
-    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=50, progress=False)
+    fastgrad.minimize(objectives.quadratic, [3.0, -2.0], args=(A,), max_iter=50, method="gd")
+    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=50, progress=False, method="gd")
     assert capfd.readouterr() == ("", "")
 
 
 def test_a_file_gets_the_meter_instead_of_stderr(plain, capfd):
     log = io.StringIO()
-    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=30, progress=log)
+    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=30, progress=log, method="gd")
     assert capfd.readouterr() == ("", "")
     assert fields(log.getvalue())[-1][:3] == (30, 30, res.nfev)
 
@@ -103,14 +103,14 @@ def test_a_file_gets_the_meter_instead_of_stderr(plain, capfd):
 def test_plain_meter_when_tqdm_cannot_be_imported(monkeypatch, capfd):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm raises ImportError
     assert progress.USE_TQDM
-    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=20, progress=True)
+    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=20, progress=True, method="gd")
     assert fields(capfd.readouterr().err)[-1][:3] == (20, 20, res.nfev)
 
 
 def test_on_a_terminal_one_line_is_rewritten(plain):
     tty = Recorder(tty=True)
     res = fastgrad.minimize(slow_bowl, [3.0, -2.0], jit=False, gtol=0.0, max_iter=24,
-                            progress=tty)
+                            progress=tty, method="gd")
     text = tty.getvalue()
     assert text.startswith("\r") and text.endswith("\n") and text.count("\n") == 1
     assert text.count("\r") >= 3  # the start, a chunk of ~0.25 s, the end
@@ -123,7 +123,7 @@ def test_first_line_with_evaluations_within_about_a_second(plain):
     log = Recorder()
     begin = time.monotonic()
     res = fastgrad.minimize(slow_bowl, [3.0, -2.0], jit=False, gtol=0.0, max_iter=24,
-                            progress=log)
+                            progress=log, method="gd")
     shown = [(t - begin, fields(text)[0]) for t, text in log.times]
     first = next((t, line) for t, line in shown if line[2] > 0)
     assert first[0] < 2.0, shown  # about 0.25 s; generous on a shared machine
@@ -153,14 +153,14 @@ def test_the_meter_ends_its_line_when_f_raises(plain):
     tty = Recorder(tty=True)
     with pytest.raises(ValueError, match="f broke"):
         fastgrad.minimize(breaks, [3.0, -2.0], jit=False, gtol=0.0, max_iter=1000,
-                          progress=tty)
+                          progress=tty, method="gd")
     assert tty.getvalue().endswith("\n") and tty.getvalue().count("\n") == 1
 
 
 def test_max_time_with_a_meter(plain):
     log = io.StringIO()
     res = fastgrad.minimize(slow_bowl, [3.0, -2.0], jit=False, gtol=0.0, max_iter=10**6,
-                            max_time=0.3, progress=log)
+                            max_time=0.3, progress=log, method="gd")
     assert res.status == 5
     assert fields(log.getvalue())[-1][:3] == (res.nit, 10**6, res.nfev)
 
@@ -170,13 +170,13 @@ def test_progress_must_be_a_bool_or_a_file(bad):
     with pytest.raises(TypeError, match=re.escape(
             "progress must be True, False or a file-like object with a write method (an open "
             f"file, sys.stdout), got {bad!r}")):
-        fastgrad.minimize(bowl, [3.0, -2.0], jit=False, progress=bad)
+        fastgrad.minimize(bowl, [3.0, -2.0], jit=False, progress=bad, method="gd")
 
 
 def test_numpy_booleans_are_accepted(plain, capfd):
-    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=np.False_)
+    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=np.False_, method="gd")
     assert capfd.readouterr().err == ""
-    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=np.True_)
+    fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=np.True_, method="gd")
     assert "minimize: 5/5 it" in capfd.readouterr().err
 
 
@@ -254,7 +254,7 @@ def test_durations():
 
 def test_no_stderr_at_all(monkeypatch):
     monkeypatch.setattr(sys, "stderr", None)  # pythonw: no console
-    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=True)
+    res = fastgrad.minimize(bowl, [3.0, -2.0], jit=False, max_iter=5, progress=True, method="gd")
     assert res.nit == 5
 
 
@@ -266,7 +266,7 @@ def test_an_interrupted_run_ends_its_line(plain, objectives):
     tty = Recorder(tty=True)
     with pytest.warns(fastgrad.FastgradWarning, match="interrupted by KeyboardInterrupt"):
         res = fastgrad.minimize(objectives.quadratic, [3.0, -2.0], args=(A,), lr=1e-3,
-                                callback=interrupt, callback_every=10, progress=tty)
+                                callback=interrupt, callback_every=10, progress=tty, method="gd")
     assert res.status == 7
     text = tty.getvalue()
     assert text.endswith("\n") and text.count("\n") == 1

@@ -22,7 +22,7 @@ SEED = problems.seed_poly_a  # a scalar function for derivative
 X2 = np.array([3.0, 4.0])
 SCHEMES = r"'forward', 'backward', 'central', 'central4', 'complex' \(or SciPy's '2-point', " \
           r"'3-point', 'cs'\)"
-METHODS = r"'gd', 'momentum', 'nesterov', 'adam', 'lbfgs'"
+METHODS = r"'gd', 'momentum', 'nesterov', 'adam', 'lbfgs', 'bfgs'"
 REAL = r"must be an array of real numbers \(float or int\), got"
 
 
@@ -169,12 +169,13 @@ BAD_CALLS = [
     ("minimize x0 ragged lists", minimize([[1.0, 2.0], [3.0]]),
      TypeError, r"x0 must be an array of real numbers, got \[\[1.0, 2.0\], \[3.0\]\]: nested"),
     ("minimize unknown method", minimize(method="newton"),
-     ValueError, rf"method must be one of {METHODS}, got 'newton'"),
+     ValueError, rf"method must be None or one of {METHODS}, got 'newton'"),
     ("minimize unknown jac scheme", minimize(jac="five-point", method="gd"),
-     ValueError, rf"jac must be one of {SCHEMES}, got 'five-point'; or pass a callable"),
-    ("minimize jac not callable", minimize(jac=None, method="gd"),
-     TypeError, r"jac must be a finite-difference scheme name or a callable jac\(x, \*args\), "
-                r"got NoneType None"),
+     ValueError, rf"jac must be one of {SCHEMES}, got 'five-point'; or 'auto', or pass a "
+                 "callable"),
+    ("minimize jac not callable", minimize(jac=3, method="gd"),
+     TypeError, r"jac must be None, 'auto', a finite-difference scheme name or a callable "
+                r"jac\(x, \*args\), got int 3"),
     ("minimize lr zero", minimize(lr=0, method="gd"),
      ValueError, r"lr must be a positive finite float, got 0$"),
     ("minimize lr negative", minimize(lr=-0.1, method="gd"),
@@ -239,7 +240,7 @@ CLI_CALLS = [
      r"max_time must be None or a positive finite number of seconds, got 0.0"),
     ("cli unknown option", ["minimize", "x[0]**2", "--x0", "1", "--option", "beta1=0.9"],
      r"unknown option 'beta1' for method 'lbfgs'; valid options for 'lbfgs': 'memory', 'c1', "
-     r"'max_linesearch'"),
+     r"'c2', 'max_linesearch'"),
     ("cli option out of range",
      ["minimize", "x[0]**2", "--x0", "1", "--option", "memory=0"],
      r"memory must be an integer >= 1, got 0"),
@@ -248,7 +249,7 @@ CLI_CALLS = [
 CLI_PARSER_CALLS = [  # rejected by argparse itself (exit status 2, usage and message)
     ("cli unknown method", ["minimize", "x[0]**2", "--x0", "1", "--method", "newton"],
      r"argument --method: invalid choice: 'newton' \(choose from 'gd', 'momentum', "
-     r"'nesterov', 'adam', 'lbfgs'\)"),
+     r"'nesterov', 'adam', 'lbfgs', 'bfgs'\)"),
     ("cli unknown scheme", ["minimize", "x[0]**2", "--x0", "1", "--jac", "five"],
      r"argument --jac: invalid choice: 'five' \(choose from 'forward', 'backward', 'central'"),
     ("cli max-iter not a number", ["minimize", "x[0]**2", "--x0", "1", "--max-iter", "ten"],

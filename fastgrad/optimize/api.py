@@ -64,20 +64,35 @@ def minimize(
         64 or more of them, or once a chunk of the run has taken 5 ms (a short run of a few
         starts runs them one after another, which is faster than starting threads).
         Copied to float64 (integers are fine); never modified.
-    method : {"gd", "momentum", "nesterov", "adam", "lbfgs"}, optional
-        Update rule (see Notes). Default "gd". Use "lbfgs" when you do not want to tune a
-        learning rate.
-    jac : str or callable, optional
-        Finite-difference scheme ("central" (default), "forward", "backward", "central4",
-        "complex", or SciPy's aliases), or an analytic gradient ``jac(x, *args) -> (n,)``,
-        compiled like ``f``.
+    method : {None, "lbfgs", "bfgs", "gd", "momentum", "nesterov", "adam"}, optional
+        Update rule (see Notes). None (default) is "lbfgs": a quasi-Newton method with a
+        line search, which needs no learning rate. "bfgs" keeps a dense inverse Hessian
+        (n up to a few hundred). gd, momentum, nesterov and adam take a learning rate ``lr``
+        and are exactly the seeds' updates.
+    jac : None, str or callable, optional
+        None (default): "auto" for lbfgs and bfgs, "central" for the others. "auto" takes
+        forward differences (n evaluations of f per gradient, reusing f at the iterate)
+        while their estimated error is below a tenth of the gradient, and central ones (2n)
+        from then on, or from the first line search that fails with forward differences
+        (see Notes). A scheme name ("forward", "backward", "central", "central4", "complex",
+        or SciPy's aliases) forces that scheme; a callable ``jac(x, *args) -> (n,)`` is an
+        analytic gradient, compiled like ``f``.
     lr : float, optional
-        Learning rate of gd, momentum, nesterov and adam (default 1e-2); lbfgs ignores it.
+        Learning rate of gd, momentum, nesterov and adam (default 1e-2); lbfgs and bfgs
+        ignore it.
     max_iter : int, optional
         Maximum number of iterations (default 1000).
     gtol : float, optional
         Success when ``||g||_inf <= gtol`` (default 1e-6). ``gtol=0`` runs ``max_iter``
-        iterations unless the gradient is exactly zero.
+        iterations unless the gradient is exactly zero (or, for lbfgs and bfgs, the run
+        reaches the accuracy of its gradient, see Notes).
+    ftol : float, optional
+        Success (status 9) when an iteration changes f by at most
+        ``ftol * max(|f_k|, |f_k+1|, 1)`` (SciPy L-BFGS-B's test). Default 0: off. SciPy's
+        default is 2.2e-9, which stops early, and also on plateaus far from a minimum.
+    xtol : float, optional
+        Success (status 10) when an iteration moves x by at most
+        ``xtol * (xtol + ||x||_inf)`` in the max norm. Default 0: off.
     history : bool, optional
         If True, the result also holds ``x_history`` (nit + 1, n) and ``f_history``
         (nit + 1,). Memory grows with the iterations run: 8 (n + 1) bytes per iteration and
@@ -133,8 +148,9 @@ def minimize(
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
-        ``memory=10`` (pairs kept), ``c1=1e-4`` (Armijo constant, in (0, 1)),
-        ``max_linesearch=40`` (trial steps per iteration).
+        ``memory=10`` (pairs kept); lbfgs and bfgs: ``c1=1e-4`` (sufficient decrease),
+        ``c2=0.9`` (curvature, ``c1 < c2 < 1``), ``max_linesearch=20`` (trial steps per
+        line search).
 
     Returns
     -------
@@ -156,14 +172,24 @@ def minimize(
       ``x <- x - lr (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)``, t = 1, 2, ...
     * lbfgs: ``d = -H g`` by the two-loop recursion over the last ``memory`` pairs
       ``s = x_{k+1} - x_k``, ``y = g_{k+1} - g_k`` (``H_0 = s'y / y'y``; pairs with
-      ``s'y <= 0`` are skipped), then a backtracking line search from t = 1 (safeguarded
-      quadratic interpolation) accepts the first t with ``f(x + t d) <= f(x) + c1 t g'd``
-      and ``f(x + t d) < f(x)``: f decreases at every iteration. If no step decreases f
-      along d, the search restarts along -g; if that fails too the run stops (status 4).
+      ``s'y <= 0`` are skipped); bfgs: the same direction with the dense BFGS inverse
+      Hessian. Then a line search from t = 1 (the first iteration: ``1 / ||g||_inf`` if
+      smaller) for a step with ``f(x + t d) <= f(x) + c1 t g'd`` and ``f(x + t d) < f(x)``
+      (f decreases at every iteration) and ``g(x + t d)'d >= c2 g'd`` (weak Wolfe). The
+      gradient is computed only at trial points that decrease f enough; the others are
+      rejected on their value and the next trial is interpolated, so most iterations cost
+      one evaluation of f and one gradient. If no step decreases f: with ``jac="auto"``
+      still on forward differences the gradient is recomputed with central ones; then the
+      search restarts along -g; if that fails too, six more evaluations of f next to x
+      estimate the error of the gradient and the noise of f. When the gradient is within
+      10 times its own estimated error, or the decrease of f predicted along -g is below 10
+      times the noise of f, the run has converged as far as finite differences and f's
+      rounding allow (status 11, ``success`` True, the message says which accuracy was
+      reached); otherwise the line search failed (status 4).
 
     f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
     those inside finite differences (forward and backward differences reuse f at the
-    iterate: n evaluations per gradient, not n + 1). A non-finite f or gradient stops that run with
+    iterate: n evaluations per gradient, not n + 1) and in the noise estimate. A non-finite f or gradient stops that run with
     status 2 ("diverged"; the message says at which iteration, which value and x); in a
     batch, only that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.

@@ -15,7 +15,8 @@ values and the slopes already known. A trial that decreases f enough but is stil
 becomes the lower end of the bracket, and the search extrapolates (no upper end yet) or
 interpolates (the upper end is a trial that failed the decrease). When the trials run out, the
 best point that decreased f is accepted (f still decreases at every iteration); when none did,
-the search fails and the driver decides (a more accurate gradient, a restart along -g, or the
+or when the search has backtracked so far that the decrease it predicts, ``-t slope``, is
+below the rounding of f (``eps |fx|``: no trial could show it), the search fails and the driver decides (a more accurate gradient, a restart along -g, or the
 noise test of :mod:`fastgrad.optimize.accuracy`).
 
 Most iterations of a quasi-Newton method accept ``t = 1`` at once: one value and one gradient,
@@ -29,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.jit import jit_cached
+from ..diff.steps import value_eps
 from .result import LINE_SEARCH, RUNNING
 
 EXTRAPOLATE_MIN = 2.0
@@ -93,7 +95,10 @@ def make_line_search(value, gradient):
         t_prev, s_prev = 0.0, slope
         t_hi, f_hi = np.inf, np.inf
         first = np.nan
+        resolution = value_eps(steps) * abs(fx)  # a decrease below this cannot be seen
         for k in range(max_ls):
+            if t_lo == 0.0 and -t * slope <= resolution:
+                break  # backtracked so far that the predicted decrease is f's rounding
             moved = False
             for i in range(n):
                 x[i] = base[i] + t * d[i]

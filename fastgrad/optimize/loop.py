@@ -186,7 +186,7 @@ def make_iteration(evaluate, gradient, search, noise):
         c1, c2, max_ls, auto = settings[6], settings[7], settings[8], settings[11]
         n = x.shape[0]
         d, base, keep = work[0], work[1], work[2]
-        restart = False
+        restart = nit < 0  # False as a plain bool: a literal False would compile update again
         while True:
             t = update(method, x, g, state, scalars, params, nit, d, restart)
             if t == 0.0:  # the method moved x: evaluate there
