@@ -173,10 +173,12 @@ def make_iteration(evaluate, gradient, search, noise):
 
     When the line search fails: ``jac="auto"`` (``settings`` item 11) still on forward
     differences switches to central ones for good and the method proposes a direction again;
-    then the method restarts along -g; when that fails too, the gradient's error is
-    estimated (:mod:`fastgrad.optimize.accuracy`): a gradient at that level is a success
-    (``NOISE``), otherwise the run stops with ``LINE_SEARCH``. x, f and g are then those of
-    the iterate the search started from.
+    then the gradient's error and the noise of f are measured
+    (:mod:`fastgrad.optimize.accuracy`): a gradient within its error, or a decrease predicted
+    along d below the noise of f, is a success (``NOISE``); otherwise the method restarts
+    along -g, and when that fails too (and the prediction along -g is not below the noise
+    either) the run stops with ``LINE_SEARCH``. x, f and g are then those of the iterate the
+    search started from.
     """
     # Long because the fallbacks of a failed search share the iteration's locals.
 
@@ -187,6 +189,7 @@ def make_iteration(evaluate, gradient, search, noise):
         n = x.shape[0]
         d, base, keep = work[0], work[1], work[2]
         restart = nit < 0  # False as a plain bool: a literal False would compile update again
+        measured = restart
         while True:
             t = update(method, x, g, state, scalars, params, nit, d, restart)
             if t == 0.0:  # the method moved x: evaluate there
@@ -207,24 +210,27 @@ def make_iteration(evaluate, gradient, search, noise):
                 if status != RUNNING:
                     return status, fx, scheme, cost
                 continue
+            if not measured:  # is the gradient, or f, at the level of its own noise?
+                measured = True
+                error, noise_f = noise(x, g, fx, scheme if cost > 0 else ANALYTIC, steps,
+                                       args, info)
+                fv[GNOISE] = error
+                fv[FNOISE] = noise_f
+                gnorm = 0.0
+                for i in range(n):
+                    gnorm = max(gnorm, abs(g[i]))
+                if gnorm <= NOISE_FACTOR * error:  # (a NaN compares False)
+                    return NOISE, fx, scheme, cost
+            predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
+            fv[PREDICTED] = predicted
+            if predicted <= NOISE_FACTOR * fv[FNOISE]:
+                return NOISE, fx, scheme, cost
             steepest = True
             for i in range(n):
                 steepest = steepest and d[i] == -g[i]
-            if not restart and not steepest:
-                restart = True
-                continue
-            error, noise_f = noise(x, g, fx, scheme if cost > 0 else ANALYTIC, steps, args,
-                                   info)
-            predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
-            fv[GNOISE] = error
-            fv[FNOISE] = noise_f
-            fv[PREDICTED] = predicted
-            gnorm = 0.0
-            for i in range(n):
-                gnorm = max(gnorm, abs(g[i]))
-            if gnorm <= NOISE_FACTOR * error or predicted <= NOISE_FACTOR * noise_f:
-                return NOISE, fx, scheme, cost  # (a NaN compares False)
-            return LINE_SEARCH, fx, scheme, cost
+            if restart or steepest:
+                return LINE_SEARCH, fx, scheme, cost
+            restart = True
 
     return iteration
 
