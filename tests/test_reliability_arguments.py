@@ -251,7 +251,8 @@ CLI_PARSER_CALLS = [  # rejected by argparse itself (exit status 2, usage and me
      r"argument --method: invalid choice: 'newton' \(choose from 'gd', 'momentum', "
      r"'nesterov', 'adam', 'lbfgs', 'bfgs'\)"),
     ("cli unknown scheme", ["minimize", "x[0]**2", "--x0", "1", "--jac", "five"],
-     r"argument --jac: invalid choice: 'five' \(choose from 'forward', 'backward', 'central'"),
+     r"argument --jac: invalid choice: 'five' \(choose from 'auto', 'forward', 'backward', "
+     r"'central'"),
     ("cli max-iter not a number", ["minimize", "x[0]**2", "--x0", "1", "--max-iter", "ten"],
      r"argument --max-iter: invalid int value: 'ten'"),
     ("cli max-time not a number", ["minimize", "x[0]**2", "--x0", "1", "--max-time", "soon"],
