@@ -14,11 +14,19 @@ call and shut down after it) or any object with a ``map(fn, iterable)`` method l
 ``concurrent.futures.Executor``: a ``ProcessPoolExecutor`` (objectives that hold the GIL:
 pure-Python loops), or ``dask.distributed.Client(...).get_executor()`` to evaluate on a
 Dask cluster.
+
+Threads help only an objective that releases the GIL (numpy on large arrays, I/O, a call to
+an external program); a pure-Python loop runs one thread at a time, and threads then cost
+more than a serial run. ``minimize`` with ``workers=int`` on one start therefore times its
+first batch (:func:`parallel_speedup`) and, when the threads ran no faster than one would,
+evaluates serially for the rest of the run and says so (a ``ProcessPoolExecutor`` is what
+such an objective needs).
 """
 
 from __future__ import annotations
 
 import numbers
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -55,6 +63,14 @@ def _evaluate(f, args, x):
     return f(x, *args)
 
 
+def _evaluate_timed(f, args, x):
+    """``(f(x, *args), CPU seconds its thread spent)``: run where the pool runs it. CPU
+    time, not wall time: a thread waiting for the GIL spends none."""
+    begin = time.thread_time()
+    value = f(x, *args)
+    return value, time.thread_time() - begin
+
+
 class _Recorder:
     """Stands in for ``f`` while the kernel runs: notes each point, returns ``value``."""
 
@@ -81,19 +97,48 @@ class _Replayer:
         return self.f(x, *args)  # not foreseen by the recording: evaluate here
 
 
-def run(factory, f, workers, kernel_args: tuple, args: tuple, dummy=0.0, wrap=None):
+def run(factory, f, workers, kernel_args: tuple, args: tuple, dummy=0.0, wrap=None,
+        timing=None):
     """Run the Python kernel ``factory(f)`` with all its evaluations of ``f`` done by
     ``workers``; ``kernel_args`` are the kernel's arguments up to (not including) ``args``.
 
     ``kernel_args`` must start with the workspace the kernel perturbs; it is restored by the
     kernel itself, so both runs start from the same point. ``wrap(kernel)`` builds the
     runner around the row kernel (e.g. the batched loop); by default the kernel itself.
+    ``timing``, a list, receives ``(number of evaluations, their summed CPU seconds, wall
+    seconds of the batch)``: how much the pool ran in parallel (:func:`parallel_speedup`).
     """
     recorder = _Recorder(dummy)
     kernel = factory(recorder)
     (wrap(kernel) if wrap else kernel)(*kernel_args, args)
     with executor_for(workers) as executor:
-        values = list(executor.map(partial(_evaluate, f, args), recorder.points))
+        if timing is None:
+            values = list(executor.map(partial(_evaluate, f, args), recorder.points))
+        else:
+            begin = time.perf_counter()
+            timed = list(executor.map(partial(_evaluate_timed, f, args), recorder.points))
+            wall = time.perf_counter() - begin
+            values = [value for value, _ in timed]
+            timing.append((len(timed), sum(seconds for _, seconds in timed), wall))
     replayer = _Replayer(f, recorder.points, values)
     kernel = factory(replayer)
     return (wrap(kernel) if wrap else kernel)(*kernel_args, args)
+
+
+GIL_SPEEDUP = 1.2
+"""A pool of threads whose batch ran less than this many times faster than its evaluations
+one after another is not running f in parallel (f holds the GIL)."""
+
+GIL_MIN_SECONDS = 5e-3
+"""Batches whose evaluations took less CPU time than this in all are not judged: the pool's
+own overhead decides their time, not f."""
+
+
+def parallel_speedup(timing: tuple) -> float | None:
+    """``summed CPU seconds / wall seconds`` of a batch timed by :func:`run`, or None when
+    the batch is too short to say (:data:`GIL_MIN_SECONDS` of CPU, or a single evaluation:
+    an objective that waits, on a sleep or I/O, is never judged, and threads do help it)."""
+    count, busy, wall = timing
+    if count < 2 or busy < GIL_MIN_SECONDS or wall <= 0.0:
+        return None
+    return busy / wall

@@ -21,6 +21,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -257,3 +259,31 @@ def test_minimize_workers_rejects_what_it_cannot_do():
                           np.ones(3), jac=lambda x: 2 * x, workers=2, method="gd")
     with pytest.raises(ValueError, match="workers must be a positive int or an executor"):
         fastgrad.minimize(black_box, x0, args=(1.0,), workers=0, method="gd")
+
+
+def spin_sphere(x):
+    """sum(x**2) after ~3 ms of a pure-Python loop: holds the GIL, as a Python simulation."""
+    acc = 0.0
+    for k in range(60_000):
+        acc += k * 1e-12
+    return float(np.sum(np.asarray(x) ** 2)) + acc * 0.0
+
+
+def test_minimize_threads_on_a_gil_bound_objective_fall_back_to_serial_with_a_warning():
+    x0 = np.array([0.5, -1.5, 2.0, 1.0])
+    serial = fastgrad.minimize(spin_sphere, x0, jit=False, max_iter=5)
+    with pytest.warns(fastgrad.FastgradWarning, match=r"workers=2: 2 threads evaluated the 4 "
+                      r"points .* holds Python's GIL .*ProcessPoolExecutor\(2\)"):
+        pooled = fastgrad.minimize(spin_sphere, x0, workers=2, max_iter=5)
+    assert_same_result(pooled, serial)
+
+
+def test_minimize_threads_on_an_objective_that_releases_the_gil_stay_parallel():
+    x0 = np.array([0.5, -1.5, 2.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no GIL warning: sleep releases it
+        pooled = fastgrad.minimize(problems.sleepy_sphere, x0, args=(0.004,), workers=4,
+                                   max_iter=2)
+    serial = fastgrad.minimize(problems.sleepy_sphere, x0, args=(0.004,), jit=False,
+                               max_iter=2)
+    assert_same_result(pooled, serial)

@@ -120,7 +120,11 @@ def minimize(
         worker, and the results are gathered into one (identical to the local batched run).
         An int is a local thread pool of that size; otherwise an executor with ``map``
         (``concurrent.futures``, ``dask.distributed.Client.get_executor()``). Not with a
-        callback; one start needs a finite-difference ``jac``.
+        callback; one start needs a finite-difference ``jac``. With an int and one start,
+        the first gradient long enough to judge is timed: if the threads ran f no faster
+        than one thread (f holds the GIL: a pure-Python loop), the rest of the run
+        evaluates serially, which is faster, with a ``FastgradWarning`` that suggests a
+        ``ProcessPoolExecutor`` (the results are the same either way).
     max_time : float or None, optional
         Wall-clock limit in seconds on the iterations: counted from when they begin, after
         the arguments are checked; the time Numba spends compiling (the objective and the
@@ -264,7 +268,8 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
     if pooled:
         workers = options.workers
         pool = ThreadPoolExecutor(workers) if isinstance(workers, int) else None
-        driver = pooled_driver(obj, options.kind, pool or workers, options.f)
+        driver = pooled_driver(obj, options.kind, pool or workers, options.f,
+                               workers if pool is not None else 0)
     else:
         driver = get_driver(obj, options.kind, jac_obj, options.args, options.strict)
     run = Run(options.X, options.method, options.params, steps, options.args,

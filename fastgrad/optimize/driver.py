@@ -5,6 +5,7 @@ of a :class:`Run` (one start after another, or over threads), and the state arra
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numba
@@ -13,7 +14,7 @@ import numpy as np
 from .._core import jit as _jit
 from .._core.clock import clock
 from .. import scaleout
-from .._core.objective import _LOCK, OBJECTIVE, not_compilable
+from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
 from .loop import (
     CURVATURE, FNOISE, GNOISE, PREDICTED, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
@@ -252,22 +253,58 @@ class Run:
         self.XH, self.FH = xh, fh
 
 
-def pooled_driver(obj, gradient_key: str, executor, user_f) -> Driver:
+def pooled_driver(obj, gradient_key: str, executor, user_f, own_threads: int = 0) -> Driver:
     """A Python-engine driver whose finite-difference gradients are evaluated by
     ``executor`` (``minimize(..., workers=)``): the iterations, the line search and every
     decision stay here; only the stencil's evaluations of f go out, one batch per gradient
     (:mod:`fastgrad.scaleout`), from the registry's driver kernel ``gradient_key`` (the
     Python engine's own). The pool gets the user's own ``user_f``, as
     :func:`fastgrad.gradient` sends it: a process pool pickles a module-level function by
-    its name, which the cache's detached copy does not carry."""
+    its name, which the cache's detached copy does not carry.
+
+    ``own_threads``: the executor is fastgrad's own pool of that many threads
+    (``workers=int``). Its first batch long enough to judge is timed; if the threads ran f
+    no faster than one thread would (f holds the GIL, :func:`fastgrad.scaleout.parallel_speedup`),
+    the rest of the run evaluates serially, with a ``FastgradWarning`` (the values, and so
+    the results, are the same either way)."""
     factory = partial(registry.source, gradient_key)
     f = obj.python_f
+    state = {"executor": executor, "judged": not own_threads}
 
     def pooled_into(x, scheme, steps, out, args, f0):
         def with_f0(kernel):  # scaleout.run passes args last; f0 follows it
             return lambda *arguments: kernel(*arguments, f0)
 
-        return scaleout.run(factory, user_f, executor, (x, scheme, steps, out), args,
-                            wrap=with_f0)
+        timing = None if state["judged"] else []
+        status = scaleout.run(factory, user_f, state["executor"], (x, scheme, steps, out),
+                              args, wrap=with_f0, timing=timing)
+        speedup = scaleout.parallel_speedup(timing[0]) if timing else None
+        if speedup is not None:
+            state["judged"] = True
+            if speedup < scaleout.GIL_SPEEDUP:
+                state["executor"] = _SERIAL
+                warnings.warn(gil_message(own_threads, timing[0][0], speedup),
+                              FastgradWarning, stacklevel=2)
+        return status
 
     return Driver("python", make_loop(make_value(f), make_gradient(pooled_into), _as_it_is))
+
+
+class _Serial:
+    """An "executor" that evaluates in this thread, one point after another."""
+
+    map = staticmethod(map)
+
+
+_SERIAL = _Serial()
+
+
+def gil_message(threads: int, count: int, speedup: float) -> str:
+    return (
+        f"workers={threads}: {threads} threads evaluated the {count} points of a gradient only "
+        f"{speedup:.2f} times faster than one thread would: f holds Python's GIL (a "
+        "pure-Python loop runs one thread at a time), so minimize evaluates it serially for "
+        "the rest of this run, which is faster (the results are the same). To evaluate it in "
+        f"parallel, pass workers=concurrent.futures.ProcessPoolExecutor({threads}) (f must be "
+        "a module-level function, to be pickled)"
+    )
