@@ -117,6 +117,12 @@ def test_bad_tolerances_and_line_search_options(kwargs, error, match):
         fastgrad.minimize(rosen, START, **kwargs)
 
 
+def test_bfgs_refuses_a_dense_matrix_larger_than_a_gibibyte():
+    with pytest.raises(ValueError, match=r"method='bfgs' keeps a dense n x n matrix per "
+                       r"start: 1 start\(s\) with n = 20000 need 3.0 GiB; use method='lbfgs'"):
+        fastgrad.minimize(lambda x: x[0] ** 2, np.ones(20000), method="bfgs")
+
+
 # --- honest stopping ---------------------------------------------------------------------
 
 def test_a_minimum_below_the_resolution_of_f_is_a_success_that_says_so():

@@ -37,6 +37,10 @@ rather than dense BFGS at every size: on the MGH-20 problems (n <= 11) it spent 
 evaluations of f by median (``python bench/bench_mgh.py``), and its update is O(n) memory."""
 
 
+BFGS_MAX_BYTES = 2**30
+"""``bfgs`` refuses a run whose inverse Hessians would take more memory than this."""
+
+
 def default_jac(meth: Method) -> str:
     """The gradient of ``jac=None``: "auto" for the quasi-Newton methods, "central" for gd,
     momentum, nesterov and adam (their results stay those of fixed central differences)."""
@@ -134,6 +138,12 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
     X2 = X if batched else X[None, :]
     if not all_finite(X2):
         raise ValueError(nonfinite_message(X, "x0"))
+    m, n = X2.shape
+    if meth.name == "bfgs" and 8 * m * n * n > BFGS_MAX_BYTES:
+        raise ValueError(
+            f"method='bfgs' keeps a dense n x n matrix per start: {m} start(s) with n = {n} "
+            f"need {8 * m * n * n / 2**30:.1f} GiB; use method='lbfgs' (O(n) memory)"
+        )
     user_steps = None if step is None else steps_array(step, X2.shape[1])
     if workers is not None:
         workers = _check_workers(workers, callback, batched, kind)
