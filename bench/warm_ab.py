@@ -43,6 +43,7 @@ def best(call, number: int, repeat: int = 9) -> float:
 def main(label: str) -> None:
     x2, x100 = np.linspace(-1, 1, 2), np.linspace(-1, 1, 100)
     x0, xr = np.array([10.0, 10.0, 10.0]), np.linspace(-1, 1, 10)
+    batch = np.random.default_rng(0).uniform(-5.0, 5.0, (64, 3))
     rows = {
         "gradient numpy rosen n=2": best(lambda: fastgrad.gradient(rosen, x2), 20000),
         "gradient numpy rosen n=100": best(lambda: fastgrad.gradient(rosen, x100), 2000),
@@ -54,6 +55,9 @@ def main(label: str) -> None:
             300),
         "minimize lbfgs rosen n=10": best(
             lambda: fastgrad.minimize(rosen_loop, xr, method="lbfgs"), 100),
+        "minimize gd batch 64x3, 200 steps": best(
+            lambda: fastgrad.minimize(seed, batch, method="gd", lr=0.01, max_iter=200,
+                                      gtol=0.0), 20),
     }
     print(label, " | ".join(f"{k}: {v * 1e6:.2f} us" for k, v in rows.items()))
 

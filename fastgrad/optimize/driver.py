@@ -17,7 +17,7 @@ from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
 from .loop import (
-    CURVATURE, FNOISE, GNOISE, PREDICTED, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
+    CURVATURE, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
 from .methods import Method
 from .result import NOT_STARTED
@@ -215,12 +215,12 @@ class Run:
         self.line_search = (
             method.option(params, "c1", 1e-4), method.option(params, "c2", 0.9),
             int(method.option(params, "max_linesearch", 20)), float(ftol), float(xtol),
-            1 if auto else 0)
+            1 if auto else 0) if method.searches else (1e-4, 0.9, 20, float(ftol),
+                                                         float(xtol), 1 if auto else 0)
         self.X = X
         self.G = np.zeros((m, n))
-        self.FV = np.zeros((m, 6))
-        self.FV[:, [GNOISE, FNOISE, PREDICTED]] = np.nan
-        self.FV[:, CURVATURE] = 0.0
+        self.FV = np.full((m, 6), np.nan)  # what a failed line search measures: NaN until
+        self.FV[:, CURVATURE] = 0.0  # then; f is set at the first evaluation
         self.INFO = np.zeros((m, 6), dtype=np.int64)
         self.INFO[:, STATUS] = NOT_STARTED
         self.INFO[:, SCHEME] = fixed[0]

@@ -53,7 +53,7 @@ from .accuracy import (
     ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, make_noise, predicted_decrease,
 )
 from .linesearch import make_line_search
-from .methods import update
+from .methods import LBFGS, update
 from .result import (
     CONVERGED,
     DIVERGED,
@@ -268,6 +268,8 @@ def make_single(value, gradient, evaluate, iteration):
         if timed and status == NOT_STARTED and clock() >= deadline:
             return status
         n = x.shape[0]
+        searches = method >= LBFGS  # the quasi-Newton methods: a direction and a search
+        track = ftol > 0.0 or xtol > 0.0 or auto != 0  # step_status has work to do
         scheme = info[SCHEME]
         cost = STENCIL_POINTS[scheme] * n if auto else settings[1]
         fev_stop = info[NFEV] + budget
@@ -314,22 +316,27 @@ def make_single(value, gradient, evaluate, iteration):
                     interval //= 2
                 last = now
                 clock_at = info[NFEV] + interval
-            for i in range(n):
-                base[i] = x[i]
-                previous[i] = g[i]
             fprev = fx
-            status, fx, scheme, cost = iteration(x, g, fx, state, scalars, work, fv, info,
-                                                 method, params, nit, scheme, cost, steps,
-                                                 args, settings)
-            info[SCHEME] = scheme
-            if status == LINE_SEARCH or status == NOISE:  # x, f and g: the last iterate
-                break
+            if searches or track:
+                for i in range(n):
+                    base[i] = x[i]
+                    previous[i] = g[i]
+            if searches:
+                status, fx, scheme, cost = iteration(x, g, fx, state, scalars, work, fv, info,
+                                                     method, params, nit, scheme, cost, steps,
+                                                     args, settings)
+                info[SCHEME] = scheme
+                if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
+                    break
+            else:  # a fixed-step method moves x itself: evaluate there
+                update(method, x, g, state, scalars, params, nit, work[0], nit < 0)
+                fx, status = evaluate(x, g, scheme, steps, args, cost, info)
             nit += 1
             if record:
                 for i in range(n):
                     xh[nit, i] = x[i]
                 fh[nit] = fx
-            if status == RUNNING:
+            if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
         fv[F] = fx
         info[NIT] = nit

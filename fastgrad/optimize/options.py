@@ -105,8 +105,10 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
     lr = check_float(lr, "lr", "positive")
     max_iter = check_int(max_iter, "max_iter", 1)
     gtol = check_float(gtol, "gtol", "nonnegative")
-    ftol = check_float(ftol, "ftol", "nonnegative")
-    xtol = check_float(xtol, "xtol", "nonnegative")
+    if ftol.__class__ is not float or ftol != 0.0:  # the default (off) needs no check
+        ftol = check_float(ftol, "ftol", "nonnegative")
+    if xtol.__class__ is not float or xtol != 0.0:
+        xtol = check_float(xtol, "xtol", "nonnegative")
     if history is not False and history is not True:
         history = check_bool(history, "history")
     if callback is not None:

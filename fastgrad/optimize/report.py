@@ -28,7 +28,9 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
     if not batched:
         nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
-        fun, f0, *noise = FV[0, [F, F0, GNOISE, FNOISE, PREDICTED]].tolist()
+        values = FV[0].tolist()
+        fun, f0 = values[F], values[F0]
+        noise = (values[GNOISE], values[FNOISE], values[PREDICTED])
         x, g = X[0], G[0]
         res = OptimizeResult(
             x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status in SUCCESS,
