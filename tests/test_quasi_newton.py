@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.optimize.accuracy import table_estimates
+from fastgrad._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
+from fastgrad.optimize.accuracy import make_noise, table_estimates
+from fastgrad.optimize.loop import make_value
 from fastgrad.optimize.result import FTOL, LINE_SEARCH, NOISE, XTOL
 from fastgrad.problems import MGH, at_local_minimum, is_solved
 
@@ -136,7 +138,8 @@ def test_a_minimum_below_the_resolution_of_f_is_a_success_that_says_so():
     assert "accuracy of f" in res.message and "noise of f" in res.message
 
 
-def test_a_noisy_objective_stops_at_its_noise_level():
+@pytest.mark.parametrize("jac", [None, "central"])
+def test_a_noisy_objective_stops_at_its_noise_level(jac):
     @numba.njit
     def noisy(x):  # a smooth bowl plus deterministic noise of size 1e-9
         s = 0.0
@@ -145,7 +148,7 @@ def test_a_noisy_objective_stops_at_its_noise_level():
         h = np.sin(1e6 * x[0] + 3e5 * x[1]) * np.cos(7e5 * x[1] - 2e5 * x[0])
         return s + 1e-9 * h
 
-    res = fastgrad.minimize(noisy, [3.0, -2.0])
+    res = fastgrad.minimize(noisy, [3.0, -2.0], jac=jac)
     assert res.success and res.status == NOISE, res.message
     # the gradient cannot be resolved below the noise: about 1e-9 / h with h ~ 6e-6
     assert np.max(np.abs(res.jac)) < 1e-2
@@ -161,6 +164,20 @@ def test_a_wrong_analytic_gradient_is_a_failure_not_a_success():
 
     res = fastgrad.minimize(rosen, START, jac=wrong)
     assert not res.success and res.status == LINE_SEARCH
+
+
+def test_the_noise_estimate_covers_every_real_scheme_and_not_the_complex_step():
+    value = make_value(lambda x: float(np.sum(x * x)))
+    noise = make_noise(value)
+    x = np.array([1.0, 2.0])
+    for scheme in (FORWARD, BACKWARD, CENTRAL, CENTRAL4):
+        info = np.zeros(6, dtype=np.int64)
+        error, noise_f = noise(x.copy(), 2.0 * x, 5.0, scheme, np.empty(0), (), info)
+        # x . x: truncation h f''/2 <= 3e-8 (one-sided), rounding eps 5 / h: both far below 1e-6
+        assert 0.0 <= error < 1e-6 and 0.0 <= noise_f < 1e-13 and info[1] == 6, scheme
+    error, noise_f = noise(x.copy(), 2.0 * x, 5.0, COMPLEX, np.empty(0), (),
+                           np.zeros(6, dtype=np.int64))
+    assert np.isnan(error) and np.isfinite(noise_f)
 
 
 def test_table_estimates_recover_the_size_of_independent_noise():

@@ -136,7 +136,7 @@ def make_noise(value):
     table is spaced by the central step."""
 
     def noise(x, g, fx, scheme, steps, args, info):
-        differences = scheme == FORWARD or scheme == CENTRAL or scheme == CENTRAL4
+        differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
         table_scheme = scheme if differences else CENTRAL
         i = largest(g)
         xi = x[i]

@@ -50,7 +50,8 @@ from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS
 from .accuracy import (
-    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, make_noise, predicted_decrease,
+    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise,
+    predicted_decrease,
 )
 from .linesearch import make_line_search
 from .methods import LBFGS, update
@@ -216,10 +217,7 @@ def make_iteration(evaluate, gradient, search, noise):
                                        args, info)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
-                gnorm = 0.0
-                for i in range(n):
-                    gnorm = max(gnorm, abs(g[i]))
-                if gnorm <= NOISE_FACTOR * error:  # (a NaN compares False)
+                if abs(g[largest(g)]) <= NOISE_FACTOR * error:  # (a NaN compares False)
                     return NOISE, fx, scheme, cost
             predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
             fv[PREDICTED] = predicted
