@@ -7,6 +7,7 @@ from .diff.api import derivative, gradient, hessian, jacobian
 from .diff.grad import check_grad, grad
 from .diff.probe import ObjectiveIndexError
 from .optimize.api import minimize
+from .optimize.compiled import Solution, compile_minimizer
 from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -16,6 +17,7 @@ __all__ = [
     "ObjectiveIndexError",
     "check_grad",
     "clear_cache",
+    "compile_minimizer",
     "derivative",
     "grad",
     "gradient",
@@ -23,4 +25,5 @@ __all__ = [
     "jacobian",
     "minimize",
     "OptimizeResult",
+    "Solution",
 ]

@@ -75,7 +75,8 @@ defines them."""
 OBJECTIVE = "objective"
 """Failure scope of the objective itself: every kernel fails for such argument types."""
 
-_SCOPES = {OBJECTIVE: "every kernel", "grad": "grad()"}
+_SCOPES = {OBJECTIVE: "every kernel", "grad": "grad()",
+           "compile_minimizer": "compile_minimizer()"}
 """Names in messages of the failure scopes that are not kernels."""
 
 _LOCK = threading.RLock()

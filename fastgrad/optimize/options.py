@@ -135,6 +135,23 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
             f"constants, 0 < c1 < c2 < 1), got c1={meth.option(params, 'c1', 0.0)!r}, "
             f"c2={meth.option(params, 'c2', 1.0)!r}"
         )
+    X2, batched, user_steps = _check_starts(x0, meth, step)
+    if workers is not None:
+        workers = _check_workers(workers, callback, batched, kind)
+    return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
+                   auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
+                   args, step, user_steps, jit, max_time, workers, progress=progress)
+
+
+def _check_starts(x0, meth: Method, step):
+    """``(X (m, n) float64, batched, steps array or None)``. ``x0=None`` (the starts come
+    later: :func:`fastgrad.compile_minimizer`): ``X`` is None and ``step`` is checked as one
+    float, or as an array of its own length (x must then have that length)."""
+    if x0 is None:
+        if step is None:
+            return None, False, None
+        n = 1 if np.ndim(step) == 0 else len(step)
+        return None, False, steps_array(step, n)
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X2 = X if batched else X[None, :]
@@ -146,12 +163,7 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
             f"method='bfgs' keeps a dense n x n matrix per start: {m} start(s) with n = {n} "
             f"need {8 * m * n * n / 2**30:.1f} GiB; use method='lbfgs' (O(n) memory)"
         )
-    user_steps = None if step is None else steps_array(step, X2.shape[1])
-    if workers is not None:
-        workers = _check_workers(workers, callback, batched, kind)
-    return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
-                   auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
-                   args, step, user_steps, jit, max_time, workers, progress=progress)
+    return X2, batched, None if step is None else steps_array(step, n)
 
 
 def _check_workers(workers, callback, batched: bool, kind: str):
