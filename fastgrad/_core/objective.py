@@ -26,7 +26,7 @@ from numba.core.errors import NumbaError, UnsupportedBytecodeError
 from numba.core.registry import CPUDispatcher, cpu_target
 
 from .jit import (
-    JIT_OPTIONS, is_dispatcher, jit, jit_objective, jit_parallel, launch_parallel,
+    JIT_OPTIONS, is_dispatcher, jit, jit_inline, jit_objective, jit_parallel, launch_parallel,
 )
 from .scalar import RETURN_MARKER, ObjectiveReturnError
 
@@ -189,6 +189,26 @@ class Objective:
                 if kern is None:
                     kern = self._build(name, self.engine == "python")
                     self.kernels[name] = kern
+        return kern
+
+    def inline_kernel(self, name: str):
+        """The compiled kernel ``name`` for Numba to inline into each compiled caller (the
+        loop of ``minimize`` calls its gradient kernel once per iteration: inlined, the
+        reference counting of its array arguments, which cost as much as gradient descent's
+        whole update, goes). Its inner kernel is :meth:`kernel`'s; a parallel kernel is
+        :meth:`kernel` itself."""
+        spec = KERNELS[name]
+        if spec.parallel or self.engine == "python":
+            return self.kernel(name)
+        key = ("inline", name)
+        kern = self.kernels.get(key)
+        if kern is None:
+            with _LOCK:
+                kern = self.kernels.get(key)
+                if kern is None:
+                    inner = self.kernel(spec.inner) if spec.inner is not None else None
+                    kern = jit_inline(spec.factory(inner, self.compiled))
+                    self.kernels[key] = kern
         return kern
 
     def python_kernel(self, name: str):

@@ -185,9 +185,10 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     if jac_obj is not None:
         kernel = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
     else:
-        kernel = obj.python_kernel(gradient_key) if python else obj.kernel(gradient_key)
+        kernel = obj.python_kernel(gradient_key) if python else obj.inline_kernel(gradient_key)
     value = make_value(obj.python_f if python else obj.callable)
-    return Driver(engine, make_loop(value, make_gradient(kernel), compile_))
+    return Driver(engine, make_loop(value, make_gradient(kernel), compile_,
+                                    None if python else _jit.jit_inline))
 
 
 class Run:
@@ -218,14 +219,21 @@ class Run:
             1 if auto else 0) if method.searches else (1e-4, 0.9, 20, float(ftol),
                                                          float(xtol), 1 if auto else 0)
         self.X = X
-        self.G = np.zeros((m, n))
-        self.FV = np.full((m, 6), np.nan)  # what a failed line search measures: NaN until
-        self.FV[:, CURVATURE] = 0.0  # then; f is set at the first evaluation
+        # The float state in one zeroed block (one allocation; each array a C-contiguous view)
+        rows, k = method.sizes(params, n)
+        block = np.zeros(m * (n + 6 + rows * n + k + 4 * n))
+        self.G = block[:m * n].reshape(m, n)
+        at = m * n
+        self.FV = block[at:at + 6 * m].reshape(m, 6)
+        self.FV[:, :CURVATURE] = np.nan  # what a failed line search measures: NaN until then;
+        at += 6 * m  # f is set at the first evaluation, the curvature starts at 0
+        self.STATE = block[at:at + m * rows * n].reshape(m, rows, n)
+        at += m * rows * n
+        self.SCAL = block[at:at + m * k].reshape(m, k)
+        self.WORK = block[at + m * k:].reshape(m, 4, n)
         self.INFO = np.zeros((m, 6), dtype=np.int64)
         self.INFO[:, STATUS] = NOT_STARTED
         self.INFO[:, SCHEME] = fixed[0]
-        self.STATE, self.SCAL = method.init(m, n, params)
-        self.WORK = np.zeros((m, 4, n))
         if capacity:
             self.XH = np.full((m, capacity, n), np.nan)
             self.FH = np.full((m, capacity), np.nan)

@@ -54,7 +54,10 @@ from .accuracy import (
     predicted_decrease,
 )
 from .linesearch import make_line_search
-from .methods import LBFGS, update
+from .methods import (
+    GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update, nesterov_update,
+    update,
+)
 from .result import (
     CONVERGED,
     DIVERGED,
@@ -154,12 +157,15 @@ def make_evaluate(value, gradient):
     return evaluate
 
 
-def make_loop(value, gradient, compile_):
+def make_loop(value, gradient, compile_, inline=None):
     """The single-start loop (:func:`make_single`) over ``value`` (:func:`make_value`) and
     ``gradient`` (:func:`make_gradient`), every piece passed through ``compile_``: Numba's
-    jit, or the identity for the Python engine."""
-    value, gradient = compile_(value), compile_(gradient)
-    evaluate = compile_(make_evaluate(value, gradient))
+    jit, or the identity for the Python engine; the small pieces the loop calls at every
+    iteration (value, gradient, evaluate) through ``inline`` (Numba's jit with inlining,
+    :func:`fastgrad._core.jit.jit_inline`; default ``compile_``)."""
+    inline = inline or compile_
+    value, gradient = inline(value), inline(gradient)
+    evaluate = inline(make_evaluate(value, gradient))
     search = compile_(make_line_search(value, gradient))
     iteration = compile_(make_iteration(evaluate, gradient, search,
                                         compile_(make_noise(value))))
@@ -285,7 +291,7 @@ def make_single(value, gradient, evaluate, iteration):
                 fh[0] = fx
         fx = fv[F]
         nit = info[NIT]
-        base, previous = work[1], work[3]
+        direction, base, previous = work[0], work[1], work[3]
         while status == RUNNING:
             gnorm = 0.0
             for i in range(n):
@@ -326,8 +332,18 @@ def make_single(value, gradient, evaluate, iteration):
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
                     break
-            else:  # a fixed-step method moves x itself: evaluate there
-                update(method, x, g, state, scalars, params, nit, work[0], nit < 0)
+            else:  # a fixed-step method moves x itself: evaluate there. Its update is
+                # called here, not through methods.update: a direct call of a small update
+                # compiles to no call at all, where the dispatch costs as much as gd's update
+                # (reference counting of six arrays), bench/warm_ab.py
+                if method == GD:
+                    gd_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                elif method == MOMENTUM:
+                    momentum_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                elif method == NESTEROV:
+                    nesterov_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                else:
+                    adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
                 fx, status = evaluate(x, g, scheme, steps, args, cost, info)
             nit += 1
             if record:

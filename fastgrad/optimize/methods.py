@@ -9,7 +9,7 @@ objective, and every method has the same signature, so one driver serves them al
 
 * ``x``, ``g``: the iterate and the gradient there (``it`` iterations done so far);
 * ``state``: float64 ``(rows, n)`` memory (velocities, moments, L-BFGS pairs) and
-  ``scalars``: float64 vector, both made by :meth:`Method.init` (zeros);
+  ``scalars``: float64 vector, both zeros at the start, of the sizes :meth:`Method.sizes` gives;
 * ``params``: float64 vector ``[lr, option_1, option_2, ...]`` (options in the order of
   :attr:`Method.options`).
 
@@ -23,6 +23,7 @@ its memory and proposes steepest descent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -224,7 +225,9 @@ def bfgs_update(x, g, state, scalars, params, it, d, restart):
 
 @jit_cached
 def update(method, x, g, state, scalars, params, it, d, restart):
-    """The update of method code ``method`` (one call site for the driver)."""
+    """The update of method code ``method`` (one call site for the driver's line-search
+    iteration; the driver's loop calls the fixed-step updates itself, see
+    :func:`fastgrad.optimize.loop.make_single`)."""
     if method == GD:
         return gd_update(x, g, state, scalars, params, it, d, restart)
     if method == MOMENTUM:
@@ -240,7 +243,7 @@ def update(method, x, g, state, scalars, params, it, d, restart):
 
 @dataclass(frozen=True)
 class Method:
-    """A method: its code, its options and the shape of its state (``init``)."""
+    """A method: its code, its options and the shape of its state (:meth:`sizes`)."""
 
     name: str
     code: int
@@ -266,15 +269,20 @@ class Method:
                 values.append(check_float(value, name, rule))
         return np.array(values, dtype=np.float64)
 
+    @cached_property
+    def _positions(self) -> dict:
+        """Option name -> its index in ``params``."""
+        return {name: 1 + k for k, name in enumerate(self.options)}
+
     def option(self, params: np.ndarray, name: str, default: float) -> float:
         """The value of option ``name`` in ``params`` (``default`` if the method has none)."""
-        names = list(self.options)
-        return float(params[1 + names.index(name)]) if name in names else default
+        k = self._positions.get(name)
+        return default if k is None else float(params[k])
 
-    def init(self, m: int, n: int, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Zero state for ``m`` runs: ``(m, rows, n)`` memory and ``(m, k)`` scalars."""
-        rows = max(1, self.state_rows(params, n))  # never empty, so every method types alike
-        return np.zeros((m, rows, n)), np.zeros((m, max(1, self.n_scalars(params))))
+    def sizes(self, params: np.ndarray, n: int) -> tuple[int, int]:
+        """``(rows, k)``: the state of one run is ``(rows, n)`` memory and ``k`` scalars,
+        zeros at the start (at least one of each, so that every method types alike)."""
+        return max(1, self.state_rows(params, n)), max(1, self.n_scalars(params))
 
 
 LINE_SEARCH_OPTIONS = {
