@@ -7,7 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numba
+
 from .cold_start import _COLD_NAMES
+from .embedding import FITS_PARALLEL, FITS_PYTHON, FITS_SERIAL, SOLVE_LOOP, SOLVE_PYTHON
 from .mgh20 import FASTGRAD, LBFGSB, goal_value
 from .report import fmt_ratio, fmt_time
 from .simulation import PROCESSES, SIM_FASTGRAD, SIM_SCIPY
@@ -59,6 +62,22 @@ GOALS = (
              lambda r: _ratio(_t(r, "seed-gd", "fastgrad.reference"),
                               _t(r, "seed-gd", "fastgrad.minimize gd")),
              lambda v: v >= 400.0, _x),
+        Goal("seeds' example: fastgrad.minimize vs the hand-written @njit loop", "<= 2.0x",
+             lambda r: _ratio(_t(r, "seed-gd", "fastgrad.minimize gd"),
+                              _t(r, "seed-gd", "numba floor")),
+             lambda v: v <= 2.0, _x),
+        Goal("seeds' example: compile_minimizer's solve from Python vs that loop", "<= 1.3x",
+             lambda r: _ratio(_t(r, "seed-gd", SOLVE_PYTHON), _t(r, "seed-gd", "numba floor")),
+             lambda v: v <= 1.3, _x),
+        Goal("seeds' example: solve in a compiled loop vs that loop", "<= 1.1x",
+             lambda r: _ratio(_t(r, "seed-gd", SOLVE_LOOP), _t(r, "seed-gd", "numba floor")),
+             lambda v: v <= 1.1, _x),
+        Goal("2,000 fits: prange over solve vs serial loop", ">= 0.8 x threads",
+             lambda r: _ratio(_t(r, "fits-2000", FITS_SERIAL), _t(r, "fits-2000", FITS_PARALLEL)),
+             lambda v: v >= 0.8 * numba.get_num_threads(), _x),
+        Goal("2,000 fits: Python loop of minimize vs serial compiled loop", "<= 1.3x",
+             lambda r: _ratio(_t(r, "fits-2000", FITS_PYTHON), _t(r, "fits-2000", FITS_SERIAL)),
+             lambda v: v <= 1.3, _x),
         Goal("lbfgs vs SciPy L-BFGS-B (finite differences), n = 10", ">= 30x faster",
              lambda r: _ratio(_t(r, "lbfgs-rosen-n10", "scipy L-BFGS-B 2-point"),
                               _t(r, "lbfgs-rosen-n10", "fastgrad.minimize lbfgs")),

@@ -12,6 +12,7 @@ import fastgrad
 
 from .. import problems, reference
 from .contenders import Contender, Workload
+from .embedding import SOLVE_LOOP, SOLVE_PYTHON, seed_solve_contenders
 from .floors import _floor_gd, _floor_into, numpy_gradient_descent
 from .objectives import (
     _jax_rastrigin, _jax_rosenbrock, compiled, rastrigin_numpy, rastrigin_numpy_batch,
@@ -23,8 +24,8 @@ from .sizes import (
 )
 
 
-SEED_CONTENDERS = ["fastgrad.minimize gd", "fastgrad.reference", "numba floor",
-                   "jax jitted loop"]
+SEED_CONTENDERS = ["fastgrad.minimize gd", SOLVE_PYTHON, SOLVE_LOOP, "fastgrad.reference",
+                   "numba floor", "jax jitted loop"]
 
 
 def _seed_workload(size: str) -> Workload:
@@ -48,6 +49,7 @@ def _seed_workload(size: str) -> Workload:
         "fastgrad.minimize gd", "fastgrad", run_fastgrad,
         lambda res: {"nfev": int(res.nfev), **err(res.x)}, note="gtol=0: all 500 steps",
         tol=1e-2))
+    w.contenders += seed_solve_contenders(f, x0, SEED_LR, SEED_STEPS, err)
     w.contenders.append(Contender(
         "fastgrad.reference", "reference",
         lambda: reference.gradient_descent(f, x0, lr=SEED_LR, step_num=SEED_STEPS),

@@ -8,6 +8,7 @@ from typing import Sequence
 from ..problems import MGH
 from .cold_start import COLD_CONTENDERS, _COLD_NAMES, _cold_workload
 from .contenders import Workload
+from .embedding import FITS_CONTENDERS, fits_workload
 from .gradient_workloads import (
     COMPILED_CONTENDERS, GRADIENT_CONTENDERS, SLOW_CONTENDERS, _compiled_workload,
     _gradient_workload, _overhead_workload,
@@ -35,6 +36,7 @@ for _n in DIMS:
 WORKLOADS["overhead-n3"] = (_overhead_workload, ["fastgrad.gradient",
                                                  "compiled 2n evaluations"])
 WORKLOADS["seed-gd"] = (_seed_workload, SEED_CONTENDERS)
+WORKLOADS["fits-2000"] = (fits_workload, FITS_CONTENDERS)
 for _n in LBFGS_DIMS:
     WORKLOADS[f"lbfgs-rosen-n{_n}"] = (lambda size, n=_n: _lbfgs_workload(n, size),
                                        LBFGS_CONTENDERS)
