@@ -296,8 +296,8 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
         where = [tuple(int(i) for i in b) if len(b) > 1 else int(b[0]) for b in bad[:3]]
         first = tuple(bad[0])
         raise ValueError(f"{name}: lower bound above upper bound at index "
-                         f"{', '.join(map(str, where))} (lb = {lb[first]!r} > ub = "
-                         f"{ub[first]!r})")
+                         f"{', '.join(map(str, where))} (lb = {float(lb[first])!r} > ub = "
+                         f"{float(ub[first])!r})")
     if (lb == -np.inf).all() and (ub == np.inf).all():
         return None
     return lb, ub

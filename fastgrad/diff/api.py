@@ -186,7 +186,8 @@ def derivative(
     out = np.empty_like(columns)
     if box is not None:
         box = (box[0].reshape(-1, 1), box[1].reshape(-1, 1))
-        _bounded.engine_gradient(obj, columns, code, steps, args, box, out, jit is True)
+        _bounded.engine_gradient(obj, columns, code, steps, args, box, out, jit is True,
+                                 xw.shape)
         return float(out[0, 0]) if xw.ndim == 0 else out.reshape(xw.shape)
     name = registry.for_scheme("batched_gradient", code)
     status = _run_rows(obj, name, x, columns, code, steps, out, args, jit is True)

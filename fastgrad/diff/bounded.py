@@ -143,8 +143,9 @@ def _as_rows(xw, box, out):
     return X, box[0].reshape(X.shape), box[1].reshape(X.shape), out.reshape(X.shape)
 
 
-def engine_gradient(obj, xw, code, steps, args, box, out, strict):
-    """Gradient(s) within ``box`` on the objective's engine (compiled or Python)."""
+def engine_gradient(obj, xw, code, steps, args, box, out, strict, shape=None):
+    """Gradient(s) within ``box`` on the objective's engine (compiled or Python); ``shape``:
+    that of x as the user gave it, for messages (derivative's columns)."""
     batched = registry.for_scheme("batched_gradient", code)
     X, LB, UB, out2 = _as_rows(xw, box, out)
 
@@ -154,8 +155,10 @@ def engine_gradient(obj, xw, code, steps, args, box, out, strict):
     def bounded(rows, bcode, lb, ub, part):
         return run_bounded_rows(obj, rows, bcode, steps, lb, ub, part, args, strict)
 
-    check_bounded_status(split_rows(X, LB, UB, code, steps, out2, plain, bounded), xw, steps,
-                         box)
+    status = split_rows(X, LB, UB, code, steps, out2, plain, bounded)
+    if shape is not None:
+        xw, box = xw.reshape(shape), (box[0].reshape(shape), box[1].reshape(shape))
+    check_bounded_status(status, xw, steps, box)
     return out
 
 
