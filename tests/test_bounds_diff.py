@@ -298,6 +298,25 @@ def test_grad_compiled_respects_bounds(method):
     assert bad[0] == 0
 
 
+def test_complex_user_step_near_bound():
+    """A user's step is the complex step's (tiny); the bounded central4 that stands in for it
+    near a bound takes its own automatic step, on every path."""
+    x = np.array(POINTS["within a step"])
+    lo, hi = _box(0, 1)
+    bad = np.zeros(1)
+    args = (lo, hi, 0.0, bad)
+    expected = smooth_grad(x)
+    tol = dict(rtol=RTOL["complex"], atol=RTOL["complex"])
+    np.testing.assert_allclose(fastgrad.gradient(guarded, x, method="complex", step=1e-20,
+                                                 args=args, bounds=(0, 1)), expected, **tol)
+    np.testing.assert_allclose(fastgrad.jacobian(guarded_vector, x, method="complex",
+                                                 step=1e-20, args=args, bounds=(0, 1))[0],
+                               expected, **tol)
+    g = fastgrad.grad(guarded, method="complex", step=1e-20, bounds=(0, 1))
+    np.testing.assert_allclose(g(x, *args), expected, **tol)
+    assert bad[0] == 0
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     lo=st.floats(-1e3, 1e3),

@@ -19,7 +19,7 @@ from .._core.validate import bounds_arrays, no_room_message, outside_bounds_mess
 from .bounded_kernels import NO_ROOM
 from .bounds import (
     BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS, BOUNDED_WEIGHTS,
-    NO_ROOM_ROW, bounded_step, natural_fits,
+    NO_ROOM_ROW, bounded_step, central4_steps, natural_fits,
 )
 from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
 from . import registry
@@ -53,8 +53,9 @@ def _combine(first: int, second: int) -> int:
 
 def split_rows(X, LB, UB, code, steps, out, plain, bounded):
     """Fill ``out`` for the rows of ``X`` (m, n): ``plain(rows, out_rows)`` (the kernels
-    without bounds) where every stencil fits, ``bounded(rows, code, lb, ub, out_rows)``
-    elsewhere; returns the combined status."""
+    without bounds) where every stencil fits, ``bounded(rows, code, lb, ub, out_rows,
+    steps)`` elsewhere (for the complex step: the bounded central4 with its automatic step,
+    :func:`fastgrad.diff.bounds.central4_steps`); returns the combined status."""
     fits = natural_fits(X, LB, UB, code, steps)
     if fits.all():
         return plain(X, out)
@@ -67,7 +68,9 @@ def split_rows(X, LB, UB, code, steps, out, plain, bounded):
     part = np.empty((int(rows.sum()), X.shape[1]))
     status = _combine(status, bounded(np.ascontiguousarray(X[rows]), bounded_code(code),
                                       np.ascontiguousarray(LB[rows]),
-                                      np.ascontiguousarray(UB[rows]), part))
+                                      np.ascontiguousarray(UB[rows]), part,
+                                      central4_steps.py_func(steps) if code == COMPLEX
+                                      else steps))
     out[rows] = part
     return status
 
@@ -152,7 +155,7 @@ def engine_gradient(obj, xw, code, steps, args, box, out, strict, shape=None):
     def plain(rows, part):
         return run_rows(obj, batched, rows.copy(), rows, code, steps, part, args, strict)
 
-    def bounded(rows, bcode, lb, ub, part):
+    def bounded(rows, bcode, lb, ub, part, steps):
         return run_bounded_rows(obj, rows, bcode, steps, lb, ub, part, args, strict)
 
     status = split_rows(X, LB, UB, code, steps, out2, plain, bounded)
@@ -171,7 +174,7 @@ def workers_gradient(f, pool, xw, code, steps, args, box, out):
         return scaleout.run(partial(registry.source, batched), f, pool,
                             (rows, code, steps, part), args)
 
-    def bounded(rows, bcode, lb, ub, part):
+    def bounded(rows, bcode, lb, ub, part, steps):
         return scaleout.run(partial(registry.source, "bounded_batched_gradient"), f, pool,
                             (rows, bcode, steps, lb, ub, part), args)
 
@@ -193,7 +196,7 @@ def vectorized_gradient_within(f, xw, code, steps, args, box):
             part[:] = values
         return status
 
-    def bounded(rows, bcode, lb, ub, part):
+    def bounded(rows, bcode, lb, ub, part, steps):
         return vectorized_bounded(f, rows, bcode, steps, lb, ub, part, args, call_batch)
 
     check_bounded_status(split_rows(X, LB, UB, code, steps, out2, plain, bounded), xw, steps,
@@ -207,6 +210,8 @@ def jacobian_within(obj, f, pool, xw, code, steps, args, box, strict):
     if natural_fits(xw, box[0], box[1], code, steps).all():
         return None
     bcode = bounded_code(code)
+    if code == COMPLEX:
+        steps = central4_steps.py_func(steps)
     if pool is None:
         result = obj.run("bounded_jacobian", xw, bcode, steps, box[0], box[1], args,
                          strict=strict)

@@ -6,7 +6,8 @@ bounds); otherwise, as in SciPy's ``approx_derivative``:
 
 * forward, backward: the step goes the other way (the side with more room);
 * central (O(h**2)): the one-sided 3-point formula ``(-3 f(x) + 4 f(x+h) - f(x+2h)) / (2h)``
-  (O(h**2), ``h`` negative towards a lower bound);
+  (O(h**2), ``h`` negative towards a lower bound), with about 4 times central's rounding
+  error (sum of |weights| 8 / 2 against 2 / 2);
 * central4 (O(h**4)): the one-sided 5-point formula
   ``(-25 f(x) + 48 f(x+h) - 36 f(x+2h) + 16 f(x+3h) - 3 f(x+4h)) / (12h)``, also O(h**4),
   with about 7 times central4's rounding error (sum of |weights| 128 / 12 against 18 / 12);
@@ -20,8 +21,9 @@ bounds); otherwise, as in SciPy's ``approx_derivative``:
 
 The complex step moves x only in the imaginary direction, but its real directional check and
 its central4 fallback evaluate f at real points around x: where those points do not fit in
-the box (x within about ``2 * 2**-10 * max(1, |x|)`` of a bound, see :func:`complex_fits`),
-the component rows are computed with the bounded central4 instead.
+the box (a coordinate within two central4 steps, ``1.5e-3 * max(1, |x_i|)``, of a bound, see
+:func:`complex_reach`), the point (the row of a batch) is computed with the bounded central4
+instead: O(h**4), about 1e-12 relative, rather than rounding only.
 
 The plan of one coordinate is :func:`bounded_step`, compiled (kernels and ``grad`` call it)
 and reproduced in numpy by :func:`natural_fits` to skip the bounded kernels when nothing is
@@ -170,6 +172,16 @@ def complex_fits(x, steps, lo, hi):
         if not (hi[i] - x[i] > reach * (1 + 1e-9) and x[i] - lo[i] > reach * (1 + 1e-9)):
             return False
     return True
+
+
+@jit_cached
+def central4_steps(steps):
+    """The steps of the bounded central4 standing in for the complex step: the automatic
+    ones (``steps`` itself when automatic: a user's step is the complex step's, far too
+    small for real differences)."""
+    if steps.shape[0] == 0 or steps[0] != steps[0]:
+        return steps
+    return np.empty(0)
 
 
 @jit_cached

@@ -23,7 +23,7 @@ from . import registry
 from .api import gradient
 from . import probe as _probe
 from .bounded_kernels import NO_ROOM
-from .bounds import box_of, complex_fits, within
+from .bounds import box_of, central4_steps, complex_fits, within
 from .kernels import NONFINITE_X
 from .steps import CENTRAL4, COMPLEX, EPS, auto_steps, precision_eps
 
@@ -101,8 +101,9 @@ def _make_bounded_grad_function(kernels, code, steps, bound, box, f=None):
         st = precision_steps(f, x, bound + more, steps.copy())
         if complex_fits(xw, st, lo, hi):
             status = complex_kernel(xw, np.int64(code), st, out, bound + more)
-        else:
-            status = bounded_kernel(xw, np.int64(scheme), st, lo, hi, out, bound + more)
+        else:  # the bounded central4, with its automatic step (a user's is the complex one's)
+            status = bounded_kernel(xw, np.int64(scheme), central4_steps(st), lo, hi, out,
+                                    bound + more)
         return _result(status, out)
 
     return complex_g if code == COMPLEX else real_g
@@ -142,7 +143,7 @@ def _grad_source(kernel_of, code, steps, bound, box, f=None):
                                        code, steps, bound, box, f)
 
 
-def _make_python_grad(obj, kernel, code, steps, bound, box=None):
+def _make_python_grad(obj, code, steps, bound, box=None):
     """The Python-engine ``g``: the first call for each length of x checks f as every other
     function does (reads past x, precision of its values: :mod:`fastgrad.diff.probe`)."""
     inner = _grad_source(obj.python_kernel, code, steps, bound, box)
@@ -238,7 +239,7 @@ def grad(
     obj = cache.get(f, jit)
     name = registry.for_scheme("gradient", code) if box is None else "bounded_gradient"
     strict = jit is True
-    python_g = _make_python_grad(obj, obj.python_kernel(name), code, steps, args, box)
+    python_g = _make_python_grad(obj, code, steps, args, box)
     # The cache calls a callable object or a bound method through a weak reference (so as
     # not to keep it alive): g, which outlives this call, keeps it.
     python_g.objective = f
