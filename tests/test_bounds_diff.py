@@ -517,6 +517,26 @@ def test_validation(call, bounds, error, match):
         call(bounds)
 
 
+def test_validation_pairs_for_two_coordinates():
+    """Two entries are (lb, ub), as in approx_derivative; the error says so where pairs
+    were perhaps meant."""
+    with pytest.raises(ValueError, match=r"read as \(lb, ub\): for one \(lo, hi\) pair per "
+                                         r"coordinate pass scipy.optimize.Bounds"):
+        fastgrad.gradient(_f2, [1.5, 2.5], bounds=[(0, 2), (1, 3)])
+
+
+def test_validation_scalar_x():
+    """derivative at a 0-d x: the messages have no index."""
+    with pytest.raises(ValueError, match=r"^x must lie within the bounds \(f is never "
+                                         r"evaluated outside them\): x = 2.0 not in \[0.0, 1.0\]$"):
+        fastgrad.derivative(guarded_scalar, 2.0, args=(0.0, 1.0, np.zeros(1)), bounds=(0, 1))
+    with pytest.raises(ValueError, match=r"lower bound above upper bound \(lb = 2.0 > ub = 1.0\)"):
+        fastgrad.derivative(guarded_scalar, 0.5, args=(0.0, 1.0, np.zeros(1)), bounds=(2, 1))
+    with pytest.raises(ValueError, match=r"no room for a finite-difference step \(lb = 0.5"):
+        fastgrad.derivative(guarded_scalar, 0.5, args=(0.0, 1.0, np.zeros(1)),
+                            bounds=(0.5, 0.5))
+
+
 def test_validation_batched_and_grad():
     with pytest.raises(ValueError, match=r"x\[\(1, 0\)\] = 2.0 not in \[0.0, 1.0\]"):
         fastgrad.gradient(_f2, [[0.5, 0.5], [2.0, 0.5]], bounds=(0, 1))

@@ -238,6 +238,13 @@ def unknown_keyword_hint(name: str, known) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def _where(index, scalar: bool = False) -> str:
+    """An index of ``np.argwhere`` as the messages show it: ``3``, ``(1, 0)``, or empty for
+    a 0-d array (``scalar``)."""
+    idx = tuple(int(i) for i in index)
+    return "" if scalar or not idx else str(idx[0]) if len(idx) == 1 else str(idx)
+
+
 def _bound_side(value, name: str, fill: float) -> np.ndarray:
     """One side of the bounds as float64, None (anywhere) meaning no bound (``fill``)."""
     if value is None:
@@ -286,18 +293,19 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
                              f"bounds of shape {lb.shape} and upper bounds of shape {ub.shape}")
         shape = (max(lb.size, ub.size),)
     try:
-        lb, ub = (np.ascontiguousarray(np.broadcast_to(a, shape)) for a in (lb, ub))
+        lb, ub = (np.array(np.broadcast_to(a, shape), order="C") for a in (lb, ub))
     except ValueError:
         raise ValueError(f"{name} must broadcast to the shape of x {tuple(shape)}, got lower "
                          f"bounds of shape {lb.shape} and upper bounds of shape "
                          f"{ub.shape}") from None
-    bad = np.argwhere(lb > ub)
+    scalar = lb.ndim == 0
+    bad = np.argwhere(lb.reshape(-1) > ub.reshape(-1) if scalar else lb > ub)
     if bad.size:
-        where = [tuple(int(i) for i in b) if len(b) > 1 else int(b[0]) for b in bad[:3]]
-        first = tuple(bad[0])
-        raise ValueError(f"{name}: lower bound above upper bound at index "
-                         f"{', '.join(map(str, where))} (lb = {float(lb[first])!r} > ub = "
-                         f"{float(ub[first])!r})")
+        where = ", ".join(_where(b, scalar) for b in bad[:3])
+        first = () if scalar else tuple(bad[0])
+        raise ValueError(f"{name}: lower bound above upper bound"
+                         f"{' at index ' + where if where else ''} (lb = "
+                         f"{float(lb[first])!r} > ub = {float(ub[first])!r})")
     if (lb == -np.inf).all() and (ub == np.inf).all():
         return None
     return lb, ub
@@ -310,12 +318,13 @@ def outside_bounds_message(x: np.ndarray, lb: np.ndarray, ub: np.ndarray,
     outside = (x < lb) | (x > ub)
     if not outside.any():
         return None
-    bad = np.argwhere(outside)
+    scalar = x.ndim == 0
+    bad = np.argwhere(outside.reshape(-1) if scalar else outside)
     parts = []
     for b in bad[:3]:
-        idx = tuple(int(i) for i in b)
-        where = idx if len(idx) > 1 else idx[0]
-        parts.append(f"{name}[{where}] = {float(x[idx])!r} not in "
+        idx = () if scalar else tuple(b)
+        where = name if scalar else f"{name}[{_where(b)}]"
+        parts.append(f"{where} = {float(x[idx])!r} not in "
                      f"[{float(lb[idx])!r}, {float(ub[idx])!r}]")
     more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
     return (f"{name} must lie within the bounds (f is never evaluated outside them): "
@@ -325,13 +334,14 @@ def outside_bounds_message(x: np.ndarray, lb: np.ndarray, ub: np.ndarray,
 def no_room_message(x: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> str:
     """The error for bounds that leave no room for a step (``lb == ub``, or a box narrower
     than the rounding of x) at some coordinate."""
-    width = ub - lb
-    bad = np.argwhere(width <= np.spacing(np.maximum(np.abs(lb), np.abs(ub))) * 4)
+    narrow = (ub - lb) <= np.spacing(np.maximum(np.abs(lb), np.abs(ub))) * 4
+    scalar = narrow.ndim == 0
+    bad = np.argwhere(narrow.reshape(-1) if scalar else narrow)
     where = ""
-    if bad.size:
-        idx = tuple(int(i) for i in bad[0])
-        where = (f" at index {idx if len(idx) > 1 else idx[0]} (lb = {float(lb[idx])!r}, "
-                 f"ub = {float(ub[idx])!r})")
+    if len(bad):
+        idx = () if scalar else tuple(bad[0])
+        at = "" if scalar else f" at index {_where(bad[0])}"
+        where = f"{at} (lb = {float(lb[idx])!r}, ub = {float(ub[idx])!r})"
     return (f"bounds leave no room for a finite-difference step{where}: the box must be wider "
             "than the rounding of x in every coordinate (a fixed coordinate, lb == ub, has no "
             "derivative to take)")

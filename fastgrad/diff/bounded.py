@@ -36,8 +36,19 @@ def box_for(bounds, xw: np.ndarray, name: str = "x"):
         return None
     message = outside_bounds_message(xw, box[0], box[1], name)
     if message is not None:
+        if xw.shape == (2,) and _two_pairs(bounds):  # pairs meant, perhaps
+            message += ("; bounds of two entries are read as (lb, ub): for one (lo, hi) "
+                        "pair per coordinate pass scipy.optimize.Bounds(lb, ub)")
         raise ValueError(message)
     return box
+
+
+def _two_pairs(bounds) -> bool:
+    """True for two entries of two values each: ``(lb, ub)``, or perhaps two pairs meant."""
+    try:
+        return np.shape(bounds) == (2, 2)
+    except ValueError:  # ragged
+        return False
 
 
 def bounded_code(code: int) -> int:
