@@ -38,7 +38,7 @@ _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "compl
         Finite-difference scheme (SciPy's "2-point", "3-point" and "cs" are accepted as
         aliases of "forward", "central" and "complex"). Default "central"."""
 
-_BOUNDS_DOC = """bounds : None, (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds, optional
+_BOUNDS_DOC = """bounds : None, (lb, ub), (lo, hi) pairs or scipy.optimize.Bounds, optional
         The box f may be evaluated in, as in SciPy's ``approx_derivative``: ``lb`` and ``ub``
         scalars or arrays that broadcast to x (per row for a batch), None or infinite for no
         bound; a sequence of n ``(lo, hi)`` pairs; or an object with ``lb`` and ``ub``
