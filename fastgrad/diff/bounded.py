@@ -13,16 +13,15 @@ from functools import partial
 import numpy as np
 
 from .. import scaleout
-
 from .._core.jit import jit_cached
 from .._core.validate import bounds_arrays, no_room_message, outside_bounds_message
+from . import registry
 from .bounded_kernels import NO_ROOM
 from .bounds import (
     BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS, BOUNDED_WEIGHTS,
     NO_ROOM_ROW, bounded_step, central4_steps, natural_fits,
 )
 from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
-from . import registry
 from .rows import PARALLEL_MIN_ROWS, check_status, run_rows
 from .steps import CENTRAL4, COMPLEX, HESSIAN
 from .vectorized import call_batch, vectorized_gradient
@@ -57,6 +56,8 @@ def bounded_code(code: int) -> int:
 
 
 def _combine(first: int, second: int) -> int:
+    """Two kernel statuses as one: the error if either is one, else the sum (complex-step
+    fallbacks and extra evaluations add up)."""
     if first < 0 or second < 0:
         return min(first, second)
     return first + second
@@ -117,8 +118,9 @@ def check_bounded_status(status: int, xw, steps, box) -> None:
 
 @jit_cached
 def plan(X, scheme, steps, LB, UB, rows, H):
-    """Rows and signed steps of :func:`fastgrad.diff.bounds.bounded_step` for every element
-    of ``X`` (m, n); returns a status (:data:`NO_ROOM`, :data:`ZERO_STEP` or 0)."""
+    """Write into ``rows`` and ``H`` the stencil row and signed step of
+    :func:`fastgrad.diff.bounds.bounded_step` for every element of ``X`` (m, n); returns a
+    status (:data:`NO_ROOM`, :data:`ZERO_STEP` or 0)."""
     for r in range(X.shape[0]):
         for i in range(X.shape[1]):
             rows[r, i], H[r, i] = bounded_step(scheme, X[r, i], steps, i, LB[r, i], UB[r, i])
@@ -216,8 +218,8 @@ def vectorized_gradient_within(f, xw, code, steps, args, box):
 
 
 def jacobian_within(obj, f, pool, xw, code, steps, args, box, strict):
-    """``(status, J)`` of the bounded Jacobian, or None where every stencil fits (the caller
-    then runs the Jacobian without bounds)."""
+    """The Jacobian within ``box`` (for the complex step: the bounded central4), or None
+    where every stencil fits (the caller then runs the Jacobian without bounds)."""
     if natural_fits(xw, box[0], box[1], code, steps).all():
         return None
     bcode = bounded_code(code)
