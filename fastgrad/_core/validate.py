@@ -236,3 +236,112 @@ def unknown_keyword_hint(name: str, known) -> str:
     """``"; did you mean 'step'?"`` when ``name`` is close to one of ``known``, else ``""``."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _where(index, scalar: bool = False) -> str:
+    """An index of ``np.argwhere`` as the messages show it: ``3``, ``(1, 0)``, or empty for
+    a 0-d array (``scalar``)."""
+    idx = tuple(int(i) for i in index)
+    return "" if scalar or not idx else str(idx[0]) if len(idx) == 1 else str(idx)
+
+
+def _bound_side(value, name: str, fill: float) -> np.ndarray:
+    """One side of the bounds as float64, None (anywhere) meaning no bound (``fill``)."""
+    if value is None:
+        return np.array(fill)
+    try:
+        arr = np.asarray(value, dtype=object)
+        arr = np.where(np.equal(arr, None), fill, arr).astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not contain NaN (None or +-inf mean no bound), got "
+                         f"{_show(value)}")
+    return arr
+
+
+def bounds_arrays(bounds, shape, name: str = "bounds"):
+    """``(lb, ub)``, float64 arrays broadcast to ``shape`` (that of x; None: to one value or
+    one per coordinate, shape (1,) or (n,), for x not known yet), or None when
+    ``bounds`` is None or bounds nothing (every value infinite or None).
+
+    Accepted, as in SciPy: ``(lb, ub)`` with scalars or arrays that broadcast to x
+    (``approx_derivative``), a sequence of n ``(lo, hi)`` pairs (``minimize``), or an object
+    with ``lb`` and ``ub`` attributes (``scipy.optimize.Bounds``). A sequence of exactly two
+    entries is always ``(lb, ub)``.
+    """
+    if bounds is None:
+        return None
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        lo, hi = bounds.lb, bounds.ub
+    elif isinstance(bounds, (str, bytes)) or not hasattr(bounds, "__len__"):
+        raise TypeError(f"{name} must be None, (lb, ub), a sequence of (lo, hi) pairs or a "
+                        f"scipy.optimize.Bounds, got {type(bounds).__name__} {_show(bounds)}")
+    elif len(bounds) == 2:
+        lo, hi = bounds[0], bounds[1]
+    else:
+        pairs = [tuple(p) if hasattr(p, "__len__") and len(p) == 2 else None for p in bounds]
+        if not pairs or any(p is None for p in pairs):
+            raise ValueError(f"{name} must be (lb, ub) or a sequence of (lo, hi) pairs, one per "
+                             f"coordinate, got {_show(bounds)}")
+        lo, hi = [p[0] for p in pairs], [p[1] for p in pairs]
+    lb = _bound_side(lo, f"{name} lower bounds", -np.inf)
+    ub = _bound_side(hi, f"{name} upper bounds", np.inf)
+    if shape is None:  # x not known yet (grad): one value or one per coordinate
+        if lb.ndim > 1 or ub.ndim > 1:
+            raise ValueError(f"{name} must be one value or one per coordinate here, got lower "
+                             f"bounds of shape {lb.shape} and upper bounds of shape {ub.shape}")
+        shape = (max(lb.size, ub.size),)
+    try:
+        lb, ub = (np.array(np.broadcast_to(a, shape), order="C") for a in (lb, ub))
+    except ValueError:
+        raise ValueError(f"{name} must broadcast to the shape of x {tuple(shape)}, got lower "
+                         f"bounds of shape {lb.shape} and upper bounds of shape "
+                         f"{ub.shape}") from None
+    scalar = lb.ndim == 0
+    bad = np.argwhere(lb.reshape(-1) > ub.reshape(-1) if scalar else lb > ub)
+    if bad.size:
+        where = ", ".join(_where(b, scalar) for b in bad[:3])
+        first = () if scalar else tuple(bad[0])
+        raise ValueError(f"{name}: lower bound above upper bound"
+                         f"{' at index ' + where if where else ''} (lb = "
+                         f"{float(lb[first])!r} > ub = {float(ub[first])!r})")
+    if (lb == -np.inf).all() and (ub == np.inf).all():
+        return None
+    return lb, ub
+
+
+def outside_bounds_message(x: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+                           name: str = "x") -> str | None:
+    """The error for an ``x`` outside the box ``[lb, ub]`` (None when it is inside), naming
+    the first few coordinates outside with their values and bounds."""
+    outside = (x < lb) | (x > ub)
+    if not outside.any():
+        return None
+    scalar = x.ndim == 0
+    bad = np.argwhere(outside.reshape(-1) if scalar else outside)
+    parts = []
+    for b in bad[:3]:
+        idx = () if scalar else tuple(b)
+        where = name if scalar else f"{name}[{_where(b)}]"
+        parts.append(f"{where} = {float(x[idx])!r} not in "
+                     f"[{float(lb[idx])!r}, {float(ub[idx])!r}]")
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return (f"{name} must lie within the bounds (f is never evaluated outside them): "
+            f"{'; '.join(parts)}{more}")
+
+
+def no_room_message(x: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> str:
+    """The error for bounds that leave no room for a step (``lb == ub``, or a box narrower
+    than the rounding of x) at some coordinate."""
+    narrow = (ub - lb) <= np.spacing(np.maximum(np.abs(lb), np.abs(ub))) * 4
+    scalar = narrow.ndim == 0
+    bad = np.argwhere(narrow.reshape(-1) if scalar else narrow)
+    where = ""
+    if len(bad):
+        idx = () if scalar else tuple(bad[0])
+        at = "" if scalar else f" at index {_where(bad[0])}"
+        where = f"{at} (lb = {float(lb[idx])!r}, ub = {float(ub[idx])!r})"
+    return (f"bounds leave no room for a finite-difference step{where}: the box must be wider "
+            "than the rounding of x in every coordinate (a fixed coordinate, lb == ub, has no "
+            "derivative to take)")

@@ -27,6 +27,7 @@ from .._core.validate import (
     scheme_code,
     steps_array,
 )
+from . import bounded as _bounded
 from . import probe as _probe
 from . import registry
 from .rows import check_status, run_rows as _run_rows
@@ -36,6 +37,15 @@ from .vectorized import vectorized_gradient
 _SCHEMES_DOC = """method : {"central", "forward", "backward", "central4", "complex"}, optional
         Finite-difference scheme (SciPy's "2-point", "3-point" and "cs" are accepted as
         aliases of "forward", "central" and "complex"). Default "central"."""
+
+_BOUNDS_DOC = """bounds : None, (lb, ub), (lo, hi) pairs or scipy.optimize.Bounds, optional
+        The box f may be evaluated in, as in SciPy's ``approx_derivative``: ``lb`` and ``ub``
+        scalars or arrays that broadcast to x (per row for a batch), None or infinite for no
+        bound; a sequence of n ``(lo, hi)`` pairs; or an object with ``lb`` and ``ub``
+        (``scipy.optimize.Bounds``). A sequence of exactly two entries is ``(lb, ub)``.
+        f is never evaluated outside the box: near a bound a stencil becomes one-sided (of
+        the same order) or shrinks its step (see :mod:`fastgrad.diff.bounds` and the guide
+        on schemes). x outside the box is a ``ValueError``. Default None."""
 
 
 _F64 = np.dtype(np.float64)
@@ -120,6 +130,7 @@ def derivative(
     step: float | None = None,
     args: tuple = (),
     jit: bool | None = None,
+    bounds=None,
 ):
     """Derivative of a scalar function ``f(t, *args) -> float``, elementwise over ``x``.
 
@@ -138,6 +149,7 @@ def derivative(
     jit : bool or None, optional
         None (default): compile when Numba can; True: require compilation; False: use the
         Python engine.
+    {bounds}
 
     Returns
     -------
@@ -165,12 +177,18 @@ def derivative(
     xw = as_float_array(x, "x", ndims=(0, 1, 2, 3))
     if not all_finite(xw):  # before any element runs: this error comes first
         raise ValueError(nonfinite_message(xw))
+    box = None if bounds is None else _bounded.box_for(bounds, xw)
     obj = cache.get(f, jit, scalar=True)
     columns = xw.reshape(-1, 1)
     auto = _probe.probe(obj, columns[0], args, x_dtype=_low_precision(x), bounds=False,
                         strict=jit is True)
     steps = auto if step is None else steps_array(step, 1)
     out = np.empty_like(columns)
+    if box is not None:
+        box = (box[0].reshape(-1, 1), box[1].reshape(-1, 1))
+        _bounded.engine_gradient(obj, columns, code, steps, args, box, out, jit is True,
+                                 xw.shape)
+        return float(out[0, 0]) if xw.ndim == 0 else out.reshape(xw.shape)
     name = registry.for_scheme("batched_gradient", code)
     status = _run_rows(obj, name, x, columns, code, steps, out, args, jit is True)
     check_status(status, xw, steps)
@@ -188,6 +206,7 @@ def gradient(
     jit: bool | None = None,
     parallel: bool | None = None,
     workers=None,
+    bounds=None,
 ) -> np.ndarray:
     """Gradient of ``f(x, *args) -> float`` at ``x`` of shape (n,), or at each row of (m, n).
 
@@ -227,6 +246,8 @@ def gradient(
         ``concurrent.futures`` executor, or ``dask.distributed.Client.get_executor()`` for a
         Dask cluster. ``f`` then runs as Python (not compiled), and the result is
         bit-identical to ``jit=False``. See :mod:`fastgrad.scaleout`.
+    {bounds}
+        Within bounds a single point is computed serially (``parallel`` is not used).
 
     Returns
     -------
@@ -274,17 +295,23 @@ def gradient(
     n = xw.shape[-1]
     if vectorized is not False and vectorized is not True:
         raise TypeError(f"vectorized must be True or False, got {vectorized!r}")
+    box = None if bounds is None else _bounded.box_for(bounds, xw)
     if vectorized:
         if workers is not None:
             raise ValueError("workers= cannot be combined with vectorized=True: a vectorized "
                              "objective already evaluates the whole stencil in one call")
         steps = (_probe.probe_vectorized(obj, xw.reshape(-1, n), args, x_dtype=x_dtype)
                  if step is None else steps_array(step, n))
+        if box is not None:
+            return _bounded.vectorized_gradient_within(f, xw, code, steps, args, box)
         out, status = vectorized_gradient(f, xw, code, steps, args)
         check_status(status, xw, steps)
         return out
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
+        if box is not None:
+            return _bounded.workers_gradient(f, scaleout.check_workers(workers), xw, code,
+                                             steps, args, box, out)
         factory = partial(registry.source, names[xw.ndim])  # the row or the batched kernel
         status = scaleout.run(factory, f, scaleout.check_workers(workers),
                               (xw, code, steps, out), args)
@@ -295,6 +322,8 @@ def gradient(
         auto = _probe.probe(obj, xw if xw.ndim == 1 else xw[0], args, x_dtype=x_dtype,
                             strict=jit is True)
     steps = auto if step is None else steps_array(step, n)
+    if box is not None:
+        return _bounded.engine_gradient(obj, xw, code, steps, args, box, out, jit is True)
     name = names[xw.ndim]
     timed = None
     serial = True
@@ -336,11 +365,13 @@ def jacobian(
     args: tuple = (),
     jit: bool | None = None,
     workers=None,
+    bounds=None,
 ) -> np.ndarray:
     """Jacobian of ``f(x, *args) -> array (k,)`` at ``x`` of shape (n,); returns (k, n).
 
-    Parameters are those of :func:`gradient` (without ``vectorized`` and ``parallel``). ``f`` is evaluated
-    once more than the scheme needs, at ``x``, to learn k. A scalar return counts as k = 1.
+    Parameters are those of :func:`gradient` (without ``vectorized`` and ``parallel``;
+    ``bounds`` for x of shape (n,)). ``f`` is evaluated once more than the scheme needs, at
+    ``x``, to learn k. A scalar return counts as k = 1.
 
     Notes
     -----
@@ -355,16 +386,26 @@ def jacobian(
     if not all_finite(xw):  # before f is evaluated at x
         raise ValueError(nonfinite_message(xw))
     x_dtype = _low_precision(x)
+    box = None if bounds is None else _bounded.box_for(bounds, xw)
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, xw.shape[0])
+        pool = scaleout.check_workers(workers)
+        if box is not None:
+            out = _bounded.jacobian_within(None, f, pool, xw, code, steps, args, box, False)
+            if out is not None:
+                return out
         factory = partial(registry.source, registry.for_scheme("jacobian", code))
-        status, out = scaleout.run(factory, f, scaleout.check_workers(workers), (xw, code, steps),
-                                    args, dummy=np.zeros(1))
+        status, out = scaleout.run(factory, f, pool, (xw, code, steps), args,
+                                   dummy=np.zeros(1))
         check_status(status, xw, steps)
         return out
     obj = cache.get(f, jit)
     auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
     steps = auto if step is None else steps_array(step, xw.shape[0])
+    if box is not None:
+        out = _bounded.jacobian_within(obj, f, None, xw, code, steps, args, box, jit is True)
+        if out is not None:
+            return out
     status, out = obj.run(registry.for_scheme("jacobian", code), xw, code, steps, args,
                           strict=jit is True)
     check_status(status, xw, steps)
@@ -379,6 +420,7 @@ def hessian(
     args: tuple = (),
     jit: bool | None = None,
     workers=None,
+    bounds=None,
 ) -> np.ndarray:
     """Hessian of ``f(x, *args) -> float`` at ``x`` of shape (n,); returns (n, n), symmetric.
 
@@ -388,7 +430,10 @@ def hessian(
     f(x-h_i e_i)) / h_i**2`` and ``H_ij = (f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``,
     2n**2 + 1 evaluations. Automatic step ``h_i = eps**(1/4) * max(1, |x_i|)`` (rounding error
     about eps / h**2 ~ 1e-8 relative), divided by the step actually taken. The upper triangle
-    is mirrored, so the result is exactly symmetric. ``workers`` as in :func:`gradient`.
+    is mirrored, so the result is exactly symmetric. ``workers`` and ``bounds`` as in
+    :func:`gradient`; near a bound the differences in that coordinate are one-sided, still
+    O(h**2) (``(2 f(x) - 5 f(x+h) + 4 f(x+2h) - f(x+3h)) / h**2`` on the diagonal), with
+    about three times the rounding error, and the evaluations are no longer ``2n**2 + 1``.
     """
     check_callable(f)
     check_args(args)
@@ -396,15 +441,23 @@ def hessian(
     n = xw.shape[0]
     x_dtype = _low_precision(x)
     out = np.empty((n, n))
+    box = None if bounds is None else _bounded.box_for(bounds, xw)
     if workers is not None:
         steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
-        status = scaleout.run(partial(registry.source, "hessian"), f, scaleout.check_workers(workers),
-                               (xw, HESSIAN, steps, out), args)
+        pool = scaleout.check_workers(workers)
+        if box is not None and _bounded.hessian_within(None, f, pool, xw, steps, args, box,
+                                                       out, False) is not None:
+            return out
+        status = scaleout.run(partial(registry.source, "hessian"), f, pool,
+                              (xw, HESSIAN, steps, out), args)
         check_status(status, xw, steps)
         return out
     obj = cache.get(f, jit)
     auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
     steps = auto if step is None else steps_array(step, n)
+    if box is not None and _bounded.hessian_within(obj, f, None, xw, steps, args, box, out,
+                                                   jit is True) is not None:
+        return out
     status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
     check_status(status, xw, steps)
     return out
@@ -413,4 +466,4 @@ def hessian(
 SCHEMES_DOC = _SCHEMES_DOC
 
 for _fn in (derivative, gradient, jacobian):
-    _fn.__doc__ = _fn.__doc__.replace("{schemes}", _SCHEMES_DOC)
+    _fn.__doc__ = _fn.__doc__.replace("{schemes}", _SCHEMES_DOC).replace("{bounds}", _BOUNDS_DOC)

@@ -23,6 +23,7 @@ from typing import Callable
 
 from .._core import objective
 from .._core.schemes import COMPLEX
+from . import bounded_kernels as B
 from . import complex_step as C
 from . import kernels as K
 from .steps import STENCIL_POINTS
@@ -96,6 +97,18 @@ TABLE = (
                "complex-step Jacobians", None),
     KernelSpec("hessian", lambda inner, f: K.make_hessian(f), None, "row", "hessian",
                "Hessians", _hessian),
+    # within bounds (fastgrad.diff.bounds): *_into(x, scheme, steps, lo, hi, out, args);
+    # the evaluations are those of the stencils away from the bounds
+    KernelSpec("bounded_gradient", lambda inner, f: B.make_bounded_gradient(f), None, "row",
+               "real", "gradients within bounds", _real),
+    KernelSpec("bounded_batched_gradient", lambda inner, f: B.make_bounded_batched(inner),
+               "bounded_gradient", "batched", "real", "gradients within bounds", _real),
+    KernelSpec("bounded_jacobian", lambda inner, f: B.make_bounded_jacobian(f), None, "row",
+               "real", "Jacobians within bounds", _jacobian),
+    KernelSpec("bounded_cross", lambda inner, f: B.make_bounded_cross(f), None, "part",
+               "hessian", "Hessians within bounds", None),
+    KernelSpec("bounded_hessian", B.make_bounded_hessian, "bounded_cross", "row", "hessian",
+               "Hessians within bounds", _hessian),
 )
 
 KERNELS = {spec.name: spec for spec in TABLE}

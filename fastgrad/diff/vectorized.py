@@ -52,7 +52,7 @@ STENCILS = {
 }
 
 
-def _steps(X: np.ndarray, code: int, steps: np.ndarray) -> np.ndarray:
+def scheme_steps(X: np.ndarray, code: int, steps: np.ndarray) -> np.ndarray:
     """The steps actually taken, as :func:`fastgrad.steps.step_for` takes them."""
     if is_auto(steps):
         h = relative_step(code, steps) * np.maximum(1.0, np.abs(X))
@@ -61,7 +61,7 @@ def _steps(X: np.ndarray, code: int, steps: np.ndarray) -> np.ndarray:
     return h if code == COMPLEX else (X + h) - X
 
 
-def _call(f, batch: np.ndarray, args: tuple) -> np.ndarray:
+def call_batch(f, batch: np.ndarray, args: tuple) -> np.ndarray:
     values = np.asarray(f(batch, *args))
     if values.dtype.kind == "c" and batch.dtype.kind != "c":
         raise ObjectiveReturnError(
@@ -90,28 +90,28 @@ def _evaluate(f, X, H, offsets, args, dtype=np.float64):
         for a, off in enumerate(offsets):
             for j in range(n):
                 batch[a, j, :, j] += off * H[:, j]
-        flat = _call(f, batch.reshape(-1, n), args)
+        flat = call_batch(f, batch.reshape(-1, n), args)
         return flat.reshape(k, n, m)
     work = X.astype(dtype)
     for a, off in enumerate(offsets):
         for j in range(n):
             saved = work[:, j].copy()
             work[:, j] = saved + off * H[:, j]
-            values[a, j] = _call(f, work, args)
+            values[a, j] = call_batch(f, work, args)
             work[:, j] = saved
     return values
 
 
 def _real_gradient(f, X, code, steps, args):
     """``(gradients, steps taken)``; the gradients are None when a step vanished."""
-    H = _steps(X, code, steps)
+    H = scheme_steps(X, code, steps)
     if np.any(H == 0.0):
         return None, H
     offsets, weights, centre, divisor = STENCILS[code]
     vals = _evaluate(f, X, H, offsets, args)
     total = sum(w * v for w, v in zip(weights, vals))
     if centre:
-        total = total + centre * _call(f, X, args)[None, :]
+        total = total + centre * call_batch(f, X, args)[None, :]
     return (total.T / (divisor * H)), H
 
 
@@ -123,7 +123,7 @@ def _complex_gradient(f, X, steps, args):
     row by central4. Returns ``(out, recomputed components)``, or ``(out, ZERO_STEP)`` if a
     central4 step that is needed vanishes."""
     m, n = X.shape
-    H = _steps(X, COMPLEX, steps)
+    H = scheme_steps(X, COMPLEX, steps)
     v1 = _evaluate(f, X, 1j * H, (1.0,), args, dtype=np.complex128)[0].T
     H2 = H * COMPLEX_CHECK_FACTOR
     v2 = _evaluate(f, X, 1j * H2, (1.0,), args, dtype=np.complex128)[0].T
@@ -158,7 +158,7 @@ def _complex_gradient(f, X, steps, args):
         Xc, Pc, gc = X[idx], P[idx], np.where(P[idx] != 0.0, out[idx], 0.0)
         offsets = CHECK_OFFSETS[:, None, None] * t[idx][None, :, None]
         points = Xc[None] + offsets * Pc[None]  # (4, rows, n)
-        values = _call(f, points.reshape(-1, n), args).astype(np.float64).reshape(4, -1)
+        values = call_batch(f, points.reshape(-1, n), args).astype(np.float64).reshape(4, -1)
         shift = np.sum(gc[None] * (points - Xc[None]), axis=2)
         finite = np.all(np.isfinite(values), axis=0)
         tt = t[idx]

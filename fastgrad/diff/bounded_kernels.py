@@ -1,0 +1,185 @@
+"""Compiled finite-difference kernels within bounds.
+
+The kernels of :mod:`fastgrad.diff.kernels` with two more arrays, ``lo`` and ``hi``, the box
+of x: each coordinate's stencil comes from :func:`fastgrad.diff.bounds.bounded_step` (the
+scheme's own where it fits, one-sided or shrunk near a bound), so f is never evaluated
+outside ``[lo, hi]``. Conventions as in :mod:`fastgrad.diff.kernels`; the public layer checks
+that x lies in the box before it calls them, and uses the kernels without bounds where every
+stencil fits (:func:`fastgrad.diff.bounds.natural_fits`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._core.scalar import as_real, as_real_vector
+from .bounds import (
+    BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS, BOUNDED_WEIGHTS,
+    FIRST_OFFSETS, FIRST_POINTS, FIRST_WEIGHTS, HESSIAN_CENTRAL, bounded_step,
+)
+from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP, finite
+from .steps import HESSIAN
+
+NO_ROOM = -4
+"""Status: the bounds leave no room for a step in some coordinate."""
+
+
+def make_bounded_gradient(f):
+    """Gradient of ``f(x, *args) -> float`` within ``[lo, hi]``; f(x) is evaluated once, and
+    only where a stencil uses it."""
+
+    def bounded_gradient(x, scheme, steps, lo, hi, out, args):
+        if not finite(x):
+            return NONFINITE_X
+        f0 = 0.0
+        have_f0 = False
+        for i in range(x.shape[0]):
+            xi = x[i]
+            row, h = bounded_step(scheme, xi, steps, i, lo[i], hi[i])
+            if h == 0.0:
+                return NO_ROOM if row < 0 else ZERO_STEP
+            centre = BOUNDED_CENTRE[row]
+            acc = 0.0
+            if centre != 0.0:
+                if not have_f0:
+                    f0 = as_real(f(x, *args))
+                    have_f0 = True
+                acc = centre * f0
+            for p in range(BOUNDED_POINTS[row]):
+                x[i] = xi + BOUNDED_OFFSETS[row, p] * h
+                acc += BOUNDED_WEIGHTS[row, p] * as_real(f(x, *args))
+            x[i] = xi
+            out[i] = acc / (BOUNDED_DIVISOR[row] * h)
+        return 0
+
+    return bounded_gradient
+
+
+def make_bounded_batched(row_kernel):
+    """Run a bounded row kernel over the rows of a batch, each row with its own box."""
+
+    def bounded_batched(X, scheme, steps, LO, HI, out, args):
+        m = X.shape[0]
+        status = np.full(m, OBJECTIVE_RAISED, dtype=np.int64)
+        for r in prange(m):
+            status[r] = row_kernel(X[r], scheme, steps, LO[r], HI[r], out[r], args)
+        for r in range(m):
+            if status[r] < 0:
+                return status[r]
+        return 0
+
+    return bounded_batched
+
+
+def make_bounded_jacobian(f):
+    """Jacobian of ``f(x, *args) -> (k,)`` within ``[lo, hi]``; returns ``(status, J)``."""
+
+    def bounded_jacobian(x, scheme, steps, lo, hi, args):
+        n = x.shape[0]
+        f0 = as_real_vector(f(x, *args), -1).copy()
+        m = f0.shape[0]
+        out = np.empty((m, n))
+        acc = np.empty(m)
+        if not finite(x):
+            return NONFINITE_X, out
+        for i in range(n):
+            xi = x[i]
+            row, h = bounded_step(scheme, xi, steps, i, lo[i], hi[i])
+            if h == 0.0:
+                return (NO_ROOM if row < 0 else ZERO_STEP), out
+            centre = BOUNDED_CENTRE[row]
+            for k in range(m):
+                acc[k] = centre * f0[k] if centre != 0.0 else 0.0
+            for p in range(BOUNDED_POINTS[row]):
+                x[i] = xi + BOUNDED_OFFSETS[row, p] * h
+                values = as_real_vector(f(x, *args), m)
+                w = BOUNDED_WEIGHTS[row, p]
+                for k in range(m):
+                    acc[k] += w * values[k]
+            x[i] = xi
+            for k in range(m):
+                out[k, i] = acc[k] / (BOUNDED_DIVISOR[row] * h)
+        return 0, out
+
+    return bounded_jacobian
+
+
+def make_bounded_cross(f):
+    """``H_ij`` (i < j) from the first differences of coordinates i and j (central or
+    one-sided, see :data:`fastgrad.diff.bounds.FIRST_OFFSETS`), O(h**2); two central
+    coordinates give exactly the four-point formula of the Hessian without bounds."""
+
+    def bounded_cross(x, i, j, ri, hi, rj, hj, f0, args):
+        xi = x[i]
+        xj = x[j]
+        if ri == HESSIAN_CENTRAL and rj == HESSIAN_CENTRAL:
+            x[i] = xi + hi
+            x[j] = xj + hj
+            fpp = as_real(f(x, *args))
+            x[j] = xj - hj
+            fpm = as_real(f(x, *args))
+            x[i] = xi - hi
+            fmm = as_real(f(x, *args))
+            x[j] = xj + hj
+            fmp = as_real(f(x, *args))
+            x[i] = xi
+            x[j] = xj
+            return ((fpp - fpm) - (fmp - fmm)) / (4.0 * hi * hj)
+        a = ri - HESSIAN_CENTRAL
+        b = rj - HESSIAN_CENTRAL
+        acc = 0.0
+        for p in range(FIRST_POINTS[a]):
+            x[i] = xi + FIRST_OFFSETS[a, p] * hi
+            for q in range(FIRST_POINTS[b]):
+                x[j] = xj + FIRST_OFFSETS[b, q] * hj
+                if FIRST_OFFSETS[a, p] == 0.0 and FIRST_OFFSETS[b, q] == 0.0:
+                    value = f0
+                else:
+                    value = as_real(f(x, *args))
+                acc += FIRST_WEIGHTS[a, p] * FIRST_WEIGHTS[b, q] * value
+        x[i] = xi
+        x[j] = xj
+        return acc / (hi * hj)
+
+    return bounded_cross
+
+
+def make_bounded_hessian(cross, f):
+    """Hessian of ``f(x, *args) -> float`` within ``[lo, hi]``, O(h**2): central second
+    differences where they fit (the formulas of :func:`fastgrad.diff.kernels.make_hessian`),
+    one-sided ones near a bound (``(2 f(x) - 5 f(x+h) + 4 f(x+2h) - f(x+3h)) / h**2``)."""
+
+    def bounded_hessian(x, scheme, steps, lo, hi, out, args):
+        if not finite(x):
+            return NONFINITE_X
+        n = x.shape[0]
+        rows = np.empty(n, dtype=np.int64)
+        h = np.empty(n)
+        for i in range(n):
+            rows[i], h[i] = bounded_step(HESSIAN, x[i], steps, i, lo[i], hi[i])
+            if h[i] == 0.0:
+                return NO_ROOM if rows[i] < 0 else ZERO_STEP
+        f0 = as_real(f(x, *args))
+        for i in range(n):
+            xi = x[i]
+            if rows[i] == HESSIAN_CENTRAL:
+                x[i] = xi + h[i]
+                fp = as_real(f(x, *args))
+                x[i] = xi - h[i]
+                fm = as_real(f(x, *args))
+                out[i, i] = ((fp - f0) + (fm - f0)) / (h[i] * h[i])
+            else:
+                acc = 2.0 * f0
+                for p, w in ((1.0, -5.0), (2.0, 4.0), (3.0, -1.0)):
+                    x[i] = xi + p * h[i]
+                    acc += w * as_real(f(x, *args))
+                out[i, i] = acc / (h[i] * h[i])
+            x[i] = xi
+            for j in range(i + 1, n):
+                value = cross(x, i, j, rows[i], h[i], rows[j], h[j], f0, args)
+                out[i, j] = value
+                out[j, i] = value
+        return 0
+
+    return bounded_hessian
