@@ -7,6 +7,9 @@ from .diff.api import derivative, gradient, hessian, jacobian
 from .diff.grad import check_grad, grad
 from .diff.probe import ObjectiveIndexError
 from .optimize.api import minimize
+from .optimize.curve_fit import curve_fit
+from .optimize.least_squares import least_squares
+from .optimize.per_start import per_start
 from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -16,11 +19,14 @@ __all__ = [
     "ObjectiveIndexError",
     "check_grad",
     "clear_cache",
+    "curve_fit",
     "derivative",
     "grad",
     "gradient",
     "hessian",
     "jacobian",
+    "least_squares",
     "minimize",
+    "per_start",
     "OptimizeResult",
 ]

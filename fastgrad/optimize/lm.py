@@ -1,0 +1,340 @@
+"""The compiled Levenberg-Marquardt kernel of :func:`fastgrad.least_squares` (``method="lm"``).
+
+Moré's scaled Levenberg-Marquardt method (J. J. Moré, "The Levenberg-Marquardt algorithm:
+implementation and theory", 1978), as MINPACK's ``lmder``/``lmdif`` implement it, with the
+trust-region subproblem solved through an SVD of the scaled Jacobian instead of a QR
+factorization with column pivoting:
+
+* the scaled step ``z = D p`` of ``min ||J p + r||`` subject to ``||D p|| <= delta`` is
+  ``z(lam) = -V diag(s / (s**2 + lam)) U' r`` for ``J D**-1 = U diag(s) V'``;
+* ``lam`` comes from the safeguarded Newton iteration on the secular equation
+  ``||z(lam)|| = delta`` (Moré's ``lmpar``: ``lam = 0`` when the Gauss-Newton step is within
+  1.1 delta, else at most 10 iterations to ``| ||z|| - delta | <= 0.1 delta``);
+* the trust radius and the ratio of actual to predicted reduction follow ``lmder``
+  (radius halved or cut down to a tenth on a poor ratio, doubled on a good one; a step is
+  accepted when the ratio is at least 1e-4);
+* ``D`` is the running maximum of the column norms of J (``x_scale="jac"``, MINPACK's
+  ``mode=1``) or ``1 / x_scale``.
+
+Every function here sees arrays, scalars, the residual function and its Jacobian kernel only
+(no Python objects): the public layer (:mod:`fastgrad.optimize.least_squares`) validates,
+allocates and turns the integer status into a message.
+
+State arrays of one problem: ``x`` (n,) the iterate (in place), ``r`` (k,) the residuals at
+``x``, ``J`` (k, n) the Jacobian at the last iterate where one was computed, ``D`` (n,) the
+scale, ``info`` (4,) int64 ``[status, nfev, njev, nit]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._core.clock import clock
+from .._core.scalar import copy_values
+from .._core.jit import jit_cached
+from ..diff.kernels import ZERO_STEP, finite
+from ..diff.steps import STENCIL_POINTS
+
+RUNNING = -1
+"""Internal: the run has not stopped yet."""
+MAX_NFEV = 0
+GTOL = 1
+FTOL = 2
+XTOL = 3
+FTOL_XTOL = 4
+TOO_SMALL = 5
+NONFINITE = 6
+STEP_VANISHED = 7
+MAX_TIME = 8
+NOT_STARTED = 9
+
+SUCCESS = (GTOL, FTOL, XTOL, FTOL_XTOL, TOO_SMALL)
+"""The codes of a successful fit."""
+
+STATUS, NFEV, NJEV, NIT = 0, 1, 2, 3
+"""Columns of the ``info`` array."""
+
+FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S = range(8)
+"""Entries of the ``settings`` array: ftol, xtol, gtol, max_nfev, the initial trust radius
+factor (MINPACK's ``factor``, 100), the deadline on :func:`fastgrad._core.clock.clock`
+(inf: none), 1.0 for ``x_scale="jac"`` (else ``D`` holds ``1 / x_scale``) and the scheme
+code of the polishing phase: with ``jac="auto"`` (forward differences, polish central), a run
+that converges goes on from its solution with central differences until it converges again,
+which recovers the digits that the O(h) error of forward differences costs; otherwise the
+scheme of the iterations (no second phase)."""
+
+EPS = float(np.finfo(np.float64).eps)
+ACCEPT = 1e-4
+"""A trial step is accepted when the actual reduction is at least this share of the
+predicted one (``lmder``)."""
+
+
+@jit_cached
+def difference_cost(scheme, n):
+    """Evaluations of f per finite-difference Jacobian (one-sided schemes reuse r(x))."""
+    return n * STENCIL_POINTS[scheme]
+
+
+@jit_cached
+def analytic_cost(scheme, n):
+    """An analytic Jacobian evaluates no residuals."""
+    return 0
+
+
+@jit_cached
+def lm_parameter(s, uf, delta, lam, nrows):
+    """The Levenberg-Marquardt parameter for trust radius ``delta``: 0.0 when the
+    Gauss-Newton step is short enough, else an approximate root of
+    ``phi(lam) = ||z(lam)|| - delta`` by Moré's safeguarded Newton iteration (``lam`` is the
+    previous value, used as the first guess when it lies in the bracket). ``s`` are the
+    singular values of the scaled Jacobian (descending), ``uf = U' r``."""
+    n = s.shape[0]
+    cutoff = s[0] * max(nrows, n) * EPS
+    full_rank = s[n - 1] > cutoff
+    gn2 = 0.0  # ||z(0)||**2 of the (pseudo-inverse) Gauss-Newton step
+    slope = 0.0
+    for i in range(n):
+        if s[i] > cutoff:
+            t = uf[i] / s[i]
+            gn2 += t * t
+            slope += t * t / (s[i] * s[i])
+    gn = np.sqrt(gn2)
+    phi = gn - delta
+    if phi <= 0.1 * delta:
+        return 0.0
+    lower = 0.0
+    if full_rank and slope > 0.0:  # Newton step from 0 on phi: a lower bound of the root
+        lower = phi / (slope / gn)
+    grad2 = 0.0
+    for i in range(n):
+        grad2 += (s[i] * uf[i]) ** 2
+    upper = np.sqrt(grad2) / delta
+    if upper == 0.0:
+        return 0.0
+    for _ in range(10):
+        if not (lower < lam < upper):
+            lam = max(0.001 * upper, np.sqrt(lower * upper))
+        norm2 = 0.0
+        deriv = 0.0
+        for i in range(n):
+            d = s[i] * s[i] + lam
+            t = s[i] * uf[i] / d
+            norm2 += t * t
+            deriv += t * t / d
+        norm = np.sqrt(norm2)
+        phi = norm - delta
+        if abs(phi) <= 0.1 * delta:
+            break
+        dphi = -deriv / norm
+        if phi < 0.0:
+            upper = lam
+        ratio = phi / dphi
+        lower = max(lower, lam - ratio)
+        lam = lam - (phi + delta) / delta * ratio
+    return lam
+
+
+@jit_cached
+def scaled_step(s, uf, vt, D, lam, cutoff, p):
+    """Write ``p = D**-1 z(lam)`` and return ``||z(lam)|| = ||D p||``."""
+    n = D.shape[0]
+    coef = np.empty(n)
+    for i in range(n):
+        if lam == 0.0:
+            coef[i] = -uf[i] / s[i] if s[i] > cutoff else 0.0
+        else:
+            coef[i] = -s[i] * uf[i] / (s[i] * s[i] + lam)
+    norm2 = 0.0
+    for j in range(n):
+        z = 0.0
+        for i in range(n):
+            z += vt[i, j] * coef[i]
+        norm2 += z * z
+        p[j] = z / D[j]
+    return np.sqrt(norm2)
+
+
+@jit_cached
+def norm2(v):
+    """Euclidean norm of a vector (plain loop: no temporary)."""
+    total = 0.0
+    for i in range(v.shape[0]):
+        total += v[i] * v[i]
+    return np.sqrt(total)
+
+
+@jit_cached
+def scaled_norm(D, x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += (D[i] * x[i]) ** 2
+    return np.sqrt(total)
+
+
+def make_lm(f, jacobian_at, jacobian_cost):
+    """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
+    kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
+    ``jacobian_cost(scheme, n)`` evaluations of f."""
+
+    def lm_solve(x, r, J, D, info, settings, scheme, steps, args):
+        # Long because it is lmder's outer and inner loop with its stopping tests, one
+        # piece of state shared by all of them.
+        n = x.shape[0]
+        k = r.shape[0]
+        ftol, xtol, gtol = settings[FTOL_S], settings[XTOL_S], settings[GTOL_S]
+        max_nfev, deadline = settings[MAX_NFEV_S], settings[DEADLINE_S]
+        jac_scale = settings[JAC_SCALE_S] > 0.0
+        polish = int(settings[POLISH_S])
+        work = np.empty((2, k))
+        rt = np.empty(k)
+        xt = np.empty(n)
+        p = np.empty(n)
+        jp = np.empty(k)
+        copy_values(f(x, *args), r)
+        nfev = 1
+        njev = 0
+        nit = 0
+        status = RUNNING
+        if not finite(r):
+            status = NONFINITE
+        fnorm = norm2(r)
+        lam = 0.0
+        delta = 0.0
+        xnorm = 0.0
+        last_jacobian = 0
+        while status == RUNNING:
+            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+                status = STEP_VANISHED
+                break
+            nfev += jacobian_cost(scheme, n)
+            njev += 1
+            last_jacobian = nit
+            if not finite(J.ravel()):
+                status = NONFINITE
+                break
+            gnorm = 0.0
+            for j in range(n):
+                cn = norm2(J[:, j])
+                if jac_scale:
+                    if njev == 1:
+                        D[j] = cn if cn > 0.0 else 1.0
+                    else:
+                        D[j] = max(D[j], cn)
+                if cn > 0.0 and fnorm > 0.0:
+                    gj = 0.0
+                    for i in range(k):
+                        gj += J[i, j] * r[i]
+                    gnorm = max(gnorm, abs(gj) / (cn * fnorm))
+            if njev == 1:
+                xnorm = scaled_norm(D, x)
+                delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+            if gnorm <= gtol:
+                status = GTOL
+                if scheme != polish:
+                    scheme = polish
+                    status = RUNNING
+                    delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+                    lam = 0.0
+                    continue
+                break
+            js = np.empty((k, n))
+            for i in range(k):
+                for j in range(n):
+                    js[i, j] = J[i, j] / D[j]
+            u, s, vt = np.linalg.svd(js, full_matrices=False)
+            uf = u.T @ r
+            cutoff = s[0] * max(k, n) * EPS
+            while True:
+                lam = lm_parameter(s, uf, delta, lam, k)
+                pnorm = scaled_step(s, uf, vt, D, lam, cutoff, p)
+                if nit == 0 and njev == 1:
+                    delta = min(delta, pnorm)
+                for j in range(n):
+                    xt[j] = x[j] + p[j]
+                copy_values(f(xt, *args), rt)
+                nfev += 1
+                fnorm1 = norm2(rt) if finite(rt) else np.inf
+                actred = -1.0
+                if 0.1 * fnorm1 < fnorm:
+                    actred = 1.0 - (fnorm1 / fnorm) ** 2
+                for i in range(k):
+                    acc = 0.0
+                    for j in range(n):
+                        acc += J[i, j] * p[j]
+                    jp[i] = acc
+                t1 = norm2(jp) / fnorm
+                t2 = np.sqrt(lam) * pnorm / fnorm
+                prered = t1 * t1 + 2.0 * t2 * t2
+                dirder = -(t1 * t1 + t2 * t2)
+                ratio = actred / prered if prered != 0.0 else 0.0
+                if ratio <= 0.25:
+                    temp = 0.5
+                    if actred < 0.0:
+                        temp = 0.5 * dirder / (dirder + 0.5 * actred)
+                    if 0.1 * fnorm1 >= fnorm or temp < 0.1:
+                        temp = 0.1
+                    delta = temp * min(delta, pnorm / 0.1)
+                    lam = lam / temp
+                elif lam == 0.0 or ratio >= 0.75:
+                    delta = pnorm / 0.5
+                    lam = 0.5 * lam
+                accepted = ratio >= ACCEPT
+                if accepted:
+                    for j in range(n):
+                        x[j] = xt[j]
+                    for i in range(k):
+                        r[i] = rt[i]
+                    fnorm = fnorm1
+                    xnorm = scaled_norm(D, x)
+                    nit += 1
+                if abs(actred) <= ftol and prered <= ftol and 0.5 * ratio <= 1.0:
+                    status = FTOL
+                if delta <= xtol * xnorm:
+                    status = FTOL_XTOL if status == FTOL else XTOL
+                if status == RUNNING:
+                    if nfev >= max_nfev:
+                        status = MAX_NFEV
+                    elif ((abs(actred) <= EPS and prered <= EPS and 0.5 * ratio <= 1.0)
+                          or delta <= EPS * xnorm or gnorm <= EPS):
+                        status = TOO_SMALL
+                    elif deadline < np.inf and clock() > deadline:
+                        status = MAX_TIME
+                if GTOL <= status <= TOO_SMALL and scheme != polish:
+                    # jac="auto": go on from here with central differences, from a trust
+                    # region as large as at the start (the converged one has shrunk to xtol)
+                    scheme = polish
+                    status = RUNNING
+                    delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+                    lam = 0.0
+                    break
+                if status != RUNNING or accepted:
+                    break
+        if status != NONFINITE and status != STEP_VANISHED and nit > last_jacobian:
+            # the Jacobian at the solution, for jac, grad and the covariance
+            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+                status = STEP_VANISHED
+            nfev += jacobian_cost(scheme, n)
+            njev += 1
+        info[STATUS] = status
+        info[NFEV] = nfev
+        info[NJEV] = njev
+        info[NIT] = nit
+        return status
+
+    return lm_solve
+
+
+def make_batched_lm(lm_solve, pick):
+    """The solver over the rows of a batch, in a ``prange``: problem ``i`` starts from
+    ``X[i]`` with the arguments ``pick(args, i)`` (row ``i`` of every per-start argument,
+    the others as they are). ``finished[i]`` is set when row i returned (a row whose
+    residual function raised in a thread does not)."""
+
+    def lm_batched(X, R, J, D, INFO, settings, scheme, steps, args, finished):
+        for i in prange(X.shape[0]):
+            lm_solve(X[i], R[i], J[i], D[i], INFO[i], settings, scheme, steps, pick(args, i))
+            finished[i] = True
+        return 0
+
+    return lm_batched
