@@ -35,6 +35,7 @@ from .._core.scalar import copy_values
 from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
+from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_step
 
 RUNNING = -1
 """Internal: the run has not stopped yet."""
@@ -64,7 +65,6 @@ that converges goes on from its solution with central differences until it conve
 which recovers the digits that the O(h) error of forward differences costs; otherwise the
 scheme of the iterations (no second phase)."""
 
-EPS = float(np.finfo(np.float64).eps)
 ACCEPT = 1e-4
 """A trial step is accepted when the actual reduction is at least this share of the
 predicted one (``lmder``)."""
@@ -80,79 +80,6 @@ def difference_cost(scheme, n):
 def analytic_cost(scheme, n):
     """An analytic Jacobian evaluates no residuals."""
     return 0
-
-
-@jit_cached
-def lm_parameter(s, uf, delta, lam, nrows):
-    """The Levenberg-Marquardt parameter for trust radius ``delta``: 0.0 when the
-    Gauss-Newton step is short enough, else an approximate root of
-    ``phi(lam) = ||z(lam)|| - delta`` by Moré's safeguarded Newton iteration (``lam`` is the
-    previous value, used as the first guess when it lies in the bracket). ``s`` are the
-    singular values of the scaled Jacobian (descending), ``uf = U' r``."""
-    n = s.shape[0]
-    cutoff = s[0] * max(nrows, n) * EPS
-    full_rank = s[n - 1] > cutoff
-    gn2 = 0.0  # ||z(0)||**2 of the (pseudo-inverse) Gauss-Newton step
-    slope = 0.0
-    for i in range(n):
-        if s[i] > cutoff:
-            t = uf[i] / s[i]
-            gn2 += t * t
-            slope += t * t / (s[i] * s[i])
-    gn = np.sqrt(gn2)
-    phi = gn - delta
-    if phi <= 0.1 * delta:
-        return 0.0
-    lower = 0.0
-    if full_rank and slope > 0.0:  # Newton step from 0 on phi: a lower bound of the root
-        lower = phi / (slope / gn)
-    grad2 = 0.0
-    for i in range(n):
-        grad2 += (s[i] * uf[i]) ** 2
-    upper = np.sqrt(grad2) / delta
-    if upper == 0.0:
-        return 0.0
-    for _ in range(10):
-        if not (lower < lam < upper):
-            lam = max(0.001 * upper, np.sqrt(lower * upper))
-        norm2 = 0.0
-        deriv = 0.0
-        for i in range(n):
-            d = s[i] * s[i] + lam
-            t = s[i] * uf[i] / d
-            norm2 += t * t
-            deriv += t * t / d
-        norm = np.sqrt(norm2)
-        phi = norm - delta
-        if abs(phi) <= 0.1 * delta:
-            break
-        dphi = -deriv / norm
-        if phi < 0.0:
-            upper = lam
-        ratio = phi / dphi
-        lower = max(lower, lam - ratio)
-        lam = lam - (phi + delta) / delta * ratio
-    return lam
-
-
-@jit_cached
-def scaled_step(s, uf, vt, D, lam, cutoff, p):
-    """Write ``p = D**-1 z(lam)`` and return ``||z(lam)|| = ||D p||``."""
-    n = D.shape[0]
-    coef = np.empty(n)
-    for i in range(n):
-        if lam == 0.0:
-            coef[i] = -uf[i] / s[i] if s[i] > cutoff else 0.0
-        else:
-            coef[i] = -s[i] * uf[i] / (s[i] * s[i] + lam)
-    norm2 = 0.0
-    for j in range(n):
-        z = 0.0
-        for i in range(n):
-            z += vt[i, j] * coef[i]
-        norm2 += z * z
-        p[j] = z / D[j]
-    return np.sqrt(norm2)
 
 
 @jit_cached
@@ -175,7 +102,9 @@ def scaled_norm(D, x):
 def make_lm(f, jacobian_at, jacobian_cost):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
     kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
-    ``jacobian_cost(scheme, n)`` evaluations of f."""
+    ``jacobian_cost(scheme, n)`` evaluations of f. Long because the solver it returns is
+    lmder's outer loop (Jacobian, scale, gradient test) and inner loop (step, ratio, radius,
+    stopping tests) over one shared state, which reads best in one piece."""
 
     def lm_solve(x, r, J, D, info, settings, scheme, steps, args):
         # Long because it is lmder's outer and inner loop with its stopping tests, one
@@ -191,6 +120,12 @@ def make_lm(f, jacobian_at, jacobian_cost):
         xt = np.empty(n)
         p = np.empty(n)
         jp = np.empty(k)
+        js = np.empty((k, n))  # the factorization's workspace, allocated once per run
+        qtr = np.empty(k)
+        sv = np.empty(n)
+        uf = np.empty(n)
+        V = np.empty((n, n))
+        coef = np.empty(n)
         copy_values(f(x, *args), r)
         nfev = 1
         njev = 0
@@ -238,16 +173,11 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     lam = 0.0
                     continue
                 break
-            js = np.empty((k, n))
-            for i in range(k):
-                for j in range(n):
-                    js[i, j] = J[i, j] / D[j]
-            u, s, vt = np.linalg.svd(js, full_matrices=False)
-            uf = u.T @ r
-            cutoff = s[0] * max(k, n) * EPS
+            factor_scaled(J, D, r, js, qtr, sv, uf, V)
+            cutoff = rank_cutoff(sv, k)
             while True:
-                lam = lm_parameter(s, uf, delta, lam, k)
-                pnorm = scaled_step(s, uf, vt, D, lam, cutoff, p)
+                lam = lm_parameter(sv, uf, delta, lam, cutoff)
+                pnorm = scaled_step(sv, uf, V, D, lam, cutoff, coef, p)
                 if nit == 0 and njev == 1:
                     delta = min(delta, pnorm)
                 for j in range(n):

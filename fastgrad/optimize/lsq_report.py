@@ -58,31 +58,49 @@ def lsq_message(status: int, info: np.ndarray, x: np.ndarray, r: np.ndarray,
     return text + where
 
 
+_SUCCESS = np.zeros(16, dtype=np.bool_)
+_SUCCESS[list(lm.SUCCESS)] = True
+"""Status code -> success, for a batch."""
+
+
 def lsq_result(x, r, J, info, settings, x0, batched: bool) -> OptimizeResult:
     """The :class:`OptimizeResult` of one problem (``batched=False``: arrays of one row) or
     of a batch, with SciPy's fields."""
+    if not batched:
+        return _single(x[0], r[0], J[0], info[0], settings, x0[0])
     m, n = x.shape
-    grad = np.einsum("mkn,mk->mn", J, r)
+    grad = _grad(J, r)
     status = info[:, lm.STATUS].copy()
-    messages = [lsq_message(int(status[i]), info[i], x[i], r[i], J[i], settings, x0[i])
-                for i in range(m)]
-    cost = 0.5 * np.einsum("mk,mk->m", r, r)
-    success = np.isin(status, lm.SUCCESS)
-    fields = dict(
+    cost = _cost(r)
+    finite_cost = np.where(np.isfinite(cost), cost, np.inf)
+    return OptimizeResult(
         x=x, cost=cost, fun=r, jac=J, grad=grad,
         optimality=np.max(np.abs(grad), axis=1) if n else np.zeros(m),
         active_mask=np.zeros((m, n), dtype=np.int64),
         nfev=info[:, lm.NFEV].copy(), njev=info[:, lm.NJEV].copy(),
-        nit=info[:, lm.NIT].copy(), status=status, message=messages, success=success,
-    )
-    if not batched:
-        fields = {key: value[0] for key, value in fields.items()}
-        for key in ("cost", "optimality"):
-            fields[key] = float(fields[key])
-        for key in ("nfev", "njev", "nit", "status"):
-            fields[key] = int(fields[key])
-        fields["success"] = bool(fields["success"])
-    else:
-        finite_cost = np.where(np.isfinite(cost), cost, np.inf)
-        fields["best"] = int(np.argmin(finite_cost)) if np.isfinite(finite_cost).any() else None
-    return OptimizeResult(fields)
+        nit=info[:, lm.NIT].copy(), status=status,
+        message=[lsq_message(int(status[i]), info[i], x[i], r[i], J[i], settings, x0[i])
+                 for i in range(m)],
+        success=_SUCCESS[status], best=int(np.argmin(finite_cost))
+        if np.isfinite(finite_cost).any() else None)
+
+
+def _grad(J, r):
+    """``J' r`` of one problem or of each of a batch, the same arithmetic for both."""
+    return np.sum(J * r[..., :, None], axis=-2)
+
+
+def _cost(r):
+    """``0.5 sum r**2`` of one problem or of each of a batch, the same arithmetic for both."""
+    return 0.5 * np.sum(r * r, axis=-1)
+
+
+def _single(x, r, J, info, settings, x0) -> OptimizeResult:
+    grad = _grad(J, r)
+    status = int(info[lm.STATUS])
+    return OptimizeResult(
+        x=x, cost=float(_cost(r)), fun=r, jac=J, grad=grad,
+        optimality=float(np.max(np.abs(grad))), active_mask=np.zeros(x.shape[0], np.int64),
+        nfev=int(info[lm.NFEV]), njev=int(info[lm.NJEV]), nit=int(info[lm.NIT]),
+        status=status, message=lsq_message(status, info, x, r, J, settings, x0),
+        success=status in lm.SUCCESS)

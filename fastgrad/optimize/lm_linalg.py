@@ -1,0 +1,191 @@
+"""The linear algebra of the Levenberg-Marquardt kernel (:mod:`fastgrad.optimize.lm`), written
+for small n and allocation-free: a Householder QR of the scaled Jacobian ``J D**-1`` (k, n)
+that also forms ``Q' r``, a one-sided Jacobi SVD of the n-by-n triangle ``R`` (accurate to
+high relative precision even for the ill-conditioned NIST problems), Moré's safeguarded
+Newton iteration for the Levenberg-Marquardt parameter, and the step it gives.
+
+With ``J D**-1 = Q R`` and ``R = U diag(s) V'``, the scaled step of parameter ``lam`` is
+``z(lam) = -V diag(s / (s**2 + lam)) U' (Q' r)[:n]`` and ``p = D**-1 z``.
+
+Every function writes into the arrays it is given; none allocates. The singular values are
+not sorted: the functions read their largest and smallest where they need them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.jit import jit_cached
+
+EPS = float(np.finfo(np.float64).eps)
+JACOBI_SWEEPS = 60
+"""Sweeps of the Jacobi SVD at most (it converges quadratically: a few sweeps for n <= 10)."""
+
+
+@jit_cached
+def factor_scaled(J, D, r, A, w, sv, uf, V):
+    """Factor ``J D**-1``: on return ``sv`` holds its singular values, ``V`` (n, n) its right
+    singular vectors (columns) and ``uf = U' (Q' r)[:n]``. ``A`` (k, n) and ``w`` (k,) are
+    workspace (A ends holding ``R V`` in its first n rows)."""
+    k, n = A.shape
+    for i in range(k):
+        w[i] = r[i]
+        for j in range(n):
+            A[i, j] = J[i, j] / D[j]
+    for j in range(n):  # Householder reflections, applied to the columns to the right and r
+        norm = 0.0
+        for i in range(j, k):
+            norm += A[i, j] * A[i, j]
+        norm = np.sqrt(norm)
+        if norm == 0.0:
+            continue
+        alpha = -norm if A[j, j] > 0.0 else norm
+        A[j, j] -= alpha  # v = x - alpha e_1, stored in place of x
+        vv = 0.0
+        for i in range(j, k):
+            vv += A[i, j] * A[i, j]
+        for c in range(j + 1, n):
+            dot = 0.0
+            for i in range(j, k):
+                dot += A[i, j] * A[i, c]
+            t = 2.0 * dot / vv
+            for i in range(j, k):
+                A[i, c] -= t * A[i, j]
+        dot = 0.0
+        for i in range(j, k):
+            dot += A[i, j] * w[i]
+        t = 2.0 * dot / vv
+        for i in range(j, k):
+            w[i] -= t * A[i, j]
+        A[j, j] = alpha
+    for i in range(n):  # keep R alone in the first n rows
+        for j in range(i):
+            A[i, j] = 0.0
+    jacobi_svd(A, V, sv)
+    for j in range(n):
+        dot = 0.0
+        for i in range(n):
+            dot += A[i, j] * w[i]
+        uf[j] = dot / sv[j] if sv[j] > 0.0 else 0.0
+
+
+@jit_cached
+def jacobi_svd(A, V, sv):
+    """One-sided Jacobi SVD of the n-by-n block ``A[:n]``: rotates its columns until they are
+    orthogonal (``A[:n] <- R V``), accumulating the rotations in ``V``; ``sv`` gets the
+    column norms, the singular values."""
+    n = V.shape[0]
+    for i in range(n):
+        for j in range(n):
+            V[i, j] = 1.0 if i == j else 0.0
+    for _ in range(JACOBI_SWEEPS):
+        rotated = False
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                alpha = 0.0
+                beta = 0.0
+                gamma = 0.0
+                for i in range(n):
+                    alpha += A[i, p] * A[i, p]
+                    beta += A[i, q] * A[i, q]
+                    gamma += A[i, p] * A[i, q]
+                if gamma == 0.0 or abs(gamma) <= EPS * np.sqrt(alpha * beta):
+                    continue
+                rotated = True
+                zeta = (beta - alpha) / (2.0 * gamma)
+                t = (1.0 if zeta >= 0.0 else -1.0) / (abs(zeta) + np.sqrt(1.0 + zeta * zeta))
+                c = 1.0 / np.sqrt(1.0 + t * t)
+                s = c * t
+                for i in range(n):
+                    ap = A[i, p]
+                    aq = A[i, q]
+                    A[i, p] = c * ap - s * aq
+                    A[i, q] = s * ap + c * aq
+                    vp = V[i, p]
+                    vq = V[i, q]
+                    V[i, p] = c * vp - s * vq
+                    V[i, q] = s * vp + c * vq
+        if not rotated:
+            break
+    for j in range(n):
+        total = 0.0
+        for i in range(n):
+            total += A[i, j] * A[i, j]
+        sv[j] = np.sqrt(total)
+
+
+@jit_cached
+def rank_cutoff(sv, k):
+    """Singular values at or below this count as zero (``eps max(k, n) s_max``)."""
+    return np.max(sv) * max(k, sv.shape[0]) * EPS
+
+
+@jit_cached
+def lm_parameter(sv, uf, delta, lam, cutoff):
+    """The Levenberg-Marquardt parameter for trust radius ``delta``: 0.0 when the
+    Gauss-Newton step is within ``1.1 delta``, else an approximate root (to 10%) of
+    ``phi(lam) = ||z(lam)|| - delta`` by Moré's safeguarded Newton iteration, ``lam`` the
+    previous value (the first guess when it lies in the bracket)."""
+    n = sv.shape[0]
+    full_rank = np.min(sv) > cutoff
+    gn2 = 0.0  # ||z(0)||**2 of the (pseudo-inverse) Gauss-Newton step
+    slope = 0.0
+    for i in range(n):
+        if sv[i] > cutoff:
+            t = uf[i] / sv[i]
+            gn2 += t * t
+            slope += t * t / (sv[i] * sv[i])
+    gn = np.sqrt(gn2)
+    phi = gn - delta
+    if phi <= 0.1 * delta:
+        return 0.0
+    lower = 0.0
+    if full_rank and slope > 0.0:  # Newton's step from 0: a lower bound of the root
+        lower = phi / (slope / gn)
+    grad2 = 0.0
+    for i in range(n):
+        grad2 += (sv[i] * uf[i]) ** 2
+    upper = np.sqrt(grad2) / delta
+    if upper == 0.0:
+        return 0.0
+    for _ in range(10):
+        if not (lower < lam < upper):
+            lam = max(0.001 * upper, np.sqrt(lower * upper))
+        norm2 = 0.0
+        deriv = 0.0
+        for i in range(n):
+            d = sv[i] * sv[i] + lam
+            t = sv[i] * uf[i] / d
+            norm2 += t * t
+            deriv += t * t / d
+        norm = np.sqrt(norm2)
+        phi = norm - delta
+        if abs(phi) <= 0.1 * delta:
+            break
+        dphi = -deriv / norm
+        if phi < 0.0:
+            upper = lam
+        ratio = phi / dphi
+        lower = max(lower, lam - ratio)
+        lam = lam - (phi + delta) / delta * ratio
+    return lam
+
+
+@jit_cached
+def scaled_step(sv, uf, V, D, lam, cutoff, coef, p):
+    """Write the step ``p = D**-1 z(lam)`` and return ``||z(lam)|| = ||D p||``; ``coef``
+    (n,) is workspace."""
+    n = D.shape[0]
+    for i in range(n):
+        if lam == 0.0:
+            coef[i] = -uf[i] / sv[i] if sv[i] > cutoff else 0.0
+        else:
+            coef[i] = -sv[i] * uf[i] / (sv[i] * sv[i] + lam)
+    norm2 = 0.0
+    for j in range(n):
+        z = 0.0
+        for i in range(n):
+            z += V[j, i] * coef[i]
+        norm2 += z * z
+        p[j] = z / D[j]
+    return np.sqrt(norm2)
