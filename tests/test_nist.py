@@ -89,7 +89,9 @@ def test_covariance_follows_scipy_conventions(problems, fits):
         _, s, vt = np.linalg.svd(res.jac, full_matrices=False)
         keep = s > np.finfo(float).eps * max(res.jac.shape) * s[0]
         ref = (vt[keep].T / s[keep] ** 2) @ vt[keep] * (2 * res.cost / (pr.y.size - pr.n))
-        np.testing.assert_allclose(pcov, ref, rtol=1e-12, err_msg=pr.name)
+        # fastgrad's SVD (Householder QR, then Jacobi) and LAPACK's agree to ~1e-8 on the
+        # worst conditioned of these Jacobians (Hahn1)
+        np.testing.assert_allclose(pcov, ref, rtol=1e-7, err_msg=pr.name)
         if pr.name != "Lanczos1":
             sd = np.sqrt(np.diag(pcov))
             assert nist.significant_digits(sd, pr.certified_sd) >= 5.9, pr.name

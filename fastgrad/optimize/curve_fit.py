@@ -17,8 +17,10 @@ from .._core import cache
 from .._core import jit as _jit
 from .._core.objective import _LOCK, FastgradWarning
 from .._core.scalar import as_real_vector
-from .._core.validate import check_bool, check_callable
-from .least_squares import least_squares
+from .._core.validate import all_finite, check_bool, check_callable
+from .._core.validate import unknown_keyword_hint
+from .least_squares import _PARAMETERS, fit
+from .lm_linalg import normal_pinv
 from .per_start import PerStart, per_start, split_args
 
 
@@ -105,11 +107,20 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     if callable(jac):
         jac_arg = residuals_of(cache.get(jac, jit), n, jacobian=True)
     python = model_obj.engine == "python"
-    res = least_squares(residual, p0, jac=jac_arg, args=_marked(xdata, ydata, weights),
-                        jit=False if python else jit, **kwargs)
+    for name in kwargs:
+        if name not in _PASSED_ON:
+            raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
+                            + unknown_keyword_hint(name, _PASSED_ON + _OWN))
+    res = fit(residual, p0, (xdata, ydata, weights), plain[1].shape[-1], jac=jac_arg,
+              jit=False if python else jit, **kwargs)
     pcov = covariance(res, n, absolute_sigma)
     _check_success(res, m)
     return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
+
+
+_PASSED_ON = tuple(name for name in _PARAMETERS if name not in ("jac", "method", "args", "jit"))
+"""Keywords passed on to :func:`fastgrad.least_squares`."""
+_OWN = ("p0", "sigma", "absolute_sigma", "method", "jac", "full_output", "jit")
 
 
 def _initial(model, p0) -> np.ndarray:
@@ -173,14 +184,15 @@ def _data(xdata, ydata, sigma, m) -> tuple:
     return x, y, w
 
 
-def _marked(*values) -> tuple:
-    return tuple(values)
-
-
 def _check_model(model_obj, plain, mask, p0, n) -> None:
-    """Evaluate the model once at the first p0 and check what it returns against ydata."""
+    """Evaluate the model once at the first p0 and check what it returns against ydata, the
+    first time a model meets these shapes of xdata and ydata and this n (one evaluation,
+    not counted in ``nfev``; later calls with the same shapes skip it)."""
     x = plain[0][0] if mask[0] else plain[0]
     y = plain[1][0] if mask[1] else plain[1]
+    key = ("curve_fit checked", x.shape, y.shape, n)
+    if key in model_obj.drivers:
+        return
     p = p0[0] if p0.ndim == 2 else p0
     value = model_obj.call(x, tuple(float(v) for v in p))
     shape = np.shape(value)
@@ -188,6 +200,7 @@ def _check_model(model_obj, plain, mask, p0, n) -> None:
         raise ValueError(
             f"model(xdata, *p0) must return one value per point of ydata, shape {y.shape}; "
             f"it returned shape {shape} (xdata of shape {x.shape}, {n} parameters)")
+    model_obj.drivers[key] = True
 
 
 def unpacker(f, n: int, python: bool):
@@ -248,8 +261,9 @@ def residuals_of(obj, n: int, jacobian: bool = False):
 
 
 def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
-    """SciPy's ``pcov`` of each fit: ``pinv(J' J)`` by an SVD of the weighted Jacobian,
-    scaled by ``2 cost / (k - n)`` unless ``absolute_sigma``."""
+    """SciPy's ``pcov`` of each fit: ``pinv(J' J)`` of the weighted Jacobian at the solution
+    by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), scaled by
+    ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated."""
     J = np.asarray(res.jac)
     batched = J.ndim == 3
     Js = J if batched else J[None]
@@ -258,20 +272,13 @@ def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
     out = np.empty((Js.shape[0], n, n))
     warn = False
     for i in range(Js.shape[0]):
-        if not np.all(np.isfinite(Js[i])):
+        if not all_finite(Js[i]) or (not absolute_sigma and k <= n):
             out[i] = np.inf
             warn = True
             continue
-        _, s, vt = np.linalg.svd(Js[i], full_matrices=False)
-        keep = s > np.finfo(float).eps * max(Js[i].shape) * s[0]
-        s, vt = s[keep], vt[keep]
-        out[i] = (vt.T / s ** 2) @ vt
+        normal_pinv(Js[i], out[i])
         if not absolute_sigma:
-            if k > n:
-                out[i] *= 2.0 * costs[i] / (k - n)
-            else:
-                out[i] = np.inf
-                warn = True
+            out[i] *= 2.0 * costs[i] / (k - n)
     if warn:
         warnings.warn("Covariance of the parameters could not be estimated (k <= n without "
                       "absolute_sigma, or a non-finite Jacobian): pcov is inf",

@@ -19,7 +19,7 @@ from .._core.objective import _LOCK, _reason, is_compile_error, warn_python_engi
 from .._core.scalar import ObjectiveReturnError
 from .._core.schemes import CENTRAL, FORWARD
 from .._core.validate import (
-    as_float_array, check_args, check_callable, check_float, check_int, check_max_time,
+    all_finite, as_float_array, check_args, check_callable, check_float, check_int, check_max_time,
     scheme_code, steps_array, unknown_keyword_hint,
 )
 from . import lm
@@ -134,11 +134,21 @@ def least_squares(
         raise TypeError(f"least_squares() got an unexpected keyword argument {name!r}"
                         + unknown_keyword_hint(name, _PARAMETERS))
     check_callable(fun, "fun")
+    return fit(fun, x0, args, None, jac=jac, method=method, ftol=ftol, xtol=xtol, gtol=gtol,
+               max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit)
+
+
+def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e-8,
+        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
+        jit=None):
+    """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
+    :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
+    checked them already (else one evaluation at the first start learns it)."""
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X = X if batched else X[None, :]
     m, n = X.shape
-    if not np.all(np.isfinite(X)):
+    if not all_finite(X):
         raise ValueError("x0 must be finite, got non-finite values at rows/columns "
                          f"{np.argwhere(~np.isfinite(X))[:3].tolist()}")
     if method not in METHODS:
@@ -153,7 +163,10 @@ def least_squares(
     steps = steps_array(step, n)
     obj = cache.get(fun, jit)
     jac_obj = None if jac_fn is None else cache.get(check_callable(jac_fn, "jac"), jit)
-    k = _probe(obj, X[0], row_args(plain, mask, 0), n)
+    if k is None:
+        k = _probe(obj, X[0], row_args(plain, mask, 0), n)
+    elif k < n:
+        raise ValueError(_too_few(k, n))
     if max_time is not None:
         settings[lm.DEADLINE_S] = clock() + settings[lm.DEADLINE_S]
     R = np.empty((m, k))
@@ -167,6 +180,7 @@ def least_squares(
 
 
 _PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]
+"""least_squares' keyword arguments, for the hint of an unknown keyword."""
 
 
 def _jacobian_choice(jac) -> tuple:
@@ -222,10 +236,13 @@ def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
             f"shape {arr.shape} and dtype {arr.dtype}")
     k = arr.shape[0]
     if k < n:
-        raise ValueError(
-            f"method 'lm' needs at least as many residuals as parameters: fun returned "
-            f"{k} residuals at x0 for {n} parameters (k >= n is required)")
+        raise ValueError(_too_few(k, n))
     return k
+
+
+def _too_few(k: int, n: int) -> str:
+    return (f"method 'lm' needs at least as many residuals as parameters: fun returned "
+            f"{k} residuals at x0 for {n} parameters (k >= n is required)")
 
 
 def make_analytic_jacobian(jac, copy):

@@ -189,3 +189,49 @@ def scaled_step(sv, uf, V, D, lam, cutoff, coef, p):
         norm2 += z * z
         p[j] = z / D[j]
     return np.sqrt(norm2)
+
+
+@jit_cached
+def normal_pinv(J, out):
+    """``out = pinv(J' J)`` (n, n) through the SVD of J: singular values at or below
+    ``eps max(k, n) s_max`` are dropped (SciPy's ``curve_fit`` rule)."""
+    k, n = J.shape
+    A = np.empty((k, n))
+    w = np.zeros(k)
+    sv = np.empty(n)
+    uf = np.empty(n)
+    V = np.empty((n, n))
+    factor_scaled(J, np.ones(n), np.zeros(k), A, w, sv, uf, V)
+    cutoff = rank_cutoff(sv, k)
+    for i in range(n):
+        for j in range(n):
+            total = 0.0
+            for m in range(n):
+                if sv[m] > cutoff:
+                    total += V[i, m] * V[j, m] / (sv[m] * sv[m])
+            out[i, j] = total
+
+
+@jit_cached
+def summarize(J, r, grad, out):
+    """``grad = J' r``, ``out[0] = 0.5 sum r**2`` (the cost), ``out[1] = ||grad||_inf``."""
+    k, n = J.shape
+    cost = 0.0
+    for i in range(k):
+        cost += r[i] * r[i]
+    out[0] = 0.5 * cost
+    best = 0.0
+    for j in range(n):
+        g = 0.0
+        for i in range(k):
+            g += J[i, j] * r[i]
+        grad[j] = g
+        best = max(best, abs(g))
+    out[1] = best
+
+
+@jit_cached
+def summarize_rows(J, R, G, OUT):
+    """:func:`summarize` for each row of a batch."""
+    for i in range(J.shape[0]):
+        summarize(J[i], R[i], G[i], OUT[i])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import lm
+from .lm_linalg import summarize, summarize_rows
 from .result import OptimizeResult
 
 LSQ_STATUS = {
@@ -69,13 +70,15 @@ def lsq_result(x, r, J, info, settings, x0, batched: bool) -> OptimizeResult:
     if not batched:
         return _single(x[0], r[0], J[0], info[0], settings, x0[0])
     m, n = x.shape
-    grad = _grad(J, r)
+    grad = np.empty((m, n))
+    out = np.empty((m, 2))
+    summarize_rows(J, r, grad, out)
     status = info[:, lm.STATUS].copy()
-    cost = _cost(r)
+    cost = out[:, 0].copy()
     finite_cost = np.where(np.isfinite(cost), cost, np.inf)
     return OptimizeResult(
         x=x, cost=cost, fun=r, jac=J, grad=grad,
-        optimality=np.max(np.abs(grad), axis=1) if n else np.zeros(m),
+        optimality=out[:, 1].copy(),
         active_mask=np.zeros((m, n), dtype=np.int64),
         nfev=info[:, lm.NFEV].copy(), njev=info[:, lm.NJEV].copy(),
         nit=info[:, lm.NIT].copy(), status=status,
@@ -85,22 +88,13 @@ def lsq_result(x, r, J, info, settings, x0, batched: bool) -> OptimizeResult:
         if np.isfinite(finite_cost).any() else None)
 
 
-def _grad(J, r):
-    """``J' r`` of one problem or of each of a batch, the same arithmetic for both."""
-    return np.sum(J * r[..., :, None], axis=-2)
-
-
-def _cost(r):
-    """``0.5 sum r**2`` of one problem or of each of a batch, the same arithmetic for both."""
-    return 0.5 * np.sum(r * r, axis=-1)
-
-
 def _single(x, r, J, info, settings, x0) -> OptimizeResult:
-    grad = _grad(J, r)
+    grad = np.empty(x.shape[0])
+    out = np.empty(2)
+    summarize(J, r, grad, out)
     status = int(info[lm.STATUS])
     return OptimizeResult(
-        x=x, cost=float(_cost(r)), fun=r, jac=J, grad=grad,
-        optimality=float(np.max(np.abs(grad))), active_mask=np.zeros(x.shape[0], np.int64),
+        x=x, cost=float(out[0]), fun=r, jac=J, grad=grad, optimality=float(out[1]), active_mask=np.zeros(x.shape[0], np.int64),
         nfev=int(info[lm.NFEV]), njev=int(info[lm.NJEV]), nit=int(info[lm.NIT]),
         status=status, message=lsq_message(status, info, x, r, J, settings, x0),
         success=status in lm.SUCCESS)
