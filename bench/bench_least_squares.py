@@ -71,7 +71,7 @@ def nist_rows(starts) -> list:
                     ok = res.success
                 except RuntimeError:  # did not converge (curve_fit raises, as SciPy's)
                     res, popt, ok = None, np.full(pr.n, np.nan), False
-                fg_eval = (res.nfev + 2) if ok else np.nan
+                fg_eval = (res.nfev + 1) if ok else np.nan
                 fg_t = best_time(lambda: fastgrad.curve_fit(pr.model, pr.x, pr.y, p0)) if ok \
                     else np.nan
                 calls[0] = 0

@@ -65,6 +65,11 @@ that converges goes on from its solution with central differences until it conve
 which recovers the digits that the O(h) error of forward differences costs; otherwise the
 scheme of the iterations (no second phase)."""
 
+JAC_REUSE = 1e-6
+"""The Jacobian returned is recomputed at the solution when the steps accepted since it was
+computed moved x by more than this, relative (in the norm ``||D x||``); a smaller move (the
+last step of a converged run, typically) changes it by about as little, relative, which is
+below what the covariance of a fit needs (MINPACK returns the last Jacobian as it is)."""
 ACCEPT = 1e-4
 """A trial step is accepted when the actual reduction is at least this share of the
 predicted one (``lmder``)."""
@@ -137,14 +142,14 @@ def make_lm(f, jacobian_at, jacobian_cost):
         lam = 0.0
         delta = 0.0
         xnorm = 0.0
-        last_jacobian = 0
+        moved = 0.0  # ||D (x - x where J was computed)||, at most (sum of the steps)
         while status == RUNNING:
             if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
                 status = STEP_VANISHED
                 break
             nfev += jacobian_cost(scheme, n)
             njev += 1
-            last_jacobian = nit
+            moved = 0.0
             if not finite(J.ravel()):
                 status = NONFINITE
                 break
@@ -218,6 +223,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     fnorm = fnorm1
                     xnorm = scaled_norm(D, x)
                     nit += 1
+                    moved += pnorm
                 if abs(actred) <= ftol and prered <= ftol and 0.5 * ratio <= 1.0:
                     status = FTOL
                 if delta <= xtol * xnorm:
@@ -240,7 +246,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     break
                 if status != RUNNING or accepted:
                     break
-        if status != NONFINITE and status != STEP_VANISHED and nit > last_jacobian:
+        if status != NONFINITE and status != STEP_VANISHED and moved > JAC_REUSE * xnorm:
             # the Jacobian at the solution, for jac, grad and the covariance
             if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
                 status = STEP_VANISHED
