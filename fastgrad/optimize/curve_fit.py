@@ -85,7 +85,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     >>> def decay(t, a, b, c):
     ...     return a * np.exp(-b * t) + c
     >>> t = np.linspace(0, 4, 50)
-    >>> y = decay(t, 2.0, 1.3, 0.4) + 0.01 * np.sin(7 * t)
+    >>> y = decay(t, 2.0, 1.3, 0.4) + 0.001 * np.sin(7 * t)
     >>> popt, pcov = fastgrad.curve_fit(decay, t, y, [1.0, 1.0, 0.0])
     >>> np.round(popt, 2), pcov.shape
     (array([2. , 1.3, 0.4]), (3, 3))
