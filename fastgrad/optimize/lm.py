@@ -69,7 +69,9 @@ JAC_REUSE = 1e-6
 """The Jacobian returned is recomputed at the solution when the steps accepted since it was
 computed moved x by more than this, relative (in the norm ``||D x||``); a smaller move (the
 last step of a converged run, typically) changes it by about as little, relative, which is
-below what the covariance of a fit needs (MINPACK returns the last Jacobian as it is)."""
+below the error of a finite-difference Jacobian's covariance (MINPACK returns the last Jacobian
+as it is). An analytic Jacobian is always recomputed at the solution (it costs no evaluation
+of the residuals)."""
 ACCEPT = 1e-4
 """A trial step is accepted when the actual reduction is at least this share of the
 predicted one (``lmder``)."""
@@ -125,7 +127,8 @@ def make_lm(f, jacobian_at, jacobian_cost):
         xt = np.empty(n)
         p = np.empty(n)
         jp = np.empty(k)
-        js = np.empty((k, n))  # the factorization's workspace, allocated once per run
+        js = np.empty((n, k))  # the factorization's workspace, allocated once per run
+        W = np.empty((n, n))
         qtr = np.empty(k)
         sv = np.empty(n)
         uf = np.empty(n)
@@ -178,7 +181,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     lam = 0.0
                     continue
                 break
-            factor_scaled(J, D, r, js, qtr, sv, uf, V)
+            factor_scaled(J, D, r, js, qtr, W, sv, uf, V)
             cutoff = rank_cutoff(sv, k)
             while True:
                 lam = lm_parameter(sv, uf, delta, lam, cutoff)
@@ -246,7 +249,9 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     break
                 if status != RUNNING or accepted:
                     break
-        if status != NONFINITE and status != STEP_VANISHED and moved > JAC_REUSE * xnorm:
+        # an analytic Jacobian costs no evaluation: always the one at the solution
+        reuse = JAC_REUSE if jacobian_cost(scheme, n) > 0 else 0.0
+        if status != NONFINITE and status != STEP_VANISHED and moved > reuse * xnorm:
             # the Jacobian at the solution, for jac, grad and the covariance
             if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
                 status = STEP_VANISHED
