@@ -235,7 +235,9 @@ def test_changing_residual_length_raises():
      r"xdata and ydata must have the same number k of points \(the last axis\): xdata has "
      r"shape \(50,\), ydata has shape \(40,\)"),
     (lambda: fastgrad.curve_fit(decay, T, Y, P0, sigma=np.ones(49)), ValueError,
-     r"sigma must have shape \(k,\) = \(50,\) like ydata"),
+     r"sigma must have shape \(k,\) = \(50,\) or \(50, 50\) \(a covariance matrix\)"),
+    (lambda: fastgrad.curve_fit(decay, T, Y, P0, sigma=-np.eye(50)), ValueError,
+     "symmetric positive definite covariance matrix"),
     (lambda: fastgrad.curve_fit(decay, T, Y, P0, sigma=-np.ones(50)), ValueError,
      "sigma must contain positive finite values"),
     (lambda: fastgrad.curve_fit(decay, T, per_start(np.ones((4, 50))), np.ones((3, 3))),
@@ -293,3 +295,26 @@ def test_minimize_refuses_per_start_until_wired():
     with pytest.raises(ValueError, match="per_start"):
         fastgrad.minimize(lambda x, a: np.sum((x - a) ** 2), np.zeros((2, 2)),
                           args=(per_start(np.ones((2, 2))),))
+
+
+@pytest.mark.parametrize("absolute_sigma", [False, True])
+def test_curve_fit_2d_sigma_matches_scipy(absolute_sigma):
+    idx = np.arange(50)
+    cov = 0.04 * np.exp(-np.abs(idx[:, None] - idx[None, :]) / 3.0)  # correlated errors
+    popt, pcov = fastgrad.curve_fit(decay, T, Y, P0, sigma=cov, jac=decay_model_jac,
+                                    absolute_sigma=absolute_sigma)
+    ref, _ = so.curve_fit(decay, T, Y, P0, sigma=cov, jac=decay_model_jac, method="lm",
+                          absolute_sigma=absolute_sigma)
+    np.testing.assert_allclose(popt, ref, rtol=1e-8)
+    L = np.linalg.cholesky(cov)
+    jw = np.linalg.solve(L, decay_model_jac(T, *ref))
+    ref_cov = np.linalg.inv(jw.T @ jw)
+    if not absolute_sigma:
+        r = np.linalg.solve(L, decay(T, *ref) - Y)
+        ref_cov *= r @ r / (50 - 3)
+    np.testing.assert_allclose(pcov, ref_cov, rtol=1e-6)
+    popt2, _ = fastgrad.curve_fit(decay, T, Y, P0, sigma=cov)
+    np.testing.assert_allclose(popt2, ref, rtol=1e-7)
+    batch, _ = fastgrad.curve_fit(decay, T, per_start(np.array([Y, Y])), np.array([P0, P0]),
+                                  sigma=per_start(np.array([cov, cov])))
+    assert np.array_equal(batch[0], popt2) and np.array_equal(batch[1], popt2)

@@ -12,6 +12,7 @@ import inspect
 import warnings
 
 import numpy as np
+from numba.extending import overload
 
 from .._core import cache
 from .._core import jit as _jit
@@ -43,9 +44,11 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         shape (m, n)).
     p0 : array_like, shape (n,) or (m, n), optional
         Initial parameters; default all ones, n from the signature of ``model``.
-    sigma : None or array_like of shape (k,), optional
-        Uncertainty of ``ydata``: the residuals are ``(model - ydata) / sigma`` (SciPy's
-        1-D sigma); ``per_start(S)`` gives fit i its own ``S[i]``.
+    sigma : None or array_like of shape (k,) or (k, k), optional
+        Uncertainty of ``ydata``, as SciPy's: 1-D, the residuals are
+        ``(model - ydata) / sigma``; 2-D, the covariance matrix of ``ydata``, and the
+        residuals are ``L**-1 (model - ydata)`` with ``sigma = L L'`` (Cholesky).
+        ``per_start(S)`` gives fit i its own ``S[i]``.
     absolute_sigma : bool, optional
         False (default): ``pcov`` is scaled by the reduced chi-square
         ``sum(r**2) / (k - n)``; True: ``sigma`` is absolute and ``pcov`` is not scaled.
@@ -169,19 +172,36 @@ def _data(xdata, ydata, sigma, m) -> tuple:
     if sigma is None:
         w = np.ones(k)
     else:
-        s = _array(sigma, "sigma")
-        s_arr = s.array if isinstance(s, PerStart) else s
-        if s_arr.shape[-1] != k or s_arr.ndim != (2 if isinstance(s, PerStart) else 1):
-            raise ValueError(
-                f"sigma must have shape (k,) = ({k},) like ydata (per_start: (m, {k})); a 2-D "
-                f"covariance sigma is not available yet; got shape {s_arr.shape}")
-        if not (np.all(np.isfinite(s_arr)) and np.all(s_arr > 0)):
-            raise ValueError("sigma must contain positive finite values")
-        w = per_start(1.0 / s_arr) if isinstance(s, PerStart) else 1.0 / s_arr
+        w = _weights(_array(sigma, "sigma"), k)
     if isinstance(y, PerStart) and m is None:
         raise ValueError("ydata is marked per_start, but p0 has shape (n,): give p0 of "
                          "shape (m, n), one row of initial parameters per curve")
     return x, y, w
+
+
+def _weights(s, k: int):
+    """The weights of ``sigma``: ``1 / sigma`` (1-D), or the lower Cholesky factor of a
+    covariance matrix (2-D), per start under a ``per_start`` marker."""
+    per = isinstance(s, PerStart)
+    arr = s.array if per else s
+    dims = arr.ndim - per
+    if dims not in (1, 2) or arr.shape[per:] != (k,) * dims:
+        raise ValueError(
+            f"sigma must have shape (k,) = ({k},) or ({k}, {k}) (a covariance matrix), with a "
+            f"leading axis m under per_start; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("sigma must contain finite values")
+    if dims == 1:
+        if not np.all(arr > 0):
+            raise ValueError("sigma must contain positive finite values")
+        w = 1.0 / arr
+    else:
+        try:
+            w = np.linalg.cholesky(arr)
+        except np.linalg.LinAlgError as exc:
+            raise ValueError("sigma of shape (k, k) must be a symmetric positive definite "
+                             "covariance matrix: its Cholesky factorization failed") from exc
+    return per_start(w) if per else np.ascontiguousarray(w)
 
 
 def _check_model(model_obj, plain, mask, p0, n) -> None:
@@ -220,12 +240,54 @@ def unpacker(f, n: int, python: bool):
     return compile_(call_next)
 
 
+def weigh(d, w, out, col):
+    """Column ``col`` of ``out`` (a vector: ``col`` ignored) = the weighted ``d``: ``d * w``
+    for 1-D weights ``w = 1 / sigma``, or ``L**-1 d`` (forward substitution) for the lower
+    Cholesky factor ``w = L`` of a 2-D ``sigma`` (SciPy's conventions). Compiled code gets
+    the overload below, one version per kind of ``w`` and ``out``."""
+    target = out if np.ndim(out) == 1 else out[:, col]
+    if np.ndim(w) == 1:
+        target[:] = d * w
+        return
+    for i in range(d.shape[0]):
+        target[i] = (d[i] - w[i, :i] @ target[:i]) / w[i, i]
+
+
+@overload(weigh)
+def _weigh_jit(d, w, out, col):
+    one_d = out.ndim == 1
+    if w.ndim == 1:
+        if one_d:
+            def scale(d, w, out, col):
+                for i in range(d.shape[0]):
+                    out[i] = d[i] * w[i]
+        else:
+            def scale(d, w, out, col):
+                for i in range(d.shape[0]):
+                    out[i, col] = d[i] * w[i]
+        return scale
+    if one_d:
+        def solve(d, w, out, col):
+            for i in range(d.shape[0]):
+                acc = d[i]
+                for j in range(i):
+                    acc -= w[i, j] * out[j]
+                out[i] = acc / w[i, i]
+    else:
+        def solve(d, w, out, col):
+            for i in range(d.shape[0]):
+                acc = d[i]
+                for j in range(i):
+                    acc -= w[i, j] * out[j, col]
+                out[i, col] = acc / w[i, i]
+    return solve
+
+
 def make_residuals(call):
     def residuals(p, x, y, w):
         v = as_real_vector(call(x, p, ()), y.shape[0])
         out = np.empty(y.shape[0])
-        for i in range(y.shape[0]):
-            out[i] = (v[i] - y[i]) * w[i]
+        weigh(v - y, w, out, 0)
         return out
 
     return residuals
@@ -235,9 +297,8 @@ def make_jacobian(call):
     def jacobian(p, x, y, w):
         jm = call(x, p, ())
         out = np.empty((y.shape[0], p.shape[0]))
-        for i in range(y.shape[0]):
-            for j in range(p.shape[0]):
-                out[i, j] = jm[i, j] * w[i]
+        for j in range(p.shape[0]):
+            weigh(np.ascontiguousarray(jm[:, j]), w, out, j)
         return out
 
     return jacobian
