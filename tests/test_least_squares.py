@@ -318,3 +318,39 @@ def test_curve_fit_2d_sigma_matches_scipy(absolute_sigma):
     batch, _ = fastgrad.curve_fit(decay, T, per_start(np.array([Y, Y])), np.array([P0, P0]),
                                   sigma=per_start(np.array([cov, cov])))
     assert np.array_equal(batch[0], popt2) and np.array_equal(batch[1], popt2)
+
+
+def test_callback_sees_every_iteration_and_can_stop():
+    seen = []
+
+    def record(intermediate):
+        seen.append((intermediate.nit, intermediate.x.copy()))
+
+    res = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), callback=record)
+    ref = fastgrad.least_squares(decay_residuals, P0, args=(T, Y))
+    assert np.array_equal(res.x, ref.x) and res.nfev == ref.nfev  # chunks change nothing
+    assert [nit for nit, _ in seen] == list(range(1, len(seen) + 1))
+    assert len(seen) >= res.nit - 1
+
+    def stop_at_2(intermediate):
+        return intermediate.nit >= 2
+
+    res = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), callback=stop_at_2)
+    assert res.status == 10 and res.nit == 2 and not res.success
+    assert "callback" in res.message
+
+    def raise_stop(intermediate):
+        raise StopIteration
+
+    batch = fastgrad.least_squares(decay_residuals, np.array([P0, P0 + 0.1]), args=(T, Y),
+                                   callback=raise_stop, callback_every=2)
+    assert batch.status.tolist() == [10, 10] and batch.nit.tolist() == [2, 2]
+
+
+def test_keyboard_interrupt_keeps_the_result():
+    def interrupt(intermediate):
+        raise KeyboardInterrupt
+
+    with pytest.warns(FastgradWarning, match="interrupted"):
+        res = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), callback=interrupt)
+    assert res.status == 11 and res.nit == 1 and "KeyboardInterrupt" in res.message

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import inspect
 import math
-import time
+import warnings
 from typing import Any, Callable
 
-import numba
 import numpy as np
 
 from .._core import cache
 from .._core import jit as _jit
 from .._core.clock import clock
-from .._core.objective import _LOCK, _reason, is_compile_error, warn_python_engine
+from .._core.objective import _LOCK, FastgradWarning, _reason, is_compile_error
 from .._core.scalar import ObjectiveReturnError
 from .._core.schemes import CENTRAL, FORWARD
 from .._core.validate import (
@@ -25,6 +24,7 @@ from .._core.validate import (
 from . import lm
 from .lsq_report import lsq_result
 from .per_start import make_picker, row_args, split_args
+from .result import OptimizeResult
 
 METHODS = ("lm",)
 """Methods of :func:`least_squares` ("trf", with bounds, is not available yet)."""
@@ -47,6 +47,8 @@ def least_squares(
     x_scale="jac",
     step=None,
     max_time: float | None = None,
+    callback: Callable[[OptimizeResult], Any] | None = None,
+    callback_every: int | None = None,
     jit: bool | None = None,
     **unknown,
 ):
@@ -95,6 +97,15 @@ def least_squares(
         relative to each parameter, so parameters of order 1e-7 get steps of their scale.
     max_time : float, optional
         Wall-clock limit in seconds (checked after every trial step; status 8).
+    callback : callable, optional
+        ``callback(intermediate_result)`` after every ``callback_every`` iterations (default
+        1) while the run goes on; ``intermediate_result`` is an :class:`OptimizeResult` with
+        the fields of the result (batched: of every problem). Raising ``StopIteration`` or
+        returning True stops the run (status 10) and keeps its result.
+    callback_every : int, optional
+        Iterations between callbacks. The solver runs compiled between callbacks; without
+        a callback it returns to Python only every 0.25 s (or at the end), which is where
+        Ctrl-C is noticed.
     jit : bool or None, optional
         None (default): compile when Numba can; True: require it; False: Python engine.
 
@@ -115,8 +126,11 @@ def least_squares(
     ``||D p(lam)|| = delta`` (solved through an SVD of ``J D**-1``); ``delta`` starts at
     ``100 ||D x0||`` and is adjusted from the ratio of actual to predicted reduction.
     ``nfev`` counts every evaluation of ``fun`` (one per trial step, plus n per forward
-    Jacobian, 2n for the final central Jacobian of "auto"); one more evaluation at
+    Jacobian, 2n for the central Jacobians of "auto"); one more evaluation at
     ``x0[0]``, to learn k and check the arguments, is not counted (SciPy does the same).
+
+    Ctrl-C (KeyboardInterrupt) during a run is consumed: every problem still running stops
+    with status 11 and its last iterate, and a ``FastgradWarning`` says so.
 
     Examples
     --------
@@ -135,12 +149,13 @@ def least_squares(
                         + unknown_keyword_hint(name, _PARAMETERS))
     check_callable(fun, "fun")
     return fit(fun, x0, args, None, jac=jac, method=method, ftol=ftol, xtol=xtol, gtol=gtol,
-               max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit)
+               max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit,
+               callback=callback, callback_every=callback_every)
 
 
 def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e-8,
         xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
-        jit=None):
+        jit=None, callback=None, callback_every=None):
     """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
     :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
     checked them already (else one evaluation at the first start learns it)."""
@@ -171,12 +186,63 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
         settings[lm.DEADLINE_S] = clock() + settings[lm.DEADLINE_S]
     R = np.empty((m, k))
     J = np.zeros((m, k, n))
-    INFO = np.zeros((m, 4), dtype=np.int64)
+    INFO = np.zeros((m, lm.INFO_SIZE), dtype=np.int64)
     INFO[:, lm.STATUS] = lm.NOT_STARTED
+    INFO[:, lm.SCHEME] = scheme
+    FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
-    _run(obj, jac_obj, mask, jit is True, (X, R, J, D, INFO, settings, scheme, steps, plain),
-         x_start)
+    every = _callback_every(callback, callback_every)
+    arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
+    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched)
     return lsq_result(X, R, J, INFO, settings, x_start, batched)
+
+
+CHUNK_SECONDS = 0.25
+"""A run returns to Python (where Ctrl-C is noticed) at least this often."""
+
+
+def _callback_every(callback, every) -> int | None:
+    if callback is None:
+        if every is not None:
+            raise ValueError("callback_every needs a callback")
+        return None
+    check_callable(callback, "callback")
+    return 1 if every is None else check_int(every, "callback_every")
+
+
+def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched) -> None:
+    """Run the solver chunk by chunk until every problem has stopped: a chunk ends after
+    ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the callback runs.
+    Ctrl-C between chunks stops the problems still running (status 11)."""
+    X, R, J, D, INFO, FS, settings = arrays[:7]
+    settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
+    solver = None
+    try:
+        while True:
+            settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
+            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver)
+            running = INFO[:, lm.STATUS] == lm.RUNNING
+            if not running.any():
+                return
+            if callback is not None and _stop(callback, lsq_result(
+                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched)):
+                INFO[running, lm.STATUS] = lm.CALLBACK
+                return
+    except KeyboardInterrupt:
+        left = (INFO[:, lm.STATUS] == lm.RUNNING) | (INFO[:, lm.STATUS] == lm.NOT_STARTED)
+        if not left.any():
+            raise
+        INFO[left, lm.STATUS] = lm.INTERRUPTED
+        warnings.warn(f"least_squares was interrupted (KeyboardInterrupt): {int(left.sum())} "
+                      "problem(s) stopped with status 11 and their last iterate; the result "
+                      "is returned", FastgradWarning, stacklevel=4)
+
+
+def _stop(callback, intermediate) -> bool:
+    try:
+        return callback(intermediate) is True
+    except StopIteration:
+        return True
 
 
 _PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]
@@ -208,7 +274,8 @@ def _settings(ftol, xtol, gtol, max_nfev, n, analytic, polish, max_time) -> np.n
     max_nfev = check_int(max_nfev, "max_nfev")
     seconds = check_max_time(max_time)
     return np.array([ftol, xtol, gtol, float(max_nfev), 100.0,
-                     math.inf if seconds is None else seconds, 0.0, float(polish)])
+                     math.inf if seconds is None else seconds, 0.0, float(polish), math.inf,
+                     math.inf])
 
 
 def _scale(x_scale, m: int, n: int) -> np.ndarray:
@@ -326,26 +393,31 @@ def _engine(obj, jac_obj) -> str:
     return "jit"
 
 
-def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray):
-    """Run the solver over every row of ``X`` (in place), compiled where Numba can."""
-    solver = _solver(obj, jac_obj, _engine(obj, jac_obj))
+def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
+         solver=None):
+    """Run one chunk of the solver over every row of ``X`` (in place), compiled where
+    Numba can; returns the solver used (the Python engine's after a compile failure)."""
+    if solver is None:
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj))
     try:
         _run_rows(solver, mask, arrays, x_start)
     except Exception as exc:
         if solver.engine == "python" or not is_compile_error(exc):
             raise
-        obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=4)
+        obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
         with _LOCK:
             obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        _run_rows(_solver(obj, jac_obj, "python"), mask, arrays, x_start)
+        solver = _solver(obj, jac_obj, "python")
+        _run_rows(solver, mask, arrays, x_start)
+    return solver
 
 
 def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) -> None:
-    X, R, J, D, INFO, settings, scheme, steps, plain = arrays
+    X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
     m = X.shape[0]
     if m == 1:
         with np.errstate(all="ignore"):
-            solver.single(X[0], R[0], J[0], D[0], INFO[0], settings, scheme, steps,
+            solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
                           row_args(plain, mask, 0))
         return
     finished = np.zeros(m, dtype=np.bool_)
@@ -353,15 +425,18 @@ def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) 
     try:
         with np.errstate(all="ignore"):
             if solver.engine == "python":
-                loop(X, R, J, D, INFO, settings, scheme, steps, plain, finished)
+                loop(X, R, J, D, INFO, FS, settings, scheme, steps, plain, finished)
             else:
-                _jit.launch_parallel(loop, (X, R, J, D, INFO, settings, scheme, steps,
+                _jit.launch_parallel(loop, (X, R, J, D, INFO, FS, settings, scheme, steps,
                                             plain, finished))
     except SystemError:  # fun raised in the parallel loop, on the main thread
         pass
-    for i in np.flatnonzero(~finished):  # rerun alone, to raise what fun raised
-        x = x_start[i].copy()
-        solver.single(x, R[i], J[i], D[i].copy(), INFO[i], settings, scheme, steps,
-                      row_args(plain, mask, i))
+    for i in np.flatnonzero(~finished):  # rerun alone from x0, to raise what fun raised
+        whole = settings.copy()
+        whole[lm.CHUNK_ITER_S] = whole[lm.CHUNK_END_S] = math.inf
+        info = np.zeros(lm.INFO_SIZE, dtype=np.int64)
+        info[lm.STATUS] = lm.NOT_STARTED
+        solver.single(x_start[i].copy(), R[i], J[i], D[i].copy(), info,
+                      np.zeros(lm.STATE_SIZE), whole, scheme, steps, row_args(plain, mask, i))
         raise RuntimeError(f"fun raised an exception for problem {i} of the batch in a "
                            "parallel thread, and did not raise it again when rerun alone")

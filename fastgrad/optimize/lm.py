@@ -49,21 +49,32 @@ NONFINITE = 6
 STEP_VANISHED = 7
 MAX_TIME = 8
 NOT_STARTED = 9
+CALLBACK = 10
+INTERRUPTED = 11
 
 SUCCESS = (GTOL, FTOL, XTOL, FTOL_XTOL, TOO_SMALL)
 """The codes of a successful fit."""
 
-STATUS, NFEV, NJEV, NIT = 0, 1, 2, 3
-"""Columns of the ``info`` array."""
+STATUS, NFEV, NJEV, NIT, SCHEME = 0, 1, 2, 3, 4
+"""Columns of the ``info`` array (``SCHEME``: the scheme of the Jacobian in use, which
+``jac="auto"`` switches to central differences)."""
+INFO_SIZE = 5
+STATE_SIZE = 5
+"""The float state of a run between chunks: trust radius, Levenberg-Marquardt parameter,
+``||D x||``, ``||r||`` and the move since the last Jacobian."""
 
-FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S = range(8)
+(FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S,
+ CHUNK_ITER_S, CHUNK_END_S) = range(10)
+SETTINGS_SIZE = 10
 """Entries of the ``settings`` array: ftol, xtol, gtol, max_nfev, the initial trust radius
 factor (MINPACK's ``factor``, 100), the deadline on :func:`fastgrad._core.clock.clock`
 (inf: none), 1.0 for ``x_scale="jac"`` (else ``D`` holds ``1 / x_scale``) and the scheme
 code of the polishing phase: with ``jac="auto"`` (forward differences, polish central), a run
 that converges goes on from its solution with central differences until it converges again,
 which recovers the digits that the O(h) error of forward differences costs; otherwise the
-scheme of the iterations (no second phase)."""
+scheme of the iterations (no second phase). A chunk of a run ends after ``CHUNK_ITER_S``
+more iterations or at the time ``CHUNK_END_S`` (after one Jacobian at least, so that every
+chunk makes progress); the public layer then calls the callback, or stops on Ctrl-C."""
 
 JAC_REUSE = 1e-6
 """The Jacobian returned is recomputed at the solution when the steps accepted since it was
@@ -113,7 +124,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
     lmder's outer loop (Jacobian, scale, gradient test) and inner loop (step, ratio, radius,
     stopping tests) over one shared state, which reads best in one piece."""
 
-    def lm_solve(x, r, J, D, info, settings, scheme, steps, args):
+    def lm_solve(x, r, J, D, info, fs, settings, scheme, steps, args):
         # Long because it is lmder's outer and inner loop with its stopping tests, one
         # piece of state shared by all of them.
         n = x.shape[0]
@@ -122,6 +133,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
         max_nfev, deadline = settings[MAX_NFEV_S], settings[DEADLINE_S]
         jac_scale = settings[JAC_SCALE_S] > 0.0
         polish = int(settings[POLISH_S])
+        chunk_end = settings[CHUNK_END_S]
         work = np.empty((2, k))
         rt = np.empty(k)
         xt = np.empty(n)
@@ -134,19 +146,27 @@ def make_lm(f, jacobian_at, jacobian_cost):
         uf = np.empty(n)
         V = np.empty((n, n))
         coef = np.empty(n)
-        copy_values(f(x, *args), r)
-        nfev = 1
-        njev = 0
-        nit = 0
-        status = RUNNING
-        if not finite(r):
-            status = NONFINITE
-        fnorm = norm2(r)
-        lam = 0.0
-        delta = 0.0
-        xnorm = 0.0
-        moved = 0.0  # ||D (x - x where J was computed)||, at most (sum of the steps)
+        status = info[STATUS]
+        if status == NOT_STARTED:
+            copy_values(f(x, *args), r)
+            nfev, njev, nit = 1, 0, 0
+            status = RUNNING
+            if not finite(r):
+                status = NONFINITE
+            fnorm = norm2(r)
+            lam, delta, xnorm = 0.0, 0.0, 0.0
+            moved = 0.0  # ||D (x - x where J was computed)||, at most (sum of the steps)
+        elif status != RUNNING:
+            return status
+        else:  # the next chunk of a run: its state as the last chunk left it
+            nfev, njev, nit, scheme = info[NFEV], info[NJEV], info[NIT], info[SCHEME]
+            delta, lam, xnorm, fnorm, moved = fs[0], fs[1], fs[2], fs[3], fs[4]
+        chunk_jacobians = njev
+        stop_nit = nit + settings[CHUNK_ITER_S]
         while status == RUNNING:
+            if njev > chunk_jacobians and (nit >= stop_nit or (
+                    chunk_end < np.inf and clock() > chunk_end)):
+                break  # the end of this chunk: the run goes on from here in the next one
             if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
                 status = STEP_VANISHED
                 break
@@ -251,7 +271,8 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     break
         # an analytic Jacobian costs no evaluation: always the one at the solution
         reuse = JAC_REUSE if jacobian_cost(scheme, n) > 0 else 0.0
-        if status != NONFINITE and status != STEP_VANISHED and moved > reuse * xnorm:
+        if status >= 0 and status != NONFINITE and status != STEP_VANISHED and (
+                moved > reuse * xnorm):
             # the Jacobian at the solution, for jac, grad and the covariance
             if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
                 status = STEP_VANISHED
@@ -261,6 +282,8 @@ def make_lm(f, jacobian_at, jacobian_cost):
         info[NFEV] = nfev
         info[NJEV] = njev
         info[NIT] = nit
+        info[SCHEME] = scheme
+        fs[0], fs[1], fs[2], fs[3], fs[4] = delta, lam, xnorm, fnorm, moved
         return status
 
     return lm_solve
@@ -272,9 +295,10 @@ def make_batched_lm(lm_solve, pick):
     the others as they are). ``finished[i]`` is set when row i returned (a row whose
     residual function raised in a thread does not)."""
 
-    def lm_batched(X, R, J, D, INFO, settings, scheme, steps, args, finished):
+    def lm_batched(X, R, J, D, INFO, FS, settings, scheme, steps, args, finished):
         for i in prange(X.shape[0]):
-            lm_solve(X[i], R[i], J[i], D[i], INFO[i], settings, scheme, steps, pick(args, i))
+            lm_solve(X[i], R[i], J[i], D[i], INFO[i], FS[i], settings, scheme, steps,
+                     pick(args, i))
             finished[i] = True
         return 0
 

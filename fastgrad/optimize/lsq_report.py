@@ -25,6 +25,9 @@ LSQ_STATUS = {
     lm.STEP_VANISHED: "stopped: the finite-difference step vanished (x + step == x)",
     lm.MAX_TIME: "stopped: the time limit max_time was reached",
     lm.NOT_STARTED: "not started: the time limit max_time passed before this problem began",
+    lm.CALLBACK: "stopped by the callback",
+    lm.INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run; x is the last "
+                    "iterate",
 }
 """Status code -> description; ``success`` is True for :data:`fastgrad.optimize.lm.SUCCESS`
 (1 to 5)."""
