@@ -8,6 +8,9 @@ from .diff.grad import check_grad, grad
 from .diff.probe import ObjectiveIndexError
 from .optimize.api import minimize
 from .optimize.compiled import Solution, compile_minimizer
+from .optimize.curve_fit import curve_fit
+from .optimize.least_squares import least_squares
+from .optimize.per_start import per_start
 from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -18,12 +21,15 @@ __all__ = [
     "check_grad",
     "clear_cache",
     "compile_minimizer",
+    "curve_fit",
     "derivative",
     "grad",
     "gradient",
     "hessian",
     "jacobian",
+    "least_squares",
     "minimize",
+    "per_start",
     "OptimizeResult",
     "Solution",
 ]

@@ -32,10 +32,11 @@ from .steps import (
     STENCIL_WEIGHTS,
     FORWARD,
     HESSIAN,
+    relative_step_for,
     step_for,
 )
 from .._core.jit import jit_cached
-from .._core.scalar import as_real, as_real_vector
+from .._core.scalar import as_real, as_real_vector, copy_values
 
 NONFINITE_X = -1
 """Status: a coordinate of x is NaN or infinite."""
@@ -277,3 +278,43 @@ def make_hessian(f):
         return 0
 
     return hessian_into
+
+
+def make_jacobian_at(f):
+    """Jacobian of residuals ``f(x, *args) -> (k,)`` by a real scheme at an ``x`` where
+    ``r0 = f(x)`` is already known (the iterate of a least-squares solver), written into
+    ``out`` (k, n); ``work`` (2, k) is scratch space. Forward and backward differences reuse
+    ``r0``: n evaluations per Jacobian, as MINPACK's ``lmdif``. The step is relative to each
+    parameter (:func:`fastgrad.diff.steps.relative_step_for`), so parameters of order 1e-7
+    get steps of their own scale. Returns 0, or :data:`ZERO_STEP`."""
+
+    def jacobian_at(x, scheme, steps, r0, out, work, args):
+        n = x.shape[0]
+        k = r0.shape[0]
+        for i in range(n):
+            xi = x[i]
+            h = relative_step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                return ZERO_STEP
+            if scheme == FORWARD or scheme == BACKWARD:
+                sign = 1.0 if scheme == FORWARD else -1.0
+                x[i] = xi + sign * h
+                copy_values(f(x, *args), work[0])
+                for j in range(k):
+                    out[j, i] = sign * (work[0, j] - r0[j]) / h
+            else:
+                points = STENCIL_POINTS[scheme]
+                for j in range(k):
+                    out[j, i] = 0.0
+                for p in range(points):
+                    x[i] = xi + STENCIL_OFFSETS[scheme, p] * h
+                    copy_values(f(x, *args), work[0])
+                    w = STENCIL_WEIGHTS[scheme, p]
+                    for j in range(k):
+                        out[j, i] += w * work[0, j]
+                for j in range(k):
+                    out[j, i] /= STENCIL_DIVISOR[scheme] * h
+            x[i] = xi
+        return 0
+
+    return jacobian_at

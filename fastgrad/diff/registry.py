@@ -93,6 +93,8 @@ TABLE = (
                "complex_gradient", "driver", "complex", "complex-step gradients", _complex),
     KernelSpec("jacobian", lambda inner, f: K.make_jacobian(f), None, "row", "real",
                "Jacobians", _jacobian),
+    KernelSpec("jacobian_at", lambda inner, f: K.make_jacobian_at(f), None, "driver", "real",
+               "least-squares Jacobians", _real),
     KernelSpec("complex_jacobian", C.make_complex_jacobian, "complex_check", "row", "complex",
                "complex-step Jacobians", None),
     KernelSpec("hessian", lambda inner, f: K.make_hessian(f), None, "row", "hessian",

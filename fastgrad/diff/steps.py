@@ -170,3 +170,26 @@ def step_for(scheme, xi, steps, i):
     if scheme == COMPLEX:
         return h
     return (xi + h) - xi
+
+
+@jit_cached
+def relative_step_for(scheme, xi, steps, i):
+    """The step of a least-squares Jacobian (MINPACK's ``fdjac2``): with the automatic step,
+    ``h = rel * |x_i|`` (``rel`` if ``x_i == 0``), so a parameter of order 1e-7 gets a step
+    of order 1e-7 * rel, not ``rel`` as ``rel * max(1, |x_i|)`` would give; a user's step is
+    an absolute step, as for :func:`step_for`. Returns the step actually taken,
+    ``(x_i + h) - x_i`` (0.0 if it vanishes)."""
+    k = steps.shape[0]
+    if k == 0:
+        h = REL_STEPS[scheme] * abs(xi)
+        if h == 0.0:
+            h = REL_STEPS[scheme]
+    elif k == 1:
+        h = steps[0]
+    elif steps[0] != steps[0]:  # automatic step of a lower precision
+        h = steps[PRECISION_HEADER + scheme] * abs(xi)
+        if h == 0.0:
+            h = steps[PRECISION_HEADER + scheme]
+    else:
+        h = steps[i]
+    return (xi + h) - xi

@@ -24,6 +24,7 @@ from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
 from .loop import FALLBACKS, NIT, STATUS
 from .options import Options, check_arity, check_jac_output, validate
+from .per_start import has_per_start
 from .report import clear_not_run, result, warn_interrupted
 from .result import INTERRUPTED, NOT_RUN, NOT_STARTED, RUNNING, OptimizeResult
 
@@ -226,6 +227,10 @@ def minimize(
     >>> res.success, np.round(res.x, 6)
     (True, array([ 1. ,  0.5, -4. ]))
     """
+    if isinstance(args, tuple) and has_per_start(args):
+        raise ValueError("args: per_start(...) arguments are not available in minimize yet, "
+                         "only in least_squares and curve_fit; pass the data of each start "
+                         "through a loop of minimize calls")
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,

@@ -1,0 +1,359 @@
+"""Public :func:`curve_fit`: SciPy's interface over :func:`fastgrad.least_squares`.
+
+The model ``model(x, p1, ..., pn)`` is wrapped once per model and number of parameters into
+weighted residuals ``(model(x, *p) - y) / sigma`` (compiled, the parameters unpacked from the
+array by a chain of small compiled functions, :func:`unpacker`), and the covariance follows
+SciPy's conventions (:func:`covariance`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+from numba.extending import overload
+
+from .._core import cache
+from .._core import jit as _jit
+from .._core.objective import _LOCK, FastgradWarning
+from .._core.scalar import as_real_vector
+from .._core.validate import all_finite, check_bool, check_callable
+from .._core.validate import unknown_keyword_hint
+from .least_squares import _PARAMETERS, fit
+from .lm_linalg import normal_pinv
+from .per_start import PerStart, per_start, split_args
+
+
+def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
+              method=None, jac=None, full_output=False, jit=None, **kwargs):
+    """Fit ``model(xdata, *params)`` to ``ydata`` by least squares, as
+    ``scipy.optimize.curve_fit`` does (method "lm").
+
+    Parameters
+    ----------
+    model : callable
+        ``model(x, p1, ..., pn) -> (k,)``, compiled with Numba in nopython mode (a plain
+        Python/numpy function is compiled; if Numba cannot compile it, the Python engine
+        runs the fit after a ``FastgradWarning``).
+    xdata : array_like, shape (k,) or (d, k)
+        The independent variable, passed to ``model`` as it is (float64).
+        ``per_start(X)`` with X of shape (m, k) or (m, d, k) gives fit i its own ``X[i]``.
+    ydata : array_like, shape (k,)
+        The data; ``per_start(Y)`` with Y of shape (m, k) fits m curves (with ``p0`` of
+        shape (m, n)).
+    p0 : array_like, shape (n,) or (m, n), optional
+        Initial parameters; default all ones, n from the signature of ``model``.
+    sigma : None or array_like of shape (k,) or (k, k), optional
+        Uncertainty of ``ydata``, as SciPy's: 1-D, the residuals are
+        ``(model - ydata) / sigma``; 2-D, the covariance matrix of ``ydata``, and the
+        residuals are ``L**-1 (model - ydata)`` with ``sigma = L L'`` (Cholesky).
+        ``per_start(S)`` gives fit i its own ``S[i]``.
+    absolute_sigma : bool, optional
+        False (default): ``pcov`` is scaled by the reduced chi-square
+        ``sum(r**2) / (k - n)``; True: ``sigma`` is absolute and ``pcov`` is not scaled.
+    method : {None, "lm"}, optional
+        Only "lm" (the default) for now.
+    jac : None, str or callable, optional
+        None: ``"auto"`` of :func:`fastgrad.least_squares`; a scheme name; or a callable
+        ``jac(x, p1, ..., pn) -> (k, n)``, the Jacobian of the model.
+    full_output : bool, optional
+        Also return the :class:`OptimizeResult` of :func:`fastgrad.least_squares`.
+    jit : bool or None, optional
+        As :func:`fastgrad.least_squares`.
+    **kwargs
+        Passed on to :func:`fastgrad.least_squares` (``ftol``, ``xtol``, ``gtol``,
+        ``max_nfev``, ``x_scale``, ``step``, ``max_time``).
+
+    Returns
+    -------
+    popt : ndarray, shape (n,) or (m, n)
+    pcov : ndarray, shape (n, n) or (m, n, n)
+        ``pinv(J' J)`` of the weighted Jacobian at ``popt`` (singular values below
+        ``eps * max(k, n) * s_max`` dropped, as SciPy), times the reduced chi-square unless
+        ``absolute_sigma``. All inf, with a ``FastgradWarning``, when it cannot be estimated
+        (k <= n without ``absolute_sigma``, or a non-finite Jacobian).
+    result : OptimizeResult
+        With ``full_output=True`` only.
+
+    Raises
+    ------
+    RuntimeError
+        A single fit that did not succeed (as SciPy); a batch reports failures in
+        ``result.success`` and a warning instead.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> def decay(t, a, b, c):
+    ...     return a * np.exp(-b * t) + c
+    >>> t = np.linspace(0, 4, 50)
+    >>> y = decay(t, 2.0, 1.3, 0.4) + 0.001 * np.sin(7 * t)
+    >>> popt, pcov = fastgrad.curve_fit(decay, t, y, [1.0, 1.0, 0.0])
+    >>> np.round(popt, 2), pcov.shape
+    (array([2. , 1.3, 0.4]), (3, 3))
+    """
+    check_callable(model, "model")
+    if method not in (None, "lm"):
+        raise ValueError(f"method must be None or 'lm', got {method!r} (bounds and 'trf' are "
+                         "not available yet)")
+    absolute_sigma = check_bool(absolute_sigma, "absolute_sigma")
+    p0 = _initial(model, p0)
+    m = p0.shape[0] if p0.ndim == 2 else None
+    n = p0.shape[-1]
+    xdata, ydata, weights = _data(xdata, ydata, sigma, m)
+    model_obj = cache.get(model, jit)
+    plain, mask = split_args((xdata, ydata, weights), m, ("xdata", "ydata", "sigma"))
+    _check_model(model_obj, plain, mask, p0, n)
+    residual = residuals_of(model_obj, n)
+    jac_arg = "auto" if jac is None else jac
+    if callable(jac):
+        jac_arg = residuals_of(cache.get(jac, jit), n, jacobian=True)
+    python = model_obj.engine == "python"
+    for name in kwargs:
+        if name not in _PASSED_ON:
+            raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
+                            + unknown_keyword_hint(name, _PASSED_ON + _OWN))
+    res = fit(residual, p0, (xdata, ydata, weights), plain[1].shape[-1], jac=jac_arg,
+              jit=False if python else jit, **kwargs)
+    pcov = covariance(res, n, absolute_sigma)
+    _check_success(res, m)
+    return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
+
+
+_PASSED_ON = tuple(name for name in _PARAMETERS if name not in ("jac", "method", "args", "jit"))
+"""Keywords passed on to :func:`fastgrad.least_squares`."""
+_OWN = ("p0", "sigma", "absolute_sigma", "method", "jac", "full_output", "jit")
+
+
+def _initial(model, p0) -> np.ndarray:
+    if p0 is not None:
+        p = np.array(p0, dtype=np.float64)
+        if p.ndim not in (1, 2) or p.size == 0:
+            raise ValueError(f"p0 must have shape (n,) or (m, n), got shape {p.shape}")
+        return p
+    try:
+        params = list(inspect.signature(model).parameters.values())
+    except (TypeError, ValueError) as exc:
+        raise ValueError("p0 is needed: the number of parameters cannot be read from the "
+                         "signature of model") from exc
+    if any(q.kind is q.VAR_POSITIONAL for q in params) or len(params) < 2:
+        raise ValueError("p0 is needed: model takes *args (or no parameter after x), so "
+                         "the number of parameters is unknown")
+    return np.ones(len(params) - 1)
+
+
+def _array(value, name: str) -> np.ndarray | PerStart:
+    if isinstance(value, PerStart):
+        return per_start(np.ascontiguousarray(value.array, dtype=np.float64))
+    arr = np.ascontiguousarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be an array, got a scalar {value!r}")
+    return arr
+
+
+def _data(xdata, ydata, sigma, m) -> tuple:
+    """xdata, ydata and the weights 1/sigma as float64 (per-start markers kept), after
+    checking that their lengths agree (naming the arguments and their shapes)."""
+    x = _array(xdata, "xdata")
+    y = _array(ydata, "ydata")
+    per = {"xdata": isinstance(x, PerStart), "ydata": isinstance(y, PerStart)}
+    x_len = (x.array if per["xdata"] else x).shape[-1]
+    y_arr = y.array if per["ydata"] else y
+    if y_arr.ndim != (2 if per["ydata"] else 1):
+        raise ValueError(f"ydata must have shape {'(m, k)' if per['ydata'] else '(k,)'}, got "
+                         f"shape {y_arr.shape}")
+    k = y_arr.shape[-1]
+    if x_len != k:
+        raise ValueError(
+            f"xdata and ydata must have the same number k of points (the last axis): xdata "
+            f"has shape {(x.array if per['xdata'] else x).shape}, ydata has shape "
+            f"{y_arr.shape}")
+    if sigma is None:
+        w = np.ones(k)
+    else:
+        w = _weights(_array(sigma, "sigma"), k)
+    if isinstance(y, PerStart) and m is None:
+        raise ValueError("ydata is marked per_start, but p0 has shape (n,): give p0 of "
+                         "shape (m, n), one row of initial parameters per curve")
+    return x, y, w
+
+
+def _weights(s, k: int):
+    """The weights of ``sigma``: ``1 / sigma`` (1-D), or the lower Cholesky factor of a
+    covariance matrix (2-D), per start under a ``per_start`` marker."""
+    per = isinstance(s, PerStart)
+    arr = s.array if per else s
+    dims = arr.ndim - per
+    if dims not in (1, 2) or arr.shape[per:] != (k,) * dims:
+        raise ValueError(
+            f"sigma must have shape (k,) = ({k},) or ({k}, {k}) (a covariance matrix), with a "
+            f"leading axis m under per_start; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("sigma must contain finite values")
+    if dims == 1:
+        if not np.all(arr > 0):
+            raise ValueError("sigma must contain positive finite values")
+        w = 1.0 / arr
+    else:
+        try:
+            w = np.linalg.cholesky(arr)
+        except np.linalg.LinAlgError as exc:
+            raise ValueError("sigma of shape (k, k) must be a symmetric positive definite "
+                             "covariance matrix: its Cholesky factorization failed") from exc
+    return per_start(w) if per else np.ascontiguousarray(w)
+
+
+def _check_model(model_obj, plain, mask, p0, n) -> None:
+    """Evaluate the model once at the first p0 and check what it returns against ydata, the
+    first time a model meets these shapes of xdata and ydata and this n (one evaluation,
+    not counted in ``nfev``; later calls with the same shapes skip it)."""
+    x = plain[0][0] if mask[0] else plain[0]
+    y = plain[1][0] if mask[1] else plain[1]
+    key = ("curve_fit checked", x.shape, y.shape, n)
+    if key in model_obj.drivers:
+        return
+    p = p0[0] if p0.ndim == 2 else p0
+    value = model_obj.call(x, tuple(float(v) for v in p))
+    shape = np.shape(value)
+    if shape != y.shape:
+        raise ValueError(
+            f"model(xdata, *p0) must return one value per point of ydata, shape {y.shape}; "
+            f"it returned shape {shape} (xdata of shape {x.shape}, {n} parameters)")
+    model_obj.drivers[key] = True
+
+
+def unpacker(f, n: int, python: bool):
+    """``call(x, p, ())`` -> ``f(x, p[0], ..., p[n-1])``, compiled unless ``python``: a
+    chain of n small functions, each appending one parameter to the tuple it passes on."""
+    compile_ = (lambda fn: fn) if python else _jit.jit
+    if n == 0:
+        def call_all(x, p, given):
+            return f(x, *given)
+
+        return compile_(call_all)
+    inner = unpacker(f, n - 1, python)
+
+    def call_next(x, p, given):
+        return inner(x, p, given + (p[len(given)],))
+
+    return compile_(call_next)
+
+
+def weigh(d, w, out, col):
+    """Column ``col`` of ``out`` (a vector: ``col`` ignored) = the weighted ``d``: ``d * w``
+    for 1-D weights ``w = 1 / sigma``, or ``L**-1 d`` (forward substitution) for the lower
+    Cholesky factor ``w = L`` of a 2-D ``sigma`` (SciPy's conventions). Compiled code gets
+    the overload below, one version per kind of ``w`` and ``out``."""
+    target = out if np.ndim(out) == 1 else out[:, col]
+    if np.ndim(w) == 1:
+        target[:] = d * w
+        return
+    for i in range(d.shape[0]):
+        target[i] = (d[i] - w[i, :i] @ target[:i]) / w[i, i]
+
+
+@overload(weigh)
+def _weigh_jit(d, w, out, col):
+    one_d = out.ndim == 1
+    if w.ndim == 1:
+        if one_d:
+            def scale(d, w, out, col):
+                for i in range(d.shape[0]):
+                    out[i] = d[i] * w[i]
+        else:
+            def scale(d, w, out, col):
+                for i in range(d.shape[0]):
+                    out[i, col] = d[i] * w[i]
+        return scale
+    if one_d:
+        def solve(d, w, out, col):
+            for i in range(d.shape[0]):
+                acc = d[i]
+                for j in range(i):
+                    acc -= w[i, j] * out[j]
+                out[i] = acc / w[i, i]
+    else:
+        def solve(d, w, out, col):
+            for i in range(d.shape[0]):
+                acc = d[i]
+                for j in range(i):
+                    acc -= w[i, j] * out[j, col]
+                out[i, col] = acc / w[i, i]
+    return solve
+
+
+def make_residuals(call):
+    def residuals(p, x, y, w):
+        v = as_real_vector(call(x, p, ()), y.shape[0])
+        out = np.empty(y.shape[0])
+        weigh(v - y, w, out, 0)
+        return out
+
+    return residuals
+
+
+def make_jacobian(call):
+    def jacobian(p, x, y, w):
+        jm = call(x, p, ())
+        out = np.empty((y.shape[0], p.shape[0]))
+        for j in range(p.shape[0]):
+            weigh(np.ascontiguousarray(jm[:, j]), w, out, j)
+        return out
+
+    return jacobian
+
+
+def residuals_of(obj, n: int, jacobian: bool = False):
+    """The weighted residuals (or their Jacobian, from the model's) of a model's Objective
+    with n parameters, built once and kept on the Objective."""
+    key = ("curve_fit", n, jacobian)
+    fn = obj.drivers.get(key)
+    if fn is None:
+        with _LOCK:
+            fn = obj.drivers.get(key)
+            if fn is None:
+                python = obj.engine == "python"
+                call = unpacker(obj.python_f if python else obj.callable, n, python)
+                source = (make_jacobian if jacobian else make_residuals)(call)
+                fn = source if python else _jit.jit(source)
+                obj.drivers[key] = fn
+    return fn
+
+
+def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
+    """SciPy's ``pcov`` of each fit: ``pinv(J' J)`` of the weighted Jacobian at the solution
+    by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), scaled by
+    ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated."""
+    J = np.asarray(res.jac)
+    batched = J.ndim == 3
+    Js = J if batched else J[None]
+    costs = np.atleast_1d(res.cost)
+    k = Js.shape[1]
+    out = np.empty((Js.shape[0], n, n))
+    warn = False
+    for i in range(Js.shape[0]):
+        if not all_finite(Js[i]) or (not absolute_sigma and k <= n):
+            out[i] = np.inf
+            warn = True
+            continue
+        normal_pinv(Js[i], out[i])
+        if not absolute_sigma:
+            out[i] *= 2.0 * costs[i] / (k - n)
+    if warn:
+        warnings.warn("Covariance of the parameters could not be estimated (k <= n without "
+                      "absolute_sigma, or a non-finite Jacobian): pcov is inf",
+                      FastgradWarning, stacklevel=3)
+    return out if batched else out[0]
+
+
+def _check_success(res, m) -> None:
+    if m is None:
+        if not res.success:
+            raise RuntimeError(f"Optimal parameters not found: {res.message}")
+        return
+    failed = np.flatnonzero(~np.asarray(res.success))
+    if failed.size:
+        warnings.warn(f"{failed.size} of {m} fits did not succeed (rows "
+                      f"{failed[:10].tolist()}{'...' if failed.size > 10 else ''}): see "
+                      "result.message with full_output=True", FastgradWarning, stacklevel=3)

@@ -1,0 +1,442 @@
+"""Public :func:`least_squares`: validate, build (once per residual function) the compiled
+Levenberg-Marquardt solver of :mod:`fastgrad.optimize.lm`, run one problem or a batch over
+cores, and report (:mod:`fastgrad.optimize.lsq_report`)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .._core import cache
+from .._core import jit as _jit
+from .._core.clock import clock
+from .._core.objective import _LOCK, FastgradWarning, _reason, is_compile_error
+from .._core.scalar import ObjectiveReturnError
+from .._core.schemes import CENTRAL, FORWARD
+from .._core.validate import (
+    all_finite, as_float_array, check_args, check_callable, check_float, check_int, check_max_time,
+    scheme_code, steps_array, unknown_keyword_hint,
+)
+from . import lm
+from .lsq_report import lsq_result
+from .per_start import make_picker, row_args, split_args
+from .result import OptimizeResult
+
+METHODS = ("lm",)
+"""Methods of :func:`least_squares` ("trf", with bounds, is not available yet)."""
+
+_SCHEMES = {"forward": FORWARD, "backward": 1, "central": CENTRAL, "central4": 3}
+"""Finite-difference schemes of a least-squares Jacobian."""
+
+
+def least_squares(
+    fun: Callable[..., Any],
+    x0,
+    *,
+    jac: str | Callable[..., Any] = "auto",
+    method: str = "lm",
+    args: tuple = (),
+    ftol: float = 1e-8,
+    xtol: float = 1e-8,
+    gtol: float = 1e-8,
+    max_nfev: int | None = None,
+    x_scale="jac",
+    step=None,
+    max_time: float | None = None,
+    callback: Callable[[OptimizeResult], Any] | None = None,
+    callback_every: int | None = None,
+    jit: bool | None = None,
+    **unknown,
+):
+    """Minimize ``0.5 * sum(fun(x, *args)**2)`` by Levenberg-Marquardt, for one problem or
+    for each row of ``x0`` in parallel.
+
+    Parameters
+    ----------
+    fun : callable
+        Residuals ``fun(x, *args) -> (k,)`` of a float64 array ``x`` of shape (n,), with
+        ``k >= n``. Compiled with Numba in nopython mode (a ``numba.njit`` function is used
+        as it is); if Numba cannot compile it, the Python engine runs the same solver after
+        a ``FastgradWarning``.
+    x0 : array_like, shape (n,) or (m, n)
+        Start, or m starts run as m independent problems over cores. Row i of a batched
+        result equals the single fit from ``x0[i]`` with the arguments of row i.
+    jac : {"auto", "forward", "backward", "central", "central4"} or callable, optional
+        "auto" (default): forward differences reusing the residuals at the iterate (n
+        evaluations per Jacobian, as MINPACK's ``lmdif``) during the iterations, and central
+        differences (2n) for the Jacobian returned at the solution (``jac``, ``grad`` and
+        the covariance of :func:`fastgrad.curve_fit` need its accuracy). A scheme name uses
+        that scheme throughout (SciPy's "2-point" and "3-point" are accepted). A callable
+        ``jac(x, *args) -> (k, n)`` is an analytic Jacobian, compiled like ``fun``.
+    method : {"lm"}, optional
+        Levenberg-Marquardt (Moré's scaled variant, see Notes). Bounds and "trf" are not
+        available yet.
+    args : tuple, optional
+        Extra arguments of ``fun`` and ``jac``. With ``x0`` of shape (m, n), an argument
+        wrapped as :func:`fastgrad.per_start` ``(A)`` gives problem i its own ``A[i]``.
+    ftol, xtol, gtol : float, optional
+        MINPACK's tests (default 1e-8 each, as SciPy): ``ftol`` on the relative reduction of
+        the sum of squares (actual and predicted), ``xtol`` on the trust radius relative to
+        ``||D x||``, ``gtol`` on the largest cosine between the residual vector and a column
+        of the Jacobian.
+    max_nfev : int, optional
+        Maximum number of evaluations of ``fun``, those of finite differences included.
+        Default: ``100 n`` with an analytic ``jac``, else ``100 n (n + 1)`` (SciPy's).
+    x_scale : "jac", float or array_like of shape (n,), optional
+        "jac" (default): the scale ``D`` of each parameter is the running maximum of the
+        norms of the Jacobian's columns (MINPACK's ``mode=1``), which makes the method
+        invariant to the units of the parameters. A float or an array: the characteristic
+        size of each parameter, ``D = 1 / x_scale``.
+    step : None, float or array_like of shape (n,), optional
+        Absolute finite-difference step; None (default): ``sqrt(eps) |x_i|`` for forward
+        differences (``sqrt(eps)`` where ``x_i = 0``), ``eps**(1/3) |x_i|`` for central ones:
+        relative to each parameter, so parameters of order 1e-7 get steps of their scale.
+    max_time : float, optional
+        Wall-clock limit in seconds (checked after every trial step; status 8).
+    callback : callable, optional
+        ``callback(intermediate_result)`` after every ``callback_every`` iterations (default
+        1) while the run goes on; ``intermediate_result`` is an :class:`OptimizeResult` with
+        the fields of the result (batched: of every problem). Raising ``StopIteration`` or
+        returning True stops the run (status 10) and keeps its result.
+    callback_every : int, optional
+        Iterations between callbacks. The solver runs compiled between callbacks; without
+        a callback it returns to Python only every 0.25 s (or at the end), which is where
+        Ctrl-C is noticed.
+    jit : bool or None, optional
+        None (default): compile when Numba can; True: require it; False: Python engine.
+
+    Returns
+    -------
+    OptimizeResult
+        SciPy's fields: ``x``, ``cost`` (``0.5 sum r**2``), ``fun`` (the residuals), ``jac``,
+        ``grad`` (``J' r``), ``optimality`` (``||grad||_inf``), ``active_mask`` (zeros),
+        ``nfev``, ``njev``, ``status``, ``message``, ``success``, and ``nit``. Batched: a
+        leading axis m on every field, ``message`` a list, ``best`` the lowest cost.
+        Status codes: :data:`fastgrad.optimize.lsq_report.LSQ_STATUS` (0 to 4 as SciPy's).
+
+    Notes
+    -----
+    Moré's scaled Levenberg-Marquardt method as MINPACK's ``lmder`` runs it: the step
+    minimizes ``||J p + r||`` within the trust region ``||D p|| <= delta``, with the
+    Levenberg-Marquardt parameter from Moré's safeguarded Newton iteration on
+    ``||D p(lam)|| = delta`` (solved through an SVD of ``J D**-1``); ``delta`` starts at
+    ``100 ||D x0||`` and is adjusted from the ratio of actual to predicted reduction.
+    ``nfev`` counts every evaluation of ``fun`` (one per trial step, plus n per forward
+    Jacobian, 2n for the central Jacobians of "auto"); one more evaluation at
+    ``x0[0]``, to learn k and check the arguments, is not counted (SciPy does the same).
+
+    Ctrl-C (KeyboardInterrupt) during a run is consumed: every problem still running stops
+    with status 11 and its last iterate, and a ``FastgradWarning`` says so.
+
+    Examples
+    --------
+    >>> import numpy as np, fastgrad
+    >>> t = np.linspace(0, 3, 30)
+    >>> y = 2.5 * np.exp(-1.3 * t) + 0.5
+    >>> def residuals(p, t, y):
+    ...     return p[0] * np.exp(-p[1] * t) + p[2] - y
+    >>> res = fastgrad.least_squares(residuals, [1.0, 1.0, 0.0], args=(t, y))
+    >>> res.success, np.round(res.x, 6)
+    (True, array([2.5, 1.3, 0.5]))
+    """
+    if unknown:
+        name = next(iter(unknown))
+        raise TypeError(f"least_squares() got an unexpected keyword argument {name!r}"
+                        + unknown_keyword_hint(name, _PARAMETERS))
+    check_callable(fun, "fun")
+    return fit(fun, x0, args, None, jac=jac, method=method, ftol=ftol, xtol=xtol, gtol=gtol,
+               max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit,
+               callback=callback, callback_every=callback_every)
+
+
+def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e-8,
+        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
+        jit=None, callback=None, callback_every=None):
+    """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
+    :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
+    checked them already (else one evaluation at the first start learns it)."""
+    X = as_float_array(x0, "x0", ndims=(1, 2))
+    batched = X.ndim == 2
+    X = X if batched else X[None, :]
+    m, n = X.shape
+    if not all_finite(X):
+        raise ValueError("x0 must be finite, got non-finite values at rows/columns "
+                         f"{np.argwhere(~np.isfinite(X))[:3].tolist()}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
+                         f"{method!r} (bounds and 'trf' are not available yet)")
+    plain, mask = split_args(check_args(args), m if batched else None)
+    scheme, polish, jac_fn = _jacobian_choice(jac)
+    settings = _settings(ftol, xtol, gtol, max_nfev, n, jac_fn is not None, polish,
+                         max_time)
+    D = _scale(x_scale, m, n)
+    settings[lm.JAC_SCALE_S] = 1.0 if isinstance(x_scale, str) else 0.0
+    steps = steps_array(step, n)
+    obj = cache.get(fun, jit)
+    jac_obj = None if jac_fn is None else cache.get(check_callable(jac_fn, "jac"), jit)
+    if k is None:
+        k = _probe(obj, X[0], row_args(plain, mask, 0), n)
+    elif k < n:
+        raise ValueError(_too_few(k, n))
+    if max_time is not None:
+        settings[lm.DEADLINE_S] = clock() + settings[lm.DEADLINE_S]
+    R = np.empty((m, k))
+    J = np.zeros((m, k, n))
+    INFO = np.zeros((m, lm.INFO_SIZE), dtype=np.int64)
+    INFO[:, lm.STATUS] = lm.NOT_STARTED
+    INFO[:, lm.SCHEME] = scheme
+    FS = np.zeros((m, lm.STATE_SIZE))
+    x_start = X.copy()
+    every = _callback_every(callback, callback_every)
+    arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
+    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched)
+    return lsq_result(X, R, J, INFO, settings, x_start, batched)
+
+
+CHUNK_SECONDS = 0.25
+"""A run returns to Python (where Ctrl-C is noticed) at least this often."""
+
+
+def _callback_every(callback, every) -> int | None:
+    if callback is None:
+        if every is not None:
+            raise ValueError("callback_every needs a callback")
+        return None
+    check_callable(callback, "callback")
+    return 1 if every is None else check_int(every, "callback_every")
+
+
+def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched) -> None:
+    """Run the solver chunk by chunk until every problem has stopped: a chunk ends after
+    ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the callback runs.
+    Ctrl-C between chunks stops the problems still running (status 11)."""
+    X, R, J, D, INFO, FS, settings = arrays[:7]
+    settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
+    solver = None
+    try:
+        while True:
+            settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
+            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver)
+            running = INFO[:, lm.STATUS] == lm.RUNNING
+            if not running.any():
+                return
+            if callback is not None and _stop(callback, lsq_result(
+                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched)):
+                INFO[running, lm.STATUS] = lm.CALLBACK
+                return
+    except KeyboardInterrupt:
+        left = (INFO[:, lm.STATUS] == lm.RUNNING) | (INFO[:, lm.STATUS] == lm.NOT_STARTED)
+        if not left.any():
+            raise
+        INFO[left, lm.STATUS] = lm.INTERRUPTED
+        warnings.warn(f"least_squares was interrupted (KeyboardInterrupt): {int(left.sum())} "
+                      "problem(s) stopped with status 11 and their last iterate; the result "
+                      "is returned", FastgradWarning, stacklevel=4)
+
+
+def _stop(callback, intermediate) -> bool:
+    try:
+        return callback(intermediate) is True
+    except StopIteration:
+        return True
+
+
+_PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]
+"""least_squares' keyword arguments, for the hint of an unknown keyword."""
+
+
+def _jacobian_choice(jac) -> tuple:
+    """(scheme of the iterations, scheme of the polishing phase, analytic jac or None)."""
+    if callable(jac):
+        return FORWARD, FORWARD, jac
+    if jac == "auto":
+        return FORWARD, CENTRAL, None
+    if isinstance(jac, str):
+        code = scheme_code(jac, "jac", allowed={**_SCHEMES, "auto": -1})
+        return code, code, None
+    raise TypeError(f"jac must be 'auto', a scheme name ({', '.join(map(repr, _SCHEMES))}) "
+                    f"or a callable jac(x, *args) -> (k, n), got {type(jac).__name__} {jac!r}")
+
+
+def _settings(ftol, xtol, gtol, max_nfev, n, analytic, polish, max_time) -> np.ndarray:
+    ftol = check_float(ftol, "ftol", "nonnegative")
+    xtol = check_float(xtol, "xtol", "nonnegative")
+    gtol = check_float(gtol, "gtol", "nonnegative")
+    if max(ftol, xtol, gtol) < lm.EPS:
+        raise ValueError(f"at least one of ftol, xtol and gtol must be >= {lm.EPS:.3g} "
+                         f"(machine epsilon), got ftol={ftol!r}, xtol={xtol!r}, gtol={gtol!r}")
+    if max_nfev is None:
+        max_nfev = 100 * n if analytic else 100 * n * (n + 1)
+    max_nfev = check_int(max_nfev, "max_nfev")
+    seconds = check_max_time(max_time)
+    return np.array([ftol, xtol, gtol, float(max_nfev), 100.0,
+                     math.inf if seconds is None else seconds, 0.0, float(polish), math.inf,
+                     math.inf])
+
+
+def _scale(x_scale, m: int, n: int) -> np.ndarray:
+    """The ``D`` array (m, n): zeros for "jac" (the kernel fills it), else ``1 / x_scale``."""
+    if isinstance(x_scale, str) and x_scale == "jac":
+        return np.zeros((m, n))
+    try:
+        scale = np.broadcast_to(np.asarray(x_scale, dtype=np.float64), (n,))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"x_scale must be 'jac', a positive float or an array of shape ({n},)"
+                         f", got {x_scale!r}") from exc
+    if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
+        raise ValueError(f"x_scale must contain positive finite values, got {x_scale!r}")
+    return np.tile(1.0 / scale, (m, 1))
+
+
+def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
+    """The number k of residuals at the first start (one evaluation, not counted), after
+    checking that they are a 1-D array of real numbers with ``k >= n``."""
+    value = obj.call(x.copy(), args)
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.dtype.kind not in "fiu":
+        raise ObjectiveReturnError(
+            f"fun must return a 1-D array of real residuals; at x0 it returned an array of "
+            f"shape {arr.shape} and dtype {arr.dtype}")
+    k = arr.shape[0]
+    if k < n:
+        raise ValueError(_too_few(k, n))
+    return k
+
+
+def _too_few(k: int, n: int) -> str:
+    return (f"method 'lm' needs at least as many residuals as parameters: fun returned "
+            f"{k} residuals at x0 for {n} parameters (k >= n is required)")
+
+
+def make_analytic_jacobian(jac, copy):
+    """A Jacobian kernel with the signature of ``jacobian_at`` that calls the user's
+    ``jac(x, *args) -> (k, n)`` and copies it into ``out``."""
+
+    def jacobian_at(x, scheme, steps, r0, out, work, args):
+        copy(jac(x, *args), out)
+        return 0
+
+    return jacobian_at
+
+
+def copy_matrix(value, out):
+    """Copy a (k, n) array into ``out``, or raise when its shape differs."""
+    if value.ndim != 2 or value.shape[0] != out.shape[0] or value.shape[1] != out.shape[1]:
+        raise ValueError("jac must return an array of shape (k, n): k residuals, n parameters")
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = value[i, j]
+
+
+_copy_matrix_jit = _jit.jit(copy_matrix)
+
+
+class _Solver:
+    """The compiled (or Python) single-problem solver of one residual function and Jacobian,
+    and its batched loops, one per per-start mask (built on first use)."""
+
+    __slots__ = ("engine", "single", "batched")
+
+    def __init__(self, engine: str, single):
+        self.engine = engine
+        self.single = single
+        self.batched: dict = {}
+
+    def batch_loop(self, mask: tuple):
+        loop = self.batched.get(mask)
+        if loop is None:
+            python = self.engine == "python"
+            source = lm.make_batched_lm(self.single, make_picker(mask, python))
+            loop = source if python else _jit.jit_parallel(source)
+            self.batched[mask] = loop
+        return loop
+
+
+def _solver(obj, jac_obj, engine: str) -> _Solver:
+    key = ("least_squares", jac_obj, engine)
+    solver = obj.drivers.get(key)
+    if solver is None:
+        with _LOCK:
+            solver = obj.drivers.get(key)
+            if solver is None:
+                solver = _build_solver(obj, jac_obj, engine)
+                obj.drivers[key] = solver
+    return solver
+
+
+def _build_solver(obj, jac_obj, engine: str) -> _Solver:
+    python = engine == "python"
+    f = obj.python_f if python else obj.callable
+    if jac_obj is None:
+        jacobian = obj.python_kernel("jacobian_at") if python else obj.kernel("jacobian_at")
+        cost = lm.difference_cost
+    else:
+        jac_f = jac_obj.python_f if python else jac_obj.callable
+        if python:
+            jacobian = make_analytic_jacobian(jac_f, copy_matrix)
+        else:
+            jacobian = _jit.jit(make_analytic_jacobian(jac_f, _copy_matrix_jit))
+        cost = lm.analytic_cost
+    single = lm.make_lm(f, jacobian, cost)
+    return _Solver(engine, single if python else _jit.jit(single))
+
+
+def _engine(obj, jac_obj) -> str:
+    if obj.engine == "python" or (jac_obj is not None and jac_obj.engine == "python"):
+        return "python"
+    if obj.failures and any(key[0] == "least_squares" for key in obj.failures):
+        return "python"
+    return "jit"
+
+
+def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
+         solver=None):
+    """Run one chunk of the solver over every row of ``X`` (in place), compiled where
+    Numba can; returns the solver used (the Python engine's after a compile failure)."""
+    if solver is None:
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj))
+    try:
+        _run_rows(solver, mask, arrays, x_start)
+    except Exception as exc:
+        if solver.engine == "python" or not is_compile_error(exc):
+            raise
+        obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
+        with _LOCK:
+            obj.failures.setdefault(("least_squares", ()), _reason(exc))
+        solver = _solver(obj, jac_obj, "python")
+        _run_rows(solver, mask, arrays, x_start)
+    return solver
+
+
+def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) -> None:
+    X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
+    m = X.shape[0]
+    if m == 1:
+        with np.errstate(all="ignore"):
+            solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
+                          row_args(plain, mask, 0))
+        return
+    finished = np.zeros(m, dtype=np.bool_)
+    loop = solver.batch_loop(mask)
+    try:
+        with np.errstate(all="ignore"):
+            if solver.engine == "python":
+                loop(X, R, J, D, INFO, FS, settings, scheme, steps, plain, finished)
+            else:
+                _jit.launch_parallel(loop, (X, R, J, D, INFO, FS, settings, scheme, steps,
+                                            plain, finished))
+    except SystemError:  # fun raised in the parallel loop, on the main thread
+        pass
+    for i in np.flatnonzero(~finished):  # rerun alone from x0, to raise what fun raised
+        whole = settings.copy()
+        whole[lm.CHUNK_ITER_S] = whole[lm.CHUNK_END_S] = math.inf
+        info = np.zeros(lm.INFO_SIZE, dtype=np.int64)
+        info[lm.STATUS] = lm.NOT_STARTED
+        solver.single(x_start[i].copy(), R[i], J[i], D[i].copy(), info,
+                      np.zeros(lm.STATE_SIZE), whole, scheme, steps, row_args(plain, mask, i))
+        raise RuntimeError(f"fun raised an exception for problem {i} of the batch in a "
+                           "parallel thread, and did not raise it again when rerun alone")

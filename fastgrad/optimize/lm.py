@@ -1,0 +1,305 @@
+"""The compiled Levenberg-Marquardt kernel of :func:`fastgrad.least_squares` (``method="lm"``).
+
+Moré's scaled Levenberg-Marquardt method (J. J. Moré, "The Levenberg-Marquardt algorithm:
+implementation and theory", 1978), as MINPACK's ``lmder``/``lmdif`` implement it, with the
+trust-region subproblem solved through an SVD of the scaled Jacobian instead of a QR
+factorization with column pivoting:
+
+* the scaled step ``z = D p`` of ``min ||J p + r||`` subject to ``||D p|| <= delta`` is
+  ``z(lam) = -V diag(s / (s**2 + lam)) U' r`` for ``J D**-1 = U diag(s) V'``;
+* ``lam`` comes from the safeguarded Newton iteration on the secular equation
+  ``||z(lam)|| = delta`` (Moré's ``lmpar``: ``lam = 0`` when the Gauss-Newton step is within
+  1.1 delta, else at most 10 iterations to ``| ||z|| - delta | <= 0.1 delta``);
+* the trust radius and the ratio of actual to predicted reduction follow ``lmder``
+  (radius halved or cut down to a tenth on a poor ratio, doubled on a good one; a step is
+  accepted when the ratio is at least 1e-4);
+* ``D`` is the running maximum of the column norms of J (``x_scale="jac"``, MINPACK's
+  ``mode=1``) or ``1 / x_scale``.
+
+Every function here sees arrays, scalars, the residual function and its Jacobian kernel only
+(no Python objects): the public layer (:mod:`fastgrad.optimize.least_squares`) validates,
+allocates and turns the integer status into a message.
+
+State arrays of one problem: ``x`` (n,) the iterate (in place), ``r`` (k,) the residuals at
+``x``, ``J`` (k, n) the Jacobian at the last iterate where one was computed, ``D`` (n,) the
+scale, ``info`` (4,) int64 ``[status, nfev, njev, nit]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._core.clock import clock
+from .._core.scalar import copy_values
+from .._core.jit import jit_cached
+from ..diff.kernels import ZERO_STEP, finite
+from ..diff.steps import STENCIL_POINTS
+from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_step
+
+RUNNING = -1
+"""Internal: the run has not stopped yet."""
+MAX_NFEV = 0
+GTOL = 1
+FTOL = 2
+XTOL = 3
+FTOL_XTOL = 4
+TOO_SMALL = 5
+NONFINITE = 6
+STEP_VANISHED = 7
+MAX_TIME = 8
+NOT_STARTED = 9
+CALLBACK = 10
+INTERRUPTED = 11
+
+SUCCESS = (GTOL, FTOL, XTOL, FTOL_XTOL, TOO_SMALL)
+"""The codes of a successful fit."""
+
+STATUS, NFEV, NJEV, NIT, SCHEME = 0, 1, 2, 3, 4
+"""Columns of the ``info`` array (``SCHEME``: the scheme of the Jacobian in use, which
+``jac="auto"`` switches to central differences)."""
+INFO_SIZE = 5
+STATE_SIZE = 5
+"""The float state of a run between chunks: trust radius, Levenberg-Marquardt parameter,
+``||D x||``, ``||r||`` and the move since the last Jacobian."""
+
+(FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S,
+ CHUNK_ITER_S, CHUNK_END_S) = range(10)
+SETTINGS_SIZE = 10
+"""Entries of the ``settings`` array: ftol, xtol, gtol, max_nfev, the initial trust radius
+factor (MINPACK's ``factor``, 100), the deadline on :func:`fastgrad._core.clock.clock`
+(inf: none), 1.0 for ``x_scale="jac"`` (else ``D`` holds ``1 / x_scale``) and the scheme
+code of the polishing phase: with ``jac="auto"`` (forward differences, polish central), a run
+that converges goes on from its solution with central differences until it converges again,
+which recovers the digits that the O(h) error of forward differences costs; otherwise the
+scheme of the iterations (no second phase). A chunk of a run ends after ``CHUNK_ITER_S``
+more iterations or at the time ``CHUNK_END_S`` (after one Jacobian at least, so that every
+chunk makes progress); the public layer then calls the callback, or stops on Ctrl-C."""
+
+JAC_REUSE = 1e-6
+"""The Jacobian returned is recomputed at the solution when the steps accepted since it was
+computed moved x by more than this, relative (in the norm ``||D x||``); a smaller move (the
+last step of a converged run, typically) changes it by about as little, relative, which is
+below the error of a finite-difference Jacobian's covariance (MINPACK returns the last Jacobian
+as it is). An analytic Jacobian is always recomputed at the solution (it costs no evaluation
+of the residuals)."""
+ACCEPT = 1e-4
+"""A trial step is accepted when the actual reduction is at least this share of the
+predicted one (``lmder``)."""
+
+
+@jit_cached
+def difference_cost(scheme, n):
+    """Evaluations of f per finite-difference Jacobian (one-sided schemes reuse r(x))."""
+    return n * STENCIL_POINTS[scheme]
+
+
+@jit_cached
+def analytic_cost(scheme, n):
+    """An analytic Jacobian evaluates no residuals."""
+    return 0
+
+
+@jit_cached
+def norm2(v):
+    """Euclidean norm of a vector (plain loop: no temporary)."""
+    total = 0.0
+    for i in range(v.shape[0]):
+        total += v[i] * v[i]
+    return np.sqrt(total)
+
+
+@jit_cached
+def scaled_norm(D, x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += (D[i] * x[i]) ** 2
+    return np.sqrt(total)
+
+
+def make_lm(f, jacobian_at, jacobian_cost):
+    """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
+    kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
+    ``jacobian_cost(scheme, n)`` evaluations of f. Long because the solver it returns is
+    lmder's outer loop (Jacobian, scale, gradient test) and inner loop (step, ratio, radius,
+    stopping tests) over one shared state, which reads best in one piece."""
+
+    def lm_solve(x, r, J, D, info, fs, settings, scheme, steps, args):
+        # Long because it is lmder's outer and inner loop with its stopping tests, one
+        # piece of state shared by all of them.
+        n = x.shape[0]
+        k = r.shape[0]
+        ftol, xtol, gtol = settings[FTOL_S], settings[XTOL_S], settings[GTOL_S]
+        max_nfev, deadline = settings[MAX_NFEV_S], settings[DEADLINE_S]
+        jac_scale = settings[JAC_SCALE_S] > 0.0
+        polish = int(settings[POLISH_S])
+        chunk_end = settings[CHUNK_END_S]
+        work = np.empty((2, k))
+        rt = np.empty(k)
+        xt = np.empty(n)
+        p = np.empty(n)
+        jp = np.empty(k)
+        js = np.empty((n, k))  # the factorization's workspace, allocated once per run
+        W = np.empty((n, n))
+        qtr = np.empty(k)
+        sv = np.empty(n)
+        uf = np.empty(n)
+        V = np.empty((n, n))
+        coef = np.empty(n)
+        status = info[STATUS]
+        if status == NOT_STARTED:
+            copy_values(f(x, *args), r)
+            nfev, njev, nit = 1, 0, 0
+            status = RUNNING
+            if not finite(r):
+                status = NONFINITE
+            fnorm = norm2(r)
+            lam, delta, xnorm = 0.0, 0.0, 0.0
+            moved = 0.0  # ||D (x - x where J was computed)||, at most (sum of the steps)
+        elif status != RUNNING:
+            return status
+        else:  # the next chunk of a run: its state as the last chunk left it
+            nfev, njev, nit, scheme = info[NFEV], info[NJEV], info[NIT], info[SCHEME]
+            delta, lam, xnorm, fnorm, moved = fs[0], fs[1], fs[2], fs[3], fs[4]
+        chunk_jacobians = njev
+        stop_nit = nit + settings[CHUNK_ITER_S]
+        while status == RUNNING:
+            if njev > chunk_jacobians and (nit >= stop_nit or (
+                    chunk_end < np.inf and clock() > chunk_end)):
+                break  # the end of this chunk: the run goes on from here in the next one
+            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+                status = STEP_VANISHED
+                break
+            nfev += jacobian_cost(scheme, n)
+            njev += 1
+            moved = 0.0
+            if not finite(J.ravel()):
+                status = NONFINITE
+                break
+            gnorm = 0.0
+            for j in range(n):
+                cn = norm2(J[:, j])
+                if jac_scale:
+                    if njev == 1:
+                        D[j] = cn if cn > 0.0 else 1.0
+                    else:
+                        D[j] = max(D[j], cn)
+                if cn > 0.0 and fnorm > 0.0:
+                    gj = 0.0
+                    for i in range(k):
+                        gj += J[i, j] * r[i]
+                    gnorm = max(gnorm, abs(gj) / (cn * fnorm))
+            if njev == 1:
+                xnorm = scaled_norm(D, x)
+                delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+            if gnorm <= gtol:
+                status = GTOL
+                if scheme != polish:
+                    scheme = polish
+                    status = RUNNING
+                    delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+                    lam = 0.0
+                    continue
+                break
+            factor_scaled(J, D, r, js, qtr, W, sv, uf, V)
+            cutoff = rank_cutoff(sv, k)
+            while True:
+                lam = lm_parameter(sv, uf, delta, lam, cutoff)
+                pnorm = scaled_step(sv, uf, V, D, lam, cutoff, coef, p)
+                if nit == 0 and njev == 1:
+                    delta = min(delta, pnorm)
+                for j in range(n):
+                    xt[j] = x[j] + p[j]
+                copy_values(f(xt, *args), rt)
+                nfev += 1
+                fnorm1 = norm2(rt) if finite(rt) else np.inf
+                actred = -1.0
+                if 0.1 * fnorm1 < fnorm:
+                    actred = 1.0 - (fnorm1 / fnorm) ** 2
+                for i in range(k):
+                    acc = 0.0
+                    for j in range(n):
+                        acc += J[i, j] * p[j]
+                    jp[i] = acc
+                t1 = norm2(jp) / fnorm
+                t2 = np.sqrt(lam) * pnorm / fnorm
+                prered = t1 * t1 + 2.0 * t2 * t2
+                dirder = -(t1 * t1 + t2 * t2)
+                ratio = actred / prered if prered != 0.0 else 0.0
+                if ratio <= 0.25:
+                    temp = 0.5
+                    if actred < 0.0:
+                        temp = 0.5 * dirder / (dirder + 0.5 * actred)
+                    if 0.1 * fnorm1 >= fnorm or temp < 0.1:
+                        temp = 0.1
+                    delta = temp * min(delta, pnorm / 0.1)
+                    lam = lam / temp
+                elif lam == 0.0 or ratio >= 0.75:
+                    delta = pnorm / 0.5
+                    lam = 0.5 * lam
+                accepted = ratio >= ACCEPT
+                if accepted:
+                    for j in range(n):
+                        x[j] = xt[j]
+                    for i in range(k):
+                        r[i] = rt[i]
+                    fnorm = fnorm1
+                    xnorm = scaled_norm(D, x)
+                    nit += 1
+                    moved += pnorm
+                if abs(actred) <= ftol and prered <= ftol and 0.5 * ratio <= 1.0:
+                    status = FTOL
+                if delta <= xtol * xnorm:
+                    status = FTOL_XTOL if status == FTOL else XTOL
+                if status == RUNNING:
+                    if nfev >= max_nfev:
+                        status = MAX_NFEV
+                    elif ((abs(actred) <= EPS and prered <= EPS and 0.5 * ratio <= 1.0)
+                          or delta <= EPS * xnorm or gnorm <= EPS):
+                        status = TOO_SMALL
+                    elif deadline < np.inf and clock() > deadline:
+                        status = MAX_TIME
+                if GTOL <= status <= TOO_SMALL and scheme != polish:
+                    # jac="auto": go on from here with central differences, from a trust
+                    # region as large as at the start (the converged one has shrunk to xtol)
+                    scheme = polish
+                    status = RUNNING
+                    delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+                    lam = 0.0
+                    break
+                if status != RUNNING or accepted:
+                    break
+        # an analytic Jacobian costs no evaluation: always the one at the solution
+        reuse = JAC_REUSE if jacobian_cost(scheme, n) > 0 else 0.0
+        if status >= 0 and status != NONFINITE and status != STEP_VANISHED and (
+                moved > reuse * xnorm):
+            # the Jacobian at the solution, for jac, grad and the covariance
+            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+                status = STEP_VANISHED
+            nfev += jacobian_cost(scheme, n)
+            njev += 1
+        info[STATUS] = status
+        info[NFEV] = nfev
+        info[NJEV] = njev
+        info[NIT] = nit
+        info[SCHEME] = scheme
+        fs[0], fs[1], fs[2], fs[3], fs[4] = delta, lam, xnorm, fnorm, moved
+        return status
+
+    return lm_solve
+
+
+def make_batched_lm(lm_solve, pick):
+    """The solver over the rows of a batch, in a ``prange``: problem ``i`` starts from
+    ``X[i]`` with the arguments ``pick(args, i)`` (row ``i`` of every per-start argument,
+    the others as they are). ``finished[i]`` is set when row i returned (a row whose
+    residual function raised in a thread does not)."""
+
+    def lm_batched(X, R, J, D, INFO, FS, settings, scheme, steps, args, finished):
+        for i in prange(X.shape[0]):
+            lm_solve(X[i], R[i], J[i], D[i], INFO[i], FS[i], settings, scheme, steps,
+                     pick(args, i))
+            finished[i] = True
+        return 0
+
+    return lm_batched
