@@ -183,3 +183,11 @@ def test_float32_objective_gets_the_step_of_its_precision():
     same(sol, fastgrad.minimize(single_precision, np.zeros(2)))
     assert sol.status in SUCCESS
     np.testing.assert_allclose(sol.x, [0.5, 0.25], atol=1e-3)  # float32: |dx| ~ sqrt(eps32)
+
+
+def test_per_start_data_is_passed_per_call_not_marked():
+    with pytest.raises(ValueError, match="solve\\(x0, A\\[i\\]\\)"):
+        fastgrad.compile_minimizer(shifted, args=(fastgrad.per_start(np.ones((2, 3))),))
+    solve = fastgrad.compile_minimizer(shifted)
+    with pytest.raises(ValueError, match="solve runs one start"):
+        solve(X0, fastgrad.per_start(np.ones((2, 3))))

@@ -464,7 +464,7 @@ def test_a_second_call_does_not_compile_again():
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True)
     fastgrad.minimize(RASTRIGIN.f, MANY, method="gd")  # 64+ starts: over threads at once
     driver = _driver.get_driver(obj, "driver_gradient")
-    batched = _driver.get_driver(cache.get(RASTRIGIN.f, None), "driver_gradient").batched
+    batched = _driver.get_driver(cache.get(RASTRIGIN.f, None), "driver_gradient").batched_for()
     before = (len(driver.single.signatures), len(batched.signatures))
     for method in METHODS:  # one compiled loop serves every method
         fastgrad.minimize(SEED.f, [1, 2, 3], method=method, lr=0.05, max_iter=50)

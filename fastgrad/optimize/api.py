@@ -24,7 +24,6 @@ from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
 from .loop import FALLBACKS, NIT, STATUS
 from .options import Options, check_arity, check_jac_output, validate
-from .per_start import has_per_start
 from .report import clear_not_run, result, warn_interrupted
 from .result import INTERRUPTED, NOT_RUN, NOT_STARTED, RUNNING, OptimizeResult
 
@@ -107,7 +106,10 @@ def minimize(
         Iterations between callbacks (default 1 when a callback is given). The loop runs
         compiled between callbacks, so without a callback it is one compiled call.
     args : tuple, optional
-        Extra arguments passed to ``f`` and ``jac`` (data arrays such as ``X, y``).
+        Extra arguments passed to ``f`` and ``jac`` (data arrays such as ``X, y``). With a
+        batch of starts, an argument wrapped as :func:`fastgrad.per_start` ``(A)`` (leading
+        axis m) gives start i its own ``A[i]`` (each start's data); row i of the result is
+        then the single run from ``x0[i]`` with ``A[i]``.
     step : None, float or array_like of shape (n,), optional
         Absolute finite-difference step; None (default) chooses the relative step of the
         scheme (see :func:`fastgrad.gradient`).
@@ -227,10 +229,6 @@ def minimize(
     >>> res.success, np.round(res.x, 6)
     (True, array([ 1. ,  0.5, -4. ]))
     """
-    if isinstance(args, tuple) and has_per_start(args):
-        raise ValueError("args: per_start(...) arguments are not available in minimize yet, "
-                         "only in least_squares and curve_fit; pass the data of each start "
-                         "through a loop of minimize calls")
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -276,16 +274,18 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
         driver = pooled_driver(obj, options.kind, pool or workers, options.f,
                                workers if pool is not None else 0)
     else:
-        driver = get_driver(obj, options.kind, jac_obj, options.args, options.strict)
+        driver = get_driver(obj, options.kind, jac_obj, options.first_args, options.strict)
     run = Run(options.X, options.method, options.params, steps, options.args,
               (options.code, cost, options.gtol, options.max_iter),
               min(options.max_iter + 1, HISTORY_CHUNK) if options.history else 0,
-              keep_x0=options.batched, stopping=(options.ftol, options.xtol, options.auto))
+              keep_x0=options.batched, stopping=(options.ftol, options.xtol, options.auto),
+              mask=options.mask)
 
     def fall_back(exc: BaseException) -> Driver:
         # raises, or runs this driver on Python for these argument types, with a warning
-        obj.recover(exc, options.strict, driver_scope(options.kind, jac_obj), options.args)
-        return get_driver(obj, options.kind, jac_obj, options.args)
+        obj.recover(exc, options.strict, driver_scope(options.kind, jac_obj),
+                    options.first_args)
+        return get_driver(obj, options.kind, jac_obj, options.first_args)
 
     deadline = _deadline(options.max_time, control)
     try:
@@ -303,7 +303,7 @@ def _objectives(options: Options, pooled: bool):
     """``(objective of f, of jac or None, SIGINT guard or None, automatic steps)``, after the
     first-call checks of f and jac (:mod:`fastgrad.diff.probe`). On the pool, f runs on the
     Python engine here and is evaluated only there."""
-    x, args, strict = options.X[0], options.args, options.strict
+    x, args, strict = options.X[0], options.first_args, options.strict
     obj = cache.get(options.f, False if pooled else options.jit)
     check_arity(obj, len(args), "f")
     jac_obj = None

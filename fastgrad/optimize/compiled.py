@@ -27,6 +27,7 @@ from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
 from .loop import CURVATURE, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
 from .options import Options, check_arity, validate
+from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING
 
 Solution = namedtuple("Solution", ["x", "fun", "nit", "nfev", "status"])
@@ -89,8 +90,9 @@ def compile_minimizer(
     -----
     ``solve`` is a Numba dispatcher, so ``@njit`` code (also a ``prange`` loop) can call it
     like any compiled function: ``prange`` over many fits, each with its own data passed as
-    ``more_args``, runs them on every core (see ``examples/fit_every_pixel.py``). Calls from
-    Python check, once per length of x, that ``f`` reads only within ``x`` (as ``minimize``
+    ``more_args``, runs them on every core (see ``examples/fit_every_pixel.py``): that is
+    how per-start data reaches ``solve``, ``solve(x0, A[i])``; ``per_start(A)`` is for a
+    batched :func:`fastgrad.minimize` (here a ``ValueError``). Calls from Python check, once per length of x, that ``f`` reads only within ``x`` (as ``minimize``
     does); calls from compiled code are not checked. What ``minimize`` does in Python
     around its loop is not available: ``history``, ``callback``, ``workers``, ``progress``
     (a ``TypeError`` says so), and Ctrl-C does not stop a compiled ``solve``: use
@@ -120,6 +122,7 @@ def compile_minimizer(
                 f"compile_minimizer does not take {name}=: it runs in Python around "
                 "minimize's loop, and solve is compiled; use fastgrad.minimize for it"
             )
+    _refuse_per_start(args)
     opts = validate(
         f, None, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, args=args, step=step, jit=jit, max_time=max_time, method_options=options,
@@ -142,6 +145,7 @@ def compile_minimizer(
 
     def check(x0, more):  # a call from Python: x0 a 1-D float array, f reads within it
         _check_start(x0, opts)
+        _refuse_per_start(more)
         key = (x0.shape[0], len(args) + len(more))
         if key not in obj.probes:
             check_arity(obj, len(args) + len(more), "f")
@@ -233,6 +237,16 @@ def make_solve(single, opts: Options, compiled_f):
         return Solution(X[0].copy(), FV[0, F], INFO[0, NIT], INFO[0, NFEV], status)
 
     return solve
+
+
+def _refuse_per_start(args: tuple) -> None:
+    """``solve`` runs one start: each start's data is an argument of its own call."""
+    if has_per_start(args):
+        raise ValueError(
+            "solve runs one start, so per_start(A) has no rows to pick from: pass start i's "
+            "data when calling it, solve(x0, A[i]) (in a prange over i for many starts), or "
+            "use fastgrad.minimize(f, X0, args=(per_start(A),)) for a batch"
+        )
 
 
 def _check_start(x0, opts: Options) -> None:

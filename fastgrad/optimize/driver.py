@@ -20,6 +20,7 @@ from .loop import (
     CURVATURE, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
 from .methods import Method
+from .per_start import make_picker, row_args
 from .result import NOT_STARTED
 
 
@@ -36,7 +37,7 @@ class Driver:
     def __init__(self, engine: str, single):
         self.engine = engine
         self.single = single
-        self._batched = None
+        self._batched = {}  # per-start mask -> parallel loop
         self.warm = set()  # the modes (parallel or not) that have run: compiled for good
         self.prepared = set()  # (parallel, Numba type of args) compiled by prepare()
 
@@ -45,12 +46,16 @@ class Driver:
         an interrupt in the middle of that is not safe, so the caller defers it)."""
         return self.engine == "jit" and parallel not in self.warm
 
-    @property
-    def batched(self):
-        if self._batched is None:
-            source = make_batched(self.single)
-            self._batched = _jit.jit_parallel(source) if self.engine == "jit" else source
-        return self._batched
+    def batched_for(self, mask: tuple = ()):
+        """The parallel loop over the rows of a batch whose per-start arguments are those of
+        ``mask`` (one compiled loop per mask, built on first use)."""
+        loop = self._batched.get(mask)
+        if loop is None:
+            python = self.engine != "jit"
+            source = make_batched(self.single, make_picker(mask, python) if mask else None)
+            loop = source if python else _jit.jit_parallel(source)
+            self._batched[mask] = loop
+        return loop
 
     def prepare(self, run: "Run", parallel: bool) -> float:
         """Compile the loop for ``run`` (the parallel one with ``parallel=True``) without
@@ -60,16 +65,16 @@ class Driver:
             return 0.0
         # Of the loop's arguments only the types of the extra arguments of f vary from run
         # to run: the key of what is compiled (typing all of them would cost 0.3 ms a call)
-        key = (parallel, numba.typeof(run.args))
+        key = (parallel, run.mask, numba.typeof(run.args))
         if key in self.prepared:
             return 0.0
         begin = clock()
         arguments = self._arguments(run, run.fixed + (0, 0) + run.line_search + (np.inf,))
         if parallel:
             arguments += (np.zeros(0, dtype=np.bool_),)
-        loop = self.batched if parallel else self.single
+        loop = self.batched_for(run.mask) if parallel else self.single
         if not parallel:
-            arguments = (0,) + arguments
+            arguments = (0,) + arguments[:12] + (run.row_args(0),) + arguments[13:]
         loop.compile(tuple(numba.typeof(a) for a in arguments))
         self.warm.add(parallel)
         self.prepared.add(key)
@@ -104,13 +109,13 @@ class Driver:
             for r in range(run.X.shape[0]):
                 left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                               run.args, settings) < 0
+                               run.row_args(r), settings) < 0
             return left
         finished = np.zeros(run.X.shape[0], dtype=np.bool_)
         left = 0
         previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
         try:  # rows one at a time instead of equal blocks per thread
-            left = _jit.launch_parallel(self.batched, (
+            left = _jit.launch_parallel(self.batched_for(run.mask), (
                 run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH,
                 run.FH, run.method, run.params, run.steps, run.args, settings, finished))
         except SystemError:  # the objective raised on the main thread
@@ -195,21 +200,24 @@ class Run:
     """The state arrays of m starts (see the module docstring), and what the loop needs."""
 
     __slots__ = ("x0", "method_spec", "method", "params", "steps", "args", "fixed",
-                 "stopping", "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH", "FH")
+                 "stopping", "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH",
+                 "FH", "mask")
 
     def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
                  args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False,
-                 stopping: tuple = (0.0, 0.0, False)):
+                 stopping: tuple = (0.0, 0.0, False), mask: tuple = ()):
         """``X`` (m, n) is the caller's own float64 copy of the starts: it becomes the
         iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)`` (with ``jac="auto"`` the
         scheme it starts with); the line search constants come from the method's options
         ``c1``, ``c2`` and ``max_linesearch`` where it has them; ``stopping = (ftol, xtol,
         auto)``. ``keep_x0`` keeps a copy of the starts, to rerun one alone
-        (:meth:`start`)."""
+        (:meth:`start`). ``mask``: which of ``args`` are per-start data (start r gets their
+        row r, :meth:`row_args`)."""
         m, n = X.shape
         self.x0 = X.copy() if keep_x0 else None
         self.method_spec = method
         self.method, self.params, self.steps, self.args = method.code, params, steps, args
+        self.mask = mask if any(mask) else ()
         self.fixed = fixed
         self.stopping = stopping
         ftol, xtol, auto = stopping
@@ -241,10 +249,14 @@ class Run:
             self.XH = np.empty((m, 0, n))
             self.FH = np.empty((m, 0))
 
+    def row_args(self, r: int) -> tuple:
+        """The arguments of f for start ``r`` (its row of the per-start ones)."""
+        return row_args(self.args, self.mask, r) if self.mask else self.args
+
     def start(self, r: int) -> "Run":
-        """A fresh run of start ``r`` alone, without history."""
+        """A fresh run of start ``r`` alone (with its own arguments), without history."""
         return Run(self.x0[r:r + 1].copy(), self.method_spec, self.params, self.steps,
-                   self.args, self.fixed, 0, stopping=self.stopping)
+                   self.row_args(r), self.fixed, 0, stopping=self.stopping)
 
     @property
     def capacity(self) -> int:

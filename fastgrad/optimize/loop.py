@@ -389,23 +389,37 @@ def step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto):
     return RUNNING
 
 
-def make_batched(single):
+def make_batched(single, pick=None):
     """Run ``single`` over the rows of a batch; compiled with ``parallel=True``. Returns the
-    number of rows still running (or not started).
+    number of rows still running (or not started). ``pick(args, r)``, when given, gives row
+    r its arguments (the rows of per-start data, :mod:`fastgrad.optimize.per_start`).
 
     ``finished[r]`` is set once row r has run its chunk: a row whose objective raised stays
     False (Numba does not carry an exception out of a parallel loop).
     """
+    if pick is None:
+        def batched(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                    settings, finished):
+            left = 0
+            for r in prange(X.shape[0]):
+                status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
+                                steps, args, settings)
+                finished[r] = True
+                if status < 0:
+                    left += 1
+            return left
 
-    def batched(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
-                settings, finished):
+        return batched
+
+    def batched_rows(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                     settings, finished):
         left = 0
         for r in prange(X.shape[0]):
             status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
-                            steps, args, settings)
+                            steps, pick(args, r), settings)
             finished[r] = True
             if status < 0:
                 left += 1
         return left
 
-    return batched
+    return batched_rows

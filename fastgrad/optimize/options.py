@@ -30,6 +30,7 @@ from .._core.validate import (
 from ..diff import registry
 from .._core.schemes import CENTRAL, FORWARD
 from .methods import Method, get_method
+from .per_start import row_args, split_args
 
 DEFAULT_METHOD = "lbfgs"
 """The method of ``method=None``: a quasi-Newton method, which needs no learning rate. L-BFGS
@@ -80,6 +81,17 @@ class Options:
     max_time: float | None
     workers: Any
     progress: Any = False  # False, True (stderr) or a file: the meter of a long run
+    mask: tuple = ()  # which of args are per-start (fastgrad.per_start): row i gets A[i]
+
+    @property
+    def per_start(self) -> bool:
+        """True if some argument of ``args`` is per-start data."""
+        return any(self.mask)
+
+    @property
+    def first_args(self) -> tuple:
+        """The arguments of the first start (what f is checked and compiled with)."""
+        return row_args(self.args, self.mask, 0) if self.per_start else self.args
 
     @property
     def strict(self) -> bool:
@@ -136,11 +148,19 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
             f"c2={meth.option(params, 'c2', 1.0)!r}"
         )
     X2, batched, user_steps = _check_starts(x0, meth, step)
+    mask = ()
+    if X2 is not None:
+        args, mask = split_args(args, X2.shape[0] if batched else None)
     if workers is not None:
         workers = _check_workers(workers, callback, batched, kind)
+        if any(mask):
+            raise ValueError("workers= cannot be combined with per_start arguments yet: a "
+                             "batch with per-start data runs over this machine's cores "
+                             "without workers")
     return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
                    auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
-                   args, step, user_steps, jit, max_time, workers, progress=progress)
+                   args, step, user_steps, jit, max_time, workers, progress=progress,
+                   mask=mask)
 
 
 def _check_starts(x0, meth: Method, step):
