@@ -62,6 +62,8 @@ def _minimize_chunk(f, options: dict, control: _ChunkControl, X: np.ndarray) -> 
 
     previous = CHUNK.control
     CHUNK.control = control
+    if X.ndim == 3:  # the starts with their own bounds (see scaleout_batch)
+        X, options = X[:, 0], dict(options, bounds=(X[:, 1], X[:, 2]))
     try:
         return minimize(f, X, **options)
     finally:
@@ -87,6 +89,10 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
     """
     m = X.shape[0]
     count = min(m, workers if isinstance(workers, int) else max(1, CLUSTER_CHUNKS))
+    box = options.get("bounds")
+    if box is not None:  # (LB, UB) (m, n): each chunk gets its rows, stacked with its starts
+        options = dict(options, bounds=None)
+        X = np.stack((X, box[0], box[1]), axis=1)
     chunks = np.array_split(X, count)
     control = _ChunkControl(deadline, next(_TOKENS))
     stop = _STOPS[control.token] = threading.Event()
@@ -124,6 +130,11 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
     merged = OptimizeResult()
     for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):
         merged[key] = np.concatenate([p[key] for p in parts])
+    if box is not None:
+        merged.active_mask = np.concatenate([
+            p.get("active_mask", np.zeros(p.x.shape, dtype=np.int64)) for p in parts])
+        merged.projected_gradient = np.concatenate([
+            p.get("projected_gradient", np.max(np.abs(p.jac), axis=1)) for p in parts])
     merged.message = [message for p in parts for message in p.message]
     if options.get("history"):
         rows = int(merged.nit.max()) + 1
@@ -159,6 +170,8 @@ def _gather(futures: list, parts: list, timeout: float | None) -> list:
 
 def _not_run(X: np.ndarray, options: dict) -> OptimizeResult:
     """The result of a chunk of starts that never ran (status 8)."""
+    if X.ndim == 3:
+        X = X[:, 0]
     m, n = X.shape
     res = OptimizeResult(
         x=X.copy(), fun=np.full(m, np.nan), jac=np.full((m, n), np.nan),
