@@ -55,6 +55,9 @@ from .result import (
     CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
 )
 
+EXPAND = 4.0
+"""A projected steepest descent step accepted at once is tried this many times longer."""
+
 BACKTRACK_LOW = 0.1
 BACKTRACK_HIGH = 0.5
 """A rejected trial step t is replaced by one in ``[0.1 t, 0.5 t]``."""
@@ -99,8 +102,9 @@ def restore_previous_gradient(method, state, params, g):
 
 @jit_cached
 def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced, restart):
-    """The direction of the projected quasi-Newton step into ``d`` and its first trial step
-    (see the module docstring); ``reduced`` (n,) is work space for the reduced gradient.
+    """The direction of the projected quasi-Newton step into ``d``, its first trial step
+    and whether it is the projected steepest descent (see the module docstring);
+    ``reduced`` (n,) is work space for the reduced gradient.
 
     The update is called with the full gradient (it stores the curvature pair of the last
     step and the previous gradient); when some coordinate is active it is called once more
@@ -122,15 +126,17 @@ def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
             if reduced[i] == 0.0 and g[i] != 0.0:
                 d[i] = 0.0
     slope = 0.0
+    steepest = True
     for i in range(n):
         slope += g[i] * d[i]
+        steepest = steepest and d[i] == -reduced[i]
     if slope < 0.0:
-        return t
+        return t, steepest
     gmax = 0.0  # not a descent direction: the projected steepest descent
     for i in range(n):
         d[i] = -reduced[i]
         gmax = max(gmax, abs(reduced[i]))
-    return min(1.0, 1.0 / gmax) if gmax > 0.0 else 1.0
+    return (min(1.0, 1.0 / gmax) if gmax > 0.0 else 1.0), True
 
 
 def make_box_gradient(kernel):
@@ -182,13 +188,45 @@ def make_box_evaluate(value, gradient):
     return evaluate
 
 
-def make_box_search(value, gradient):
-    """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv)
-    -> (status, f)``: the projected backtracking search (module docstring). On success x,
-    f and g are those of the accepted point; on failure x is ``base`` again and
-    ``fv[PREDICTED]`` the decrease the last trial predicted."""
+def make_box_extend(value):
+    """``extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best) -> f``: from the
+    accepted trial ``x = P(base + t d)`` (f there ``ft``), trials :data:`EXPAND` times longer
+    while they decrease f and move x; x is left at the best of them."""
 
-    def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv):
+    def extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best):
+        n = x.shape[0]
+        for _ in range(max_ls):
+            for i in range(n):
+                best[i] = x[i]
+            t *= EXPAND
+            moved = False
+            for i in range(n):
+                x[i] = min(max(base[i] + t * d[i], lo[i]), hi[i])
+                moved = moved or x[i] != best[i]
+            if not moved:
+                break
+            fe = value(x, args, info)
+            if not (fe < ft):
+                break
+            ft = fe
+        for i in range(n):
+            x[i] = best[i]
+        return ft
+
+    return extend
+
+
+def make_box_search(value, gradient, extend):
+    """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
+    expand, best) -> (status, f)``: the projected backtracking search (module docstring).
+    On success x, f and g are those of the accepted point; on failure x is ``base`` again
+    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
+    descent step, whose length the method does not know): a first trial accepted at once is
+    followed by trials 4 times longer while they decrease f further and still move x (values
+    only; ``best`` (n,) holds the best point), and the gradient is taken at the best."""
+
+    def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
+               expand, best):
         n = x.shape[0]
         predicted = np.inf
         for _ in range(max_ls):
@@ -204,6 +242,8 @@ def make_box_search(value, gradient):
                 break  # no trial can show a decrease this small
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
+                if expand:
+                    ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
                 return gradient(x, g, scheme, steps, lo, hi, args, info, ft), ft
             trial = BACKTRACK_LOW * t
             if np.isfinite(ft) and decrease < 0.0:
@@ -230,10 +270,10 @@ def make_box_iteration(evaluate, gradient, search):
         d, base, reduced = work[0], work[1], work[2]
         restart = nit < 0  # False as a plain bool (see loop.make_iteration)
         while True:
-            t = box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
-                              restart)
+            t, steepest = box_direction(method, x, g, lo, hi, state, scalars, params, nit, d,
+                                        reduced, restart)
             status, fx = search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1,
-                                max_ls, fv)
+                                max_ls, fv, steepest, reduced)
             if status != LINE_SEARCH:
                 return status, fx, scheme
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
@@ -260,7 +300,7 @@ def make_box_loop(value, kernel, compile_, inline=None):
     value = inline(value)
     gradient = inline(make_box_gradient(kernel))
     evaluate = inline(make_box_evaluate(value, gradient))
-    search = compile_(make_box_search(value, gradient))
+    search = compile_(make_box_search(value, gradient, compile_(make_box_extend(value))))
     iteration = compile_(make_box_iteration(evaluate, gradient, search))
     return compile_(make_box_single(gradient, evaluate, iteration))
 
