@@ -8,6 +8,7 @@ from .diff.grad import check_grad, grad
 from .diff.probe import ObjectiveIndexError
 from .optimize.api import minimize
 from .optimize.compiled import Solution, compile_minimizer
+from .optimize.multistart import multistart
 from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -24,6 +25,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "minimize",
+    "multistart",
     "OptimizeResult",
     "Solution",
 ]
