@@ -127,10 +127,21 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
         if meter is not None:
             meter.finish([p for p in parts if p is not None])
     parts = [p if p is not None else _not_run(chunk, options) for p, chunk in zip(parts, chunks)]
+    merged = _merge(parts, options, box is not None)
+    if interrupted:
+        stopped = (merged.status == INTERRUPTED) | (merged.status == NOT_RUN)
+        if not stopped.any() or (merged.status == NOT_RUN).all():
+            raise KeyboardInterrupt  # it stopped no run: the caller's, as without workers
+        warn_interrupted(merged.status, merged.nit)
+    return merged
+
+
+def _merge(parts: list, options: dict, bounded: bool) -> OptimizeResult:
+    """The results of the chunks, in order, as one batched result."""
     merged = OptimizeResult()
     for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):
         merged[key] = np.concatenate([p[key] for p in parts])
-    if box is not None:
+    if bounded:
         merged.active_mask = np.concatenate([
             p.get("active_mask", np.zeros(p.x.shape, dtype=np.int64)) for p in parts])
         merged.projected_gradient = np.concatenate([
@@ -149,11 +160,6 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
     finite = np.isfinite(merged.fun)
     merged.best = (int(np.flatnonzero(finite)[np.argmin(merged.fun[finite])])
                    if finite.any() else None)
-    if interrupted:
-        stopped = (merged.status == INTERRUPTED) | (merged.status == NOT_RUN)
-        if not stopped.any() or (merged.status == NOT_RUN).all():
-            raise KeyboardInterrupt  # it stopped no run: the caller's, as without workers
-        warn_interrupted(merged.status, merged.nit)
     return merged
 
 
