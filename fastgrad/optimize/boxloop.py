@@ -91,6 +91,20 @@ def is_active(xi, gi, lo, hi):
 
 
 @jit_cached
+def held(x, g, lo, hi, error, allowed):
+    """True if forward differences are accurate enough here: their estimated ``error`` is
+    at most ``allowed`` (a fraction of the projected gradient), or every coordinate is on a
+    bound that its gradient points out of by more than ``error`` (the projected gradient is
+    then 0 whatever the error: a more accurate gradient would change nothing)."""
+    if error <= allowed:
+        return True
+    for i in range(x.shape[0]):
+        if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
+            return False
+    return True
+
+
+@jit_cached
 def restore_previous_gradient(method, state, params, g):
     """Put the full gradient ``g`` back as the previous gradient of lbfgs or bfgs (the
     second, reduced call of the update stored the reduced one; see ``box_direction``)."""
@@ -348,8 +362,8 @@ def make_box_single(gradient, evaluate, iteration):
         direction, base, previous = work[0], work[1], work[3]
         while status == RUNNING:
             pnorm = projected_norm(x, g, lo, hi)
-            if auto and scheme == FORWARD and forward_error(
-                    x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * pnorm:
+            if auto and scheme == FORWARD and not held(x, g, lo, hi, forward_error(
+                    x, fx, steps, fv[CURVATURE]), SWITCH_FRACTION * pnorm):
                 scheme = CENTRAL  # for good
                 info[SCHEME] = scheme
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
