@@ -11,6 +11,7 @@ from .optimize.compiled import Solution, compile_minimizer
 from .optimize.curve_fit import curve_fit
 from .optimize.least_squares import least_squares
 from .optimize.per_start import per_start
+from .optimize.multistart import multistart
 from .optimize.result import OptimizeResult
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "least_squares",
     "minimize",
     "per_start",
+    "multistart",
     "OptimizeResult",
     "Solution",
 ]

@@ -25,15 +25,17 @@ NO_ROOM = -4
 """Status: the bounds leave no room for a step in some coordinate."""
 
 
-def make_bounded_gradient(f):
-    """Gradient of ``f(x, *args) -> float`` within ``[lo, hi]``; f(x) is evaluated once, and
-    only where a stencil uses it."""
+def make_bounded_gradient_at(f):
+    """Gradient of ``f(x, *args) -> float`` within ``[lo, hi]``, given ``f0 = f(x)`` (NaN:
+    not known, then evaluated once, and only where a stencil uses it). Returns the number of
+    evaluations of f it made (>= 0), or a negative status: ``minimize``'s bounded loop counts
+    them exactly (a one-sided stencil near a bound may use f(x), central's does not)."""
 
-    def bounded_gradient(x, scheme, steps, lo, hi, out, args):
+    def bounded_gradient_at(x, scheme, steps, lo, hi, out, args, f0):
         if not finite(x):
             return NONFINITE_X
-        f0 = 0.0
-        have_f0 = False
+        have_f0 = f0 == f0
+        count = 0
         for i in range(x.shape[0]):
             xi = x[i]
             row, h = bounded_step(scheme, xi, steps, i, lo[i], hi[i])
@@ -45,13 +47,26 @@ def make_bounded_gradient(f):
                 if not have_f0:
                     f0 = as_real(f(x, *args))
                     have_f0 = True
+                    count += 1
                 acc = centre * f0
             for p in range(BOUNDED_POINTS[row]):
                 x[i] = xi + BOUNDED_OFFSETS[row, p] * h
                 acc += BOUNDED_WEIGHTS[row, p] * as_real(f(x, *args))
+            count += BOUNDED_POINTS[row]
             x[i] = xi
             out[i] = acc / (BOUNDED_DIVISOR[row] * h)
-        return 0
+        return count
+
+    return bounded_gradient_at
+
+
+def make_bounded_gradient(at):
+    """Gradient of f within ``[lo, hi]`` by ``at`` (:func:`make_bounded_gradient_at`), f(x)
+    evaluated there where a stencil uses it; returns 0 or a negative status."""
+
+    def bounded_gradient(x, scheme, steps, lo, hi, out, args):
+        code = at(x, scheme, steps, lo, hi, out, args, np.nan)
+        return code if code < 0 else 0
 
     return bounded_gradient
 

@@ -101,8 +101,10 @@ TABLE = (
                "Hessians", _hessian),
     # within bounds (fastgrad.diff.bounds): *_into(x, scheme, steps, lo, hi, out, args);
     # the evaluations are those of the stencils away from the bounds
-    KernelSpec("bounded_gradient", lambda inner, f: B.make_bounded_gradient(f), None, "row",
-               "real", "gradients within bounds", _real),
+    KernelSpec("bounded_gradient_at", lambda inner, f: B.make_bounded_gradient_at(f), None,
+               "part", "real", "gradients within bounds", _real),
+    KernelSpec("bounded_gradient", lambda inner, f: B.make_bounded_gradient(inner),
+               "bounded_gradient_at", "row", "real", "gradients within bounds", _real),
     KernelSpec("bounded_batched_gradient", lambda inner, f: B.make_bounded_batched(inner),
                "bounded_gradient", "batched", "real", "gradients within bounds", _real),
     KernelSpec("bounded_jacobian", lambda inner, f: B.make_bounded_jacobian(f), None, "row",

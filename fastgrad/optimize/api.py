@@ -19,7 +19,7 @@ from .._core.objective import FastgradWarning
 from .._core.validate import low_precision
 from ..diff import probe, registry
 from ..diff.rows import complex_step_message
-from . import batch
+from . import batch, boxreport
 from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
 from .loop import FALLBACKS, NIT, STATUS
@@ -48,6 +48,7 @@ def minimize(
     max_time: float | None = None,
     workers=None,
     progress=False,
+    bounds=None,
     **method_options,
 ) -> OptimizeResult:
     """Minimize ``f(x, *args) -> float`` from ``x0``, or from each row of ``x0`` in parallel.
@@ -152,6 +153,18 @@ def minimize(
         open log file) gets the meter instead of ``sys.stderr``. With ``workers=`` and a
         batch the meter counts the chunks of starts as their results come back. False
         (default): nothing is shown, at no cost. Never changes a number of the result.
+    bounds : None, (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds, optional
+        A box ``lb <= x <= ub`` (as :func:`fastgrad.gradient`'s ``bounds``; infinite or None
+        entries bound nothing): one for every start, or for a batch one per start
+        (``lb``, ``ub`` of shape (m, n)). f is never evaluated outside it: gd, momentum,
+        nesterov and adam project x after each update, lbfgs and bfgs are a projected
+        quasi-Newton method (see :mod:`fastgrad.optimize.boxloop`), and the gradients use
+        one-sided stencils next to a bound. A start outside the box is projected into it and
+        its message says so. The run converges when the projected gradient
+        ``||P(x - g) - x||_inf <= gtol``; the result also has ``active_mask`` (as SciPy's:
+        -1 where x is at its lower bound, +1 at its upper bound, 0 elsewhere) and
+        ``projected_gradient`` (that norm). Not with ``jac="complex"``, equal lower and upper
+        finite-difference bounds, or ``workers=`` with one start.
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
@@ -234,12 +247,15 @@ def minimize(
         xtol=xtol, history=history,
         callback=callback, callback_every=callback_every, args=args, step=step, jit=jit,
         max_time=max_time, workers=workers, method_options=method_options, known=_PARAMETERS,
-        progress=progress)
+        progress=progress, bounds=bounds)
     route = choose_route(options)
     if route == BATCH_ON_WORKERS:
         deadline = None if options.max_time is None else time.time() + options.max_time
-        return batch.scaleout_batch(f, options.X, options.workers, options.keywords(), deadline,
-                                    options.progress)
+        keywords = options.keywords()
+        keywords["bounds"] = options.box  # per start: the chunks take their rows
+        res = batch.scaleout_batch(f, options.X, options.workers, keywords, deadline,
+                                   options.progress)
+        return boxreport.note_projected(res, options.projected, options.batched)
     return run_here(options, pooled=route == ONE_START_ON_WORKERS)
 
 
@@ -274,18 +290,20 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
         driver = pooled_driver(obj, options.kind, pool or workers, options.f,
                                workers if pool is not None else 0)
     else:
-        driver = get_driver(obj, options.kind, jac_obj, options.first_args, options.strict)
+        driver = get_driver(obj, options.kind, jac_obj, options.first_args, options.strict,
+                            bounded=options.box is not None)
     run = Run(options.X, options.method, options.params, steps, options.args,
               (options.code, cost, options.gtol, options.max_iter),
               min(options.max_iter + 1, HISTORY_CHUNK) if options.history else 0,
               keep_x0=options.batched, stopping=(options.ftol, options.xtol, options.auto),
-              mask=options.mask)
+              mask=options.mask, box=options.box)
 
     def fall_back(exc: BaseException) -> Driver:
         # raises, or runs this driver on Python for these argument types, with a warning
         obj.recover(exc, options.strict, driver_scope(options.kind, jac_obj),
                     options.first_args)
-        return get_driver(obj, options.kind, jac_obj, options.first_args)
+        return get_driver(obj, options.kind, jac_obj, options.first_args,
+                          bounded=options.box is not None)
 
     deadline = _deadline(options.max_time, control)
     try:
@@ -352,5 +370,8 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
         warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
                       FastgradWarning, stacklevel=4)
     lr = options.lr if options.method.uses_lr else None
-    return result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
-                  options.max_time, (options.ftol, options.xtol))
+    res = result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
+                 options.max_time, (options.ftol, options.xtol))
+    if options.box is not None:
+        boxreport.bounded_result(res, run, options)
+    return res

@@ -62,6 +62,8 @@ def _minimize_chunk(f, options: dict, control: _ChunkControl, X: np.ndarray) -> 
 
     previous = CHUNK.control
     CHUNK.control = control
+    if X.ndim == 3:  # the starts with their own bounds (see scaleout_batch)
+        X, options = X[:, 0], dict(options, bounds=(X[:, 1], X[:, 2]))
     try:
         return minimize(f, X, **options)
     finally:
@@ -87,6 +89,10 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
     """
     m = X.shape[0]
     count = min(m, workers if isinstance(workers, int) else max(1, CLUSTER_CHUNKS))
+    box = options.get("bounds")
+    if box is not None:  # (LB, UB) (m, n): each chunk gets its rows, stacked with its starts
+        options = dict(options, bounds=None)
+        X = np.stack((X, box[0], box[1]), axis=1)
     chunks = np.array_split(X, count)
     control = _ChunkControl(deadline, next(_TOKENS))
     stop = _STOPS[control.token] = threading.Event()
@@ -121,9 +127,25 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
         if meter is not None:
             meter.finish([p for p in parts if p is not None])
     parts = [p if p is not None else _not_run(chunk, options) for p, chunk in zip(parts, chunks)]
+    merged = _merge(parts, options, box is not None)
+    if interrupted:
+        stopped = (merged.status == INTERRUPTED) | (merged.status == NOT_RUN)
+        if not stopped.any() or (merged.status == NOT_RUN).all():
+            raise KeyboardInterrupt  # it stopped no run: the caller's, as without workers
+        warn_interrupted(merged.status, merged.nit)
+    return merged
+
+
+def _merge(parts: list, options: dict, bounded: bool) -> OptimizeResult:
+    """The results of the chunks, in order, as one batched result."""
     merged = OptimizeResult()
     for key in ("x", "fun", "jac", "nit", "nfev", "njev", "success", "status"):
         merged[key] = np.concatenate([p[key] for p in parts])
+    if bounded:
+        merged.active_mask = np.concatenate([
+            p.get("active_mask", np.zeros(p.x.shape, dtype=np.int64)) for p in parts])
+        merged.projected_gradient = np.concatenate([
+            p.get("projected_gradient", np.max(np.abs(p.jac), axis=1)) for p in parts])
     merged.message = [message for p in parts for message in p.message]
     if options.get("history"):
         rows = int(merged.nit.max()) + 1
@@ -138,11 +160,6 @@ def scaleout_batch(f, X: np.ndarray, workers, options: dict,
     finite = np.isfinite(merged.fun)
     merged.best = (int(np.flatnonzero(finite)[np.argmin(merged.fun[finite])])
                    if finite.any() else None)
-    if interrupted:
-        stopped = (merged.status == INTERRUPTED) | (merged.status == NOT_RUN)
-        if not stopped.any() or (merged.status == NOT_RUN).all():
-            raise KeyboardInterrupt  # it stopped no run: the caller's, as without workers
-        warn_interrupted(merged.status, merged.nit)
     return merged
 
 
@@ -159,6 +176,8 @@ def _gather(futures: list, parts: list, timeout: float | None) -> list:
 
 def _not_run(X: np.ndarray, options: dict) -> OptimizeResult:
     """The result of a chunk of starts that never ran (status 8)."""
+    if X.ndim == 3:
+        X = X[:, 0]
     m, n = X.shape
     res = OptimizeResult(
         x=X.copy(), fun=np.full(m, np.nan), jac=np.full((m, n), np.nan),

@@ -19,6 +19,7 @@ from ..diff import registry
 from .loop import (
     CURVATURE, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
+from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
 from .per_start import make_picker, row_args
 from .result import NOT_STARTED
@@ -32,11 +33,12 @@ class Driver:
     threads never compiles it.
     """
 
-    __slots__ = ("engine", "single", "_batched", "warm", "prepared")
+    __slots__ = ("engine", "single", "_batched", "warm", "prepared", "bounded")
 
-    def __init__(self, engine: str, single):
+    def __init__(self, engine: str, single, bounded: bool = False):
         self.engine = engine
         self.single = single
+        self.bounded = bounded  # the loop within bounds (fastgrad.optimize.boxloop)
         self._batched = {}  # per-start mask -> parallel loop
         self.warm = set()  # the modes (parallel or not) that have run: compiled for good
         self.prepared = set()  # (parallel, Numba type of args) compiled by prepare()
@@ -48,11 +50,15 @@ class Driver:
 
     def batched_for(self, mask: tuple = ()):
         """The parallel loop over the rows of a batch whose per-start arguments are those of
-        ``mask`` (one compiled loop per mask, built on first use)."""
+        ``mask`` (one compiled loop per mask, built on first use; the bounded loop takes no
+        per-start arguments)."""
         loop = self._batched.get(mask)
         if loop is None:
             python = self.engine != "jit"
-            source = make_batched(self.single, make_picker(mask, python) if mask else None)
+            if self.bounded:
+                source = make_box_batched(self.single)
+            else:
+                source = make_batched(self.single, make_picker(mask, python) if mask else None)
             loop = source if python else _jit.jit_parallel(source)
             self._batched[mask] = loop
         return loop
@@ -73,17 +79,19 @@ class Driver:
         if parallel:
             arguments += (np.zeros(0, dtype=np.bool_),)
         loop = self.batched_for(run.mask) if parallel else self.single
-        if not parallel:
-            arguments = (0,) + arguments[:12] + (run.row_args(0),) + arguments[13:]
+        if not parallel:  # the serial loop gets the arguments of one start
+            arguments = (0,) + self._arguments(run, arguments[-1], run.row_args(0))
         loop.compile(tuple(numba.typeof(a) for a in arguments))
         self.warm.add(parallel)
         self.prepared.add(key)
         return clock() - begin
 
-    @staticmethod
-    def _arguments(run: "Run", settings: tuple) -> tuple:
+    def _arguments(self, run: "Run", settings: tuple, args: tuple | None = None) -> tuple:
+        """The loop's arguments after the row: ``args`` in place of ``run.args`` if given."""
+        box = (run.LB, run.UB) if self.bounded else ()
         return (run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH, run.FH,
-                run.method, run.params, run.steps, run.args, settings)
+                *box, run.method, run.params, run.steps, run.args if args is None else args,
+                settings)
 
     def run(self, run: "Run", stop: int, budget: int, parallel: bool = False,
             deadline: float = np.inf) -> bool:
@@ -106,6 +114,11 @@ class Driver:
     def _run(self, run: "Run", settings: tuple, parallel: bool) -> bool:
         if not parallel:
             single, left = self.single, False
+            if self.bounded:
+                arguments = self._arguments(run, settings)
+                for r in range(run.X.shape[0]):
+                    left |= single(r, *arguments) < 0
+                return left
             for r in range(run.X.shape[0]):
                 left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
@@ -115,9 +128,8 @@ class Driver:
         left = 0
         previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
         try:  # rows one at a time instead of equal blocks per thread
-            left = _jit.launch_parallel(self.batched_for(run.mask), (
-                run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL, run.WORK, run.XH,
-                run.FH, run.method, run.params, run.steps, run.args, settings, finished))
+            left = _jit.launch_parallel(self.batched_for(run.mask),
+                                        self._arguments(run, settings) + (finished,))
         except SystemError:  # the objective raised on the main thread
             pass
         finally:
@@ -132,9 +144,7 @@ class Driver:
         ``stop``, with no budget: the rerun is deterministic and raises where the row did)."""
         settings = settings[:5] + (UNLIMITED,) + settings[6:-1] + (np.inf,)
         fresh = run.start(r)
-        self.single(0, fresh.X, fresh.G, fresh.FV, fresh.INFO, fresh.STATE, fresh.SCAL,
-                    fresh.WORK, fresh.XH, fresh.FH, fresh.method, fresh.params, fresh.steps,
-                    fresh.args, settings)
+        self.single(0, *self._arguments(fresh, settings))
         raise RuntimeError(
             f"the objective raised an exception for start {r} of the batch in a parallel "
             "thread, and did not raise it again when that start was rerun alone"
@@ -147,14 +157,15 @@ def driver_scope(gradient_key: str, jac_obj=None) -> tuple:
 
 
 def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
-               strict: bool = False) -> Driver:
+               strict: bool = False, bounded: bool = False) -> Driver:
     """The cached :class:`Driver` of objective ``obj`` (kept in ``obj.drivers``).
 
     ``gradient_key`` is the finite-difference kernel name ("gradient" or "complex_gradient")
     or "analytic", with ``jac_obj`` the :class:`~fastgrad._core.objective.Objective` of ``jac``.
     The Python engine is used when either ``f`` or ``jac`` runs on it, or when Numba could
     not compile this driver (or ``f``, ``jac`` or the gradient kernel) for the types of
-    ``args`` before (``strict``: a ``TypeError`` instead).
+    ``args`` before (``strict``: a ``TypeError`` instead). ``bounded``: the loop within
+    bounds (:mod:`fastgrad.optimize.boxloop`), with the bounded gradient kernel.
     """
     engine = obj.engine if jac_obj is None or jac_obj.engine == "jit" else "python"
     if engine == "jit" and not (obj.fast and (jac_obj is None or jac_obj.fast)):
@@ -166,13 +177,14 @@ def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
             if strict:
                 raise not_compilable(reason)
             engine = "python"
-    key = (gradient_key, jac_obj, engine)
+    key = (gradient_key, jac_obj, engine) + (("bounded",) if bounded else ())
     driver = obj.drivers.get(key)
     if driver is None:
         with _LOCK:  # threads that start together build one driver (Numba compiles lazily)
             driver = obj.drivers.get(key)
             if driver is None:
-                driver = _build_driver(obj, engine, gradient_key, jac_obj)
+                build = _build_box_driver if bounded else _build_driver
+                driver = build(obj, engine, gradient_key, jac_obj)
                 obj.drivers[key] = driver
     return driver
 
@@ -196,23 +208,42 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
                                     None if python else _jit.jit_inline))
 
 
+def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
+    """The loop within bounds over the value of f and the bounded gradient: ``jac``
+    adapted, or the registry's ``bounded_gradient_at`` (every real scheme; ``minimize``
+    refuses the complex step with bounds)."""
+    python = engine == "python"
+    compile_ = _as_it_is if python else _jit.jit
+    if jac_obj is not None:
+        jac_into = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
+        kernel = compile_(make_box_jac(jac_into))
+    else:
+        kernel = obj.python_kernel("bounded_gradient_at") if python else obj.inline_kernel(
+            "bounded_gradient_at")
+    value = make_value(obj.python_f if python else obj.callable)
+    return Driver(engine, make_box_loop(value, kernel, compile_,
+                                        None if python else _jit.jit_inline), bounded=True)
+
+
 class Run:
     """The state arrays of m starts (see the module docstring), and what the loop needs."""
 
     __slots__ = ("x0", "method_spec", "method", "params", "steps", "args", "fixed",
                  "stopping", "line_search", "X", "G", "FV", "INFO", "STATE", "SCAL", "WORK", "XH",
-                 "FH", "mask")
+                 "FH", "mask", "LB", "UB")
 
     def __init__(self, X: np.ndarray, method: Method, params: np.ndarray, steps: np.ndarray,
                  args: tuple, fixed: tuple, capacity: int, keep_x0: bool = False,
-                 stopping: tuple = (0.0, 0.0, False), mask: tuple = ()):
+                 stopping: tuple = (0.0, 0.0, False), mask: tuple = (),
+                 box: tuple | None = None):
         """``X`` (m, n) is the caller's own float64 copy of the starts: it becomes the
         iterate. ``fixed = (scheme, gradient cost, gtol, max_iter)`` (with ``jac="auto"`` the
         scheme it starts with); the line search constants come from the method's options
         ``c1``, ``c2`` and ``max_linesearch`` where it has them; ``stopping = (ftol, xtol,
         auto)``. ``keep_x0`` keeps a copy of the starts, to rerun one alone
         (:meth:`start`). ``mask``: which of ``args`` are per-start data (start r gets their
-        row r, :meth:`row_args`)."""
+        row r, :meth:`row_args`). ``box``: ``(LB, UB)`` (m, n), the bounds of each start, or
+        None."""
         m, n = X.shape
         self.x0 = X.copy() if keep_x0 else None
         self.method_spec = method
@@ -227,6 +258,7 @@ class Run:
             1 if auto else 0) if method.searches else (1e-4, 0.9, 20, float(ftol),
                                                          float(xtol), 1 if auto else 0)
         self.X = X
+        self.LB, self.UB = box if box is not None else (None, None)
         # The float state in one zeroed block (one allocation; each array a C-contiguous view)
         rows, k = method.sizes(params, n)
         block = np.zeros(m * (n + 6 + rows * n + k + 4 * n))
@@ -255,8 +287,9 @@ class Run:
 
     def start(self, r: int) -> "Run":
         """A fresh run of start ``r`` alone (with its own arguments), without history."""
+        box = None if self.LB is None else (self.LB[r:r + 1], self.UB[r:r + 1])
         return Run(self.x0[r:r + 1].copy(), self.method_spec, self.params, self.steps,
-                   self.row_args(r), self.fixed, 0, stopping=self.stopping)
+                   self.row_args(r), self.fixed, 0, stopping=self.stopping, box=box)
 
     @property
     def capacity(self) -> int:

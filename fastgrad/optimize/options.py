@@ -15,6 +15,7 @@ from .._core.validate import (
     _show,
     all_finite,
     as_float_array,
+    bounds_arrays,
     check_args,
     check_bool,
     check_callable,
@@ -28,7 +29,7 @@ from .._core.validate import (
     unknown_keyword_hint,
 )
 from ..diff import registry
-from .._core.schemes import CENTRAL, FORWARD
+from .._core.schemes import CENTRAL, COMPLEX, FORWARD
 from .methods import Method, get_method
 from .per_start import row_args, split_args
 
@@ -82,6 +83,9 @@ class Options:
     workers: Any
     progress: Any = False  # False, True (stderr) or a file: the meter of a long run
     mask: tuple = ()  # which of args are per-start (fastgrad.per_start): row i gets A[i]
+    bounds: Any = None  # as given
+    box: tuple | None = None  # (LB, UB) (m, n) float64, or None: no bounds
+    projected: np.ndarray | None = None  # (m,) True where x0 was outside the box
 
     @property
     def per_start(self) -> bool:
@@ -103,12 +107,12 @@ class Options:
         return dict(method=self.method_name, jac=self.jac, lr=self.lr, max_iter=self.max_iter,
                     gtol=self.gtol, ftol=self.ftol, xtol=self.xtol, history=self.history,
                     args=self.args, step=self.step, jit=self.jit, max_time=self.max_time,
-                    **self.method_options)
+                    bounds=self.bounds, **self.method_options)
 
 
 def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, callback,
              callback_every, args, step, jit, max_time, workers, method_options: dict,
-             known: tuple, progress=False) -> Options:
+             known: tuple, progress=False, bounds=None) -> Options:
     """Check every argument of ``minimize`` (``known``: its keyword names, for the hint of a
     misspelt one) in the order the messages are documented."""
     check_callable(f)
@@ -157,10 +161,46 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
             raise ValueError("workers= cannot be combined with per_start arguments yet: a "
                              "batch with per-start data runs over this machine's cores "
                              "without workers")
+    box, projected = None, None
+    if bounds is not None and X2 is not None:
+        box, projected = check_box(bounds, X2, batched, code, kind, workers)
+        if box is not None and any(mask):
+            raise ValueError("bounds= cannot be combined with per_start arguments yet: give "
+                             "each start's data through a loop of minimize calls, or drop "
+                             "bounds")
     return Options(f, x0, X2, batched, meth, method, method_options, params, jac, kind, code,
                    auto, lr, max_iter, gtol, ftol, xtol, history, callback, callback_every or 1,
                    args, step, user_steps, jit, max_time, workers, progress=progress,
-                   mask=mask)
+                   mask=mask, bounds=bounds, box=box, projected=projected)
+
+
+def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, workers):
+    """``((LB, UB) (m, n), projected (m,))`` for ``minimize(bounds=)``, or ``(None, None)``
+    when the bounds bound nothing: the bounds of :func:`fastgrad._core.validate.bounds_arrays`
+    broadcast to the starts (shared, one per coordinate, or one box per start of a batch).
+    ``X2`` is projected into the box in place; ``projected`` says which starts moved."""
+    arrays = bounds_arrays(bounds, X2.shape if batched else X2.shape[1:])
+    if arrays is None:
+        return None, None
+    LB, UB = (a.reshape(X2.shape) for a in arrays)
+    if kind != "analytic":
+        if code == COMPLEX:
+            raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
+                             "jac: jac='complex' evaluates f at real points around x that may "
+                             "lie outside the box; use jac='central4' (bounded) instead")
+        fixed = np.argwhere(LB == UB)
+        if fixed.size:
+            raise ValueError(f"bounds: lower bound equal to upper bound at index "
+                             f"{tuple(int(k) for k in fixed[0][-1:])} (lb = ub = "
+                             f"{float(LB[tuple(fixed[0])])!r}) leaves no room for a "
+                             "finite-difference step: fix that coordinate inside f instead")
+    if workers is not None and not batched:
+        raise ValueError("bounds= with workers= and one start is not supported: the "
+                         "gradients on workers have no bounded stencils; pass a batch of "
+                         "starts (m, n) or drop workers")
+    outside = (X2 < LB) | (X2 > UB)
+    np.clip(X2, LB, UB, out=X2)
+    return (LB, UB), outside.any(axis=1)
 
 
 def _check_starts(x0, meth: Method, step):

@@ -1,0 +1,441 @@
+"""The optimization loop within bounds: ``minimize(..., bounds=)``.
+
+A separate compiled variant of :mod:`fastgrad.optimize.loop`, built only when bounds are
+given (the loop without bounds stays as it is, bit for bit and as fast). The state arrays are
+those of :mod:`fastgrad.optimize.loop` plus ``LB`` and ``UB`` (m, n), the box of each start
+(shared bounds are broadcast), so a batch may give each start its own box.
+
+f is never evaluated outside ``[lb, ub]``: the iterate is projected into the box after every
+update, every trial point of the line search is projected, and the finite-difference
+gradient is the bounded one of :mod:`fastgrad.diff.bounded_kernels` (one-sided or shrunk
+stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
+
+* gd, momentum, nesterov, adam: the method's update, then ``x <- P(x)`` (P: the projection
+  onto the box, ``min(max(x, lb), ub)``).
+* lbfgs, bfgs: a projected quasi-Newton method (Bertsekas' projected Newton, with the
+  L-BFGS / BFGS inverse Hessian H): the active set A holds the coordinates at a bound whose
+  gradient points out of the box (``x_i = lb_i, g_i > 0`` or ``x_i = ub_i, g_i < 0``); the
+  direction is ``d = -H g_F`` with the active components of g zeroed before and those of d
+  after (so an active coordinate does not move: no zig-zag on a bound), or the projected
+  steepest descent when that is not a descent direction. The step is a projected
+  backtracking search along ``x(t) = P(x + t d)`` from t = 1 (the first iteration: at most
+  1 in every coordinate), accepted at ``f(x(t)) <= f(x) + c1 g'(x(t) - x)`` and
+  ``f(x(t)) < f(x)``; a rejected trial is replaced by the minimizer of the quadratic through
+  ``f(x)``, the slope ``g'(x(t) - x) / t`` and ``f(x(t))``, kept in ``[0.1 t, 0.5 t]``. The
+  curvature pairs are those of the full gradient, kept only when ``s'y > 0``.
+
+The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``.
+When the search fails: ``jac="auto"`` on forward differences switches to central ones for
+good; then the method restarts along the projected steepest descent; when that fails too,
+the run stops: with ``NOISE`` (a success) if the decrease the last trial predicted,
+``-g'(x(t) - x)``, was below the rounding of f (``eps |f|``, about what no trial can
+show), otherwise with ``LINE_SEARCH``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._core.clock import clock
+from .._core.jit import jit_cached
+from .._core.schemes import CENTRAL, FORWARD
+from ..diff.kernels import ZERO_STEP
+from ..diff.steps import EPS, STENCIL_POINTS
+from .accuracy import SWITCH_FRACTION, forward_error
+from .loop import (
+    CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
+    step_status,
+)
+from .methods import (
+    GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
+    nesterov_update, update,
+)
+from .result import (
+    CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
+)
+
+EXPAND = 4.0
+"""A projected steepest descent step accepted at once is tried this many times longer."""
+
+BACKTRACK_LOW = 0.1
+BACKTRACK_HIGH = 0.5
+"""A rejected trial step t is replaced by one in ``[0.1 t, 0.5 t]``."""
+
+
+@jit_cached
+def project(x, lo, hi):
+    """``x <- min(max(x, lo), hi)`` in place."""
+    for i in range(x.shape[0]):
+        if x[i] < lo[i]:
+            x[i] = lo[i]
+        elif x[i] > hi[i]:
+            x[i] = hi[i]
+
+
+@jit_cached
+def projected_norm(x, g, lo, hi):
+    """``||P(x - g) - x||_inf``: 0 exactly at a point that satisfies the first-order
+    conditions of the box (KKT)."""
+    worst = 0.0
+    for i in range(x.shape[0]):
+        step = min(max(x[i] - g[i], lo[i]), hi[i]) - x[i]
+        worst = max(worst, abs(step))
+    return worst
+
+
+@jit_cached
+def is_active(xi, gi, lo, hi):
+    """True if coordinate ``xi`` sits on a bound that its gradient ``gi`` points out of."""
+    return (xi <= lo and gi > 0.0) or (xi >= hi and gi < 0.0)
+
+
+@jit_cached
+def held(x, g, lo, hi, error, allowed):
+    """True if forward differences are accurate enough here: their estimated ``error`` is
+    at most ``allowed`` (a fraction of the projected gradient), or every coordinate is on a
+    bound that its gradient points out of by more than ``error`` (the projected gradient is
+    then 0 whatever the error: a more accurate gradient would change nothing)."""
+    if error <= allowed:
+        return True
+    for i in range(x.shape[0]):
+        if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
+            return False
+    return True
+
+
+@jit_cached
+def restore_previous_gradient(method, state, params, g):
+    """Put the full gradient ``g`` back as the previous gradient of lbfgs or bfgs (the
+    second, reduced call of the update stored the reduced one; see ``box_direction``)."""
+    n = g.shape[0]
+    row = 2 * int(params[1]) + 1 if method == LBFGS else n + 1
+    for i in range(n):
+        state[row, i] = g[i]
+
+
+@jit_cached
+def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced, restart):
+    """The direction of the projected quasi-Newton step into ``d``, its first trial step
+    and whether it is the projected steepest descent (see the module docstring);
+    ``reduced`` (n,) is work space for the reduced gradient.
+
+    The update is called with the full gradient (it stores the curvature pair of the last
+    step and the previous gradient); when some coordinate is active it is called once more
+    with the reduced gradient (at the same x: ``s = 0`` stores no pair), which gives
+    ``d = -H g_F``, and the full gradient is put back as the previous one."""
+    n = x.shape[0]
+    t = update(method, x, g, state, scalars, params, nit, d, restart)
+    active = 0
+    for i in range(n):
+        if is_active(x[i], g[i], lo[i], hi[i]):
+            reduced[i] = 0.0
+            active += 1
+        else:
+            reduced[i] = g[i]
+    if active > 0:
+        t = update(method, x, reduced, state, scalars, params, nit, d, False)
+        restore_previous_gradient(method, state, params, g)
+        for i in range(n):
+            if reduced[i] == 0.0 and g[i] != 0.0:
+                d[i] = 0.0
+    slope = 0.0
+    steepest = True
+    for i in range(n):
+        slope += g[i] * d[i]
+        steepest = steepest and d[i] == -reduced[i]
+    if slope < 0.0:
+        return t, steepest
+    gmax = 0.0  # not a descent direction: the projected steepest descent
+    for i in range(n):
+        d[i] = -reduced[i]
+        gmax = max(gmax, abs(reduced[i]))
+    return (min(1.0, 1.0 / gmax) if gmax > 0.0 else 1.0), True
+
+
+def make_box_gradient(kernel):
+    """``gradient(x, g, scheme, steps, lo, hi, args, info, fx) -> status``: the bounded
+    kernel ``kernel(x, scheme, steps, lo, hi, out, args, f0) -> evaluations or status``
+    (:func:`fastgrad.diff.bounded_kernels.make_bounded_gradient_at`, or an analytic jac
+    adapted, which makes none) into ``g``, counted and checked."""
+
+    def gradient(x, g, scheme, steps, lo, hi, args, info, fx):
+        code = kernel(x, scheme, steps, lo, hi, g, args, fx)
+        info[NJEV] += 1
+        if code >= 0:
+            info[NFEV] += code
+        if code == ZERO_STEP:
+            return STEP_TOO_SMALL
+        if code < 0:
+            return DIVERGED
+        for i in range(g.shape[0]):
+            if not np.isfinite(g[i]):
+                return DIVERGED
+        return RUNNING
+
+    return gradient
+
+
+def make_box_jac(jac_into):
+    """An analytic gradient ``jac_into(x, scheme, steps, out, args, f0)`` (see
+    :func:`fastgrad.optimize.loop.make_jac_into`) with the bounded kernels' signature; it
+    evaluates f nowhere."""
+
+    def box_jac(x, scheme, steps, lo, hi, out, args, f0):
+        jac_into(x, scheme, steps, out, args, f0)
+        return 0
+
+    return box_jac
+
+
+def make_box_evaluate(value, gradient):
+    """``evaluate(x, g, scheme, steps, lo, hi, args, info) -> (f(x), status)``."""
+
+    def evaluate(x, g, scheme, steps, lo, hi, args, info):
+        fx = value(x, args, info)
+        if not np.isfinite(fx):
+            for i in range(x.shape[0]):
+                g[i] = np.nan
+            return fx, DIVERGED
+        return fx, gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+
+    return evaluate
+
+
+def make_box_extend(value):
+    """``extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best) -> f``: from the
+    accepted trial ``x = P(base + t d)`` (f there ``ft``), trials :data:`EXPAND` times longer
+    while they decrease f and move x; x is left at the best of them."""
+
+    def extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best):
+        n = x.shape[0]
+        for _ in range(max_ls):
+            for i in range(n):
+                best[i] = x[i]
+            t *= EXPAND
+            moved = False
+            for i in range(n):
+                x[i] = min(max(base[i] + t * d[i], lo[i]), hi[i])
+                moved = moved or x[i] != best[i]
+            if not moved:
+                break
+            fe = value(x, args, info)
+            if not (fe < ft):
+                break
+            ft = fe
+        for i in range(n):
+            x[i] = best[i]
+        return ft
+
+    return extend
+
+
+def make_box_search(value, gradient, extend):
+    """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
+    expand, best) -> (status, f)``: the projected backtracking search (module docstring).
+    On success x, f and g are those of the accepted point; on failure x is ``base`` again
+    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
+    descent step, whose length the method does not know): a first trial accepted at once is
+    followed by trials 4 times longer while they decrease f further and still move x (values
+    only; ``best`` (n,) holds the best point), and the gradient is taken at the best."""
+
+    def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
+               expand, best):
+        n = x.shape[0]
+        predicted = np.inf
+        for _ in range(max_ls):
+            decrease = 0.0
+            moved = False
+            for i in range(n):
+                xi = min(max(base[i] + t * d[i], lo[i]), hi[i])
+                x[i] = xi
+                decrease += g[i] * (xi - base[i])
+                moved = moved or xi != base[i]
+            predicted = -decrease
+            if not moved or predicted <= EPS * abs(fx):
+                break  # no trial can show a decrease this small
+            ft = value(x, args, info)
+            if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
+                if expand:
+                    ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
+                return gradient(x, g, scheme, steps, lo, hi, args, info, ft), ft
+            trial = BACKTRACK_LOW * t
+            if np.isfinite(ft) and decrease < 0.0:
+                curvature = 2.0 * (ft - fx - decrease)  # of f(x(s t)) in s, at s = 1
+                if curvature > 0.0:
+                    trial = -decrease / curvature * t
+            t = min(max(trial, BACKTRACK_LOW * t), BACKTRACK_HIGH * t)
+        for i in range(n):
+            x[i] = base[i]
+        fv[PREDICTED] = predicted
+        return LINE_SEARCH, fx
+
+    return search
+
+
+def make_box_iteration(evaluate, gradient, search):
+    """``iteration(x, g, fx, lo, hi, state, scalars, work, fv, info, method, params, nit,
+    scheme, cost, steps, args, settings) -> (status, f, scheme)``: one projected
+    quasi-Newton step, with the fallbacks of a failed search (module docstring)."""
+
+    def iteration(x, g, fx, lo, hi, state, scalars, work, fv, info, method, params, nit,
+                  scheme, steps, args, settings):
+        c1, max_ls, auto = settings[6], settings[8], settings[11]
+        d, base, reduced = work[0], work[1], work[2]
+        restart = nit < 0  # False as a plain bool (see loop.make_iteration)
+        while True:
+            t, steepest = box_direction(method, x, g, lo, hi, state, scalars, params, nit, d,
+                                        reduced, restart)
+            status, fx = search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1,
+                                max_ls, fv, steepest, reduced)
+            if status != LINE_SEARCH:
+                return status, fx, scheme
+            if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
+                scheme = CENTRAL
+                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                if status != RUNNING:
+                    return status, fx, scheme
+                continue
+            if restart:
+                if fv[PREDICTED] <= EPS * abs(fx):
+                    fv[FNOISE] = EPS * abs(fx)
+                    return NOISE, fx, scheme
+                return LINE_SEARCH, fx, scheme
+            restart = True
+
+    return iteration
+
+
+def make_box_loop(value, kernel, compile_, inline=None):
+    """The single-start loop within bounds (:func:`make_box_single`) over ``value``
+    (:func:`fastgrad.optimize.loop.make_value`) and a bounded gradient kernel (see
+    :func:`make_box_gradient`), compiled as :func:`fastgrad.optimize.loop.make_loop`."""
+    inline = inline or compile_
+    value = inline(value)
+    gradient = inline(make_box_gradient(kernel))
+    evaluate = inline(make_box_evaluate(value, gradient))
+    search = compile_(make_box_search(value, gradient, compile_(make_box_extend(value))))
+    iteration = compile_(make_box_iteration(evaluate, gradient, search))
+    return compile_(make_box_single(gradient, evaluate, iteration))
+
+
+def make_box_single(gradient, evaluate, iteration):
+    """The loop of start ``r`` within its box ``LB[r], UB[r]``: the loop of
+    :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline and
+    record) with the projections and the projected-gradient test of the module docstring.
+    x0 must lie in the box (``minimize`` projects it)."""
+    # Long because, as loop.make_single, the loop is one compiled function whose tests,
+    # iteration and record share its locals.
+
+    def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, LB, UB, method, params, steps,
+               args, settings):
+        # Long because it is that one loop (see make_box_single).
+        x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
+        work, xh, fh, lo, hi = WORK[r], XH[r], FH[r], LB[r], UB[r]
+        gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
+        ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
+        status = info[STATUS]
+        if status >= 0:
+            return status
+        timed = deadline < np.inf
+        if timed and status == NOT_STARTED and clock() >= deadline:
+            return status
+        n = x.shape[0]
+        searches = method >= LBFGS
+        track = ftol > 0.0 or xtol > 0.0 or auto != 0
+        scheme = info[SCHEME]
+        fev_stop = info[NFEV] + budget
+        clock_at = info[NFEV]
+        interval = 1
+        last = -np.inf
+        record = xh.shape[0] > 0
+        if status == NOT_STARTED:
+            fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info)
+            fv[F] = fx
+            fv[F0] = fx
+            if record:
+                for i in range(n):
+                    xh[0, i] = x[i]
+                fh[0] = fx
+        fx = fv[F]
+        nit = info[NIT]
+        direction, base, previous = work[0], work[1], work[3]
+        while status == RUNNING:
+            pnorm = projected_norm(x, g, lo, hi)
+            if auto and scheme == FORWARD and not held(x, g, lo, hi, forward_error(
+                    x, fx, steps, fv[CURVATURE]), SWITCH_FRACTION * pnorm):
+                scheme = CENTRAL  # for good
+                info[SCHEME] = scheme
+                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                continue
+            if pnorm <= gtol:
+                status = CONVERGED
+                break
+            if nit >= max_iter:
+                status = MAX_ITER
+                break
+            if nit >= stop or info[NFEV] >= fev_stop:
+                break
+            if timed and info[NFEV] >= clock_at:
+                now = clock()
+                if now >= deadline:
+                    break
+                if now - last < CLOCK_SECONDS:
+                    interval *= 2
+                elif now - last > 2.0 * CLOCK_SECONDS and interval > 1:
+                    interval //= 2
+                last = now
+                clock_at = info[NFEV] + interval
+            fprev = fx
+            for i in range(n):
+                base[i] = x[i]
+                previous[i] = g[i]
+            if searches:
+                status, fx, scheme = iteration(x, g, fx, lo, hi, state, scalars, work, fv,
+                                               info, method, params, nit, scheme, steps,
+                                               args, settings)
+                info[SCHEME] = scheme
+                if status == LINE_SEARCH or status == NOISE:
+                    break
+            else:
+                if method == GD:
+                    gd_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                elif method == MOMENTUM:
+                    momentum_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                elif method == NESTEROV:
+                    nesterov_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                else:
+                    adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
+                project(x, lo, hi)
+                fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info)
+            nit += 1
+            if record:
+                for i in range(n):
+                    xh[nit, i] = x[i]
+                fh[nit] = fx
+            if status == RUNNING and track:
+                status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
+        fv[F] = fx
+        info[NIT] = nit
+        info[STATUS] = status
+        return status
+
+    return single
+
+
+def make_box_batched(single):
+    """Run the bounded ``single`` over the rows of a batch (``parallel=True``), as
+    :func:`fastgrad.optimize.loop.make_batched`."""
+
+    def batched(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, LB, UB, method, params, steps,
+                args, settings, finished):
+        left = 0
+        for r in prange(X.shape[0]):
+            status = single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, LB, UB, method,
+                            params, steps, args, settings)
+            finished[r] = True
+            if status < 0:
+                left += 1
+        return left
+
+    return batched

@@ -1,0 +1,180 @@
+"""minimize(..., bounds=): every method stays in the box, converges on the projected
+gradient, and finds the minimizers of bound-constrained problems (SciPy's L-BFGS-B as the
+reference); the result's active_mask, projected gradient and messages; batches with shared
+or per-start bounds; workers=; the validation of bounds."""
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.problems.boxed import BOXED
+
+METHODS = ("lbfgs", "bfgs", "gd", "momentum", "nesterov", "adam")
+LB = np.array([-2.0, -1.0, 0.5])
+UB = np.array([0.5, 2.0, 3.0])
+
+
+def guarded(x, lo, hi):
+    """A quadratic pulled outside the box [lo, hi], which raises if evaluated outside."""
+    for i in range(x.shape[0]):
+        if x[i] < lo[i] or x[i] > hi[i]:
+            raise ValueError("f was evaluated outside the box")
+    return (x[0] - 3.0) ** 2 + 2.0 * (x[1] - 0.5) ** 2 + (x[2] + 1.0) ** 2 + x[0] * x[1]
+
+
+def starts():
+    """On the bounds, at the corners, next to the bounds, inside."""
+    tiny = 1e-13
+    return np.array([
+        LB, UB, [LB[0], UB[1], LB[2]], LB + tiny, UB - tiny, (LB + UB) / 2,
+        [UB[0] - 1e-9, LB[1] + 1e-9, 1.0],
+    ])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_never_evaluates_outside_the_box(method):
+    lr = {} if method in ("lbfgs", "bfgs") else dict(lr=0.05, max_iter=400)
+    for jac in ("central", "forward", "central4", "backward"):
+        res = fastgrad.minimize(guarded, starts(), method=method, jac=jac, args=(LB, UB),
+                                bounds=(LB, UB), **lr)
+        assert np.all(res.x >= LB) and np.all(res.x <= UB)
+        assert np.all(np.isfinite(res.fun))
+    for x0 in starts():  # one start at a time, the default gradient
+        res = fastgrad.minimize(guarded, x0, method=method, args=(LB, UB), bounds=(LB, UB),
+                                **lr)
+        assert np.all(res.x >= LB) and np.all(res.x <= UB)
+
+
+@pytest.mark.parametrize("method", ("lbfgs", "bfgs"))
+def test_quasi_newton_converges_on_the_projected_gradient(method):
+    res = fastgrad.minimize(guarded, starts(), method=method, args=(LB, UB), bounds=(LB, UB))
+    assert res.success.all(), res.message
+    assert (res.status == 0).all()
+    assert np.all(res.projected_gradient <= 1e-6)
+    # the minimizer: x0 at its upper bound, x2 at its lower bound, x1 free
+    np.testing.assert_allclose(res.x[:, 0], 0.5, atol=0)
+    np.testing.assert_allclose(res.x[:, 2], 0.5, atol=0)
+    np.testing.assert_allclose(res.x[:, 1], 0.5 - 0.5 / 4, atol=1e-6)
+    assert (res.active_mask == np.array([1, 0, -1])).all()
+    assert all("||P(x - g) - x||_inf" in m for m in res.message)
+
+
+def reference(p):
+    """SciPy's L-BFGS-B, run to its tightest tolerances, when no exact minimizer is known."""
+    if p.x_star is not None:
+        return np.array(p.x_star)
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    res = scipy_optimize.minimize(p.f, np.array(p.x0), method="L-BFGS-B",
+                                  bounds=list(zip(p.lb, p.ub)),
+                                  options=dict(ftol=1e-15, gtol=1e-11, maxls=50))
+    return res.x
+
+
+@pytest.mark.parametrize("name", sorted(BOXED))
+def test_bound_constrained_problems_known_solutions(name):
+    p = BOXED[name]
+    res = fastgrad.minimize(p.f, p.x0, bounds=(p.lb, p.ub), gtol=1e-12 if name == "hs3"
+                            else 1e-9)
+    assert res.success, res.message
+    assert np.max(np.abs(res.x - reference(p))) <= 1e-6
+    assert np.all(res.x >= np.array(p.lb)) and np.all(res.x <= np.array(p.ub))
+
+
+def test_x0_outside_is_projected_and_said():
+    x0 = np.array([[5.0, -7.0, 1.0], [0.0, 0.0, 1.0]])
+    copy = x0.copy()
+    res = fastgrad.minimize(guarded, x0, args=(LB, UB), bounds=(LB, UB))
+    assert (x0 == copy).all()  # the caller's array is not touched
+    assert "x0 was outside the bounds and was projected" in res.message[0]
+    assert "projected" not in res.message[1]
+    single = fastgrad.minimize(guarded, x0[0], args=(LB, UB), bounds=(LB, UB))
+    assert single.message.endswith("x0 was outside the bounds and was projected into them")
+
+
+def test_batch_rows_equal_single_runs_with_per_start_bounds():
+    X0 = starts()[:4]
+    LBs = np.array([LB, LB - 1.0, LB, LB - 0.5])
+    UBs = np.array([UB, UB, UB + 1.0, UB + 0.25])
+    X0 = np.clip(X0, LBs, UBs)
+    res = fastgrad.minimize(six_hump_camel_3, X0, bounds=(LBs, UBs))
+    for r in range(X0.shape[0]):
+        one = fastgrad.minimize(six_hump_camel_3, X0[r], bounds=(LBs[r], UBs[r]))
+        assert np.array_equal(one.x, res.x[r]) and one.nfev == res.nfev[r]
+        assert np.array_equal(one.active_mask, res.active_mask[r])
+
+
+def six_hump_camel_3(x):
+    """The six-hump camel in (x0, x1), plus a quadratic in x2."""
+    a = x[0] * x[0]
+    return ((4.0 - 2.1 * a + a * a / 3.0) * a + x[0] * x[1]
+            + (-4.0 + 4.0 * x[1] * x[1]) * x[1] * x[1] + (x[2] - 1.0) ** 2)
+
+
+def test_workers_batch_equals_local_batch():
+    X0 = np.clip(starts(), LB, UB)
+    LBs = np.repeat(LB[None], X0.shape[0], axis=0)
+    LBs[1] -= 0.5
+    local = fastgrad.minimize(six_hump_camel_3, X0, bounds=(LBs, UB))
+    scaled = fastgrad.minimize(six_hump_camel_3, X0, bounds=(LBs, UB), workers=2)
+    for key in ("x", "fun", "nfev", "status", "active_mask", "projected_gradient"):
+        assert np.array_equal(local[key], scaled[key]), key
+
+
+def test_callback_chunks_and_python_engine_give_the_same_run():
+    x0 = np.array([0.0, 0.0, 1.0])
+    one = fastgrad.minimize(guarded, x0, args=(LB, UB), bounds=(LB, UB))
+    seen = []
+    chunked = fastgrad.minimize(guarded, x0, args=(LB, UB), bounds=(LB, UB),
+                                callback=lambda r: seen.append(r.nit), history=True)
+    assert np.array_equal(one.x, chunked.x) and one.nfev == chunked.nfev
+    assert len(seen) == one.nit - 1 or len(seen) == one.nit
+    assert np.all(chunked.x_history >= LB) and np.all(chunked.x_history <= UB)
+    python = fastgrad.minimize(guarded, x0, args=(LB, UB), bounds=(LB, UB), jit=False)
+    assert python.success and np.allclose(one.x, python.x, atol=1e-6)
+
+
+def test_analytic_jac_within_bounds():
+    def grad(x):
+        return np.array([2.0 * (x[0] - 3.0), 2.0 * (x[1] + 4.0)])
+
+    def f(x):
+        return (x[0] - 3.0) ** 2 + (x[1] + 4.0) ** 2
+
+    res = fastgrad.minimize(f, [0.0, 0.0], jac=grad, bounds=([-1, -1], [1, 1]))
+    assert res.success and np.array_equal(res.x, [1.0, -1.0])
+    assert np.array_equal(res.active_mask, [1, -1])
+
+
+def test_infinite_bounds_are_the_unbounded_run():
+    x0 = np.array([0.3, 0.2, 1.0])
+    plain = fastgrad.minimize(six_hump_camel_3, x0)
+    free = fastgrad.minimize(six_hump_camel_3, x0, bounds=(-np.inf, np.inf))
+    assert np.array_equal(plain.x, free.x) and plain.nfev == free.nfev
+    assert "active_mask" not in free
+
+
+def test_bounds_validation_messages():
+    x0 = np.zeros(3)
+    with pytest.raises(ValueError, match="jac='complex' evaluates f at real points"):
+        fastgrad.minimize(guarded, x0, args=(LB, UB), bounds=(LB, UB), jac="complex")
+    with pytest.raises(ValueError, match=r"lower bound equal to upper bound at index \(1,\)"):
+        fastgrad.minimize(guarded, x0, bounds=([0, 1, 0], [2, 1, 2]), args=(LB, UB))
+    with pytest.raises(ValueError, match="bounds= with workers= and one start"):
+        fastgrad.minimize(guarded, x0, bounds=(LB, UB), args=(LB, UB), workers=2)
+    with pytest.raises(ValueError, match="lower bound above upper bound"):
+        fastgrad.minimize(guarded, x0, bounds=([1, 0, 0], [0, 1, 1]), args=(LB, UB))
+    with pytest.raises(ValueError, match="must broadcast to the shape of x"):
+        fastgrad.minimize(guarded, x0, bounds=([0, 0], [1, 1]), args=(LB, UB))
+    with pytest.raises(TypeError, match="bounds must be None, \\(lb, ub\\)"):
+        fastgrad.minimize(guarded, x0, bounds=3.0, args=(LB, UB))
+
+
+def test_scipy_style_bounds_and_pairs():
+    pairs = list(zip(LB, UB))
+    a = fastgrad.minimize(guarded, np.zeros(3) + 0.6, args=(LB, UB), bounds=pairs)
+    b = fastgrad.minimize(guarded, np.zeros(3) + 0.6, args=(LB, UB), bounds=(LB, UB))
+    assert np.array_equal(a.x, b.x)
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    c = fastgrad.minimize(guarded, np.zeros(3) + 0.6, args=(LB, UB),
+                          bounds=scipy_optimize.Bounds(LB, UB))
+    assert np.array_equal(a.x, c.x)
