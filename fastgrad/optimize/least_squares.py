@@ -67,9 +67,13 @@ def least_squares(
         result equals the single fit from ``x0[i]`` with the arguments of row i.
     jac : {"auto", "forward", "backward", "central", "central4"} or callable, optional
         "auto" (default): forward differences reusing the residuals at the iterate (n
-        evaluations per Jacobian, as MINPACK's ``lmdif``) during the iterations, and central
-        differences (2n) for the Jacobian returned at the solution (``jac``, ``grad`` and
-        the covariance of :func:`fastgrad.curve_fit` need its accuracy). A scheme name uses
+        evaluations per Jacobian, as MINPACK's ``lmdif``) until the run converges, then,
+        from that solution, central differences (2n) until it converges again: one central
+        Jacobian and a step or two, which recover the digits the O(h) error of forward
+        differences costs (and ``jac``, ``grad`` and the covariance of
+        :func:`fastgrad.curve_fit` get its accuracy). The Jacobian returned is the last one
+        computed, or one at the solution when the steps since moved x by more than 1e-6
+        relative (an analytic one: always at the solution). A scheme name uses
         that scheme throughout (SciPy's "2-point" and "3-point" are accepted). A callable
         ``jac(x, *args) -> (k, n)`` is an analytic Jacobian, compiled like ``fun``.
     method : {"lm"}, optional
