@@ -141,6 +141,7 @@ def test_python_engine_fallback_warns_and_equals_minimize():
     ("callback", print, TypeError, "does not take callback="),
     ("workers", 2, TypeError, "does not take workers="),
     ("progress", True, TypeError, "does not take progress="),
+    ("bounds", (0.0, 1.0), TypeError, "does not take bounds= yet"),
     ("method", "newton", ValueError, "method must be None or one of"),
     ("lr", -1.0, ValueError, "lr"),
     ("max_iter", 0, ValueError, "max_iter"),

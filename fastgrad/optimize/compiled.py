@@ -38,7 +38,7 @@ or read its fields by name."""
 
 UNSUPPORTED = {
     "history": False, "callback": None, "callback_every": None, "workers": None,
-    "progress": False,
+    "progress": False, "bounds": None,
 }
 """Options of ``minimize`` that run in Python around the loop, and so have no place in a
 compiled ``solve`` (with the value that means "not used")."""
@@ -117,6 +117,9 @@ def compile_minimizer(
     array([[1., 2.],
            [3., 4.]])
     """
+    if "bounds" in options:
+        raise TypeError("compile_minimizer does not take bounds= yet: solve runs minimize's "
+                        "unbounded loop; use fastgrad.minimize(f, x0, bounds=...)")
     for name in UNSUPPORTED:
         if name in options:
             raise TypeError(
