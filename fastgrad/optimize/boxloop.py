@@ -134,7 +134,8 @@ def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
         else:
             reduced[i] = g[i]
     if active > 0:
-        t = update(method, x, reduced, state, scalars, params, nit, d, False)
+        # nit < 0 is False as a plain bool: a literal False would compile update again
+        t = update(method, x, reduced, state, scalars, params, nit, d, nit < 0)
         restore_previous_gradient(method, state, params, g)
         for i in range(n):
             if reduced[i] == 0.0 and g[i] != 0.0:

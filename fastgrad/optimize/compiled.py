@@ -26,7 +26,7 @@ from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
 from .loop import CURVATURE, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
-from .options import Options, check_arity, validate
+from .options import LATER, Options, check_arity, validate
 from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING
 
@@ -128,7 +128,7 @@ def compile_minimizer(
             )
     _refuse_per_start(args)
     opts = validate(
-        f, None, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
+        f, LATER, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, args=args, step=step, jit=jit, max_time=max_time, method_options=options,
         known=_PARAMETERS, **UNSUPPORTED)
     obj = cache.get(f, jit)

@@ -43,6 +43,11 @@ BFGS_MAX_BYTES = 2**30
 """``bfgs`` refuses a run whose inverse Hessians would take more memory than this."""
 
 
+LATER = object()
+"""``x0`` of :func:`validate` when the starts come later (:func:`fastgrad.compile_minimizer`);
+``x0=None`` itself is refused as any other non-array."""
+
+
 def default_jac(meth: Method) -> str:
     """The gradient of ``jac=None``: "auto" for the quasi-Newton methods, "central" for gd,
     momentum, nesterov and adam (their results stay those of fixed central differences)."""
@@ -204,10 +209,10 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
 
 
 def _check_starts(x0, meth: Method, step):
-    """``(X (m, n) float64, batched, steps array or None)``. ``x0=None`` (the starts come
-    later: :func:`fastgrad.compile_minimizer`): ``X`` is None and ``step`` is checked as one
-    float, or as an array of its own length (x must then have that length)."""
-    if x0 is None:
+    """``(X (m, n) float64, batched, steps array or None)``. ``x0`` :data:`LATER` (the starts
+    come at each call: :func:`fastgrad.compile_minimizer`): ``X`` is None and ``step`` is
+    checked as one float, or as an array of its own length (x must then have that length)."""
+    if x0 is LATER:
         if step is None:
             return None, False, None
         n = 1 if np.ndim(step) == 0 else len(step)
