@@ -80,6 +80,20 @@ def test_bound_constrained_problems_known_solutions(name):
     assert np.all(res.x >= np.array(p.lb)) and np.all(res.x <= np.array(p.ub))
 
 
+def test_free_coordinate_keeps_its_curvature_when_another_sits_on_a_bound():
+    """HS 3, f = x2 + 1e-5 (x2 - x1)^2 with x2 >= 0, from (10, 1): x2 reaches its bound at
+    once and stays there while the gradient of x2 changes with x1. The curvature pairs must
+    describe f along the free x1 only: then, f being quadratic in x1, the secant step is
+    exact and x1 reaches 0 to rounding. With the pairs polluted by x2's gradient changes the
+    run crept along x1 and stopped at x1 = 0.045, where g1 = 2e-5 x1 is already below
+    gtol = 1e-6 (the default): the tolerance cannot catch this, the model must."""
+    p = BOXED["hs3"]
+    res = fastgrad.minimize(p.f, p.x0, bounds=(p.lb, p.ub))
+    assert res.success, res.message
+    assert np.max(np.abs(res.x)) <= 1e-6, res.x
+    assert res.nit <= 4  # SciPy's L-BFGS-B: 3
+
+
 def test_x0_outside_is_projected_and_said():
     x0 = np.array([[5.0, -7.0, 1.0], [0.0, 0.0, 1.0]])
     copy = x0.copy()

@@ -249,11 +249,17 @@ def _bound_side(value, name: str, fill: float) -> np.ndarray:
     """One side of the bounds as float64, None (anywhere) meaning no bound (``fill``)."""
     if value is None:
         return np.array(fill)
-    try:
-        arr = np.asarray(value, dtype=object)
-        arr = np.where(np.equal(arr, None), fill, arr).astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":  # the common case, fast
+        arr = value.astype(np.float64)
+    elif isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
+            value, bool):
+        arr = np.array(value, dtype=np.float64)
+    else:  # lists, object arrays: None anywhere means no bound
+        try:
+            arr = np.asarray(value, dtype=object)
+            arr = np.where(np.equal(arr, None), fill, arr).astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
     if np.isnan(arr).any():
         raise ValueError(f"{name} must not contain NaN (None or +-inf mean no bound), got "
                          f"{_show(value)}")
@@ -293,14 +299,16 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
                              f"bounds of shape {lb.shape} and upper bounds of shape {ub.shape}")
         shape = (max(lb.size, ub.size),)
     try:
-        lb, ub = (np.array(np.broadcast_to(a, shape), order="C") for a in (lb, ub))
+        shape = tuple(shape)  # fresh C-contiguous arrays either way (_bound_side copied)
+        lb, ub = (a if a.shape == shape and a.flags.c_contiguous
+                  else np.array(np.broadcast_to(a, shape), order="C") for a in (lb, ub))
     except ValueError:
         raise ValueError(f"{name} must broadcast to the shape of x {tuple(shape)}, got lower "
                          f"bounds of shape {lb.shape} and upper bounds of shape "
                          f"{ub.shape}") from None
     scalar = lb.ndim == 0
-    bad = np.argwhere(lb.reshape(-1) > ub.reshape(-1) if scalar else lb > ub)
-    if bad.size:
+    if (lb > ub).any():
+        bad = np.argwhere(lb.reshape(-1) > ub.reshape(-1) if scalar else lb > ub)
         where = ", ".join(_where(b, scalar) for b in bad[:3])
         first = () if scalar else tuple(bad[0])
         raise ValueError(f"{name}: lower bound above upper bound"

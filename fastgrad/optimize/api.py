@@ -370,8 +370,11 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
         warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
                       FastgradWarning, stacklevel=4)
     lr = options.lr if options.method.uses_lr else None
-    res = result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
-                 options.max_time, (options.ftol, options.xtol))
+    tested = None
     if options.box is not None:
-        boxreport.bounded_result(res, run, options)
+        tested = boxreport.projected_gradient(run.X, run.G, run.LB, run.UB)
+    res = result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
+                 options.max_time, (options.ftol, options.xtol), tested)
+    if tested is not None:
+        boxreport.bounded_result(res, run, options, tested)
     return res

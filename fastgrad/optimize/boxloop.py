@@ -105,13 +105,37 @@ def held(x, g, lo, hi, error, allowed):
 
 
 @jit_cached
+def previous_row(method, params, n):
+    """The row of the state of lbfgs or bfgs that holds the previous x (the previous
+    gradient is the next row)."""
+    return 2 * int(params[1]) if method == LBFGS else n
+
+
+@jit_cached
 def restore_previous_gradient(method, state, params, g):
     """Put the full gradient ``g`` back as the previous gradient of lbfgs or bfgs (the
     second, reduced call of the update stored the reduced one; see ``box_direction``)."""
     n = g.shape[0]
-    row = 2 * int(params[1]) + 1 if method == LBFGS else n + 1
+    row = previous_row(method, params, n) + 1
     for i in range(n):
         state[row, i] = g[i]
+
+
+@jit_cached
+def held_gradient(x, g, lo, hi, state, row, restart, out):
+    """``g`` into ``out``, except that a coordinate which stayed on its bound since the
+    previous x (state row ``row``; the previous gradient is row ``row + 1``) keeps its
+    previous gradient component: the curvature pair the update stores then has ``y_i = 0``
+    where ``s_i = 0``, and describes f on the free coordinates only (the change of the
+    gradient of a coordinate held on a bound says nothing about the curvature along the
+    step). Returns True if some component was replaced."""
+    changed = False
+    for i in range(x.shape[0]):
+        out[i] = g[i]
+        if not restart and x[i] == state[row, i] and (x[i] <= lo[i] or x[i] >= hi[i]):
+            out[i] = state[row + 1, i]
+            changed = changed or out[i] != g[i]
+    return changed
 
 
 @jit_cached
@@ -121,11 +145,15 @@ def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
     ``reduced`` (n,) is work space for the reduced gradient.
 
     The update is called with the full gradient (it stores the curvature pair of the last
-    step and the previous gradient); when some coordinate is active it is called once more
-    with the reduced gradient (at the same x: ``s = 0`` stores no pair), which gives
-    ``d = -H g_F``, and the full gradient is put back as the previous one."""
+    step and the previous gradient), but with the previous gradient component on the
+    coordinates that stayed on a bound (:func:`held_gradient`); when some coordinate is
+    active, or a component was replaced, it is called once more with the reduced gradient
+    (at the same x: ``s = 0`` stores no pair), which gives ``d = -H g_F``, and the full
+    gradient is put back as the previous one."""
     n = x.shape[0]
-    t = update(method, x, g, state, scalars, params, nit, d, restart)
+    held_on_bound = held_gradient(x, g, lo, hi, state, previous_row(method, params, n),
+                                  restart, reduced)
+    t = update(method, x, reduced, state, scalars, params, nit, d, restart)
     active = 0
     for i in range(n):
         if is_active(x[i], g[i], lo[i], hi[i]):
@@ -133,7 +161,7 @@ def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
             active += 1
         else:
             reduced[i] = g[i]
-    if active > 0:
+    if active > 0 or held_on_bound:
         # nit < 0 is False as a plain bool: a literal False would compile update again
         t = update(method, x, reduced, state, scalars, params, nit, d, nit < 0)
         restore_previous_gradient(method, state, params, g)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .loop import F, F0, FNOISE, GNOISE, NIT, PREDICTED, STATUS
-from .result import OptimizeResult, status_message
+from .result import OptimizeResult
 
 PROJECTED = "||P(x - g) - x||_inf"
 """How a message of a bounded run names the norm its convergence test uses."""
@@ -30,29 +29,19 @@ def projected_gradient(X: np.ndarray, G: np.ndarray, LB: np.ndarray,
     return np.clip(X - G, LB, UB) - X
 
 
-def bounded_result(res: OptimizeResult, run, options) -> None:
-    """Add ``active_mask`` and ``projected_gradient`` to ``res`` and rewrite its messages
-    with the projected gradient (the norm the bounded loop tests), noting the starts
-    ``minimize`` projected into the box."""
-    PG = projected_gradient(run.X, run.G, run.LB, run.UB)
+def bounded_result(res: OptimizeResult, run, options, PG: np.ndarray) -> None:
+    """Add ``active_mask`` and ``projected_gradient`` (the norms of ``PG``, the projected
+    gradient the messages already quote) to ``res``, say in its messages which norm the
+    convergence test uses, and note the starts ``minimize`` projected into the box."""
     with np.errstate(invalid="ignore"):
         norms = np.max(np.abs(PG), axis=1)
-    lr = options.lr if options.method.uses_lr else None
-    messages = []
-    for r in range(run.X.shape[0]):
-        values = run.FV[r]
-        text = status_message(
-            int(run.INFO[r, STATUS]), nit=int(run.INFO[r, NIT]), g=PG[r], x=run.X[r],
-            gtol=options.gtol, max_iter=options.max_iter, f0=values[F0], fun=values[F],
-            lr=lr, max_time=options.max_time, tolerances=(options.ftol, options.xtol),
-            noise=(values[GNOISE], values[FNOISE], values[PREDICTED]))
-        messages.append(text.replace("||g||_inf", PROJECTED))
     mask = active_mask(run.X, run.LB, run.UB)
     if options.batched:
-        res.message, res.active_mask, res.projected_gradient = messages, mask, norms
+        res.message = [m.replace("||g||_inf", PROJECTED) for m in res.message]
+        res.active_mask, res.projected_gradient = mask, norms
     else:
-        res.message, res.active_mask = messages[0], mask[0]
-        res.projected_gradient = float(norms[0])
+        res.message = res.message.replace("||g||_inf", PROJECTED)
+        res.active_mask, res.projected_gradient = mask[0], float(norms[0])
     note_projected(res, options.projected, options.batched)
 
 

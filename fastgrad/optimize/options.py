@@ -193,8 +193,8 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
             raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
                              "jac: jac='complex' evaluates f at real points around x that may "
                              "lie outside the box; use jac='central4' (bounded) instead")
-        fixed = np.argwhere(LB == UB)
-        if fixed.size:
+        if (LB == UB).any():
+            fixed = np.argwhere(LB == UB)
             raise ValueError(f"bounds: lower bound equal to upper bound at index "
                              f"{tuple(int(k) for k in fixed[0][-1:])} (lb = ub = "
                              f"{float(LB[tuple(fixed[0])])!r}) leaves no room for a "
@@ -203,9 +203,10 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
         raise ValueError("bounds= with workers= and one start is not supported: the "
                          "gradients on workers have no bounded stencils; pass a batch of "
                          "starts (m, n) or drop workers")
-    outside = (X2 < LB) | (X2 > UB)
-    np.clip(X2, LB, UB, out=X2)
-    return (LB, UB), outside.any(axis=1)
+    outside = ((X2 < LB) | (X2 > UB)).any(axis=1)
+    if outside.any():
+        np.clip(X2, LB, UB, out=X2)
+    return (LB, UB), outside
 
 
 def _check_starts(x0, meth: Method, step):

@@ -24,8 +24,11 @@ def clear_not_run(run: Run, history: bool) -> None:
 
 
 def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
-           tolerances=(0.0, 0.0)) -> OptimizeResult:
+           tolerances=(0.0, 0.0), tested=None) -> OptimizeResult:
+    """The result of a run; ``tested``: the vectors (m, n) whose norm the messages quote
+    in place of the gradient (a bounded run's projected gradient)."""
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
+    T = G if tested is None else tested
     if not batched:
         nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
         values = FV[0].tolist()
@@ -35,7 +38,7 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
         res = OptimizeResult(
             x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status in SUCCESS,
             status=status,
-            message=status_message(status, nit=nit, g=g, x=x, gtol=gtol, max_iter=max_iter,
+            message=status_message(status, nit=nit, g=T[0], x=x, gtol=gtol, max_iter=max_iter,
                                    f0=f0, fun=fun, lr=lr, max_time=max_time,
                                    tolerances=tolerances, noise=tuple(noise)),
         )
@@ -45,7 +48,7 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
         return res
     status = INFO[:, STATUS].copy()
     messages = [
-        status_message(code, nit=nit, g=G[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
+        status_message(code, nit=nit, g=T[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
                        fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
                        noise=tuple(noise))
         for r, (code, nit, (fun, f0, *noise)) in enumerate(
