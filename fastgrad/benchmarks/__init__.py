@@ -43,6 +43,10 @@ Workloads (``--list`` prints their ids):
   (``mgh20``): solved, success flag, nfev and warm time, one table of all 20.
 * ``simulation-serial``, ``simulation-2-processes``: the same against L-BFGS-B on a 5 ms
   pure-Python simulation fit, serial and on a shared 2-process pool (``simulation``).
+* ``box-<problem>``: ``fastgrad.minimize(f, x0, bounds=)`` against SciPy's L-BFGS-B on the
+  box-constrained problems of :data:`fastgrad.problems.boxed.BOXED` (``boxed``): nfev, warm
+  time and the distance to the minimizer; ``multistart-<problem>``: ``fastgrad.multistart``
+  against a loop of L-BFGS-B over the same 64 starts (global minima found, time).
 * ``cold-start``: a fresh process imports fastgrad and differentiates a new objective.
 
 Peers, each only when installed (a row says ``skipped: not installed`` otherwise; ``pip

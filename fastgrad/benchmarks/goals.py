@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import numba
 
+from . import boxed
 from .cold_start import _COLD_NAMES
 from .embedding import FITS_PARALLEL, FITS_PYTHON, FITS_SERIAL, SOLVE_LOOP, SOLVE_PYTHON
 from .mgh20 import FASTGRAD, LBFGSB, goal_value
@@ -102,6 +103,16 @@ GOALS = (
              lambda r: goal_value(r, FASTGRAD, "disagree"), lambda v: v == 0, _count),
         Goal("MGH-20: warm time vs SciPy L-BFGS-B, median ratio", ">= 20x faster",
              lambda r: goal_value(r, LBFGSB, "time_ratio"), lambda v: v >= 20.0, _x),
+        Goal("bounds: box problems fastgrad.minimize reaches to 1e-6",
+             f"{len(boxed.BOXED)} of {len(boxed.BOXED)}",
+             lambda r: boxed.goal_value(r, "fastgrad_reached"),
+             lambda v: v >= len(boxed.BOXED), _count),
+        Goal("bounds: median nfev(fastgrad) / nfev(L-BFGS-B)", "<= 1.0x",
+             lambda r: boxed.goal_value(r, "nfev_ratio"), lambda v: v <= 1.0, _x),
+        Goal("bounds: warm time vs SciPy L-BFGS-B, median ratio", ">= 20x faster",
+             lambda r: boxed.goal_value(r, "time_ratio"), lambda v: v >= 20.0, _x),
+        Goal("multistart: global minima found (Himmelblau 4, six-hump camel 2)", "6 of 6",
+             lambda r: boxed.goal_value(r, "fastgrad_found"), lambda v: v >= 6, _count),
         Goal("simulation fit, serial: t(fastgrad) / t(SciPy L-BFGS-B)", "<= 0.8x",
              lambda r: _ratio(_t(r, "simulation-serial", SIM_FASTGRAD),
                               _t(r, "simulation-serial", SIM_SCIPY)),

@@ -140,6 +140,10 @@ def _label(r: dict) -> str:
         return "cold start: import + first gradient"
     if kind == "mgh":
         return f"MGH {p.get('number')} {p.get('problem')}: minimize vs SciPy, defaults"
+    if kind == "box":
+        return f"{p.get('problem')} within bounds: minimize vs L-BFGS-B"
+    if kind == "multistart":
+        return f"{p.get('problem')}: multistart, {p.get('starts')} starts, vs L-BFGS-B loop"
     if kind == "simulation":
         how = f"{p['processes']} processes" if p.get("processes") else "serial"
         return f"simulation fit (Lotka-Volterra, n = 6, Python), {how}"

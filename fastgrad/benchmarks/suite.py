@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Sequence
 
+from . import boxed
 from .contenders import Contender, skip_reason
 from .goals import crossover, evaluate_goals
 from .memory_use import MEMORY_WORKLOADS, memory
@@ -91,6 +92,9 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     report["crossover"] = crossover(results)
     if problem_rows(results):
         report["mgh"] = summary(results)
+    box_table = boxed.format_table(results)
+    if box_table:
+        report["bounds"] = boxed.summary(results)
     if memory_too and any(w in ids for w in MEMORY_WORKLOADS):
         try:
             report["memory"] = memory(size)
@@ -100,6 +104,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     if echo:
         if "mgh" in report:
             echo(format_table(results))
+        if box_table:
+            echo(box_table)
         echo(format_goals(report["goals"], size))
         for c in report["crossover"].values():
             echo(f"\nJAX crossover, {c['sentence']}")

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..problems import MGH
+from ..problems.boxed import BOXED, GLOBAL
+from .boxed import (
+    BOX_CONTENDERS, BOX_PREFIX, MS_CONTENDERS, MS_PREFIX, box_workload, multistart_workload,
+)
 from .cold_start import COLD_CONTENDERS, _COLD_NAMES, _cold_workload
 from .contenders import Workload
 from .embedding import FITS_CONTENDERS, fits_workload
@@ -44,6 +48,12 @@ WORKLOADS["batched-rastrigin"] = (_batched_workload, BATCHED_CONTENDERS)
 for _name in MGH:
     WORKLOADS[PREFIX + _name] = (lambda size, name=_name: mgh_workload(name, size),
                                  MGH_CONTENDERS)
+for _name in BOXED:
+    WORKLOADS[BOX_PREFIX + _name] = (lambda size, name=_name: box_workload(name, size),
+                                     BOX_CONTENDERS)
+for _name in GLOBAL:
+    WORKLOADS[MS_PREFIX + _name] = (lambda size, name=_name: multistart_workload(name, size),
+                                    MS_CONTENDERS)
 WORKLOADS["simulation-serial"] = (simulation_workload, SIMULATION_CONTENDERS)
 WORKLOADS[f"simulation-{PROCESSES}-processes"] = (
     lambda size: simulation_workload(size, PROCESSES), SIMULATION_CONTENDERS)

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .classic import beale, rosenbrock, wood
+from .classic import beale, himmelblau, rosenbrock, wood
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,29 @@ BOXED = {p.name: p for p in (
                  (1.0,) * 6),
 )}
 """Name -> :class:`BoxedProblem`."""
+
+
+@dataclass(frozen=True)
+class GlobalProblem:
+    """A box with several global minima, for multistart: every one of ``minima`` (f =
+    ``fmin``) should be found."""
+
+    name: str
+    f: Callable
+    lb: tuple
+    ub: tuple
+    minima: tuple
+    fmin: float
+
+
+GLOBAL = {p.name: p for p in (
+    GlobalProblem("himmelblau", himmelblau, (-5.0, -5.0), (5.0, 5.0),
+                  ((3.0, 2.0), (-2.805118086952745, 3.131312518250573),
+                   (-3.779310253377747, -3.283185991286170),
+                   (3.584428340330492, -1.848126526964404)), 0.0),
+    GlobalProblem("six_hump_camel", six_hump_camel, (-3.0, -2.0), (3.0, 2.0),
+                  ((0.0898420131, -0.7126564030), (-0.0898420131, 0.7126564030)),
+                  -1.0316284535),
+)}
+"""Name -> :class:`GlobalProblem`: Himmelblau's four global minima in [-5, 5]^2, the six-hump
+camel's two in [-3, 3] x [-2, 2]."""
