@@ -141,7 +141,8 @@ def test_python_engine_fallback_warns_and_equals_minimize():
     ("callback", print, TypeError, "does not take callback="),
     ("workers", 2, TypeError, "does not take workers="),
     ("progress", True, TypeError, "does not take progress="),
-    ("bounds", (0.0, 1.0), TypeError, "does not take bounds= yet"),
+    ("bounds", (1.0, 0.0), ValueError, "lower bound above upper bound"),
+    ("bounds", ([0.0, 0.0], [0.0, 1.0]), ValueError, "lower bound equal to upper bound"),
     ("method", "newton", ValueError, "method must be None or one of"),
     ("lr", -1.0, ValueError, "lr"),
     ("max_iter", 0, ValueError, "max_iter"),
@@ -192,3 +193,77 @@ def test_per_start_data_is_passed_per_call_not_marked():
     solve = fastgrad.compile_minimizer(shifted)
     with pytest.raises(ValueError, match="solve runs one start"):
         solve(X0, fastgrad.per_start(np.ones((2, 3))))
+
+
+# ---------------------------------------------------------------------------
+# bounds
+# ---------------------------------------------------------------------------
+
+BOX = (np.array([-0.5, -1.0, 0.75]), np.array([0.5, 2.0, 3.0]))
+"""Every coordinate of shifted's minimizer near C = (1, -2, 0.5) lies outside: all three
+bounds end active."""
+
+
+@numba.njit
+def guarded_shifted(x, c, lo, hi):
+    """shifted, which raises if evaluated outside [lo, hi]."""
+    for i in range(x.shape[0]):
+        if x[i] < lo[i] or x[i] > hi[i]:
+            raise ValueError("f was evaluated outside the box")
+    return ((x - c) ** 2).sum() + 0.1 * (x[0] * x[1]) ** 2 + 0.05 * x[0] ** 4
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"method": "bfgs"}, {"jac": "central4"}, {"method": "gd", "lr": 0.05},
+    {"method": "adam", "lr": 0.1, "max_iter": 300}, {"jac": shifted_grad},
+], ids=lambda o: ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in o.items()) or "defaults")
+def test_bounded_solve_equals_minimize_bit_for_bit(options):
+    solve = fastgrad.compile_minimizer(shifted, bounds=BOX, **options)
+    for x0 in (X0, np.array([0.1, 0.2, 1.0])):  # X0 lies outside the box: projected
+        sol = solve(x0, C)
+        res = fastgrad.minimize(shifted, x0, args=(C,), bounds=BOX, **options)
+        same(sol, res)
+        assert np.all(sol.x >= BOX[0]) and np.all(sol.x <= BOX[1])
+    if "method" not in options:  # the quasi-Newton methods end on the bounds' corner
+        assert np.array_equal(sol.x, [0.5, -1.0, 0.75]) and sol.status in SUCCESS
+
+
+def test_bounded_solve_in_prange_never_leaves_the_box():
+    lo, hi = BOX
+    solve = fastgrad.compile_minimizer(guarded_shifted, bounds=BOX, args=(C,))
+
+    @numba.njit(parallel=True)
+    def fit_all(X):
+        out = np.empty_like(X)
+        for i in numba.prange(X.shape[0]):
+            out[i] = solve(X[i], lo, hi).x
+        return out
+
+    X = np.array([X0, [0.5, 2.0, 3.0], [-0.5, -1.0, 0.75], [0.0, 0.0, 1.0]])
+    got = fit_all(X)
+    for i in range(X.shape[0]):  # the start on the bounds, those outside, inside
+        res = fastgrad.minimize(guarded_shifted, X[i], args=(C, lo, hi), bounds=BOX)
+        np.testing.assert_array_equal(got[i], res.x)
+
+
+def test_bounded_solve_shared_scalar_bounds_and_length_checks():
+    solve = fastgrad.compile_minimizer(shifted, bounds=(-1.0, 1.0))
+    same(solve(X0, C), fastgrad.minimize(shifted, X0, args=(C,), bounds=(-1.0, 1.0)))
+    same(solve(X0[:2], C[:2]), fastgrad.minimize(shifted, X0[:2], args=(C[:2],),
+                                                 bounds=(-1.0, 1.0)))
+    per_coordinate = fastgrad.compile_minimizer(shifted, bounds=BOX)
+    with pytest.raises(ValueError, match=r"bounds have one value per coordinate \(3\), but x0 "
+                                         r"has shape \(2,\)"):
+        per_coordinate(X0[:2], C[:2])
+
+    @numba.njit
+    def from_compiled_code(x0, c):
+        return per_coordinate(x0, c).fun
+
+    with pytest.raises(ValueError, match="bounds have one value per coordinate"):
+        from_compiled_code(X0[:2], C[:2])
+
+
+def test_bounded_solve_refuses_the_complex_step():
+    with pytest.raises(ValueError, match="jac='complex'"):
+        fastgrad.compile_minimizer(shifted, bounds=BOX, jac="complex")

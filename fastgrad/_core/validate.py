@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .boxcheck import BOUNDED, HAS_NAN, INVERTED, box_flags
 from .schemes import SCHEME_ALIASES, SCHEME_CODES
 
 _F64 = np.dtype(np.float64)
@@ -246,24 +247,19 @@ def _where(index, scalar: bool = False) -> str:
 
 
 def _bound_side(value, name: str, fill: float) -> np.ndarray:
-    """One side of the bounds as float64, None (anywhere) meaning no bound (``fill``)."""
+    """One side of the bounds as a new float64 array, None (anywhere) meaning no bound
+    (``fill``); NaN is left for :func:`bounds_arrays` to find."""
     if value is None:
         return np.array(fill)
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":  # the common case, fast
-        arr = value.astype(np.float64)
-    elif isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
-            value, bool):
-        arr = np.array(value, dtype=np.float64)
-    else:  # lists, object arrays: None anywhere means no bound
-        try:
-            arr = np.asarray(value, dtype=object)
-            arr = np.where(np.equal(arr, None), fill, arr).astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} must not contain NaN (None or +-inf mean no bound), got "
-                         f"{_show(value)}")
-    return arr
+        return value.astype(np.float64)
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+        return np.array(value, dtype=np.float64)
+    try:  # lists, object arrays: None anywhere means no bound
+        arr = np.asarray(value, dtype=object)
+        return np.where(np.equal(arr, None), fill, arr).astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
 
 
 def bounds_arrays(bounds, shape, name: str = "bounds"):
@@ -306,15 +302,20 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
         raise ValueError(f"{name} must broadcast to the shape of x {tuple(shape)}, got lower "
                          f"bounds of shape {lb.shape} and upper bounds of shape "
                          f"{ub.shape}") from None
+    flags = box_flags(lb.reshape(-1), ub.reshape(-1))
+    if flags & HAS_NAN:
+        side, value = ("lower", lo) if np.isnan(lb).any() else ("upper", hi)
+        raise ValueError(f"{name} {side} bounds must not contain NaN (None or +-inf mean no "
+                         f"bound), got {_show(value)}")
     scalar = lb.ndim == 0
-    if (lb > ub).any():
+    if flags & INVERTED:
         bad = np.argwhere(lb.reshape(-1) > ub.reshape(-1) if scalar else lb > ub)
         where = ", ".join(_where(b, scalar) for b in bad[:3])
         first = () if scalar else tuple(bad[0])
         raise ValueError(f"{name}: lower bound above upper bound"
                          f"{' at index ' + where if where else ''} (lb = "
                          f"{float(lb[first])!r} > ub = {float(ub[first])!r})")
-    if (lb == -np.inf).all() and (ub == np.inf).all():
+    if not flags & BOUNDED:
         return None
     return lb, ub
 

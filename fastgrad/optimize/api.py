@@ -370,11 +370,12 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
         warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
                       FastgradWarning, stacklevel=4)
     lr = options.lr if options.method.uses_lr else None
-    tested = None
+    arrays = None
     if options.box is not None:
-        tested = boxreport.projected_gradient(run.X, run.G, run.LB, run.UB)
+        arrays = boxreport.box_arrays(run.X, run.G, run.LB, run.UB)
     res = result(run, options.batched, options.history, options.gtol, options.max_iter, lr,
-                 options.max_time, (options.ftol, options.xtol), tested)
-    if tested is not None:
-        boxreport.bounded_result(res, run, options, tested)
+                 options.max_time, (options.ftol, options.xtol),
+                 None if arrays is None else arrays[0])
+    if arrays is not None:
+        boxreport.bounded_result(res, options, arrays)
     return res

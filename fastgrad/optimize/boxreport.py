@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.boxcheck import box_report
 from .result import OptimizeResult
 
 PROJECTED = "||P(x - g) - x||_inf"
@@ -14,28 +15,21 @@ PROJECTED_NOTE = "; x0 was outside the bounds and was projected into them"
 """Appended to the message of a start that ``minimize`` projected into the box."""
 
 
-def active_mask(X: np.ndarray, LB: np.ndarray, UB: np.ndarray) -> np.ndarray:
-    """SciPy's ``active_mask``: -1 where x is at its lower bound, +1 at its upper bound,
-    0 elsewhere (int, the shape of X)."""
-    mask = np.zeros(X.shape, dtype=np.int64)
-    mask[X <= LB] = -1
-    mask[X >= UB] = 1
-    return mask
+def box_arrays(X: np.ndarray, G: np.ndarray, LB: np.ndarray, UB: np.ndarray):
+    """``(PG, norms, mask)`` of a run's rows: the projected gradient ``P(x - g) - x`` (P:
+    the projection onto the box), its max norm per row, SciPy's ``active_mask``."""
+    m, n = X.shape
+    PG, norms, mask = np.empty((m, n)), np.empty(m), np.empty((m, n), dtype=np.int64)
+    box_report(X, G, LB, UB, PG, norms, mask)
+    return PG, norms, mask
 
 
-def projected_gradient(X: np.ndarray, G: np.ndarray, LB: np.ndarray,
-                       UB: np.ndarray) -> np.ndarray:
-    """``P(x - g) - x`` row by row (P: the projection onto the box)."""
-    return np.clip(X - G, LB, UB) - X
-
-
-def bounded_result(res: OptimizeResult, run, options, PG: np.ndarray) -> None:
-    """Add ``active_mask`` and ``projected_gradient`` (the norms of ``PG``, the projected
-    gradient the messages already quote) to ``res``, say in its messages which norm the
-    convergence test uses, and note the starts ``minimize`` projected into the box."""
-    with np.errstate(invalid="ignore"):
-        norms = np.max(np.abs(PG), axis=1)
-    mask = active_mask(run.X, run.LB, run.UB)
+def bounded_result(res: OptimizeResult, options, arrays) -> None:
+    """Add ``active_mask`` and ``projected_gradient`` (the norms of the projected gradient
+    the messages already quote; ``arrays`` from :func:`box_arrays`) to ``res``, say in its
+    messages which norm the convergence test uses, and note the starts ``minimize``
+    projected into the box."""
+    _, norms, mask = arrays
     if options.batched:
         res.message = [m.replace("||g||_inf", PROJECTED) for m in res.message]
         res.active_mask, res.projected_gradient = mask, norms

@@ -20,13 +20,14 @@ import numpy as np
 from .._core import cache
 from .._core.clock import clock
 from .._core.objective import fallback_jit, is_compile_error, not_compilable
-from .._core.validate import _show
+from .._core.jit import jit_inline
+from .._core.validate import _show, bounds_arrays
 from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
 from .loop import CURVATURE, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
-from .options import LATER, Options, check_arity, validate
+from .options import LATER, Options, check_arity, refuse_for_bounds, validate
 from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING
 
@@ -38,7 +39,7 @@ or read its fields by name."""
 
 UNSUPPORTED = {
     "history": False, "callback": None, "callback_every": None, "workers": None,
-    "progress": False, "bounds": None,
+    "progress": False,
 }
 """Options of ``minimize`` that run in Python around the loop, and so have no place in a
 compiled ``solve`` (with the value that means "not used")."""
@@ -58,6 +59,7 @@ def compile_minimizer(
     step=None,
     jit: bool | None = None,
     max_time: float | None = None,
+    bounds=None,
     **options,
 ):
     """Compile ``minimize(f, x0, ...)`` into a function ``solve(x0, *more_args)`` that Python
@@ -69,6 +71,11 @@ def compile_minimizer(
         As in :func:`fastgrad.minimize` (same defaults, same checks); ``step`` is None, a
         float, or one value per coordinate (x0 must then have that length). ``max_time``
         is counted from the start of each call of ``solve``.
+    bounds : None, (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds, optional
+        As in :func:`fastgrad.minimize`, with one value or one per coordinate on each side
+        (x0 must then have that length): ``solve`` runs minimize's loop within bounds, and
+        projects an x0 outside the box into it, as ``minimize`` does (without a message to
+        say so: compare ``x0`` with the box if it matters).
     args : tuple, optional
         Extra arguments of ``f`` bound here, passed before the ``more_args`` of each call:
         ``f(x, *args, *more_args)``. They are frozen into the compiled ``solve`` as
@@ -117,9 +124,6 @@ def compile_minimizer(
     array([[1., 2.],
            [3., 4.]])
     """
-    if "bounds" in options:
-        raise TypeError("compile_minimizer does not take bounds= yet: solve runs minimize's "
-                        "unbounded loop; use fastgrad.minimize(f, x0, bounds=...)")
     for name in UNSUPPORTED:
         if name in options:
             raise TypeError(
@@ -131,30 +135,36 @@ def compile_minimizer(
         f, LATER, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, args=args, step=step, jit=jit, max_time=max_time, method_options=options,
         known=_PARAMETERS, **UNSUPPORTED)
+    box = bounds_arrays(bounds, None)
+    if box is not None:
+        refuse_for_bounds(*box, opts.code, opts.kind)
     obj = cache.get(f, jit)
     jac_obj = cache.get(opts.jac, jit) if opts.kind == "analytic" else None
-    fallback = _python_solve(opts)
+    fallback = _python_solve(opts, bounds if box is not None else None)
     if obj.engine != "jit" or (jac_obj is not None and jac_obj.engine != "jit"):
         if jit is True:
             raise not_compilable(obj.reason)
         return fallback
-    driver = get_driver(obj, opts.kind, jac_obj, args, strict=jit is True)
+    driver = get_driver(obj, opts.kind, jac_obj, args, strict=jit is True,
+                        bounded=box is not None)
     if driver.engine != "jit":
         return fallback
-    source = make_solve(driver.single, opts, obj.compiled)
+    source = make_solve(driver.single, opts, obj.compiled, box)
 
     def failed(exc, call_args):  # Numba cannot compile solve for these argument types
         obj.recover(exc, jit is True, "compile_minimizer", args + tuple(call_args[1:]),
                     stacklevel=6)
 
     def check(x0, more):  # a call from Python: x0 a 1-D float array, f reads within it
-        _check_start(x0, opts)
+        _check_start(x0, opts, box)
         _refuse_per_start(more)
         key = (x0.shape[0], len(args) + len(more))
         if key not in obj.probes:
             check_arity(obj, len(args) + len(more), "f")
-            _probe.probe(obj, np.ascontiguousarray(x0, dtype=np.float64), args + tuple(more),
-                         strict=jit is True)
+            x = np.array(x0, dtype=np.float64)
+            if box is not None:  # f is evaluated within the box only, as solve will
+                np.clip(x, *box, out=x)
+            _probe.probe(obj, x, args + tuple(more), strict=jit is True)
 
     solve = fallback_jit(source, fallback, failed, before=check)
     solve.objective = f  # the cache holds f weakly: solve keeps it alive
@@ -196,8 +206,40 @@ def _settings(opts: Options) -> tuple:
     return cost, rows, scalars, search
 
 
-def make_solve(single, opts: Options, compiled_f):
-    """The source of ``solve(x0, *more)`` over the driver's compiled ``single`` loop."""
+def make_loop_call(single, box):
+    """``run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+    settings)``: the driver's ``single`` loop on row 0; with ``box`` (lb, ub), each of one
+    value or one per coordinate, the bounded loop (see :mod:`fastgrad.optimize.boxloop`)
+    within that box, x projected into it first. Inlined into ``solve``."""
+    if box is None:
+        def run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                     settings):
+            single(np.int64(0), X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params,
+                   steps, args, settings)
+
+        return jit_inline(run_loop)
+    lb, ub = box
+
+    def run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                 settings):
+        n = X.shape[1]
+        if lb.shape[0] != 1 and lb.shape[0] != n:
+            raise ValueError("bounds have one value per coordinate, not as many as x0 has")
+        LB = np.empty((1, n))
+        UB = np.empty((1, n))
+        for i in range(n):
+            LB[0, i] = lb[0] if lb.shape[0] == 1 else lb[i]
+            UB[0, i] = ub[0] if ub.shape[0] == 1 else ub[i]
+            X[0, i] = min(max(X[0, i], LB[0, i]), UB[0, i])
+        single(np.int64(0), X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, LB, UB, method, params,
+               steps, args, settings)
+
+    return jit_inline(run_loop)
+
+
+def make_solve(single, opts: Options, compiled_f, box=None):
+    """The source of ``solve(x0, *more)`` over the driver's compiled ``single`` loop (the
+    bounded one with ``box``: see :func:`make_loop_call`)."""
     # Long because solve allocates the run's state arrays as minimize's Run does, in one
     # compiled function (what makes it callable from compiled code).
     (cost0, cost1), (rows0, rows1), n_scalars, (c1, c2, max_ls) = _settings(opts)
@@ -206,6 +248,7 @@ def make_solve(single, opts: Options, compiled_f):
     auto = np.int64(1 if opts.auto else 0)
     max_time = np.inf if opts.max_time is None else float(opts.max_time)
     user_steps = np.empty(0) if opts.user_steps is None else opts.user_steps
+    run_loop = make_loop_call(single, box)
 
     def solve(x0, *more):
         # Long because it is the one compiled entry: state arrays, settings, loop, result.
@@ -231,8 +274,8 @@ def make_solve(single, opts: Options, compiled_f):
         # Numba would otherwise type them as literals and compile the loop a second time
         settings = (np.int64(code), cost0 + cost1 * n, gtol, max_iter, max_iter,
                     np.int64(UNLIMITED), c1, c2, np.int64(max_ls), ftol, xtol, auto, deadline)
-        single(np.int64(0), X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params.copy(), steps,
-               args, settings)
+        run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params.copy(), steps, args,
+                 settings)
         status = INFO[0, STATUS]
         if status == RUNNING:  # the loop stops early only at the deadline
             status = MAX_TIME
@@ -253,9 +296,10 @@ def _refuse_per_start(args: tuple) -> None:
         )
 
 
-def _check_start(x0, opts: Options) -> None:
+def _check_start(x0, opts: Options, box=None) -> None:
     """A call from Python: x0 must be a 1-D array of real floats (``solve`` compiles for the
-    type it is given: a list or an integer array would compile it again, for nothing)."""
+    type it is given: a list or an integer array would compile it again, for nothing), of
+    the length of per-coordinate steps and bounds."""
     if not (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.dtype.kind == "f"):
         raise TypeError(
             "x0 must be a 1-D numpy array of floats (np.asarray(x0, dtype=float)), got "
@@ -271,15 +315,21 @@ def _check_start(x0, opts: Options) -> None:
             f"step has one value per coordinate ({steps.shape[0]}), but x0 has shape "
             f"{x0.shape}"
         )
+    if box is not None and box[0].shape[0] > 1 and box[0].shape[0] != x0.shape[0]:
+        raise ValueError(
+            f"bounds have one value per coordinate ({box[0].shape[0]}), but x0 has shape "
+            f"{x0.shape}"
+        )
 
 
-def _python_solve(opts: Options):
+def _python_solve(opts: Options, bounds=None):
     """``solve`` on the Python engine: ``minimize`` with the same options."""
     from .api import minimize
 
     keywords = opts.keywords()
     keywords.pop("history")
     bound = keywords.pop("args")
+    keywords["bounds"] = bounds
 
     def solve(x0, *more):
         res = minimize(opts.f, x0, args=bound + more, **keywords)

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import scaleout
+from .._core.boxcheck import FIXED, box_flags, project_rows
 from .._core.objective import _LOCK
 from .._core.validate import (
     _show,
@@ -188,25 +189,30 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
     if arrays is None:
         return None, None
     LB, UB = (a.reshape(X2.shape) for a in arrays)
+    refuse_for_bounds(LB, UB, code, kind)
+    if workers is not None and not batched:
+        raise ValueError("bounds= with workers= and one start is not supported: the "
+                         "gradients on workers have no bounded stencils; pass a batch of "
+                         "starts (m, n) or drop workers")
+    moved = np.empty(X2.shape[0], dtype=np.bool_)
+    project_rows(X2, LB, UB, moved)
+    return (LB, UB), moved
+
+
+def refuse_for_bounds(LB: np.ndarray, UB: np.ndarray, code: int, kind: str) -> None:
+    """The gradients a run within bounds ``LB``, ``UB`` cannot take (with finite
+    differences, every stencil must fit in the box)."""
     if kind != "analytic":
         if code == COMPLEX:
             raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
                              "jac: jac='complex' evaluates f at real points around x that may "
                              "lie outside the box; use jac='central4' (bounded) instead")
-        if (LB == UB).any():
+        if box_flags(LB.reshape(-1), UB.reshape(-1)) & FIXED:
             fixed = np.argwhere(LB == UB)
             raise ValueError(f"bounds: lower bound equal to upper bound at index "
                              f"{tuple(int(k) for k in fixed[0][-1:])} (lb = ub = "
                              f"{float(LB[tuple(fixed[0])])!r}) leaves no room for a "
                              "finite-difference step: fix that coordinate inside f instead")
-    if workers is not None and not batched:
-        raise ValueError("bounds= with workers= and one start is not supported: the "
-                         "gradients on workers have no bounded stencils; pass a batch of "
-                         "starts (m, n) or drop workers")
-    outside = ((X2 < LB) | (X2 > UB)).any(axis=1)
-    if outside.any():
-        np.clip(X2, LB, UB, out=X2)
-    return (LB, UB), outside
 
 
 def _check_starts(x0, meth: Method, step):
