@@ -9,6 +9,7 @@ from typing import Sequence
 from .contenders import Contender, skip_reason
 from .goals import crossover, evaluate_goals
 from .memory_use import MEMORY_WORKLOADS, memory
+from .least_squares import nist_lines, nist_summary
 from .mgh20 import format_table, problem_rows, summary
 from .peers import machine
 from .report import format_goals, format_memory, format_workload
@@ -91,6 +92,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     report["crossover"] = crossover(results)
     if problem_rows(results):
         report["mgh"] = summary(results)
+    if nist_summary(results)["problems"]:
+        report["nist"] = nist_summary(results)
     if memory_too and any(w in ids for w in MEMORY_WORKLOADS):
         try:
             report["memory"] = memory(size)
@@ -100,6 +103,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     if echo:
         if "mgh" in report:
             echo(format_table(results))
+        for line in nist_lines(results):
+            echo(line)
         echo(format_goals(report["goals"], size))
         for c in report["crossover"].values():
             echo(f"\nJAX crossover, {c['sentence']}")
