@@ -229,6 +229,7 @@ def test_bad_options_are_refused_when_compiling(keyword, value, error, match):
     (np.array([1, 1, 0]), TypeError, "dtype int64"),
     (np.ones((2, 3)), TypeError, "shape \\(2, 3\\)"),
     (np.array([np.nan, 1.0, 0.0]), ValueError, "x0 must be finite"),
+    (np.empty(0), ValueError, "x0 must not be empty"),
 ])
 def test_bad_starts_are_refused_from_python(x0, error, match):
     solve = fastgrad.compile_least_squares(decay, args=(T,))
@@ -251,3 +252,11 @@ def test_per_start_data_is_passed_per_call_not_marked():
     solve = fastgrad.compile_least_squares(decay, args=(T,))
     with pytest.raises(ValueError, match="solve runs one start"):
         solve(P0, fastgrad.per_start(np.tile(Y, (2, 1))))
+
+
+def test_a_float32_start_is_used_as_float64_as_least_squares_does():
+    solve = fastgrad.compile_least_squares(decay, args=(T,))
+    x0 = np.array([1.1, 0.9, 0.1], dtype=np.float32)
+    sol = solve(x0, Y)
+    assert sol.x.dtype == np.float64
+    same(sol, fastgrad.least_squares(decay, x0, args=(T, Y)))

@@ -180,6 +180,8 @@ def make_solve(single, f, setup, bound: tuple):
 
     def solve(x0, *more):
         n = x0.shape[0]
+        if n == 0:
+            raise ValueError("x0 must not be empty")
         args = bound + more
         x = np.empty(n)
         for i in range(n):
@@ -217,6 +219,8 @@ def _checker(obj, setup, bound: tuple, jit):
 
     def check(x0, more):
         _check_start(x0, setup.steps)
+        if x0.shape[0] == 0:
+            raise ValueError(f"x0 must not be empty, got shape {x0.shape}")
         size = setup.scale.shape[0]
         if size > 1 and size != x0.shape[0]:
             raise ValueError(f"x_scale has one value per parameter ({size}), but x0 has shape "
