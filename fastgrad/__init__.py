@@ -8,6 +8,7 @@ from .diff.grad import check_grad, grad
 from .diff.probe import ObjectiveIndexError
 from .optimize.api import minimize
 from .optimize.compiled import Solution, compile_minimizer
+from .optimize.compiled_lsq import LsqSolution, compile_least_squares
 from .optimize.curve_fit import curve_fit
 from .optimize.least_squares import least_squares
 from .optimize.per_start import per_start
@@ -21,6 +22,7 @@ __all__ = [
     "ObjectiveIndexError",
     "check_grad",
     "clear_cache",
+    "compile_least_squares",
     "compile_minimizer",
     "curve_fit",
     "derivative",
@@ -29,6 +31,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "least_squares",
+    "LsqSolution",
     "minimize",
     "per_start",
     "multistart",

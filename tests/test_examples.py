@@ -305,3 +305,10 @@ def test_fit_every_pixel_prange_equals_serial_and_minimize():
     # 2,304 pixels, about 4 sigma): the bounds leave room for another noise sample.
     error = np.abs(r["P"][:, 1] - r["truth"][:, 1])
     assert np.median(error) < 0.03 and error.max() < 0.2
+    assert set(r["status_lsq"].tolist()) <= {1, 2, 3, 4, 5}
+    for i, res in zip(r["python_rows"], r["lsq"]):
+        np.testing.assert_array_equal(r["P_lsq"][i], res.x)  # least_squares, bit for bit
+    # the same least-squares problem (minimize's gtol 1e-6 and lm's tolerances 1e-8 stop
+    # within the rate's standard error of each other): the same bounds
+    error = np.abs(r["P_lsq"][:, 1] - r["truth"][:, 1])
+    assert np.median(error) < 0.03 and error.max() < 0.2

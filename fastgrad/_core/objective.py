@@ -76,7 +76,8 @@ OBJECTIVE = "objective"
 """Failure scope of the objective itself: every kernel fails for such argument types."""
 
 _SCOPES = {OBJECTIVE: "every kernel", "grad": "grad()",
-           "compile_minimizer": "compile_minimizer()"}
+           "compile_minimizer": "compile_minimizer()",
+           "compile_least_squares": "compile_least_squares()"}
 """Names in messages of the failure scopes that are not kernels."""
 
 _LOCK = threading.RLock()

@@ -34,6 +34,7 @@ from .contenders import Contender, Workload
 from .objectives import compiled
 from .peers import not_installed, peer
 from .report import fmt_ratio, fmt_time
+from .sizes import SIZES
 
 BOX_FASTGRAD, BOX_SCIPY = "fastgrad.minimize bounds", "scipy L-BFGS-B bounds"
 BOX_CONTENDERS = [BOX_FASTGRAD, BOX_SCIPY]
@@ -90,17 +91,30 @@ def box_row(res, nfev: int, x_ref) -> dict:
             "success": bool(res.success)}
 
 
+def left_out(w: Workload, name: str, size: str, contenders: list) -> bool:
+    """Mark every contender of ``w`` skipped when ``size`` does not run problem ``name``."""
+    wanted = SIZES[size].box_problems
+    if wanted is None or name in wanted:
+        return False
+    reason = f"size {size} runs {', '.join(wanted)} only"
+    w.contenders = [Contender(c, "fastgrad" if c in (BOX_FASTGRAD, MS_FASTGRAD) else "scipy",
+                              skip=reason) for c in contenders]
+    return True
+
+
 def box_workload(name: str, size: str) -> Workload:
     """The workload ``box-<name>``, built and warmed."""
     p = BOXED[name]
     x0, lb, ub = np.array(p.x0), np.array(p.lb), np.array(p.ub)
     pairs = list(zip(p.lb, p.ub))
-    fj = compiled(p.f)
-    x_ref = minimizer(p, fj)
     w = Workload(f"{BOX_PREFIX}{name}", f"{name} (n = {x0.size}) within bounds: "
                  "fastgrad.minimize(bounds=) vs SciPy L-BFGS-B, finite differences", "box",
                  BOX_FASTGRAD, params={"problem": name, "n": int(x0.size)},
                  error="|x - x*|_inf", reference=None)
+    if left_out(w, name, size, BOX_CONTENDERS):
+        return w
+    fj = compiled(p.f)
+    x_ref = minimizer(p, fj)
 
     def run_fastgrad():
         return fastgrad.minimize(p.f, x0, bounds=(lb, ub))
@@ -143,6 +157,8 @@ def multistart_workload(name: str, size: str) -> Workload:
                  MS_FASTGRAD, params={"problem": name, "minima": len(p.minima),
                                       "starts": MS_STARTS}, error="global minima found",
                  reference=None)
+    if left_out(w, name, size, MS_CONTENDERS):
+        return w
 
     def run_fastgrad():
         return fastgrad.multistart(p.f, (lb, ub), n_starts=MS_STARTS, seed=MS_SEED)

@@ -9,9 +9,11 @@ from typing import Any, Callable
 
 import numba
 
+from ..problems.nist import NAMES as NIST_NAMES
 from . import boxed
 from .cold_start import _COLD_NAMES
 from .embedding import FITS_PARALLEL, FITS_PYTHON, FITS_SERIAL, SOLVE_LOOP, SOLVE_PYTHON
+from .least_squares import LSQ_BATCHED, LSQ_LOOP, LSQ_PRANGE, LSQ_SCIPY, nist_goal
 from .mgh20 import FASTGRAD, LBFGSB, goal_value
 from .report import fmt_ratio, fmt_time
 from .simulation import PROCESSES, SIM_FASTGRAD, SIM_SCIPY
@@ -121,6 +123,31 @@ GOALS = (
              lambda r: _ratio(_t(r, f"simulation-{PROCESSES}-processes", SIM_FASTGRAD),
                               _t(r, f"simulation-{PROCESSES}-processes", SIM_SCIPY)),
              lambda v: v <= 0.8, _x),
+        Goal("NIST start 1: 6 digits by SciPy lm, not by least_squares", "0",
+             lambda r: nist_goal(r, lambda s: len(s[1]["scipy_only"])), lambda v: v == 0,
+             _count),
+        Goal("NIST start 1: 6 digits, least_squares minus SciPy lm", ">= 0",
+             lambda r: nist_goal(r, lambda s: len(s[1]["fastgrad"]) - len(s[1]["scipy"])),
+             lambda v: v >= 0, _count),
+        Goal("NIST start 2: least_squares reaches 6 certified digits",
+             f"all {len(NIST_NAMES)}", lambda r: nist_goal(r, lambda s: len(s[2]["fastgrad"])),
+             lambda v: v >= len(NIST_NAMES), _count),
+        Goal("NIST: warm time vs SciPy least_squares lm, median", ">= 10x faster",
+             lambda r: nist_goal(r, lambda s: s["time_ratio"]), lambda v: v >= 10.0, _x),
+        Goal("NIST: evaluations of the model / SciPy lm's, median", "<= 1.2x",
+             lambda r: nist_goal(r, lambda s: s["nfev_ratio"]), lambda v: v <= 1.2, _x),
+        Goal("2,000 lsq fits: batched call vs loop of SciPy's",
+             ">= 20x faster", lambda r: _ratio(_t(r, "lsq-fits-2000", LSQ_SCIPY),
+                                                _t(r, "lsq-fits-2000", LSQ_BATCHED)),
+             lambda v: v >= 20.0, _x),
+        Goal("2,000 lsq fits: batched call vs loop of least_squares",
+             ">= 3x faster", lambda r: _ratio(_t(r, "lsq-fits-2000", LSQ_LOOP),
+                                               _t(r, "lsq-fits-2000", LSQ_BATCHED)),
+             lambda v: v >= 3.0, _x),
+        Goal("2,000 lsq fits: prange over solve vs that loop",
+             ">= 3x faster", lambda r: _ratio(_t(r, "lsq-fits-2000", LSQ_LOOP),
+                                               _t(r, "lsq-fits-2000", LSQ_PRANGE)),
+             lambda v: v >= 3.0, _x),
         Goal("cold start: import + first gradient", "<= 1.0 s",
              lambda r: _t(r, "cold-start", _COLD_NAMES["fastgrad"]),
              lambda v: v <= 1.0, fmt_time),

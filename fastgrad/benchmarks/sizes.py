@@ -57,6 +57,8 @@ class Size:
     skip_long: bool      # skip the contenders marked long (seconds per call)
     mgh_problems: tuple | None  # MGH-20: the problems run (None: all 20; others are skipped)
     simulation_max_iter: int | None  # the simulation fit: None runs it to convergence (long)
+    nist_problems: tuple | None = None  # least squares: the NIST problems run (None: all)
+    box_problems: tuple | None = None  # bounds and multistart: the problems run (None: all)
 
 
 SIZES = {
@@ -72,7 +74,8 @@ SIZES = {
                   budget=0.0, min_round=0.0, min_rounds=1, max_rounds=1, heavy_rounds=1,
                   cold_runs=1, memory_steps=2, lbfgs_max_iter=20, skip_long=True,
                   mgh_problems=("rosenbrock", "freudenstein_roth", "beale"),
-                  simulation_max_iter=2),
+                  simulation_max_iter=2, nist_problems=("Misra1a", "DanWood"),
+                  box_problems=("hs3", "beale_box", "himmelblau")),
 }
 """``full`` (``fastgrad bench``), ``quick`` (``--quick``, smaller and fewer rounds) and
 ``smoke`` (every workload once at toy sizes: ``pytest bench --benchmark-disable``, CI).

@@ -10,6 +10,7 @@ from . import boxed
 from .contenders import Contender, skip_reason
 from .goals import crossover, evaluate_goals
 from .memory_use import MEMORY_WORKLOADS, memory
+from .least_squares import nist_lines, nist_summary
 from .mgh20 import format_table, problem_rows, summary
 from .peers import machine
 from .report import format_goals, format_memory, format_workload
@@ -95,6 +96,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
     box_table = boxed.format_table(results)
     if box_table:
         report["bounds"] = boxed.summary(results)
+    if nist_summary(results)["problems"]:
+        report["nist"] = nist_summary(results)
     if memory_too and any(w in ids for w in MEMORY_WORKLOADS):
         try:
             report["memory"] = memory(size)
@@ -106,6 +109,8 @@ def run(size: str = "full", workloads: Sequence[str] | None = None, memory_too: 
             echo(format_table(results))
         if box_table:
             echo(box_table)
+        for line in nist_lines(results):
+            echo(line)
         echo(format_goals(report["goals"], size))
         for c in report["crossover"].values():
             echo(f"\nJAX crossover, {c['sentence']}")

@@ -7,12 +7,17 @@ from typing import Sequence
 
 from ..problems import MGH
 from ..problems.boxed import BOXED, GLOBAL
+from ..problems.nist import NAMES as NIST_NAMES
 from .boxed import (
     BOX_CONTENDERS, BOX_PREFIX, MS_CONTENDERS, MS_PREFIX, box_workload, multistart_workload,
 )
 from .cold_start import COLD_CONTENDERS, _COLD_NAMES, _cold_workload
 from .contenders import Workload
 from .embedding import FITS_CONTENDERS, fits_workload
+from .least_squares import (
+    FITS_CONTENDERS as LSQ_FITS_CONTENDERS, NIST_CONTENDERS, NIST_PREFIX, fits_workload as
+    lsq_fits_workload, nist_workload,
+)
 from .gradient_workloads import (
     COMPILED_CONTENDERS, GRADIENT_CONTENDERS, SLOW_CONTENDERS, _compiled_workload,
     _gradient_workload, _overhead_workload,
@@ -57,6 +62,10 @@ for _name in GLOBAL:
 WORKLOADS["simulation-serial"] = (simulation_workload, SIMULATION_CONTENDERS)
 WORKLOADS[f"simulation-{PROCESSES}-processes"] = (
     lambda size: simulation_workload(size, PROCESSES), SIMULATION_CONTENDERS)
+for _name in NIST_NAMES:
+    WORKLOADS[NIST_PREFIX + _name] = (lambda size, name=_name: nist_workload(name, size),
+                                      NIST_CONTENDERS)
+WORKLOADS["lsq-fits-2000"] = (lsq_fits_workload, LSQ_FITS_CONTENDERS)
 WORKLOADS["cold-start"] = (_cold_workload, [_COLD_NAMES[t] for t in COLD_CONTENDERS])
 del _n, _name
 

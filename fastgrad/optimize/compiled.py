@@ -156,7 +156,7 @@ def compile_minimizer(
                     stacklevel=6)
 
     def check(x0, more):  # a call from Python: x0 a 1-D float array, f reads within it
-        _check_start(x0, opts, box)
+        _check_start(x0, opts.user_steps, box)
         _refuse_per_start(more)
         key = (x0.shape[0], len(args) + len(more))
         if key not in obj.probes:
@@ -296,10 +296,11 @@ def _refuse_per_start(args: tuple) -> None:
         )
 
 
-def _check_start(x0, opts: Options, box=None) -> None:
+def _check_start(x0, steps, box=None) -> None:
     """A call from Python: x0 must be a 1-D array of real floats (``solve`` compiles for the
-    type it is given: a list or an integer array would compile it again, for nothing), of
-    the length of per-coordinate steps and bounds."""
+    type it is given: a list or an integer array would compile it again, for nothing), and
+    ``steps`` (the user's steps: None, one, or one per coordinate) and ``box`` (bounds: one
+    value or one per coordinate) fit its length."""
     if not (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.dtype.kind == "f"):
         raise TypeError(
             "x0 must be a 1-D numpy array of floats (np.asarray(x0, dtype=float)), got "
@@ -309,7 +310,6 @@ def _check_start(x0, opts: Options, box=None) -> None:
         )
     if not np.isfinite(x0).all():
         raise ValueError(f"x0 must be finite, got {_show(x0)}")
-    steps = opts.user_steps
     if steps is not None and steps.shape[0] > 1 and steps.shape[0] != x0.shape[0]:
         raise ValueError(
             f"step has one value per coordinate ({steps.shape[0]}), but x0 has shape "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
+from collections import namedtuple
 from typing import Any, Callable
 
 import numpy as np
@@ -174,20 +175,16 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
                          f"{method!r} (bounds and 'trf' are not available yet)")
     plain, mask = split_args(check_args(args), m if batched else None)
-    scheme, polish, jac_fn = _jacobian_choice(jac)
-    settings = _settings(ftol, xtol, gtol, max_nfev, n, jac_fn is not None, polish,
-                         max_time)
-    D = _scale(x_scale, m, n)
-    settings[lm.JAC_SCALE_S] = 1.0 if isinstance(x_scale, str) else 0.0
-    steps = steps_array(step, n)
+    setup = lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time, n)
+    scheme, steps = setup.scheme, setup.steps
+    D = np.tile(lm.scale_row(setup.scale, n), (m, 1))
     obj = cache.get(fun, jit)
-    jac_obj = None if jac_fn is None else cache.get(check_callable(jac_fn, "jac"), jit)
+    jac_obj = None if setup.jac is None else cache.get(setup.jac, jit)
     if k is None:
         k = _probe(obj, X[0], row_args(plain, mask, 0), n)
     elif k < n:
         raise ValueError(_too_few(k, n))
-    if max_time is not None:
-        settings[lm.DEADLINE_S] = clock() + settings[lm.DEADLINE_S]
+    settings = lm.run_settings(setup.settings, n, clock())
     R = np.empty((m, k))
     J = np.zeros((m, k, n))
     INFO = np.zeros((m, lm.INFO_SIZE), dtype=np.int64)
@@ -266,34 +263,62 @@ def _jacobian_choice(jac) -> tuple:
                     f"or a callable jac(x, *args) -> (k, n), got {type(jac).__name__} {jac!r}")
 
 
-def _settings(ftol, xtol, gtol, max_nfev, n, analytic, polish, max_time) -> np.ndarray:
+LmSetup = namedtuple("LmSetup", ["scheme", "jac", "settings", "scale", "steps"])
+"""The Levenberg-Marquardt solver's constants from the options of :func:`least_squares`: the
+scheme of the iterations, the analytic ``jac`` (or None), the template of ``settings`` (for
+:func:`fastgrad.optimize.lm.run_settings`), ``1 / x_scale`` (empty for "jac"; for
+:func:`fastgrad.optimize.lm.scale_row`) and the step array."""
+
+
+def lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time,
+             n: int | None) -> LmSetup:
+    """Check the options of :func:`least_squares` and build the solver's constants, for
+    :func:`least_squares` (``n`` the length of x0) and :func:`fastgrad.compile_least_squares`
+    (``n`` None: x0 comes at each call, and ``x_scale`` and ``step`` may have any length,
+    which each call checks)."""
+    scheme, polish, jac_fn = _jacobian_choice(jac)
+    if jac_fn is not None:
+        check_callable(jac_fn, "jac")
+    settings = _settings(ftol, xtol, gtol, max_nfev, jac_fn is not None, polish, max_time)
+    settings[lm.JAC_SCALE_S] = 1.0 if isinstance(x_scale, str) else 0.0
+    scale = _scale(x_scale, n)
+    steps = steps_array(step, n if n is not None else 1 if np.ndim(step) == 0 else len(step))
+    return LmSetup(scheme, jac_fn, settings, scale, steps)
+
+
+def _settings(ftol, xtol, gtol, max_nfev, analytic, polish, max_time) -> np.ndarray:
+    """The template of ``settings``: ``max_nfev`` NaN for its default, the time limit in
+    seconds (inf: none)."""
     ftol = check_float(ftol, "ftol", "nonnegative")
     xtol = check_float(xtol, "xtol", "nonnegative")
     gtol = check_float(gtol, "gtol", "nonnegative")
     if max(ftol, xtol, gtol) < lm.EPS:
         raise ValueError(f"at least one of ftol, xtol and gtol must be >= {lm.EPS:.3g} "
                          f"(machine epsilon), got ftol={ftol!r}, xtol={xtol!r}, gtol={gtol!r}")
-    if max_nfev is None:
-        max_nfev = 100 * n if analytic else 100 * n * (n + 1)
-    max_nfev = check_int(max_nfev, "max_nfev")
+    evals = math.nan if max_nfev is None else float(check_int(max_nfev, "max_nfev"))
     seconds = check_max_time(max_time)
-    return np.array([ftol, xtol, gtol, float(max_nfev), 100.0,
-                     math.inf if seconds is None else seconds, 0.0, float(polish), math.inf,
-                     math.inf])
+    return np.array([ftol, xtol, gtol, evals, 100.0, math.inf if seconds is None else seconds,
+                     0.0, float(polish), math.inf, math.inf, float(analytic)])
 
 
-def _scale(x_scale, m: int, n: int) -> np.ndarray:
-    """The ``D`` array (m, n): zeros for "jac" (the kernel fills it), else ``1 / x_scale``."""
+def _scale(x_scale, n: int | None) -> np.ndarray:
+    """``1 / x_scale``: empty for "jac" (the kernel fills ``D``), else one value or n (n None:
+    one value or any number, which each call of compile_least_squares' solve checks)."""
     if isinstance(x_scale, str) and x_scale == "jac":
-        return np.zeros((m, n))
+        return np.empty(0)
     try:
-        scale = np.broadcast_to(np.asarray(x_scale, dtype=np.float64), (n,))
+        scale = np.asarray(x_scale, dtype=np.float64)
+        if n is not None:
+            scale = np.broadcast_to(scale, (n,))
+        elif scale.ndim > 1:
+            raise ValueError("x_scale has more than one axis")
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"x_scale must be 'jac', a positive float or an array of shape ({n},)"
-                         f", got {x_scale!r}") from exc
+        shape = "(n,)" if n is None else f"({n},)"
+        raise ValueError(f"x_scale must be 'jac', a positive float or an array of shape "
+                         f"{shape}, got {x_scale!r}") from exc
     if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
         raise ValueError(f"x_scale must contain positive finite values, got {x_scale!r}")
-    return np.tile(1.0 / scale, (m, 1))
+    return np.ascontiguousarray(1.0 / scale.reshape(-1))
 
 
 def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:

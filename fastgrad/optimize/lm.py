@@ -39,6 +39,10 @@ from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_ste
 
 RUNNING = -1
 """Internal: the run has not stopped yet."""
+EVALUATED = -2
+"""Internal: the run has not started, and ``r`` holds ``f(x0)`` already, evaluated by the
+caller (:func:`fastgrad.compile_least_squares`, which learns k so): the run counts it as its
+first evaluation instead of evaluating f there again."""
 MAX_NFEV = 0
 GTOL = 1
 FTOL = 2
@@ -64,8 +68,8 @@ STATE_SIZE = 5
 ``||D x||``, ``||r||`` and the move since the last Jacobian."""
 
 (FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S,
- CHUNK_ITER_S, CHUNK_END_S) = range(10)
-SETTINGS_SIZE = 10
+ CHUNK_ITER_S, CHUNK_END_S, ANALYTIC_S) = range(11)
+SETTINGS_SIZE = 11
 """Entries of the ``settings`` array: ftol, xtol, gtol, max_nfev, the initial trust radius
 factor (MINPACK's ``factor``, 100), the deadline on :func:`fastgrad._core.clock.clock`
 (inf: none), 1.0 for ``x_scale="jac"`` (else ``D`` holds ``1 / x_scale``) and the scheme
@@ -74,7 +78,8 @@ that converges goes on from its solution with central differences until it conve
 which recovers the digits that the O(h) error of forward differences costs; otherwise the
 scheme of the iterations (no second phase). A chunk of a run ends after ``CHUNK_ITER_S``
 more iterations or at the time ``CHUNK_END_S`` (after one Jacobian at least, so that every
-chunk makes progress); the public layer then calls the callback, or stops on Ctrl-C."""
+chunk makes progress); the public layer then calls the callback, or stops on Ctrl-C.
+``ANALYTIC_S``: 1.0 with an analytic Jacobian (for the default of ``max_nfev``)."""
 
 JAC_REUSE = 1e-6
 """The Jacobian returned is recomputed at the solution when the steps accepted since it was
@@ -117,6 +122,37 @@ def scaled_norm(D, x):
     return np.sqrt(total)
 
 
+@jit_cached
+def run_settings(template, n, now):
+    """The ``settings`` of a run of n parameters starting at time ``now`` (on
+    :func:`fastgrad._core.clock.clock`), from the template of
+    :func:`fastgrad.optimize.least_squares.lm_setup`: its ``max_nfev`` of NaN becomes the
+    default, ``100 n`` with an analytic Jacobian (``ANALYTIC_S`` 1) else ``100 n (n + 1)``, and
+    its time limit in seconds (inf: none) a deadline."""
+    settings = template.copy()
+    if np.isnan(settings[MAX_NFEV_S]):
+        evals = 100 * n if settings[ANALYTIC_S] > 0.0 else 100 * n * (n + 1)
+        settings[MAX_NFEV_S] = float(evals)
+    if settings[DEADLINE_S] < np.inf:
+        settings[DEADLINE_S] = now + settings[DEADLINE_S]
+    return settings
+
+
+@jit_cached
+def scale_row(inverse, n):
+    """The scale ``D`` (n,) of a run from the template's ``1 / x_scale``: zeros (empty: the
+    kernel fills them, ``x_scale="jac"``), one value for every parameter, or one per
+    parameter (a length that is neither 1 nor n: ``ValueError``)."""
+    D = np.zeros(n)
+    if inverse.shape[0] == 1:
+        D[:] = inverse[0]
+    elif inverse.shape[0] == n:
+        D[:] = inverse
+    elif inverse.shape[0] != 0:
+        raise ValueError("x_scale has neither 1 nor n values (n = the length of x0)")
+    return D
+
+
 def make_lm(f, jacobian_at, jacobian_cost):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
     kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
@@ -147,8 +183,9 @@ def make_lm(f, jacobian_at, jacobian_cost):
         V = np.empty((n, n))
         coef = np.empty(n)
         status = info[STATUS]
-        if status == NOT_STARTED:
-            copy_values(f(x, *args), r)
+        if status == NOT_STARTED or status == EVALUATED:
+            if status == NOT_STARTED:
+                copy_values(f(x, *args), r)
             nfev, njev, nit = 1, 0, 0
             status = RUNNING
             if not finite(r):
