@@ -1,6 +1,7 @@
-"""Public :func:`least_squares`: validate, build (once per residual function) the compiled
-Levenberg-Marquardt solver of :mod:`fastgrad.optimize.lm`, run one problem or a batch over
-cores, and report (:mod:`fastgrad.optimize.lsq_report`)."""
+"""Public :func:`least_squares`: validate, build (once per residual function and method) the
+compiled Levenberg-Marquardt solver of :mod:`fastgrad.optimize.lm` or the bounded
+trust-region solver of :mod:`fastgrad.optimize.trf`, run one problem or a batch over cores,
+and report (:mod:`fastgrad.optimize.lsq_report`)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,11 @@ from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_float, check_int, check_max_time,
     scheme_code, steps_array, unknown_keyword_hint,
 )
-from . import lm
+from . import lm, trf
+from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
 from .lsq_report import lsq_result
 from .per_start import make_picker, row_args, split_args
 from .result import OptimizeResult
-
-METHODS = ("lm",)
-"""Methods of :func:`least_squares` ("trf", with bounds, is not available yet)."""
 
 _SCHEMES = {"forward": FORWARD, "backward": 1, "central": CENTRAL, "central4": 3}
 """Finite-difference schemes of a least-squares Jacobian."""
@@ -38,7 +37,8 @@ def least_squares(
     x0,
     *,
     jac: str | Callable[..., Any] = "auto",
-    method: str = "lm",
+    bounds=None,
+    method: str | None = None,
     args: tuple = (),
     ftol: float = 1e-8,
     xtol: float = 1e-8,
@@ -152,12 +152,13 @@ def least_squares(
         raise TypeError(f"least_squares() got an unexpected keyword argument {name!r}"
                         + unknown_keyword_hint(name, _PARAMETERS))
     check_callable(fun, "fun")
-    return fit(fun, x0, args, None, jac=jac, method=method, ftol=ftol, xtol=xtol, gtol=gtol,
+    return fit(fun, x0, args, None, jac=jac, bounds=bounds, method=method, ftol=ftol,
+               xtol=xtol, gtol=gtol,
                max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit,
                callback=callback, callback_every=callback_every)
 
 
-def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e-8,
+def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=None, ftol=1e-8,
         xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
         jit=None, callback=None, callback_every=None):
     """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
@@ -170,9 +171,9 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
     if not all_finite(X):
         raise ValueError("x0 must be finite, got non-finite values at rows/columns "
                          f"{np.argwhere(~np.isfinite(X))[:3].tolist()}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
-                         f"{method!r} (bounds and 'trf' are not available yet)")
+    method, lb, ub = method_and_bounds(method, bounds, X)
+    if lb is not None:
+        X = strictly_feasible(X, lb, ub)
     plain, mask = split_args(check_args(args), m if batched else None)
     scheme, polish, jac_fn = _jacobian_choice(jac)
     settings = _settings(ftol, xtol, gtol, max_nfev, n, jac_fn is not None, polish,
@@ -183,8 +184,8 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
     obj = cache.get(fun, jit)
     jac_obj = None if jac_fn is None else cache.get(check_callable(jac_fn, "jac"), jit)
     if k is None:
-        k = _probe(obj, X[0], row_args(plain, mask, 0), n)
-    elif k < n:
+        k = _probe(obj, X[0], row_args(plain, mask, 0), n, method)
+    elif k < n and method == "lm":
         raise ValueError(_too_few(k, n))
     if max_time is not None:
         settings[lm.DEADLINE_S] = clock() + settings[lm.DEADLINE_S]
@@ -196,9 +197,12 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
     FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
     every = _callback_every(callback, callback_every)
+    if method == "trf":  # the kernel's box: scale and bounds of each problem
+        D = box_array(D, lb, ub)
     arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
-    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched)
-    return lsq_result(X, R, J, INFO, settings, x_start, batched)
+    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched,
+          method)
+    return lsq_result(X, R, J, INFO, settings, x_start, batched, D if lb is not None else None)
 
 
 CHUNK_SECONDS = 0.25
@@ -214,22 +218,24 @@ def _callback_every(callback, every) -> int | None:
     return 1 if every is None else check_int(every, "callback_every")
 
 
-def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched) -> None:
-    """Run the solver chunk by chunk until every problem has stopped: a chunk ends after
-    ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the callback runs.
-    Ctrl-C between chunks stops the problems still running (status 11)."""
+def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
+          method="lm") -> None:
+    """Run the solver of ``method`` chunk by chunk until every problem has stopped: a chunk
+    ends after ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the
+    callback runs. Ctrl-C between chunks stops the problems still running (status 11)."""
     X, R, J, D, INFO, FS, settings = arrays[:7]
     settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
     solver = None
     try:
         while True:
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
-            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver)
+            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
             running = INFO[:, lm.STATUS] == lm.RUNNING
             if not running.any():
                 return
             if callback is not None and _stop(callback, lsq_result(
-                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched)):
+                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
+                    D if method == "trf" else None)):
                 INFO[running, lm.STATUS] = lm.CALLBACK
                 return
     except KeyboardInterrupt:
@@ -296,9 +302,9 @@ def _scale(x_scale, m: int, n: int) -> np.ndarray:
     return np.tile(1.0 / scale, (m, 1))
 
 
-def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
+def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm") -> int:
     """The number k of residuals at the first start (one evaluation, not counted), after
-    checking that they are a 1-D array of real numbers with ``k >= n``."""
+    checking that they are a 1-D array of real numbers (with ``k >= n`` for "lm")."""
     value = obj.call(x.copy(), args)
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.dtype.kind not in "fiu":
@@ -306,14 +312,15 @@ def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
             f"fun must return a 1-D array of real residuals; at x0 it returned an array of "
             f"shape {arr.shape} and dtype {arr.dtype}")
     k = arr.shape[0]
-    if k < n:
+    if k < n and method == "lm":
         raise ValueError(_too_few(k, n))
     return k
 
 
 def _too_few(k: int, n: int) -> str:
     return (f"method 'lm' needs at least as many residuals as parameters: fun returned "
-            f"{k} residuals at x0 for {n} parameters (k >= n is required)")
+            f"{k} residuals at x0 for {n} parameters (k >= n is required; method 'trf' "
+            "takes fewer)")
 
 
 def make_analytic_jacobian(jac, copy):
@@ -360,32 +367,35 @@ class _Solver:
         return loop
 
 
-def _solver(obj, jac_obj, engine: str) -> _Solver:
-    key = ("least_squares", jac_obj, engine)
+def _solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
+    key = ("least_squares", jac_obj, engine, method)
     solver = obj.drivers.get(key)
     if solver is None:
         with _LOCK:
             solver = obj.drivers.get(key)
             if solver is None:
-                solver = _build_solver(obj, jac_obj, engine)
+                solver = _build_solver(obj, jac_obj, engine, method)
                 obj.drivers[key] = solver
     return solver
 
 
-def _build_solver(obj, jac_obj, engine: str) -> _Solver:
+def _build_solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
     python = engine == "python"
     f = obj.python_f if python else obj.callable
+    bounded = method == "trf"
     if jac_obj is None:
-        jacobian = obj.python_kernel("jacobian_at") if python else obj.kernel("jacobian_at")
-        cost = lm.difference_cost
+        name = "bounded_jacobian_at" if bounded else "jacobian_at"
+        jacobian = obj.python_kernel(name) if python else obj.kernel(name)
     else:
         jac_f = jac_obj.python_f if python else jac_obj.callable
-        if python:
-            jacobian = make_analytic_jacobian(jac_f, copy_matrix)
-        else:
-            jacobian = _jit.jit(make_analytic_jacobian(jac_f, _copy_matrix_jit))
-        cost = lm.analytic_cost
-    single = lm.make_lm(f, jacobian, cost)
+        make = trf.make_analytic_jacobian if bounded else make_analytic_jacobian
+        jacobian = make(jac_f, copy_matrix if python else _copy_matrix_jit)
+        jacobian = jacobian if python else _jit.jit(jacobian)
+    if bounded:
+        single = trf.make_trf(f, jacobian, jac_obj is not None)
+    else:
+        single = lm.make_lm(f, jacobian, lm.difference_cost if jac_obj is None
+                            else lm.analytic_cost)
     return _Solver(engine, single if python else _jit.jit(single))
 
 
@@ -398,11 +408,11 @@ def _engine(obj, jac_obj) -> str:
 
 
 def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
-         solver=None):
+         solver=None, method: str = "lm"):
     """Run one chunk of the solver over every row of ``X`` (in place), compiled where
     Numba can; returns the solver used (the Python engine's after a compile failure)."""
     if solver is None:
-        solver = _solver(obj, jac_obj, _engine(obj, jac_obj))
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
     try:
         _run_rows(solver, mask, arrays, x_start)
     except Exception as exc:
@@ -411,7 +421,7 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
         obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
         with _LOCK:
             obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        solver = _solver(obj, jac_obj, "python")
+        solver = _solver(obj, jac_obj, "python", method)
         _run_rows(solver, mask, arrays, x_start)
     return solver
 

@@ -1,0 +1,112 @@
+"""Bounds of :func:`fastgrad.least_squares` and :func:`fastgrad.curve_fit`: SciPy's
+conventions checked, the method chosen ("lm" without bounds, "trf" with them), the start made
+strictly feasible, and the ``box`` array of :mod:`fastgrad.optimize.trf` assembled; and, for
+the result, SciPy's ``active_mask`` and ``optimality`` of "trf"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.validate import bounds_arrays, outside_bounds_message
+from .trf import LOWER, SCALE, UPPER
+
+METHODS = ("lm", "trf")
+"""Methods of :func:`fastgrad.least_squares`."""
+
+FEASIBLE_STEP = 1e-10
+"""A start within this distance (relative, ``max(1, |bound|)``) of a bound is moved to that
+distance inside, as SciPy's ``make_strictly_feasible`` does for "trf": the method's iterates
+lie strictly inside the box."""
+
+
+def method_and_bounds(method, bounds, X: np.ndarray):
+    """``(method, lb, ub)`` for the starts ``X`` (m, n): ``lb``, ``ub`` of shape (m, n), or
+    None without bounds (``method="trf"`` without bounds gets infinite ones)."""
+    if method is not None and method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} or None, "
+                         f"got {method!r}")
+    box = None
+    if bounds is not None:
+        if not (hasattr(bounds, "lb") and hasattr(bounds, "ub")) and (
+                isinstance(bounds, (str, bytes)) or not hasattr(bounds, "__len__")
+                or len(bounds) != 2):
+            raise ValueError("bounds must be (lb, ub), each a scalar or an array of shape "
+                             "(n,), or a scipy.optimize.Bounds (SciPy's least_squares "
+                             "convention; a sequence of (lo, hi) pairs is minimize's), got "
+                             f"{_show(bounds)}")
+        box = bounds_arrays(bounds, X.shape)
+    if box is None:
+        if method == "trf":
+            return "trf", np.full(X.shape, -np.inf), np.full(X.shape, np.inf)
+        return "lm", None, None
+    if method == "lm":
+        raise ValueError("method='lm' does not take bounds (got finite bounds); use "
+                         "method='trf' or method=None, which chooses 'trf' when bounds are "
+                         "given")
+    lb, ub = box
+    tight = np.argwhere(lb >= ub)
+    if tight.size:
+        i = tuple(tight[0])
+        raise ValueError(f"bounds: each lower bound must be strictly less than its upper "
+                         f"bound, got lb = ub = {float(lb[i])!r} at index {i[-1]}"
+                         " (a fixed parameter: remove it from the fit)")
+    message = outside_bounds_message(X if X.shape[0] > 1 else X[0], lb if X.shape[0] > 1
+                                     else lb[0], ub if X.shape[0] > 1 else ub[0], "x0")
+    if message is not None:
+        raise ValueError("x0 is infeasible: " + message)
+    return "trf", lb, ub
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def strictly_feasible(X: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
+    """``X`` with every coordinate within :data:`FEASIBLE_STEP` of a bound moved that far
+    inside (to the middle where the box is narrower than that)."""
+    X = X.copy()
+    low = lb + FEASIBLE_STEP * np.maximum(1.0, np.abs(lb))
+    high = ub - FEASIBLE_STEP * np.maximum(1.0, np.abs(ub))
+    near_low = np.isfinite(lb) & (X < low)
+    near_high = np.isfinite(ub) & (X > high)
+    X[near_low] = low[near_low]
+    X[near_high] = high[near_high]
+    narrow = (X <= lb) | (X >= ub)
+    X[narrow] = 0.5 * (lb[narrow] + ub[narrow])
+    return X
+
+
+def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
+    """The (m, 3, n) ``box`` of the "trf" kernel: the scale ``D`` and the bounds of each
+    problem."""
+    m, n = D.shape
+    box = np.empty((m, 3, n))
+    box[:, SCALE] = D
+    box[:, LOWER] = lb
+    box[:, UPPER] = ub
+    return box
+
+
+def active_mask(x: np.ndarray, lb: np.ndarray, ub: np.ndarray, rtol: float) -> np.ndarray:
+    """SciPy's ``active_mask``: -1 where ``x`` is within ``rtol max(1, |lb|)`` of a finite
+    lower bound (and nearer it than the upper), +1 likewise at an upper bound, else 0."""
+    low_gap = x - lb
+    high_gap = ub - x
+    mask = np.zeros(x.shape, dtype=np.int64)
+    near_low = low_gap <= np.minimum(high_gap, rtol * np.maximum(1.0, np.abs(lb)))
+    near_high = high_gap <= np.minimum(low_gap, rtol * np.maximum(1.0, np.abs(ub)))
+    mask[np.isfinite(lb) & near_low] = -1
+    mask[np.isfinite(ub) & near_high] = 1
+    return mask
+
+
+def scaled_optimality(x, grad, lb, ub) -> np.ndarray:
+    """``||v * grad||_inf`` with Coleman-Li's ``v`` (SciPy's ``optimality`` of "trf"): the
+    distance to the bound the gradient points to (1 where that bound is infinite)."""
+    v = np.ones_like(x)
+    toward_high = (grad < 0) & np.isfinite(ub)
+    toward_low = (grad > 0) & np.isfinite(lb)
+    v[toward_high] = (ub - x)[toward_high]
+    v[toward_low] = (x - lb)[toward_low]
+    return np.max(np.abs(v * grad), axis=-1)
