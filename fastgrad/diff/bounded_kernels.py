@@ -124,19 +124,22 @@ def make_bounded_jacobian_at(f):
     """Jacobian of residuals ``f(x, *args) -> (k,)`` within ``[lo, hi]`` at an ``x`` where
     ``r0 = f(x)`` is known (the iterate of ``least_squares(method="trf")``), written into
     ``out`` (k, n); ``work`` (2, k) is scratch. The steps of
-    :func:`fastgrad.diff.kernels.make_jacobian_at` (relative to each parameter), fitted into
-    the box by :func:`fastgrad.diff.bounds.fit_step`; a stencil's centre point is ``r0``.
-    Returns the number of evaluations of f it made (>= 0), or a negative status
-    (:data:`ZERO_STEP`, :data:`NO_ROOM`)."""
+    :func:`fastgrad.diff.kernels.make_jacobian_at`, relative to ``max(|x_i|, typical_i)``
+    (a parameter that approaches a bound at 0 keeps the step of its typical size, instead of
+    one that vanishes below the rounding of f), fitted into the box by
+    :func:`fastgrad.diff.bounds.fit_step`; a stencil's centre point is ``r0``. Returns the
+    number of evaluations of f it made (>= 0), or a negative status (:data:`ZERO_STEP`,
+    :data:`NO_ROOM`)."""
 
-    def bounded_jacobian_at(x, scheme, steps, lo, hi, r0, out, work, args):
+    def bounded_jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args):
         n = x.shape[0]
         k = r0.shape[0]
         count = 0
         for i in range(n):
             xi = x[i]
-            row, h = fit_step(scheme, xi, relative_step_for(scheme, xi, steps, i), lo[i],
-                              hi[i])
+            size = max(abs(xi), typical[i])
+            h = (xi + relative_step_for(scheme, size, steps, i)) - xi
+            row, h = fit_step(scheme, xi, h, lo[i], hi[i])
             if h == 0.0:
                 return NO_ROOM if row < 0 else ZERO_STEP
             centre = BOUNDED_CENTRE[row]

@@ -52,14 +52,14 @@ def least_squares(
     jit: bool | None = None,
     **unknown,
 ):
-    """Minimize ``0.5 * sum(fun(x, *args)**2)`` by Levenberg-Marquardt, for one problem or
-    for each row of ``x0`` in parallel.
+    """Minimize ``0.5 * sum(fun(x, *args)**2)`` by Levenberg-Marquardt, or within bounds by a
+    trust-region reflective method, for one problem or for each row of ``x0`` in parallel.
 
     Parameters
     ----------
     fun : callable
         Residuals ``fun(x, *args) -> (k,)`` of a float64 array ``x`` of shape (n,), with
-        ``k >= n``. Compiled with Numba in nopython mode (a ``numba.njit`` function is used
+        ``k >= n`` for "lm". Compiled with Numba in nopython mode (a ``numba.njit`` function is used
         as it is); if Numba cannot compile it, the Python engine runs the same solver after
         a ``FastgradWarning``.
     x0 : array_like, shape (n,) or (m, n)
@@ -76,17 +76,28 @@ def least_squares(
         relative (an analytic one: always at the solution). A scheme name uses
         that scheme throughout (SciPy's "2-point" and "3-point" are accepted). A callable
         ``jac(x, *args) -> (k, n)`` is an analytic Jacobian, compiled like ``fun``.
-    method : {"lm"}, optional
-        Levenberg-Marquardt (Moré's scaled variant, see Notes). Bounds and "trf" are not
-        available yet.
+    bounds : None, (lb, ub) or scipy.optimize.Bounds, optional
+        SciPy's convention: ``lb`` and ``ub`` scalars or arrays of shape (n,) (or (m, n):
+        one box per problem of a batch), ``-np.inf``/``np.inf`` where a side is unbounded,
+        each ``lb < ub``. ``x0`` must lie within them ("x0 is infeasible" otherwise); a
+        start within 1e-10 (relative) of a bound is moved that far inside, as SciPy does.
+        ``fun`` is never evaluated outside ``[lb, ub]``: the iterates stay strictly
+        inside, and a finite-difference stencil that does not fit goes the other way or
+        becomes one-sided (:func:`fastgrad.diff.bounds.bounded_step`).
+    method : {None, "lm", "trf"}, optional
+        None (default): "lm" without bounds, "trf" with finite bounds. "lm":
+        Levenberg-Marquardt (Moré's scaled variant, see Notes); it refuses bounds. "trf":
+        the trust-region reflective method of SciPy's ``least_squares`` (see Notes).
     args : tuple, optional
         Extra arguments of ``fun`` and ``jac``. With ``x0`` of shape (m, n), an argument
         wrapped as :func:`fastgrad.per_start` ``(A)`` gives problem i its own ``A[i]``.
     ftol, xtol, gtol : float, optional
-        MINPACK's tests (default 1e-8 each, as SciPy): ``ftol`` on the relative reduction of
-        the sum of squares (actual and predicted), ``xtol`` on the trust radius relative to
-        ``||D x||``, ``gtol`` on the largest cosine between the residual vector and a column
-        of the Jacobian.
+        MINPACK's tests for "lm" (default 1e-8 each, as SciPy): ``ftol`` on the relative
+        reduction of the sum of squares (actual and predicted), ``xtol`` on the trust radius
+        relative to ``||D x||``, ``gtol`` on the largest cosine between the residual vector
+        and a column of the Jacobian. SciPy's for "trf": ``ftol`` when the reduction of the
+        cost is below ``ftol * cost`` (and the step's ratio above 0.25), ``xtol`` when
+        ``||dx|| < xtol (xtol + ||x||)``, ``gtol`` when ``optimality < gtol``.
     max_nfev : int, optional
         Maximum number of evaluations of ``fun``, those of finite differences included.
         Default: ``100 n`` with an analytic ``jac``, else ``100 n (n + 1)`` (SciPy's).
@@ -117,7 +128,10 @@ def least_squares(
     -------
     OptimizeResult
         SciPy's fields: ``x``, ``cost`` (``0.5 sum r**2``), ``fun`` (the residuals), ``jac``,
-        ``grad`` (``J' r``), ``optimality`` (``||grad||_inf``), ``active_mask`` (zeros),
+        ``grad`` (``J' r``), ``optimality`` (``||grad||_inf``; "trf": ``||v grad||_inf``
+        with ``v`` the distance to the bound the gradient points to, 1 where that bound is
+        infinite, as SciPy), ``active_mask`` ("trf": -1 at a lower bound, +1 at an upper one,
+        within ``xtol`` relative, as SciPy; zeros for "lm"),
         ``nfev``, ``njev``, ``status``, ``message``, ``success``, and ``nit``. Batched: a
         leading axis m on every field, ``message`` a list, ``best`` the lowest cost.
         Status codes: :data:`fastgrad.optimize.lsq_report.LSQ_STATUS` (0 to 4 as SciPy's).
@@ -129,8 +143,16 @@ def least_squares(
     Levenberg-Marquardt parameter from Moré's safeguarded Newton iteration on
     ``||D p(lam)|| = delta`` (solved through an SVD of ``J D**-1``); ``delta`` starts at
     ``100 ||D x0||`` and is adjusted from the ratio of actual to predicted reduction.
+    "trf" follows SciPy's ``trf`` with ``tr_solver="exact"``: Coleman-Li scaling by the
+    distances to the bounds, the exact subproblem in the scaled variables (an SVD of the
+    augmented Jacobian, Moré's parameter as above), and a step that stays strictly inside
+    the box (cut back at the first bound, reflected off it, or scaled steepest descent,
+    whichever the model prefers), see :mod:`fastgrad.optimize.trf`. Its Jacobians are
+    those of "lm" (with "auto", forward then central), within the box.
+
     ``nfev`` counts every evaluation of ``fun`` (one per trial step, plus n per forward
-    Jacobian, 2n for the central Jacobians of "auto"); one more evaluation at
+    Jacobian, 2n for the central Jacobians of "auto"; SciPy's "trf" does not count those
+    of its finite differences); one more evaluation at
     ``x0[0]``, to learn k and check the arguments, is not counted (SciPy does the same).
 
     Ctrl-C (KeyboardInterrupt) during a run is consumed: every problem still running stops
@@ -172,6 +194,7 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
         raise ValueError("x0 must be finite, got non-finite values at rows/columns "
                          f"{np.argwhere(~np.isfinite(X))[:3].tolist()}")
     method, lb, ub = method_and_bounds(method, bounds, X)
+    typical = X  # the start as given: the typical size of each parameter for "trf"
     if lb is not None:
         X = strictly_feasible(X, lb, ub)
     plain, mask = split_args(check_args(args), m if batched else None)
@@ -198,7 +221,7 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     x_start = X.copy()
     every = _callback_every(callback, callback_every)
     if method == "trf":  # the kernel's box: scale and bounds of each problem
-        D = box_array(D, lb, ub)
+        D = box_array(D, lb, ub, typical, x_scale)
     arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
     drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched,
           method)

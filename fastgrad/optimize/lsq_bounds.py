@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.validate import bounds_arrays, outside_bounds_message
-from .trf import LOWER, SCALE, UPPER
+from .trf import LOWER, SCALE, TYPICAL, UPPER
 
 METHODS = ("lm", "trf")
 """Methods of :func:`fastgrad.least_squares`."""
@@ -50,10 +50,11 @@ def method_and_bounds(method, bounds, X: np.ndarray):
         raise ValueError(f"bounds: each lower bound must be strictly less than its upper "
                          f"bound, got lb = ub = {float(lb[i])!r} at index {i[-1]}"
                          " (a fixed parameter: remove it from the fit)")
-    message = outside_bounds_message(X if X.shape[0] > 1 else X[0], lb if X.shape[0] > 1
-                                     else lb[0], ub if X.shape[0] > 1 else ub[0], "x0")
-    if message is not None:
-        raise ValueError("x0 is infeasible: " + message)
+    for i in range(X.shape[0]):
+        name = "x0" if X.shape[0] == 1 else f"x0[{i}]"
+        message = outside_bounds_message(X[i], lb[i], ub[i], name)
+        if message is not None:
+            raise ValueError(f"x0 is infeasible: {message}")
     return "trf", lb, ub
 
 
@@ -66,8 +67,9 @@ def strictly_feasible(X: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarr
     """``X`` with every coordinate within :data:`FEASIBLE_STEP` of a bound moved that far
     inside (to the middle where the box is narrower than that)."""
     X = X.copy()
-    low = lb + FEASIBLE_STEP * np.maximum(1.0, np.abs(lb))
-    high = ub - FEASIBLE_STEP * np.maximum(1.0, np.abs(ub))
+    with np.errstate(invalid="ignore"):  # inf - inf where a side is unbounded: no effect
+        low = lb + FEASIBLE_STEP * np.maximum(1.0, np.abs(lb))
+        high = ub - FEASIBLE_STEP * np.maximum(1.0, np.abs(ub))
     near_low = np.isfinite(lb) & (X < low)
     near_high = np.isfinite(ub) & (X > high)
     X[near_low] = low[near_low]
@@ -77,14 +79,22 @@ def strictly_feasible(X: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarr
     return X
 
 
-def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
-    """The (m, 3, n) ``box`` of the "trf" kernel: the scale ``D`` and the bounds of each
-    problem."""
+def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
+              x_scale) -> np.ndarray:
+    """The (m, 4, n) ``box`` of the "trf" kernel: the scale ``D``, the bounds and the
+    typical size of each parameter of each problem: ``x_scale`` where it is given, else
+    ``|x0|`` (1 where ``x0`` is 0), so that a parameter approaching a bound at 0 keeps
+    finite-difference steps of its own scale (a step relative to ``|x|`` alone would sink
+    below the rounding of the residuals)."""
     m, n = D.shape
-    box = np.empty((m, 3, n))
+    box = np.empty((m, 4, n))
     box[:, SCALE] = D
     box[:, LOWER] = lb
     box[:, UPPER] = ub
+    if isinstance(x_scale, str):
+        box[:, TYPICAL] = np.where(X == 0.0, 1.0, np.abs(X))
+    else:
+        box[:, TYPICAL] = 1.0 / D
     return box
 
 

@@ -27,8 +27,10 @@ bounded one (:func:`fastgrad.diff.bounded_kernels.make_bounded_jacobian_at`), so
 never evaluated outside ``[lb, ub]``.
 
 The arrays of one problem are those of :func:`fastgrad.optimize.lm.make_lm`, except that
-``box`` (3, n) holds the scale ``D`` (row :data:`SCALE`, filled from the Jacobian with
-``x_scale="jac"``) and the bounds (rows :data:`LOWER`, :data:`UPPER`); ``fs`` holds the trust
+``box`` (4, n) holds the scale ``D`` (row :data:`SCALE`, filled from the Jacobian with
+``x_scale="jac"``), the bounds (rows :data:`LOWER`, :data:`UPPER`) and the typical size of
+each parameter (row :data:`TYPICAL`: the finite-difference steps are relative to
+``max(|x_i|, typical_i)``); ``fs`` holds the trust
 radius (negative: not set yet), the Levenberg-Marquardt parameter, 1.0 while the Jacobian at
 ``x`` is still to be computed, the cost and the move since the last Jacobian. The status
 codes, ``info`` columns and settings are :mod:`fastgrad.optimize.lm`'s.
@@ -51,7 +53,7 @@ from .lm import (
 from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_step
 from .trf_step import choose_step, cl_scaling
 
-SCALE, LOWER, UPPER = 0, 1, 2
+SCALE, LOWER, UPPER, TYPICAL = 0, 1, 2, 3
 """Rows of the ``box`` array of one problem."""
 
 
@@ -133,7 +135,8 @@ def build_subproblem(J, r, g, v, dv, D, d, ch, gh, Ja, ra):
 
 def make_trf(f, jacobian_at, analytic):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the bounded
-    Jacobian kernel ``jacobian_at(x, scheme, steps, lo, hi, r0, out, work, args)`` (returns
+    Jacobian kernel ``jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args)``
+    (returns
     the evaluations of f it made, or a negative status); ``analytic``: True for the user's
     Jacobian (then always recomputed at the solution: it costs no evaluation). Long because, like
     :func:`fastgrad.optimize.lm.make_lm`, the solver is one outer loop (Jacobian, scaling,
@@ -144,7 +147,7 @@ def make_trf(f, jacobian_at, analytic):
         # piece of state (see make_trf).
         n = x.shape[0]
         k = r.shape[0]
-        D, lo, hi = box[SCALE], box[LOWER], box[UPPER]
+        D, lo, hi, typical = box[SCALE], box[LOWER], box[UPPER], box[TYPICAL]
         ftol, xtol, gtol = settings[FTOL_S], settings[XTOL_S], settings[GTOL_S]
         max_nfev, deadline = settings[MAX_NFEV_S], settings[DEADLINE_S]
         jac_scale = settings[JAC_SCALE_S] > 0.0
@@ -197,7 +200,7 @@ def make_trf(f, jacobian_at, analytic):
                     chunk_end < np.inf and clock() > chunk_end)):
                 break  # the end of this chunk: the run goes on from here in the next one
             if need_jac:
-                count = jacobian_at(x, scheme, steps, lo, hi, r, J, work, args)
+                count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
                 if count < 0:
                     status = STEP_VANISHED
                     break
@@ -283,7 +286,7 @@ def make_trf(f, jacobian_at, analytic):
                 scheme, status, need_jac, delta, alpha = polish, RUNNING, True, -1.0, 0.0
         reuse = 0.0 if analytic else JAC_REUSE
         if need_jac and GTOL <= status <= TOO_SMALL and moved > reuse * norm2(D * x):
-            count = jacobian_at(x, scheme, steps, lo, hi, r, J, work, args)
+            count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
             if count < 0:
                 status = STEP_VANISHED
             else:
@@ -305,7 +308,7 @@ def make_analytic_jacobian(jac, copy):
     """A bounded Jacobian kernel (the signature of ``bounded_jacobian_at``) that calls the
     user's ``jac(x, *args) -> (k, n)`` and copies it into ``out``: no evaluation of f."""
 
-    def jacobian_at(x, scheme, steps, lo, hi, r0, out, work, args):
+    def jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args):
         copy(jac(x, *args), out)
         return 0
 
