@@ -391,7 +391,7 @@ class _Solver:
 
 
 def _solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
-    key = ("least_squares", jac_obj, engine, method)
+    key = ("least_squares", jac_obj, engine) + (() if method == "lm" else (method,))
     solver = obj.drivers.get(key)
     if solver is None:
         with _LOCK:
