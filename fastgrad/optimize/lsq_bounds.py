@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.jit import jit_cached
 from .._core.validate import bounds_arrays, outside_bounds_message
 from .trf import LOWER, SCALE, TYPICAL, UPPER
 
@@ -50,7 +51,8 @@ def method_and_bounds(method, bounds, X: np.ndarray):
         raise ValueError(f"bounds: each lower bound must be strictly less than its upper "
                          f"bound, got lb = ub = {float(lb[i])!r} at index {i[-1]}"
                          " (a fixed parameter: remove it from the fit)")
-    for i in range(X.shape[0]):
+    outside = np.flatnonzero(((X < lb) | (X > ub)).any(axis=1))
+    for i in outside[:1]:
         name = "x0" if X.shape[0] == 1 else f"x0[{i}]"
         message = outside_bounds_message(X[i], lb[i], ub[i], name)
         if message is not None:
@@ -63,20 +65,22 @@ def _show(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def strictly_feasible(X: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
-    """``X`` with every coordinate within :data:`FEASIBLE_STEP` of a bound moved that far
-    inside (to the middle where the box is narrower than that)."""
-    X = X.copy()
-    with np.errstate(invalid="ignore"):  # inf - inf where a side is unbounded: no effect
-        low = lb + FEASIBLE_STEP * np.maximum(1.0, np.abs(lb))
-        high = ub - FEASIBLE_STEP * np.maximum(1.0, np.abs(ub))
-    near_low = np.isfinite(lb) & (X < low)
-    near_high = np.isfinite(ub) & (X > high)
-    X[near_low] = low[near_low]
-    X[near_high] = high[near_high]
-    narrow = (X <= lb) | (X >= ub)
-    X[narrow] = 0.5 * (lb[narrow] + ub[narrow])
-    return X
+@jit_cached
+def strictly_feasible(X, lb, ub):
+    """``X`` (m, n) with every coordinate within :data:`FEASIBLE_STEP` of a bound moved that
+    far inside (to the middle where the box is narrower than that); a copy."""
+    out = X.copy()
+    m, n = X.shape
+    for i in range(m):
+        for j in range(n):
+            lo, hi = lb[i, j], ub[i, j]
+            if lo > -np.inf and out[i, j] < lo + FEASIBLE_STEP * max(1.0, abs(lo)):
+                out[i, j] = lo + FEASIBLE_STEP * max(1.0, abs(lo))
+            if hi < np.inf and out[i, j] > hi - FEASIBLE_STEP * max(1.0, abs(hi)):
+                out[i, j] = hi - FEASIBLE_STEP * max(1.0, abs(hi))
+            if out[i, j] <= lo or out[i, j] >= hi:
+                out[i, j] = 0.5 * (lo + hi)
+    return out
 
 
 def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
@@ -98,25 +102,29 @@ def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
     return box
 
 
-def active_mask(x: np.ndarray, lb: np.ndarray, ub: np.ndarray, rtol: float) -> np.ndarray:
-    """SciPy's ``active_mask``: -1 where ``x`` is within ``rtol max(1, |lb|)`` of a finite
-    lower bound (and nearer it than the upper), +1 likewise at an upper bound, else 0."""
-    low_gap = x - lb
-    high_gap = ub - x
-    mask = np.zeros(x.shape, dtype=np.int64)
-    near_low = low_gap <= np.minimum(high_gap, rtol * np.maximum(1.0, np.abs(lb)))
-    near_high = high_gap <= np.minimum(low_gap, rtol * np.maximum(1.0, np.abs(ub)))
-    mask[np.isfinite(lb) & near_low] = -1
-    mask[np.isfinite(ub) & near_high] = 1
-    return mask
-
-
-def scaled_optimality(x, grad, lb, ub) -> np.ndarray:
-    """``||v * grad||_inf`` with Coleman-Li's ``v`` (SciPy's ``optimality`` of "trf"): the
-    distance to the bound the gradient points to (1 where that bound is infinite)."""
-    v = np.ones_like(x)
-    toward_high = (grad < 0) & np.isfinite(ub)
-    toward_low = (grad > 0) & np.isfinite(lb)
-    v[toward_high] = (ub - x)[toward_high]
-    v[toward_low] = (x - lb)[toward_low]
-    return np.max(np.abs(v * grad), axis=-1)
+@jit_cached
+def bound_summary(X, G, LB, UB, rtol, mask, optimality):
+    """For each row of ``X`` (m, n), SciPy's "trf" ``active_mask`` and ``optimality``:
+    ``mask`` -1 where x is within ``rtol max(1, |lb|)`` of a finite lower bound (and nearer it
+    than the upper), +1 likewise at an upper bound, else 0; ``optimality`` the infinity norm
+    of the gradient ``G`` scaled by Coleman-Li's ``v`` (the distance to the bound the gradient
+    points to, 1 where that bound is infinite)."""
+    m, n = X.shape
+    for i in range(m):
+        best = 0.0
+        for j in range(n):
+            x, g, lo, hi = X[i, j], G[i, j], LB[i, j], UB[i, j]
+            low_gap = x - lo
+            high_gap = hi - x
+            mask[i, j] = 0
+            if lo > -np.inf and low_gap <= min(high_gap, rtol * max(1.0, abs(lo))):
+                mask[i, j] = -1
+            if hi < np.inf and high_gap <= min(low_gap, rtol * max(1.0, abs(hi))):
+                mask[i, j] = 1
+            v = 1.0
+            if g < 0.0 and hi < np.inf:
+                v = high_gap
+            elif g > 0.0 and lo > -np.inf:
+                v = low_gap
+            best = max(best, abs(v * g))
+        optimality[i] = best

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import lm
 from .lm_linalg import summarize, summarize_rows
-from .lsq_bounds import active_mask, scaled_optimality
+from .lsq_bounds import bound_summary
 from .trf import LOWER, UPPER
 from .result import OptimizeResult
 
@@ -76,12 +76,13 @@ def lsq_result(x, r, J, info, settings, x0, batched: bool, box=None) -> Optimize
     ``active_mask`` and ``optimality`` (of the Coleman-Li scaled gradient) are SciPy's."""
     res = _result(x, r, J, info, settings, x0, batched)
     if box is not None:
-        lb, ub = box[:, LOWER], box[:, UPPER]
-        if not batched:
-            lb, ub = lb[0], ub[0]
-        res.active_mask = active_mask(res.x, lb, ub, settings[lm.XTOL_S])
-        optimality = scaled_optimality(res.x, res.grad, lb, ub)
-        res.optimality = optimality if batched else float(optimality)
+        mask = np.empty(x.shape, dtype=np.int64)
+        optimality = np.empty(x.shape[0])
+        bound_summary(x, np.atleast_2d(res.grad), np.ascontiguousarray(box[:, LOWER]),
+                      np.ascontiguousarray(box[:, UPPER]), settings[lm.XTOL_S], mask,
+                      optimality)
+        res.active_mask = mask if batched else mask[0]
+        res.optimality = optimality if batched else float(optimality[0])
     return res
 
 
