@@ -169,8 +169,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="NIST start 2 only, 200 fits")
     args = ap.parse_args(argv)
+    now = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     print(f"fastgrad {fastgrad.__version__}, numpy {np.__version__}, scipy "
-          f"{__import__('scipy').__version__}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"{__import__('scipy').__version__}, {now}")
     print("problem      box     n | fastgrad: digits ok evals  time       | SciPy trf: digits "
           "ok evals  time       | t ratio evals ratio | cost rel. diff")
     rows = nist_rows((1,) if args.quick else (0, 1))

@@ -293,3 +293,16 @@ def test_curve_fit_batch_with_bounds():
     for i in range(3):
         p1, c1 = fastgrad.curve_fit(decay, T, Ys[i], P0, bounds=RATE_CAPPED)
         assert np.array_equal(popt[i], p1) and np.array_equal(pcov[i], c1)
+
+
+def test_chunks_and_x_scale():
+    ref = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), bounds=RATE_CAPPED)
+    seen = []
+    res = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), bounds=RATE_CAPPED,
+                                 callback=lambda r: seen.append(r.nfev))
+    # a callback after every iteration runs the solver in chunks: no number changes
+    assert len(seen) >= 3 and np.array_equal(res.x, ref.x) and res.nfev == ref.nfev
+    scaled = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), bounds=RATE_CAPPED,
+                                    x_scale=[1.0, 0.1, 1.0])
+    assert scaled.success
+    np.testing.assert_allclose(scaled.x, ref.x, rtol=1e-6)  # as the module docstring

@@ -44,7 +44,7 @@ def least_squares(
     xtol: float = 1e-8,
     gtol: float = 1e-8,
     max_nfev: int | None = None,
-    x_scale="jac",
+    x_scale=None,
     step=None,
     max_time: float | None = None,
     callback: Callable[[OptimizeResult], Any] | None = None,
@@ -59,9 +59,9 @@ def least_squares(
     ----------
     fun : callable
         Residuals ``fun(x, *args) -> (k,)`` of a float64 array ``x`` of shape (n,), with
-        ``k >= n`` for "lm". Compiled with Numba in nopython mode (a ``numba.njit`` function is used
-        as it is); if Numba cannot compile it, the Python engine runs the same solver after
-        a ``FastgradWarning``.
+        ``k >= n`` for "lm". Compiled with Numba in nopython mode (a ``numba.njit`` function
+        is used as it is); if Numba cannot compile it, the Python engine runs the same
+        solver after a ``FastgradWarning``.
     x0 : array_like, shape (n,) or (m, n)
         Start, or m starts run as m independent problems over cores. Row i of a batched
         result equals the single fit from ``x0[i]`` with the arguments of row i.
@@ -101,11 +101,13 @@ def least_squares(
     max_nfev : int, optional
         Maximum number of evaluations of ``fun``, those of finite differences included.
         Default: ``100 n`` with an analytic ``jac``, else ``100 n (n + 1)`` (SciPy's).
-    x_scale : "jac", float or array_like of shape (n,), optional
-        "jac" (default): the scale ``D`` of each parameter is the running maximum of the
-        norms of the Jacobian's columns (MINPACK's ``mode=1``), which makes the method
-        invariant to the units of the parameters. A float or an array: the characteristic
-        size of each parameter, ``D = 1 / x_scale``.
+    x_scale : None, "jac", float or array_like of shape (n,), optional
+        "jac": the scale ``D`` of each parameter is the running maximum of the norms of the
+        Jacobian's columns (MINPACK's ``mode=1``), which makes the method invariant to the
+        units of the parameters. A float or an array: the characteristic size of each
+        parameter, ``D = 1 / x_scale``. None (default): SciPy's defaults, "jac" for "lm"
+        and 1.0 for "trf" (whose Coleman-Li scaling "jac" can make unstable: a parameter
+        with a small column takes huge first steps).
     step : None, float or array_like of shape (n,), optional
         Absolute finite-difference step; None (default): ``sqrt(eps) |x_i|`` for forward
         differences (``sqrt(eps)`` where ``x_i = 0``), ``eps**(1/3) |x_i|`` for central ones:
@@ -143,12 +145,14 @@ def least_squares(
     Levenberg-Marquardt parameter from Moré's safeguarded Newton iteration on
     ``||D p(lam)|| = delta`` (solved through an SVD of ``J D**-1``); ``delta`` starts at
     ``100 ||D x0||`` and is adjusted from the ratio of actual to predicted reduction.
+
     "trf" follows SciPy's ``trf`` with ``tr_solver="exact"``: Coleman-Li scaling by the
     distances to the bounds, the exact subproblem in the scaled variables (an SVD of the
-    augmented Jacobian, Moré's parameter as above), and a step that stays strictly inside
-    the box (cut back at the first bound, reflected off it, or scaled steepest descent,
-    whichever the model prefers), see :mod:`fastgrad.optimize.trf`. Its Jacobians are
-    those of "lm" (with "auto", forward then central), within the box.
+    augmented Jacobian, the Levenberg-Marquardt parameter to 1% as SciPy's), and a step
+    that stays strictly inside the box (cut back at the first bound, reflected off it, or
+    scaled steepest descent, whichever the model prefers), see
+    :mod:`fastgrad.optimize.trf`. Its Jacobians are those of "lm" (with "auto", forward
+    then central), within the box.
 
     ``nfev`` counts every evaluation of ``fun`` (one per trial step, plus n per forward
     Jacobian, 2n for the central Jacobians of "auto"; SciPy's "trf" does not count those
@@ -181,7 +185,7 @@ def least_squares(
 
 
 def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=None, ftol=1e-8,
-        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
+        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None, step=None, max_time=None,
         jit=None, callback=None, callback_every=None):
     """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
     :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
@@ -201,6 +205,9 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     scheme, polish, jac_fn = _jacobian_choice(jac)
     settings = _settings(ftol, xtol, gtol, max_nfev, n, jac_fn is not None, polish,
                          max_time)
+    given_scale = x_scale
+    if x_scale is None:
+        x_scale = 1.0 if method == "trf" else "jac"
     D = _scale(x_scale, m, n)
     settings[lm.JAC_SCALE_S] = 1.0 if isinstance(x_scale, str) else 0.0
     steps = steps_array(step, n)
@@ -221,11 +228,12 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     x_start = X.copy()
     every = _callback_every(callback, callback_every)
     if method == "trf":  # the kernel's box: scale and bounds of each problem
-        D = box_array(D, lb, ub, typical, x_scale)
+        D = box_array(D, lb, ub, typical, given_scale)
     arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
     drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched,
           method)
-    return lsq_result(X, R, J, INFO, settings, x_start, batched, D if lb is not None else None)
+    return lsq_result(X, R, J, INFO, settings, x_start, batched,
+                      D if method == "trf" else None)
 
 
 CHUNK_SECONDS = 0.25

@@ -86,8 +86,8 @@ def strictly_feasible(X, lb, ub):
 def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
               x_scale) -> np.ndarray:
     """The (m, 4, n) ``box`` of the "trf" kernel: the scale ``D``, the bounds and the
-    typical size of each parameter of each problem: ``x_scale`` where it is given, else
-    ``|x0|`` (1 where ``x0`` is 0), so that a parameter approaching a bound at 0 keeps
+    typical size of each parameter of each problem: ``x_scale`` where the user gave it (a
+    number or an array), else ``|x0|`` (1 where ``x0`` is 0), so that a parameter approaching a bound at 0 keeps
     finite-difference steps of its own scale (a step relative to ``|x|`` alone would sink
     below the rounding of the residuals)."""
     m, n = D.shape
@@ -95,7 +95,7 @@ def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
     box[:, SCALE] = D
     box[:, LOWER] = lb
     box[:, UPPER] = ub
-    if isinstance(x_scale, str):
+    if x_scale is None or isinstance(x_scale, str):
         box[:, TYPICAL] = np.where(X == 0.0, 1.0, np.abs(X))
     else:
         box[:, TYPICAL] = 1.0 / D

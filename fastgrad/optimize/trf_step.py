@@ -15,6 +15,8 @@ import numpy as np
 
 from .._core.jit import jit_cached
 
+EPS_ = float(np.finfo(np.float64).eps)
+
 
 @jit_cached
 def cl_scaling(x, g, lo, hi, v, dv):
@@ -144,8 +146,8 @@ def choose_step(x, lo, hi, Jh, ch, gh, d, p, ph, delta, theta, work, tmp):
     line, at most up to the trust region or ``theta`` of the way to the next bound), and
     the steepest-descent step ``-gh`` (minimized along its line within the trust region and
     ``theta`` of the way to the box). ``p`` and ``ph`` get the chosen step; ``work`` (6, n)
-    and ``tmp`` (k,) are workspace. Long because it compares the three candidates of SciPy's ``select_step``
-    over one shared workspace."""
+    and ``tmp`` (k,) are workspace. Long because it compares the three candidates of
+    SciPy's ``select_step`` over one shared workspace."""
     n = x.shape[0]
     if inside_box(x, p, lo, hi):
         return -model_value(Jh, ch, gh, ph, tmp)
@@ -215,3 +217,75 @@ def line_from_zero(Jh, ch, gh, s):
         a += 0.5 * ch[j] * s[j] * s[j]
         b += gh[j] * s[j]
     return a, b
+
+
+@jit_cached
+def trust_step(sv, uf, V, delta, alpha, k, ph):
+    """The step ``ph`` of ``min ||A s + b||`` within ``||s|| <= delta`` from the SVD of the
+    augmented matrix ``A = U diag(sv) V'`` (``uf = U' b``), as SciPy's
+    ``solve_lsq_trust_region``: the Gauss-Newton step where A has full rank (``k`` rows)
+    and it fits; else the Levenberg-Marquardt parameter to 1% by the safeguarded Newton
+    iteration (from ``alpha``, the previous value), and the step scaled onto the sphere.
+    Returns the parameter (0.0 for the Gauss-Newton step)."""
+    n = sv.shape[0]
+    smax = np.max(sv)
+    full_rank = k >= n and np.min(sv) > EPS_ * k * smax
+    if full_rank:
+        total = 0.0
+        for j in range(n):
+            z = 0.0
+            for i in range(n):
+                z -= V[j, i] * uf[i] / sv[i]
+            ph[j] = z
+            total += z * z
+        if np.sqrt(total) <= delta:
+            return 0.0
+    upper = 0.0
+    for i in range(n):
+        upper += (sv[i] * uf[i]) ** 2
+    upper = np.sqrt(upper) / delta
+    lower = 0.0
+    if full_rank:
+        phi, dphi = _secular(0.0, sv, uf, delta)
+        lower = -phi / dphi
+    if alpha == 0.0 and not full_rank:
+        alpha = max(0.001 * upper, np.sqrt(lower * upper))
+    for _ in range(10):
+        if alpha < lower or alpha > upper:
+            alpha = max(0.001 * upper, np.sqrt(lower * upper))
+        phi, dphi = _secular(alpha, sv, uf, delta)
+        if phi < 0.0:
+            upper = alpha
+        ratio = phi / dphi
+        lower = max(lower, alpha - ratio)
+        alpha -= (phi + delta) * ratio / delta
+        if abs(phi) < 0.01 * delta:
+            break
+    total = 0.0
+    for j in range(n):
+        z = 0.0
+        for i in range(n):
+            z -= V[j, i] * sv[i] * uf[i] / (sv[i] * sv[i] + alpha)
+        ph[j] = z
+        total += z * z
+    norm = np.sqrt(total)
+    if norm > 0.0:
+        for j in range(n):
+            ph[j] *= delta / norm
+    return alpha
+
+
+@jit_cached
+def _secular(alpha, sv, uf, delta):
+    """``phi(alpha) = ||p(alpha)|| - delta`` and its derivative."""
+    norm2 = 0.0
+    deriv = 0.0
+    for i in range(sv.shape[0]):
+        d = sv[i] * sv[i] + alpha
+        t = sv[i] * uf[i] / d
+        norm2 += t * t
+        deriv += t * t / d
+    norm = np.sqrt(norm2)
+    if norm == 0.0:
+        return -delta, -1.0
+    return norm - delta, -deriv / norm
