@@ -87,9 +87,9 @@ def box_array(D: np.ndarray, lb: np.ndarray, ub: np.ndarray, X: np.ndarray,
               x_scale) -> np.ndarray:
     """The (m, 4, n) ``box`` of the "trf" kernel: the scale ``D``, the bounds and the
     typical size of each parameter of each problem: ``x_scale`` where the user gave it (a
-    number or an array), else ``|x0|`` (1 where ``x0`` is 0), so that a parameter approaching a bound at 0 keeps
-    finite-difference steps of its own scale (a step relative to ``|x|`` alone would sink
-    below the rounding of the residuals)."""
+    number or an array), else ``|x0|`` (1 where ``x0`` is 0), so that a parameter
+    approaching a bound at 0 keeps finite-difference steps of its own scale (a step
+    relative to ``|x|`` alone would sink below the rounding of the residuals)."""
     m, n = D.shape
     box = np.empty((m, 4, n))
     box[:, SCALE] = D

@@ -139,11 +139,11 @@ def build_subproblem(J, r, g, v, dv, D, d, ch, gh, Ja, ra):
 def make_trf(f, jacobian_at, analytic):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the bounded
     Jacobian kernel ``jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args)``
-    (returns
-    the evaluations of f it made, or a negative status); ``analytic``: True for the user's
-    Jacobian (then always recomputed at the solution: it costs no evaluation). Long because, like
-    :func:`fastgrad.optimize.lm.make_lm`, the solver is one outer loop (Jacobian, scaling,
-    gradient test) and one inner loop (step, ratio, radius, stopping tests) over one state."""
+    (returns the evaluations of f it made, or a negative status); ``analytic``: True for
+    the user's Jacobian (then always recomputed at the solution: it costs no evaluation).
+    Long because, like :func:`fastgrad.optimize.lm.make_lm`, the solver is one outer loop
+    (Jacobian, scaling, gradient test) and one inner loop (step, ratio, radius, stopping
+    tests) over one state."""
 
     def trf_solve(x, r, J, box, info, fs, settings, scheme, steps, args):
         # Long because it is the outer and inner loop with their stopping tests over one
