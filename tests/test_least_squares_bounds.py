@@ -306,3 +306,17 @@ def test_chunks_and_x_scale():
                                     x_scale=[1.0, 0.1, 1.0])
     assert scaled.success
     np.testing.assert_allclose(scaled.x, ref.x, rtol=1e-6)  # as the module docstring
+
+
+def test_a_residual_numba_cannot_compile_runs_on_the_python_engine():
+    class Residuals:  # a callable object: Numba cannot compile it
+        def __call__(self, p, t, y):
+            return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+    uncompilable = Residuals()
+    with pytest.warns(fastgrad.FastgradWarning, match="Python engine"):
+        res = fastgrad.least_squares(uncompilable, P0, args=(T, Y), bounds=RATE_CAPPED)
+    ref = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), bounds=RATE_CAPPED)
+    # the same solver, numpy's exp and sums in place of Numba's: the same minimizer
+    assert res.success and res.active_mask.tolist() == [0, 1, 0]
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7)
