@@ -247,16 +247,19 @@ def make_trf(f, jacobian_at, analytic):
                 copy_values(f(xt, *args), rt)
                 nfev += 1
                 hnorm = norm2(ph)
-                if not finite(rt):
-                    delta = 0.25 * hnorm
-                    continue
-                cost_new = 0.5 * norm2(rt) ** 2
-                actred = cost - cost_new
-                ratio, delta_new = radius_update(delta, actred, prered, hnorm)
                 step_norm = 0.0
                 for j in range(n):
                     step_norm += (xt[j] - x[j]) ** 2
                 step_norm = np.sqrt(step_norm)
+                if not finite(rt):  # shrink the region, as SciPy; stop where it vanished
+                    delta = 0.25 * hnorm
+                    if not (delta > 0.0 and step_norm > EPS * xnorm):
+                        status = NONFINITE
+                        break
+                    continue
+                cost_new = 0.5 * norm2(rt) ** 2
+                actred = cost - cost_new
+                ratio, delta_new = radius_update(delta, actred, prered, hnorm)
                 if actred < ftol * cost and ratio > 0.25:
                     status = FTOL
                 if step_norm < xtol * (xtol + xnorm):
