@@ -306,6 +306,10 @@ def test_chunks_and_x_scale():
                                     x_scale=[1.0, 0.1, 1.0])
     assert scaled.success
     np.testing.assert_allclose(scaled.x, ref.x, rtol=1e-6)  # as the module docstring
+    by_jac = fastgrad.least_squares(decay_residuals, P0, args=(T, Y), bounds=RATE_CAPPED,
+                                    x_scale="jac")
+    assert by_jac.success
+    np.testing.assert_allclose(by_jac.x, ref.x, rtol=1e-6)
 
 
 def test_a_residual_numba_cannot_compile_runs_on_the_python_engine():
