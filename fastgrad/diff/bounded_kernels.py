@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._core.scalar import as_real, as_real_vector
+from .._core.scalar import as_real, as_real_vector, copy_values
 from .bounds import (
     BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS, BOUNDED_WEIGHTS,
-    FIRST_OFFSETS, FIRST_POINTS, FIRST_WEIGHTS, HESSIAN_CENTRAL, bounded_step,
+    FIRST_OFFSETS, FIRST_POINTS, FIRST_WEIGHTS, HESSIAN_CENTRAL, bounded_step, fit_step,
 )
 from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP, finite
-from .steps import HESSIAN
+from .steps import HESSIAN, relative_step_for
 
 NO_ROOM = -4
 """Status: the bounds leave no room for a step in some coordinate."""
@@ -118,6 +118,47 @@ def make_bounded_jacobian(f):
         return 0, out
 
     return bounded_jacobian
+
+
+def make_bounded_jacobian_at(f):
+    """Jacobian of residuals ``f(x, *args) -> (k,)`` within ``[lo, hi]`` at an ``x`` where
+    ``r0 = f(x)`` is known (the iterate of ``least_squares(method="trf")``), written into
+    ``out`` (k, n); ``work`` (2, k) is scratch. The steps of
+    :func:`fastgrad.diff.kernels.make_jacobian_at`, relative to ``max(|x_i|, typical_i)``
+    (a parameter that approaches a bound at 0 keeps the step of its typical size, instead of
+    one that vanishes below the rounding of f), fitted into the box by
+    :func:`fastgrad.diff.bounds.fit_step`; a stencil's centre point is ``r0``. Returns the
+    number of evaluations of f it made (>= 0), or a negative status (:data:`ZERO_STEP`,
+    :data:`NO_ROOM`)."""
+
+    def bounded_jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args):
+        n = x.shape[0]
+        k = r0.shape[0]
+        count = 0
+        for i in range(n):
+            xi = x[i]
+            size = max(abs(xi), typical[i])
+            h = (xi + relative_step_for(scheme, size, steps, i)) - xi
+            row, h = fit_step(scheme, xi, h, lo[i], hi[i])
+            if h == 0.0:
+                return NO_ROOM if row < 0 else ZERO_STEP
+            centre = BOUNDED_CENTRE[row]
+            for j in range(k):
+                out[j, i] = centre * r0[j]
+            for p in range(BOUNDED_POINTS[row]):
+                x[i] = xi + BOUNDED_OFFSETS[row, p] * h
+                copy_values(f(x, *args), work[0])
+                w = BOUNDED_WEIGHTS[row, p]
+                for j in range(k):
+                    out[j, i] += w * work[0, j]
+            count += BOUNDED_POINTS[row]
+            x[i] = xi
+            divisor = BOUNDED_DIVISOR[row] * h
+            for j in range(k):
+                out[j, i] /= divisor
+        return count
+
+    return bounded_jacobian_at
 
 
 def make_bounded_cross(f):

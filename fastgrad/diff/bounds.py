@@ -103,7 +103,13 @@ def bounded_step(scheme, xi, steps, i, lo, hi):
     signed step actually taken (see the module docstring). ``h`` is 0.0 where the step
     vanishes (``row`` the scheme's own: the step is too small for x) or where the bounds
     leave no room (``row`` :data:`NO_ROOM_ROW`)."""
-    h = step_for(scheme, xi, steps, i)
+    return fit_step(scheme, xi, step_for(scheme, xi, steps, i), lo, hi)
+
+
+@jit_cached
+def fit_step(scheme, xi, h, lo, hi):
+    """``(row, h)`` of :func:`bounded_step` for the step ``h`` the scheme would take at
+    ``xi`` without bounds (whatever rule chose it: least squares' relative steps too)."""
     row = NATURAL_ROW[scheme]
     if h == 0.0 or inside(row, xi, h, lo, hi):
         return row, h

@@ -109,6 +109,8 @@ TABLE = (
                "bounded_gradient", "batched", "real", "gradients within bounds", _real),
     KernelSpec("bounded_jacobian", lambda inner, f: B.make_bounded_jacobian(f), None, "row",
                "real", "Jacobians within bounds", _jacobian),
+    KernelSpec("bounded_jacobian_at", lambda inner, f: B.make_bounded_jacobian_at(f), None,
+               "driver", "real", "least-squares Jacobians within bounds", _real),
     KernelSpec("bounded_cross", lambda inner, f: B.make_bounded_cross(f), None, "part",
                "hessian", "Hessians within bounds", None),
     KernelSpec("bounded_hessian", B.make_bounded_hessian, "bounded_cross", "row", "hessian",

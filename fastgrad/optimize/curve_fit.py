@@ -18,7 +18,7 @@ from .._core import cache
 from .._core import jit as _jit
 from .._core.objective import _LOCK, FastgradWarning
 from .._core.scalar import as_real_vector
-from .._core.validate import all_finite, check_bool, check_callable
+from .._core.validate import all_finite, bounds_arrays, check_bool, check_callable
 from .._core.validate import unknown_keyword_hint
 from .least_squares import _PARAMETERS, fit
 from .lm_linalg import normal_pinv
@@ -26,9 +26,9 @@ from .per_start import PerStart, per_start, split_args
 
 
 def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
-              method=None, jac=None, full_output=False, jit=None, **kwargs):
+              bounds=None, method=None, jac=None, full_output=False, jit=None, **kwargs):
     """Fit ``model(xdata, *params)`` to ``ydata`` by least squares, as
-    ``scipy.optimize.curve_fit`` does (method "lm").
+    ``scipy.optimize.curve_fit`` does (method "lm", or "trf" within bounds).
 
     Parameters
     ----------
@@ -43,7 +43,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         The data; ``per_start(Y)`` with Y of shape (m, k) fits m curves (with ``p0`` of
         shape (m, n)).
     p0 : array_like, shape (n,) or (m, n), optional
-        Initial parameters; default all ones, n from the signature of ``model``.
+        Initial parameters; default all ones, n from the signature of ``model`` (with
+        bounds, as SciPy: the middle of a finite box, one inside a half-bounded one).
     sigma : None or array_like of shape (k,) or (k, k), optional
         Uncertainty of ``ydata``, as SciPy's: 1-D, the residuals are
         ``(model - ydata) / sigma``; 2-D, the covariance matrix of ``ydata``, and the
@@ -52,8 +53,12 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     absolute_sigma : bool, optional
         False (default): ``pcov`` is scaled by the reduced chi-square
         ``sum(r**2) / (k - n)``; True: ``sigma`` is absolute and ``pcov`` is not scaled.
-    method : {None, "lm"}, optional
-        Only "lm" (the default) for now.
+    bounds : None, (lb, ub) or scipy.optimize.Bounds, optional
+        Bounds of the parameters, SciPy's convention: ``lb`` and ``ub`` scalars or arrays
+        of shape (n,), ``-np.inf``/``np.inf`` for none; ``p0`` must lie within them.
+        The model is never evaluated outside them (see :func:`fastgrad.least_squares`).
+    method : {None, "lm", "trf"}, optional
+        None (default): "lm" without bounds, "trf" with them; "lm" refuses bounds.
     jac : None, str or callable, optional
         None: ``"auto"`` of :func:`fastgrad.least_squares`; a scheme name; or a callable
         ``jac(x, p1, ..., pn) -> (k, n)``, the Jacobian of the model.
@@ -94,11 +99,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     (array([2. , 1.3, 0.4]), (3, 3))
     """
     check_callable(model, "model")
-    if method not in (None, "lm"):
-        raise ValueError(f"method must be None or 'lm', got {method!r} (bounds and 'trf' are "
-                         "not available yet)")
     absolute_sigma = check_bool(absolute_sigma, "absolute_sigma")
-    p0 = _initial(model, p0)
+    p0 = _initial(model, p0, bounds)
     m = p0.shape[0] if p0.ndim == 2 else None
     n = p0.shape[-1]
     xdata, ydata, weights = _data(xdata, ydata, sigma, m)
@@ -115,18 +117,32 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
             raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
                             + unknown_keyword_hint(name, _PASSED_ON + _OWN))
     res = fit(residual, p0, (xdata, ydata, weights), plain[1].shape[-1], jac=jac_arg,
-              jit=False if python else jit, **kwargs)
+              bounds=bounds, method=method, jit=False if python else jit, **kwargs)
     pcov = covariance(res, n, absolute_sigma)
     _check_success(res, m)
     return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
 
 
-_PASSED_ON = tuple(name for name in _PARAMETERS if name not in ("jac", "method", "args", "jit"))
+_PASSED_ON = tuple(name for name in _PARAMETERS
+                   if name not in ("jac", "bounds", "method", "args", "jit"))
 """Keywords passed on to :func:`fastgrad.least_squares`."""
-_OWN = ("p0", "sigma", "absolute_sigma", "method", "jac", "full_output", "jit")
+_OWN = ("p0", "sigma", "absolute_sigma", "bounds", "method", "jac", "full_output", "jit")
 
 
-def _initial(model, p0) -> np.ndarray:
+def _initial(model, p0, bounds) -> np.ndarray:
+    """``p0`` as an array, or the default start from the signature of ``model`` (within
+    ``bounds``, as SciPy's: the middle of a finite interval, 1 inside a half-bounded one)."""
+    if p0 is None and bounds is not None:
+        p = _initial(model, None, None)
+        box = bounds_arrays(bounds, p.shape)
+        if box is None:
+            return p
+        lb, ub = box
+        p = np.where(np.isfinite(lb), lb + 1.0, p)
+        p = np.where(np.isfinite(ub), ub - 1.0, p)
+        both = np.isfinite(lb) & np.isfinite(ub)
+        with np.errstate(invalid="ignore"):  # inf - inf where unbounded: not used
+            return np.where(both, 0.5 * (lb + ub), p)
     if p0 is not None:
         p = np.array(p0, dtype=np.float64)
         if p.ndim not in (1, 2) or p.size == 0:

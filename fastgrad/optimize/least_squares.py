@@ -1,6 +1,7 @@
-"""Public :func:`least_squares`: validate, build (once per residual function) the compiled
-Levenberg-Marquardt solver of :mod:`fastgrad.optimize.lm`, run one problem or a batch over
-cores, and report (:mod:`fastgrad.optimize.lsq_report`)."""
+"""Public :func:`least_squares`: validate, build (once per residual function and method) the
+compiled Levenberg-Marquardt solver of :mod:`fastgrad.optimize.lm` or the bounded
+trust-region solver of :mod:`fastgrad.optimize.trf`, run one problem or a batch over cores,
+and report (:mod:`fastgrad.optimize.lsq_report`)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,11 @@ from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_float, check_int, check_max_time,
     scheme_code, steps_array, unknown_keyword_hint,
 )
-from . import lm
+from . import lm, trf
+from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
 from .lsq_report import lsq_result
 from .per_start import make_picker, row_args, split_args
 from .result import OptimizeResult
-
-METHODS = ("lm",)
-"""Methods of :func:`least_squares` ("trf", with bounds, is not available yet)."""
 
 _SCHEMES = {"forward": FORWARD, "backward": 1, "central": CENTRAL, "central4": 3}
 """Finite-difference schemes of a least-squares Jacobian."""
@@ -39,13 +38,14 @@ def least_squares(
     x0,
     *,
     jac: str | Callable[..., Any] = "auto",
-    method: str = "lm",
+    bounds=None,
+    method: str | None = None,
     args: tuple = (),
     ftol: float = 1e-8,
     xtol: float = 1e-8,
     gtol: float = 1e-8,
     max_nfev: int | None = None,
-    x_scale="jac",
+    x_scale=None,
     step=None,
     max_time: float | None = None,
     callback: Callable[[OptimizeResult], Any] | None = None,
@@ -53,16 +53,16 @@ def least_squares(
     jit: bool | None = None,
     **unknown,
 ):
-    """Minimize ``0.5 * sum(fun(x, *args)**2)`` by Levenberg-Marquardt, for one problem or
-    for each row of ``x0`` in parallel.
+    """Minimize ``0.5 * sum(fun(x, *args)**2)`` by Levenberg-Marquardt, or within bounds by a
+    trust-region reflective method, for one problem or for each row of ``x0`` in parallel.
 
     Parameters
     ----------
     fun : callable
         Residuals ``fun(x, *args) -> (k,)`` of a float64 array ``x`` of shape (n,), with
-        ``k >= n``. Compiled with Numba in nopython mode (a ``numba.njit`` function is used
-        as it is); if Numba cannot compile it, the Python engine runs the same solver after
-        a ``FastgradWarning``.
+        ``k >= n`` for "lm". Compiled with Numba in nopython mode (a ``numba.njit`` function
+        is used as it is); if Numba cannot compile it, the Python engine runs the same
+        solver after a ``FastgradWarning``.
     x0 : array_like, shape (n,) or (m, n)
         Start, or m starts run as m independent problems over cores. Row i of a batched
         result equals the single fit from ``x0[i]`` with the arguments of row i.
@@ -77,25 +77,38 @@ def least_squares(
         relative (an analytic one: always at the solution). A scheme name uses
         that scheme throughout (SciPy's "2-point" and "3-point" are accepted). A callable
         ``jac(x, *args) -> (k, n)`` is an analytic Jacobian, compiled like ``fun``.
-    method : {"lm"}, optional
-        Levenberg-Marquardt (Moré's scaled variant, see Notes). Bounds and "trf" are not
-        available yet.
+    bounds : None, (lb, ub) or scipy.optimize.Bounds, optional
+        SciPy's convention: ``lb`` and ``ub`` scalars or arrays of shape (n,) (or (m, n):
+        one box per problem of a batch), ``-np.inf``/``np.inf`` where a side is unbounded,
+        each ``lb < ub``. ``x0`` must lie within them ("x0 is infeasible" otherwise); a
+        start within 1e-10 (relative) of a bound is moved that far inside, as SciPy does.
+        ``fun`` is never evaluated outside ``[lb, ub]``: the iterates stay strictly
+        inside, and a finite-difference stencil that does not fit goes the other way or
+        becomes one-sided (:func:`fastgrad.diff.bounds.bounded_step`).
+    method : {None, "lm", "trf"}, optional
+        None (default): "lm" without bounds, "trf" with finite bounds. "lm":
+        Levenberg-Marquardt (Moré's scaled variant, see Notes); it refuses bounds. "trf":
+        the trust-region reflective method of SciPy's ``least_squares`` (see Notes).
     args : tuple, optional
         Extra arguments of ``fun`` and ``jac``. With ``x0`` of shape (m, n), an argument
         wrapped as :func:`fastgrad.per_start` ``(A)`` gives problem i its own ``A[i]``.
     ftol, xtol, gtol : float, optional
-        MINPACK's tests (default 1e-8 each, as SciPy): ``ftol`` on the relative reduction of
-        the sum of squares (actual and predicted), ``xtol`` on the trust radius relative to
-        ``||D x||``, ``gtol`` on the largest cosine between the residual vector and a column
-        of the Jacobian.
+        MINPACK's tests for "lm" (default 1e-8 each, as SciPy): ``ftol`` on the relative
+        reduction of the sum of squares (actual and predicted), ``xtol`` on the trust radius
+        relative to ``||D x||``, ``gtol`` on the largest cosine between the residual vector
+        and a column of the Jacobian. SciPy's for "trf": ``ftol`` when the reduction of the
+        cost is below ``ftol * cost`` (and the step's ratio above 0.25), ``xtol`` when
+        ``||dx|| < xtol (xtol + ||x||)``, ``gtol`` when ``optimality < gtol``.
     max_nfev : int, optional
         Maximum number of evaluations of ``fun``, those of finite differences included.
         Default: ``100 n`` with an analytic ``jac``, else ``100 n (n + 1)`` (SciPy's).
-    x_scale : "jac", float or array_like of shape (n,), optional
-        "jac" (default): the scale ``D`` of each parameter is the running maximum of the
-        norms of the Jacobian's columns (MINPACK's ``mode=1``), which makes the method
-        invariant to the units of the parameters. A float or an array: the characteristic
-        size of each parameter, ``D = 1 / x_scale``.
+    x_scale : None, "jac", float or array_like of shape (n,), optional
+        "jac": the scale ``D`` of each parameter is the running maximum of the norms of the
+        Jacobian's columns (MINPACK's ``mode=1``), which makes the method invariant to the
+        units of the parameters. A float or an array: the characteristic size of each
+        parameter, ``D = 1 / x_scale``. None (default): SciPy's defaults, "jac" for "lm"
+        and 1.0 for "trf" (whose Coleman-Li scaling "jac" can make unstable: a parameter
+        with a small column takes huge first steps).
     step : None, float or array_like of shape (n,), optional
         Absolute finite-difference step; None (default): ``sqrt(eps) |x_i|`` for forward
         differences (``sqrt(eps)`` where ``x_i = 0``), ``eps**(1/3) |x_i|`` for central ones:
@@ -118,7 +131,10 @@ def least_squares(
     -------
     OptimizeResult
         SciPy's fields: ``x``, ``cost`` (``0.5 sum r**2``), ``fun`` (the residuals), ``jac``,
-        ``grad`` (``J' r``), ``optimality`` (``||grad||_inf``), ``active_mask`` (zeros),
+        ``grad`` (``J' r``), ``optimality`` (``||grad||_inf``; "trf": ``||v grad||_inf``
+        with ``v`` the distance to the bound the gradient points to, 1 where that bound is
+        infinite, as SciPy), ``active_mask`` ("trf": -1 at a lower bound, +1 at an upper one,
+        within ``xtol`` relative, as SciPy; zeros for "lm"),
         ``nfev``, ``njev``, ``status``, ``message``, ``success``, and ``nit``. Batched: a
         leading axis m on every field, ``message`` a list, ``best`` the lowest cost.
         Status codes: :data:`fastgrad.optimize.lsq_report.LSQ_STATUS` (0 to 4 as SciPy's).
@@ -130,8 +146,18 @@ def least_squares(
     Levenberg-Marquardt parameter from Moré's safeguarded Newton iteration on
     ``||D p(lam)|| = delta`` (solved through an SVD of ``J D**-1``); ``delta`` starts at
     ``100 ||D x0||`` and is adjusted from the ratio of actual to predicted reduction.
+
+    "trf" follows SciPy's ``trf`` with ``tr_solver="exact"``: Coleman-Li scaling by the
+    distances to the bounds, the exact subproblem in the scaled variables (an SVD of the
+    augmented Jacobian, the Levenberg-Marquardt parameter to 1% as SciPy's), and a step
+    that stays strictly inside the box (cut back at the first bound, reflected off it, or
+    scaled steepest descent, whichever the model prefers), see
+    :mod:`fastgrad.optimize.trf`. Its Jacobians are those of "lm" (with "auto", forward
+    then central), within the box.
+
     ``nfev`` counts every evaluation of ``fun`` (one per trial step, plus n per forward
-    Jacobian, 2n for the central Jacobians of "auto"); one more evaluation at
+    Jacobian, 2n for the central Jacobians of "auto"; SciPy's "trf" does not count those
+    of its finite differences); one more evaluation at
     ``x0[0]``, to learn k and check the arguments, is not counted (SciPy does the same).
 
     Ctrl-C (KeyboardInterrupt) during a run is consumed: every problem still running stops
@@ -153,13 +179,14 @@ def least_squares(
         raise TypeError(f"least_squares() got an unexpected keyword argument {name!r}"
                         + unknown_keyword_hint(name, _PARAMETERS))
     check_callable(fun, "fun")
-    return fit(fun, x0, args, None, jac=jac, method=method, ftol=ftol, xtol=xtol, gtol=gtol,
+    return fit(fun, x0, args, None, jac=jac, bounds=bounds, method=method, ftol=ftol,
+               xtol=xtol, gtol=gtol,
                max_nfev=max_nfev, x_scale=x_scale, step=step, max_time=max_time, jit=jit,
                callback=callback, callback_every=callback_every)
 
 
-def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e-8,
-        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale="jac", step=None, max_time=None,
+def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=None, ftol=1e-8,
+        xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None, step=None, max_time=None,
         jit=None, callback=None, callback_every=None):
     """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
     :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
@@ -171,18 +198,22 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
     if not all_finite(X):
         raise ValueError("x0 must be finite, got non-finite values at rows/columns "
                          f"{np.argwhere(~np.isfinite(X))[:3].tolist()}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
-                         f"{method!r} (bounds and 'trf' are not available yet)")
+    method, lb, ub = method_and_bounds(method, bounds, X)
+    typical = X  # the start as given: the typical size of each parameter for "trf"
+    if lb is not None:
+        X = strictly_feasible(X, lb, ub)
     plain, mask = split_args(check_args(args), m if batched else None)
+    given_scale = x_scale
+    if x_scale is None:
+        x_scale = 1.0 if method == "trf" else "jac"
     setup = lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time, n)
     scheme, steps = setup.scheme, setup.steps
     D = np.tile(lm.scale_row(setup.scale, n), (m, 1))
     obj = cache.get(fun, jit)
     jac_obj = None if setup.jac is None else cache.get(setup.jac, jit)
     if k is None:
-        k = _probe(obj, X[0], row_args(plain, mask, 0), n)
-    elif k < n:
+        k = _probe(obj, X[0], row_args(plain, mask, 0), n, method)
+    elif k < n and method == "lm":
         raise ValueError(_too_few(k, n))
     settings = lm.run_settings(setup.settings, n, clock())
     R = np.empty((m, k))
@@ -193,9 +224,13 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", method="lm", ftol=1e
     FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
     every = _callback_every(callback, callback_every)
+    if method == "trf":  # the kernel's box: scale and bounds of each problem
+        D = box_array(D, lb, ub, typical, given_scale)
     arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
-    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched)
-    return lsq_result(X, R, J, INFO, settings, x_start, batched)
+    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched,
+          method)
+    return lsq_result(X, R, J, INFO, settings, x_start, batched,
+                      D if method == "trf" else None)
 
 
 CHUNK_SECONDS = 0.25
@@ -211,22 +246,24 @@ def _callback_every(callback, every) -> int | None:
     return 1 if every is None else check_int(every, "callback_every")
 
 
-def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched) -> None:
-    """Run the solver chunk by chunk until every problem has stopped: a chunk ends after
-    ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the callback runs.
-    Ctrl-C between chunks stops the problems still running (status 11)."""
+def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
+          method="lm") -> None:
+    """Run the solver of ``method`` chunk by chunk until every problem has stopped: a chunk
+    ends after ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the
+    callback runs. Ctrl-C between chunks stops the problems still running (status 11)."""
     X, R, J, D, INFO, FS, settings = arrays[:7]
     settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
     solver = None
     try:
         while True:
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
-            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver)
+            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
             running = INFO[:, lm.STATUS] == lm.RUNNING
             if not running.any():
                 return
             if callback is not None and _stop(callback, lsq_result(
-                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched)):
+                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
+                    D if method == "trf" else None)):
                 INFO[running, lm.STATUS] = lm.CALLBACK
                 return
     except KeyboardInterrupt:
@@ -321,9 +358,9 @@ def _scale(x_scale, n: int | None) -> np.ndarray:
     return np.ascontiguousarray(1.0 / scale.reshape(-1))
 
 
-def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
+def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm") -> int:
     """The number k of residuals at the first start (one evaluation, not counted), after
-    checking that they are a 1-D array of real numbers with ``k >= n``."""
+    checking that they are a 1-D array of real numbers (with ``k >= n`` for "lm")."""
     value = obj.call(x.copy(), args)
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.dtype.kind not in "fiu":
@@ -331,14 +368,15 @@ def _probe(obj, x: np.ndarray, args: tuple, n: int) -> int:
             f"fun must return a 1-D array of real residuals; at x0 it returned an array of "
             f"shape {arr.shape} and dtype {arr.dtype}")
     k = arr.shape[0]
-    if k < n:
+    if k < n and method == "lm":
         raise ValueError(_too_few(k, n))
     return k
 
 
 def _too_few(k: int, n: int) -> str:
     return (f"method 'lm' needs at least as many residuals as parameters: fun returned "
-            f"{k} residuals at x0 for {n} parameters (k >= n is required)")
+            f"{k} residuals at x0 for {n} parameters (k >= n is required; method 'trf' "
+            "takes fewer)")
 
 
 def make_analytic_jacobian(jac, copy):
@@ -385,32 +423,35 @@ class _Solver:
         return loop
 
 
-def _solver(obj, jac_obj, engine: str) -> _Solver:
-    key = ("least_squares", jac_obj, engine)
+def _solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
+    key = ("least_squares", jac_obj, engine) + (() if method == "lm" else (method,))
     solver = obj.drivers.get(key)
     if solver is None:
         with _LOCK:
             solver = obj.drivers.get(key)
             if solver is None:
-                solver = _build_solver(obj, jac_obj, engine)
+                solver = _build_solver(obj, jac_obj, engine, method)
                 obj.drivers[key] = solver
     return solver
 
 
-def _build_solver(obj, jac_obj, engine: str) -> _Solver:
+def _build_solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
     python = engine == "python"
     f = obj.python_f if python else obj.callable
+    bounded = method == "trf"
     if jac_obj is None:
-        jacobian = obj.python_kernel("jacobian_at") if python else obj.kernel("jacobian_at")
-        cost = lm.difference_cost
+        name = "bounded_jacobian_at" if bounded else "jacobian_at"
+        jacobian = obj.python_kernel(name) if python else obj.kernel(name)
     else:
         jac_f = jac_obj.python_f if python else jac_obj.callable
-        if python:
-            jacobian = make_analytic_jacobian(jac_f, copy_matrix)
-        else:
-            jacobian = _jit.jit(make_analytic_jacobian(jac_f, _copy_matrix_jit))
-        cost = lm.analytic_cost
-    single = lm.make_lm(f, jacobian, cost)
+        make = trf.make_analytic_jacobian if bounded else make_analytic_jacobian
+        jacobian = make(jac_f, copy_matrix if python else _copy_matrix_jit)
+        jacobian = jacobian if python else _jit.jit(jacobian)
+    if bounded:
+        single = trf.make_trf(f, jacobian, jac_obj is not None)
+    else:
+        single = lm.make_lm(f, jacobian, lm.difference_cost if jac_obj is None
+                            else lm.analytic_cost)
     return _Solver(engine, single if python else _jit.jit(single))
 
 
@@ -423,11 +464,11 @@ def _engine(obj, jac_obj) -> str:
 
 
 def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
-         solver=None):
+         solver=None, method: str = "lm"):
     """Run one chunk of the solver over every row of ``X`` (in place), compiled where
     Numba can; returns the solver used (the Python engine's after a compile failure)."""
     if solver is None:
-        solver = _solver(obj, jac_obj, _engine(obj, jac_obj))
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
     try:
         _run_rows(solver, mask, arrays, x_start)
     except Exception as exc:
@@ -436,7 +477,7 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
         obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
         with _LOCK:
             obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        solver = _solver(obj, jac_obj, "python")
+        solver = _solver(obj, jac_obj, "python", method)
         _run_rows(solver, mask, arrays, x_start)
     return solver
 

@@ -8,12 +8,15 @@ import numpy as np
 
 from . import lm
 from .lm_linalg import summarize, summarize_rows
+from .lsq_bounds import bound_summary
+from .trf import LOWER, UPPER
 from .result import OptimizeResult
 
 LSQ_STATUS = {
     lm.MAX_NFEV: "the maximum number of function evaluations max_nfev was reached",
     lm.GTOL: "converged: the gtol test is satisfied (the residuals are orthogonal to the "
-             "columns of the Jacobian to within gtol)",
+             "columns of the Jacobian to within gtol; for 'trf', the gradient scaled by the "
+             "distances to the bounds is below gtol)",
     lm.FTOL: "converged: the ftol test is satisfied (the relative reduction of the sum of "
              "squares is at most ftol, actual and predicted)",
     lm.XTOL: "converged: the xtol test is satisfied (the relative change of x is at most xtol)",
@@ -51,6 +54,10 @@ def lsq_message(status: int, info: np.ndarray, x: np.ndarray, r: np.ndarray,
             return (f"stopped{where}: the residuals at {at} = {_short(x)} are not finite: "
                     f"fun[{_short(bad)}] = {_short(r[bad])}; check fun near x0")
         cols = np.flatnonzero(~np.all(np.isfinite(J), axis=0))
+        if cols.size == 0:  # "trf": every trial step, down to the rounding of x
+            return (f"stopped{where}: fun is not finite at the trial points next to x = "
+                    f"{_short(x)} (every step, down to the rounding of x, gave non-finite "
+                    "residuals)")
         return (f"stopped{where}: the Jacobian at x = {_short(x)} has non-finite entries in "
                 f"column(s) {_short(cols)}: fun is not finite next to x")
     if status == lm.MAX_NFEV:
@@ -67,9 +74,23 @@ _SUCCESS[list(lm.SUCCESS)] = True
 """Status code -> success, for a batch."""
 
 
-def lsq_result(x, r, J, info, settings, x0, batched: bool) -> OptimizeResult:
+def lsq_result(x, r, J, info, settings, x0, batched: bool, box=None) -> OptimizeResult:
     """The :class:`OptimizeResult` of one problem (``batched=False``: arrays of one row) or
-    of a batch, with SciPy's fields."""
+    of a batch, with SciPy's fields; ``box`` (m, 3, n): the scale and bounds of "trf", whose
+    ``active_mask`` and ``optimality`` (of the Coleman-Li scaled gradient) are SciPy's."""
+    res = _result(x, r, J, info, settings, x0, batched)
+    if box is not None:
+        mask = np.empty(x.shape, dtype=np.int64)
+        optimality = np.empty(x.shape[0])
+        bound_summary(x, np.atleast_2d(res.grad), np.ascontiguousarray(box[:, LOWER]),
+                      np.ascontiguousarray(box[:, UPPER]), settings[lm.XTOL_S], mask,
+                      optimality)
+        res.active_mask = mask if batched else mask[0]
+        res.optimality = optimality if batched else float(optimality[0])
+    return res
+
+
+def _result(x, r, J, info, settings, x0, batched: bool) -> OptimizeResult:
     if not batched:
         return _single(x[0], r[0], J[0], info[0], settings, x0[0])
     m, n = x.shape
@@ -97,7 +118,8 @@ def _single(x, r, J, info, settings, x0) -> OptimizeResult:
     summarize(J, r, grad, out)
     status = int(info[lm.STATUS])
     return OptimizeResult(
-        x=x, cost=float(out[0]), fun=r, jac=J, grad=grad, optimality=float(out[1]), active_mask=np.zeros(x.shape[0], np.int64),
+        x=x, cost=float(out[0]), fun=r, jac=J, grad=grad, optimality=float(out[1]),
+        active_mask=np.zeros(x.shape[0], np.int64),
         nfev=int(info[lm.NFEV]), njev=int(info[lm.NJEV]), nit=int(info[lm.NIT]),
         status=status, message=lsq_message(status, info, x, r, J, settings, x0),
         success=status in lm.SUCCESS)
