@@ -296,6 +296,9 @@ def make_lm(f, jacobian_at, jacobian_cost):
                         status = TOO_SMALL
                     elif deadline < np.inf and clock() > deadline:
                         status = MAX_TIME
+                if fnorm1 == np.inf and not accepted and gnorm > EPS and (
+                        status == XTOL or status == FTOL_XTOL or status == TOO_SMALL):
+                    status = NONFINITE  # the region shrank on non-finite trials: no solution
                 if GTOL <= status <= TOO_SMALL and scheme != polish:
                     # jac="auto": go on from here with central differences, from a trust
                     # region as large as at the start (the converged one has shrunk to xtol)

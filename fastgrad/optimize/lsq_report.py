@@ -54,10 +54,10 @@ def lsq_message(status: int, info: np.ndarray, x: np.ndarray, r: np.ndarray,
             return (f"stopped{where}: the residuals at {at} = {_short(x)} are not finite: "
                     f"fun[{_short(bad)}] = {_short(r[bad])}; check fun near x0")
         cols = np.flatnonzero(~np.all(np.isfinite(J), axis=0))
-        if cols.size == 0:  # "trf": every trial step, down to the rounding of x
+        if cols.size == 0:  # the trust region shrank to nothing on non-finite trials
             return (f"stopped{where}: fun is not finite at the trial points next to x = "
-                    f"{_short(x)} (every step, down to the rounding of x, gave non-finite "
-                    "residuals)")
+                    f"{_short(x)} (every step, until the trust region vanished, gave "
+                    "non-finite residuals); x is not a solution")
         return (f"stopped{where}: the Jacobian at x = {_short(x)} has non-finite entries in "
                 f"column(s) {_short(cols)}: fun is not finite next to x")
     if status == lm.MAX_NFEV:
