@@ -26,7 +26,7 @@ from .._core.validate import check_args, check_callable, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
 from . import lm
 from .compiled import _check_start, _refuse_per_start
-from .least_squares import METHODS, _engine, _probe, _solver, lm_setup
+from .least_squares import _engine, _probe, _solver, lm_setup
 from .lm_linalg import summarize
 
 LsqSolution = namedtuple("LsqSolution",
@@ -128,9 +128,9 @@ def compile_least_squares(
     """
     _refuse(unknown)
     check_callable(fun, "fun")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
-                         f"{method!r}")
+    if method != "lm":
+        raise ValueError(f"method must be one of 'lm' here (solve runs Levenberg-Marquardt; "
+                         f"'trf', with bounds, runs in fastgrad.least_squares), got {method!r}")
     bound = check_args(args)
     _refuse_per_start(bound)
     setup = lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time, None)
