@@ -4,7 +4,7 @@ pixels, curves, customers), and that Python can call with less overhead.
 
 ``solve`` runs the very solver ``least_squares`` compiles for ``fun`` (the single-problem
 Levenberg-Marquardt of :func:`fastgrad.optimize.lm.make_lm`) once, to the end, on arrays it
-allocates itself, with the settings :func:`fastgrad.optimize.least_squares.lm_setup` builds for
+allocates itself, with the settings :func:`fastgrad.optimize.lsq_setup.lm_setup` builds for
 ``least_squares``: its results are those of ``least_squares`` with the same options, bit for
 bit. What ``least_squares`` does in Python around the solver (callback, chunks for Ctrl-C,
 messages, batches) is not there.
@@ -26,7 +26,8 @@ from .._core.validate import check_args, check_callable, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
 from . import lm
 from .compiled import _check_start, _refuse_per_start
-from .least_squares import _engine, _probe, _solver, lm_setup
+from .least_squares import _engine, _probe, _solver
+from .lsq_setup import lm_setup
 from .lm_linalg import summarize
 
 LsqSolution = namedtuple("LsqSolution",
@@ -174,7 +175,7 @@ def _refuse(unknown: dict) -> None:
 def make_solve(single, f, setup, bound: tuple):
     """The source of ``solve(x0, *more)`` over the compiled single-problem solver ``single``
     of the residual function ``f`` (compiled), with the constants ``setup`` of
-    :func:`fastgrad.optimize.least_squares.lm_setup`."""
+    :func:`fastgrad.optimize.lsq_setup.lm_setup`."""
     template, inverse, steps = setup.settings, setup.scale, setup.steps
     scheme = np.int64(setup.scheme)  # a plain int64, as least_squares passes it
 

@@ -126,7 +126,7 @@ def scaled_norm(D, x):
 def run_settings(template, n, now):
     """The ``settings`` of a run of n parameters starting at time ``now`` (on
     :func:`fastgrad._core.clock.clock`), from the template of
-    :func:`fastgrad.optimize.least_squares.lm_setup`: its ``max_nfev`` of NaN becomes the
+    :func:`fastgrad.optimize.lsq_setup.lm_setup`: its ``max_nfev`` of NaN becomes the
     default, ``100 n`` with an analytic Jacobian (``ANALYTIC_S`` 1) else ``100 n (n + 1)``, and
     its time limit in seconds (inf: none) a deadline."""
     settings = template.copy()
