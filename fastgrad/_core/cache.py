@@ -237,6 +237,15 @@ def _new_objective(f, engine: str, scalar: bool) -> Objective:
     return obj
 
 
+def peek(f, jit_mode):
+    """The cached :class:`Objective` of ``f`` for ``jit_mode`` (None or True: the compiled
+    engine; False: Python), or None when there is none yet (nothing is created, checked or
+    announced: :func:`get` does that)."""
+    if jit_mode is not None and jit_mode is not True and jit_mode is not False:
+        return None
+    return _REGISTRY.get((id(f), "python" if jit_mode is False else "jit", False))
+
+
 def get(f, jit_mode, scalar: bool = False) -> Objective:
     """The cached :class:`Objective` of ``f`` (by identity).
 

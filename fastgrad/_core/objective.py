@@ -131,7 +131,7 @@ class Objective:
     __slots__ = (
         "f", "python_f", "compiled", "engine", "reason", "kernels", "python_kernels",
         "failures", "fast", "drivers", "arities", "slow_calls", "parallel_sizes", "warned",
-        "probes", "__weakref__",
+        "probes", "plans", "__weakref__",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False, attempt=None):
@@ -152,6 +152,7 @@ class Objective:
         self.slow_calls: dict = {}  # n -> (slow serial gradients in a row, fastest seconds)
         self.parallel_sizes: dict = {}  # n -> serial seconds or None (see fastgrad.diff.api)
         self.probes: dict = {}  # (n, len(args)) -> automatic steps (see fastgrad.diff.probe)
+        self.plans: dict = {}  # minimize's checked calls (see fastgrad.optimize.plans)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x. The
         # Python engine runs a Numba function's own Python source.
         python_f = f.py_func if is_dispatcher(f) else f

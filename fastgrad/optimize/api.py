@@ -19,7 +19,7 @@ from .._core.objective import FastgradWarning
 from .._core.validate import low_precision
 from ..diff import probe, registry
 from ..diff.rows import complex_step_message
-from . import batch, boxreport
+from . import batch, boxreport, plans
 from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
 from .loop import FALLBACKS, NIT, STATUS
@@ -207,9 +207,13 @@ def minimize(
       rounding allow (status 11, ``success`` True, the message says which accuracy was
       reached); otherwise the line search failed (status 4).
 
-    f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
-    those inside finite differences (forward and backward differences reuse f at the
-    iterate: n evaluations per gradient, not n + 1) and in the noise estimate. A non-finite f or gradient stops that run with
+    f is evaluated at every iterate, except where nothing uses it: gd, momentum, nesterov
+    and adam with a two-sided scheme (central, central4, complex) or an analytic ``jac``,
+    without ``history``, ``ftol`` or ``xtol``, evaluate f only at x0 and where the run (or
+    a chunk of it) stops (``fun``, the callback and the progress meter see f there). ``nfev``
+    counts every evaluation of f, including those inside finite differences (forward and
+    backward differences reuse f at the iterate: n evaluations per gradient, not n + 1) and
+    in the noise estimate. A non-finite f or gradient stops that run with
     status 2 ("diverged"; the message says at which iteration, which value and x); in a
     batch, only that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.
@@ -242,6 +246,17 @@ def minimize(
     >>> res.success, np.round(res.x, 6)
     (True, array([ 1. ,  0.5, -4. ]))
     """
+    key = None
+    if (history is False and callback is None and callback_every is None and max_time is None
+            and workers is None and progress is False and bounds is None
+            and type(args) is tuple and not args and batch.CHUNK.control is None):
+        key = plans.key_of(x0, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
+                           method_options)
+    if key is not None:  # the lean path: this call's options were checked before
+        obj = cache.peek(f, jit)
+        plan = None if obj is None or not obj.fast else obj.plans.get(key)
+        if plan is not None and np.isfinite(x0).all():
+            return run_planned(plan, x0)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -256,7 +271,7 @@ def minimize(
         res = batch.scaleout_batch(f, options.X, options.workers, keywords, deadline,
                                    options.progress)
         return boxreport.note_projected(res, options.projected, options.batched)
-    return run_here(options, pooled=route == ONE_START_ON_WORKERS)
+    return run_here(options, pooled=route == ONE_START_ON_WORKERS, key=key)
 
 
 _PARAMETERS = tuple(inspect.signature(minimize).parameters)[2:-1]
@@ -275,9 +290,10 @@ def choose_route(options: Options) -> str:
     return BATCH_ON_WORKERS if options.batched else ONE_START_ON_WORKERS
 
 
-def run_here(options: Options, pooled: bool) -> OptimizeResult:
+def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
     """Run the loop in this process, chunk by chunk (``pooled``: the gradients' evaluations
-    go to ``options.workers``), and report."""
+    go to ``options.workers``), and report; with ``key`` (:func:`plans.key_of`), leave the
+    call's plan for the next call with the same options (:mod:`fastgrad.optimize.plans`)."""
     control = batch.CHUNK.control  # set when this call is a chunk of a workers= batch
     obj, jac_obj, guard, auto = _objectives(options, pooled)
     steps = np.array(auto if options.user_steps is None else options.user_steps)  # writable
@@ -305,6 +321,10 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
         return get_driver(obj, options.kind, jac_obj, options.first_args,
                           bounded=options.box is not None)
 
+    if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
+            options.X.shape[1], 0) in obj.probes:
+        plans.remember(obj, key, plans.Plan(options, driver, steps.copy(), run.fixed,
+                                            fall_back))
     deadline = _deadline(options.max_time, control)
     try:
         interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,
@@ -315,6 +335,13 @@ def run_here(options: Options, pooled: bool) -> OptimizeResult:
         if pool is not None:
             pool.shutdown()
     return _report(run, options, interrupted, deadline is not None, control is None)
+
+
+def run_planned(plan: plans.Plan, x0: np.ndarray) -> OptimizeResult:
+    """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
+    ``x0``, chunk by chunk, and the report (warnings point at minimize's caller alike)."""
+    run, interrupted = plans.run(plan, x0)
+    return _report(run, plan.options, interrupted, False, True)
 
 
 def _objectives(options: Options, pooled: bool):

@@ -1,0 +1,82 @@
+"""The lean path of :func:`fastgrad.minimize`: a call repeated with a new ``x0`` and the
+same options (a Python loop over fits, an outer optimization) skips what depends only on
+the objective and the options.
+
+The first such call runs the whole pipeline (validation, the objective's first-call checks,
+the choice of the compiled loop) and leaves a :class:`Plan` on the objective's cache entry,
+under a key of the options; later calls with an equal key and a 1-D float64 ``x0`` of the
+same length check only ``x0`` (finite) and run the same chunked loop on it, so their results
+are those of the full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
+
+Only plain calls have a plan: no ``args``, ``history``, ``callback``, ``max_time``,
+``workers``, ``progress`` or ``bounds``; ``jac`` None or a scheme name; ``step`` None or a
+number; method options that are numbers or strings. Anything else (an array ``step``, a
+float32 or 2-D ``x0``) takes the full pipeline every time. The key holds each value with its
+type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunks import iterate
+from .driver import Driver, Run
+
+SCALARS = frozenset((int, float, str, bool, type(None)))
+"""Types of the values a key may hold (their equality is that of the values)."""
+
+MAX_PLANS = 8
+"""Plans kept per objective: a loop that changes its options at every call does not grow the
+cache (the oldest plan goes)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked call of minimize for one objective, one length of x and equal options:
+    what :func:`run` needs to run it again from another ``x0``."""
+
+    options: object  # the Options of the first call (its X is not used again)
+    driver: Driver
+    steps: np.ndarray  # the automatic or the user's steps, copied for each run
+    fixed: tuple  # Run's (scheme, gradient cost, gtol, max_iter)
+    fall_back: object  # the driver on the Python engine, as the first call would get it
+
+
+def key_of(x0, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit, method_options):
+    """The plan key of a call with ``x0`` and these options (the caller has checked that
+    the others are at their defaults), or None when the call cannot have a plan."""
+    if type(x0) is not np.ndarray or x0.ndim != 1 or x0.dtype != np.float64:
+        return None
+    values = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
+    types = tuple(map(type, values))
+    if not SCALARS.issuperset(types):
+        return None
+    if method_options:
+        extra = tuple(sorted(method_options.items()))
+        extra_types = tuple(type(value) for _, value in extra)
+        if not SCALARS.issuperset(extra_types):
+            return None
+        return x0.shape[0], values, types, extra, extra_types
+    return x0.shape[0], values, types
+
+
+def remember(obj, key, plan: Plan) -> None:
+    """Keep ``plan`` on the objective's cache entry ``obj`` under ``key`` (at most
+    :data:`MAX_PLANS`)."""
+    plans = obj.plans
+    if len(plans) >= MAX_PLANS:
+        plans.pop(next(iter(plans)))
+    plans[key] = plan
+
+
+def run(plan: Plan, x0: np.ndarray):
+    """Run ``plan`` from ``x0`` (1-D float64 of the plan's length, finite): ``(run, True if
+    Ctrl-C stopped it)``, for minimize's report."""
+    options = plan.options
+    state = Run(x0.reshape(1, -1).copy(), options.method, options.params, plan.steps.copy(),
+                (), plan.fixed, 0, stopping=(options.ftol, options.xtol, options.auto))
+    interrupted = iterate(state, plan.driver, plan.fall_back, False, options.max_iter, None,
+                          options.every, False, None)
+    return state, interrupted

@@ -1,0 +1,115 @@
+"""The lean path of minimize (fastgrad.optimize.plans): a call repeated with a new x0 and
+the same options skips validation and the objective's checks, and gives exactly what the
+full pipeline gives."""
+
+import numba
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad._core import cache
+from fastgrad.optimize import plans
+
+
+@numba.njit
+def rosen(x):
+    return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2 + (x[2] - 1.0) ** 2
+
+
+def assert_same(a, b):
+    assert sorted(a) == sorted(b)
+    for name in a:
+        va, vb = a[name], b[name]
+        if isinstance(va, np.ndarray):
+            np.testing.assert_array_equal(va, vb, err_msg=name)
+        else:
+            assert va == vb or (va != va and vb != vb), name
+
+
+def plans_of(f):
+    return cache.peek(f, None).plans
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"method": "gd", "lr": 1e-3, "max_iter": 300},
+    {"method": "adam", "lr": 0.05, "max_iter": 200, "jac": "forward"},
+    {"method": "lbfgs", "jac": "central4", "memory": 5},
+    {"method": "bfgs", "gtol": 1e-8, "ftol": 1e-12},
+    {"method": "momentum", "lr": 1e-3, "momentum": 0.8, "step": 1e-6, "max_iter": 50},
+])
+def test_a_planned_call_equals_the_full_pipeline(options):
+    def f(x):
+        return rosen(x)
+
+    fastgrad.minimize(f, np.array([-1.2, 1.0, 0.0]), **options)
+    known = dict(plans_of(f))  # (every f of this test is one objective: same code)
+    assert known
+    x0 = np.array([0.5, -0.3, 2.0])
+    planned = fastgrad.minimize(f, x0, **options)
+    full = fastgrad.minimize(f, x0.tolist(), **options)  # a list takes the full pipeline
+    assert_same(planned, full)
+    assert plans_of(f) == known
+
+
+def test_the_plan_key_holds_types_and_options():
+    def f(x):
+        return rosen(x)
+
+    x0 = np.array([-1.2, 1.0, 0.0])
+    fastgrad.minimize(f, x0, method="gd", lr=1, max_iter=1)
+    with pytest.raises(TypeError, match="lr"):  # refused by validation, planned or not
+        fastgrad.minimize(f, x0, method="gd", lr=True, max_iter=1)
+    a = fastgrad.minimize(f, x0, method="lbfgs", memory=3)
+    b = fastgrad.minimize(f, x0, method="lbfgs", memory=4)
+    assert len(plans_of(f)) == 3
+    assert_same(a, fastgrad.minimize(f, x0.tolist(), method="lbfgs", memory=3))
+    assert_same(b, fastgrad.minimize(f, x0.tolist(), method="lbfgs", memory=4))
+
+
+def test_a_planned_call_still_checks_x0():
+    def f(x):
+        return rosen(x)
+
+    fastgrad.minimize(f, np.array([-1.2, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="x0"):
+        fastgrad.minimize(f, np.array([np.nan, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="x0"):
+        fastgrad.minimize(f, np.array([np.inf, 1.0, 0.0]))
+    res = fastgrad.minimize(f, np.array([0.0, 0.0, 0.0, 0.0]))  # another length: checked
+    assert res.success  # f reads x[0..2] only: a longer x is legal
+
+
+def test_calls_that_cannot_have_a_plan_take_the_full_pipeline():
+    def f(x, c):
+        return ((x - c) ** 2).sum()
+
+    x0 = np.zeros(3)
+    c = np.array([1.0, 2.0, 3.0])
+    res = fastgrad.minimize(f, x0, args=(c,))
+    res = fastgrad.minimize(f, x0, args=(c,))
+    assert res.success and plans_of(f) == {}
+    np.testing.assert_allclose(res.x, c, atol=1e-6)
+
+
+def test_plans_per_objective_are_bounded():
+    def f(x):
+        return rosen(x)
+
+    x0 = np.array([-1.2, 1.0, 0.0])
+    for k in range(plans.MAX_PLANS + 3):
+        fastgrad.minimize(f, x0, method="gd", max_iter=k + 1)
+    assert len(plans_of(f)) == plans.MAX_PLANS
+
+
+def test_key_of_refuses_what_it_cannot_compare():
+    x0 = np.zeros(3)
+    args = (None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, None, None)
+    assert plans.key_of(x0, *args, {}) is not None
+    assert plans.key_of(x0.astype(np.float32), *args, {}) is None
+    assert plans.key_of(x0[None], *args, {}) is None
+    assert plans.key_of(list(x0), *args, {}) is None
+    step = (None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, np.ones(3), None)
+    assert plans.key_of(x0, *step, {}) is None
+    assert plans.key_of(x0, *args, {"memory": np.int64(3)}) is None
+    assert plans.key_of(x0, *args, {"memory": 3}) != plans.key_of(x0, *args, {"memory": 3.0})
