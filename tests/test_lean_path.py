@@ -80,12 +80,28 @@ def test_a_planned_call_still_checks_x0():
     assert res.success  # f reads x[0..2] only: a longer x is legal
 
 
-def test_calls_that_cannot_have_a_plan_take_the_full_pipeline():
-    def f(x, c):
-        return ((x - c) ** 2).sum()
+def test_a_plan_takes_each_calls_own_args():
+    def f(x, c, w):
+        return w * ((x - c) ** 2).sum()
 
     x0 = np.zeros(3)
-    c = np.array([1.0, 2.0, 3.0])
+    for k in range(4):  # one plan, each call with its own data
+        c = np.array([1.0, 2.0, 3.0]) * (k + 1)
+        res = fastgrad.minimize(f, x0, args=(c, 2.0))
+        assert_same(res, fastgrad.minimize(f, list(x0), args=(c, 2.0)))
+        np.testing.assert_allclose(res.x, c, atol=1e-6)
+    assert len(plans_of(f)) == 1
+    res = fastgrad.minimize(f, x0, args=(c.astype(np.float32), 2))  # other types: a plan
+    np.testing.assert_allclose(res.x, c, atol=1e-4)  # of their own
+    assert len(plans_of(f)) == 2
+
+
+def test_calls_that_cannot_have_a_plan_take_the_full_pipeline():
+    def f(x, c):
+        return (x[0] - c[0]) ** 2 + (x[1] - c[1]) ** 2 + (x[2] - c[2]) ** 2
+
+    x0 = np.zeros(3)
+    c = (1.0, 2.0, 3.0)  # a tuple argument: no plan (their key knows arrays and numbers)
     res = fastgrad.minimize(f, x0, args=(c,))
     res = fastgrad.minimize(f, x0, args=(c,))
     assert res.success and plans_of(f) == {}
@@ -104,12 +120,18 @@ def test_plans_per_objective_are_bounded():
 
 def test_key_of_refuses_what_it_cannot_compare():
     x0 = np.zeros(3)
-    args = (None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, None, None)
+    args = ((), None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, None, None)
     assert plans.key_of(x0, *args, {}) is not None
     assert plans.key_of(x0.astype(np.float32), *args, {}) is None
     assert plans.key_of(x0[None], *args, {}) is None
     assert plans.key_of(list(x0), *args, {}) is None
-    step = (None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, np.ones(3), None)
+    step = ((), None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, np.ones(3), None)
     assert plans.key_of(x0, *step, {}) is None
     assert plans.key_of(x0, *args, {"memory": np.int64(3)}) is None
     assert plans.key_of(x0, *args, {"memory": 3}) != plans.key_of(x0, *args, {"memory": 3.0})
+    data = ((np.ones(4),),) + args[1:]
+    assert plans.key_of(x0, *data, {}) == plans.key_of(x0, (np.zeros(4),), *args[1:], {})
+    assert plans.key_of(x0, *data, {}) != plans.key_of(x0, (np.ones((2, 2)),), *args[1:], {})
+    assert plans.key_of(x0, ([1.0],), *args[1:], {}) is None
+    marked = (fastgrad.per_start(np.ones((2, 3))),)
+    assert plans.key_of(x0, marked, *args[1:], {}) is None

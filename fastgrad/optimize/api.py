@@ -249,14 +249,14 @@ def minimize(
     key = None
     if (history is False and callback is None and callback_every is None and max_time is None
             and workers is None and progress is False and bounds is None
-            and type(args) is tuple and not args and batch.CHUNK.control is None):
-        key = plans.key_of(x0, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
+            and type(args) is tuple and batch.CHUNK.control is None):
+        key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
                            method_options)
     if key is not None:  # the lean path: this call's options were checked before
         obj = cache.peek(f, jit)
         plan = None if obj is None or not obj.fast else obj.plans.get(key)
         if plan is not None and np.isfinite(x0).all():
-            return run_planned(plan, x0)
+            return run_planned(plan, x0, args)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -322,7 +322,7 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
                           bounded=options.box is not None)
 
     if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
-            options.X.shape[1], 0) in obj.probes:
+            options.X.shape[1], len(options.args)) in obj.probes:
         plans.remember(obj, key, plans.Plan(options, driver, steps.copy(), run.fixed,
                                             fall_back))
     deadline = _deadline(options.max_time, control)
@@ -337,10 +337,11 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
     return _report(run, options, interrupted, deadline is not None, control is None)
 
 
-def run_planned(plan: plans.Plan, x0: np.ndarray) -> OptimizeResult:
+def run_planned(plan: plans.Plan, x0: np.ndarray, args: tuple) -> OptimizeResult:
     """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
-    ``x0``, chunk by chunk, and the report (warnings point at minimize's caller alike)."""
-    run, interrupted = plans.run(plan, x0)
+    ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
+    alike)."""
+    run, interrupted = plans.run(plan, x0, args)
     return _report(run, plan.options, interrupted, False, True)
 
 

@@ -8,10 +8,11 @@ under a key of the options; later calls with an equal key and a 1-D float64 ``x0
 same length check only ``x0`` (finite) and run the same chunked loop on it, so their results
 are those of the full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
 
-Only plain calls have a plan: no ``args``, ``history``, ``callback``, ``max_time``,
-``workers``, ``progress`` or ``bounds``; ``jac`` None or a scheme name; ``step`` None or a
-number; method options that are numbers or strings. Anything else (an array ``step``, a
-float32 or 2-D ``x0``) takes the full pipeline every time. The key holds each value with its
+Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers``,
+``progress`` or ``bounds``; ``jac`` None or a scheme name; ``step`` None or a number; method
+options that are numbers or strings; ``args`` of arrays and numbers (the key holds their
+types, each call passes its own). Anything else (an array ``step``, a float32 or 2-D
+``x0``, ``per_start`` data) takes the full pipeline every time. The key holds each value with its
 type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan.
 """
 
@@ -26,6 +27,10 @@ from .driver import Driver, Run
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
 """Types of the values a key may hold (their equality is that of the values)."""
+
+ARGUMENTS = frozenset((np.ndarray, float, int))
+"""Types of ``args`` a call with a plan may pass (per-start markers, lists and other objects
+take the full pipeline)."""
 
 MAX_PLANS = 8
 """Plans kept per objective: a loop that changes its options at every call does not grow the
@@ -44,22 +49,32 @@ class Plan:
     fall_back: object  # the driver on the Python engine, as the first call would get it
 
 
-def key_of(x0, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit, method_options):
-    """The plan key of a call with ``x0`` and these options (the caller has checked that
-    the others are at their defaults), or None when the call cannot have a plan."""
+def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
+           method_options):
+    """The plan key of a call with ``x0``, ``args`` (a tuple) and these options (the caller
+    has checked that the others are at their defaults), or None when the call cannot have a
+    plan. ``args`` enter by their types only (arrays by dtype and dimensions): their values
+    are the call's data, passed to the loop as they are, as the full pipeline does."""
     if type(x0) is not np.ndarray or x0.ndim != 1 or x0.dtype != np.float64:
         return None
     values = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
     types = tuple(map(type, values))
     if not SCALARS.issuperset(types):
         return None
+    key = (x0.shape[0], values, types)
+    if args:
+        kinds = tuple(map(type, args))
+        if not ARGUMENTS.issuperset(kinds):
+            return None
+        key += tuple((a.dtype, a.ndim) if kind is np.ndarray else kind
+                     for a, kind in zip(args, kinds)),
     if method_options:
         extra = tuple(sorted(method_options.items()))
         extra_types = tuple(type(value) for _, value in extra)
         if not SCALARS.issuperset(extra_types):
             return None
-        return x0.shape[0], values, types, extra, extra_types
-    return x0.shape[0], values, types
+        key += (extra, extra_types)
+    return key
 
 
 def remember(obj, key, plan: Plan) -> None:
@@ -71,12 +86,12 @@ def remember(obj, key, plan: Plan) -> None:
     plans[key] = plan
 
 
-def run(plan: Plan, x0: np.ndarray):
-    """Run ``plan`` from ``x0`` (1-D float64 of the plan's length, finite): ``(run, True if
-    Ctrl-C stopped it)``, for minimize's report."""
+def run(plan: Plan, x0: np.ndarray, args: tuple):
+    """Run ``plan`` from ``x0`` (1-D float64 of the plan's length, finite) with ``args``:
+    ``(run, True if Ctrl-C stopped it)``, for minimize's report."""
     options = plan.options
     state = Run(x0.reshape(1, -1).copy(), options.method, options.params, plan.steps.copy(),
-                (), plan.fixed, 0, stopping=(options.ftol, options.xtol, options.auto))
+                args, plan.fixed, 0, stopping=(options.ftol, options.xtol, options.auto))
     interrupted = iterate(state, plan.driver, plan.fall_back, False, options.max_iter, None,
                           options.every, False, None)
     return state, interrupted

@@ -1,0 +1,109 @@
+"""The lean path of ``fastgrad.minimize`` (issue #16): a Python loop of minimize calls with
+the same options, with plans (the default) and without (every call validated and checked
+in full), against the serial compiled loop over ``compile_minimizer``'s ``solve`` (the
+floor of a Python loop), on the 2,000 per-fit-data decay fits of ``fastgrad bench``'s
+``fits-2000`` and on the seeds' example (gd, 500 steps).
+
+    python bench/lean_path.py [--rounds 5]
+
+Prints, per route, the median over ``--rounds`` rounds (routes alternate within a round)
+and its ratio to the compiled floor, all from one run; and checks that the routes give the
+same x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from unittest import mock
+
+import numba
+import numpy as np
+
+import fastgrad
+from fastgrad import problems
+from fastgrad.benchmarks.embedding import decay_sse, fits_data
+from fastgrad.benchmarks.sizes import SEED_LR, SEED_STEPS
+from fastgrad.optimize import plans
+
+
+def routes_fits(count: int) -> dict:
+    t, Y, _ = fits_data()
+    Y = Y[:count]
+    p0 = np.array([1.0, 1.0, 0.0])
+    solve = fastgrad.compile_minimizer(decay_sse)
+
+    @numba.njit
+    def serial(t, Y):
+        P = np.empty((Y.shape[0], 3))
+        for i in range(Y.shape[0]):
+            P[i] = solve(p0, t, Y[i]).x
+        return P
+
+    def loop():
+        return np.array([fastgrad.minimize(decay_sse, p0, args=(t, y)).x for y in Y])
+
+    return {"serial compiled loop over solve": lambda: serial(t, Y),
+            "Python loop of minimize, plans": loop,
+            "Python loop of minimize, no plans": _without_plans(loop)}
+
+
+def routes_seed(count: int) -> dict:
+    prob = problems.get("seed_quadratic3")
+    f, x0 = prob.f, np.array(prob.x0, dtype=float)
+    options = dict(method="gd", lr=SEED_LR, max_iter=SEED_STEPS, gtol=0.0)
+    solve = fastgrad.compile_minimizer(f, **options)
+
+    @numba.njit
+    def serial(x0, reps):
+        out = np.empty((reps, x0.shape[0]))
+        for i in range(reps):
+            out[i] = solve(x0).x
+        return out
+
+    def loop():
+        return np.array([fastgrad.minimize(f, x0, **options).x for _ in range(count)])
+
+    return {"serial compiled loop over solve": lambda: serial(x0, count),
+            "Python loop of minimize, plans": loop,
+            "Python loop of minimize, no plans": _without_plans(loop)}
+
+
+def _without_plans(loop):
+    def run():
+        with mock.patch.object(plans, "key_of", lambda *a, **k: None):
+            return loop()
+    return run
+
+
+def measure(title: str, routes: dict, count: int, rounds: int) -> None:
+    results = {name: route() for name, route in routes.items()}  # warm, and the same x
+    first = next(iter(results.values()))
+    for name, P in results.items():
+        assert np.array_equal(P, first), f"{name} differs from the compiled loop"
+    times = {name: [] for name in routes}
+    for _ in range(rounds):
+        for name, route in routes.items():
+            begin = time.perf_counter()
+            route()
+            times[name].append(time.perf_counter() - begin)
+    base = statistics.median(times["serial compiled loop over solve"])
+    print(f"{title}: {count} calls, median of {rounds} rounds")
+    for name, values in times.items():
+        seconds = statistics.median(values)
+        print(f"  {name:36s} {seconds / count * 1e6:8.1f} us per call  "
+              f"{seconds / base:5.2f}x the compiled loop")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    measure("2,000 decay fits, per-fit data (default method)", routes_fits(2000), 2000,
+            rounds)
+    measure(f"seeds' example, gd {SEED_STEPS} steps", routes_seed(1000), 1000, rounds)
+
+
+if __name__ == "__main__":
+    main()
