@@ -2,6 +2,9 @@
 the same options skips validation and the objective's checks, and gives exactly what the
 full pipeline gives."""
 
+import gc
+import weakref
+
 import numba
 import numpy as np
 import pytest
@@ -135,3 +138,20 @@ def test_key_of_refuses_what_it_cannot_compare():
     assert plans.key_of(x0, ([1.0],), *args[1:], {}) is None
     marked = (fastgrad.per_start(np.ones((2, 3))),)
     assert plans.key_of(x0, marked, *args[1:], {}) is None
+
+
+def test_a_plan_keeps_neither_the_objective_nor_the_data_alive():
+    def make(scale):
+        def f(x, c):
+            return scale * ((x - c) ** 2).sum()
+        return f
+
+    f, c = make(2.0), np.array([1.0, 2.0, 3.0])
+    for _ in range(2):
+        res = fastgrad.minimize(f, np.zeros(3), args=(c,))
+    np.testing.assert_allclose(res.x, c, atol=1e-6)
+    assert plans_of(f)
+    refs = [weakref.ref(f), weakref.ref(c)]
+    del f, c
+    gc.collect()
+    assert [r() for r in refs] == [None, None]

@@ -256,7 +256,7 @@ def minimize(
         obj = cache.peek(f, jit)
         plan = None if obj is None or not obj.fast else obj.plans.get(key)
         if plan is not None and np.isfinite(x0).all():
-            return run_planned(plan, x0, args)
+            return run_planned(plan, obj, x0, args)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -323,8 +323,8 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
 
     if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
             options.X.shape[1], len(options.args)) in obj.probes:
-        plans.remember(obj, key, plans.Plan(options, driver, steps.copy(), run.fixed,
-                                            fall_back))
+        plans.remember(obj, key, plans.Plan(plans.detached(options), driver, steps.copy(),
+                                            run.fixed))
     deadline = _deadline(options.max_time, control)
     try:
         interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,
@@ -337,11 +337,11 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
     return _report(run, options, interrupted, deadline is not None, control is None)
 
 
-def run_planned(plan: plans.Plan, x0: np.ndarray, args: tuple) -> OptimizeResult:
+def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeResult:
     """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
     ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
     alike)."""
-    run, interrupted = plans.run(plan, x0, args)
+    run, interrupted = plans.run(plan, obj, x0, args)
     return _report(run, plan.options, interrupted, False, True)
 
 

@@ -18,12 +18,12 @@ type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .chunks import iterate
-from .driver import Driver, Run
+from .driver import Driver, Run, driver_scope, get_driver
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
 """Types of the values a key may hold (their equality is that of the values)."""
@@ -42,11 +42,16 @@ class Plan:
     """A checked call of minimize for one objective, one length of x and equal options:
     what :func:`run` needs to run it again from another ``x0``."""
 
-    options: object  # the Options of the first call (its X is not used again)
+    options: object  # the first call's Options, without its f, x0 and args (see detached)
     driver: Driver
     steps: np.ndarray  # the automatic or the user's steps, copied for each run
     fixed: tuple  # Run's (scheme, gradient cost, gtol, max_iter)
-    fall_back: object  # the driver on the Python engine, as the first call would get it
+
+
+def detached(options):
+    """``options`` without what the objective's cache entry must not hold: the objective
+    itself (the entry would keep it alive), the first call's x0 and data."""
+    return replace(options, f=None, x0=None, X=None, args=())
 
 
 def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
@@ -86,12 +91,17 @@ def remember(obj, key, plan: Plan) -> None:
     plans[key] = plan
 
 
-def run(plan: Plan, x0: np.ndarray, args: tuple):
-    """Run ``plan`` from ``x0`` (1-D float64 of the plan's length, finite) with ``args``:
-    ``(run, True if Ctrl-C stopped it)``, for minimize's report."""
+def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
+    """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
+    finite) with ``args``: ``(run, True if Ctrl-C stopped it)``, for minimize's report."""
     options = plan.options
     state = Run(x0.reshape(1, -1).copy(), options.method, options.params, plan.steps.copy(),
                 args, plan.fixed, 0, stopping=(options.ftol, options.xtol, options.auto))
-    interrupted = iterate(state, plan.driver, plan.fall_back, False, options.max_iter, None,
+
+    def fall_back(exc: BaseException) -> Driver:  # as minimize's: Numba refused these types
+        obj.recover(exc, options.strict, driver_scope(options.kind), args)
+        return get_driver(obj, options.kind, None, args)
+
+    interrupted = iterate(state, plan.driver, fall_back, False, options.max_iter, None,
                           options.every, False, None)
     return state, interrupted
