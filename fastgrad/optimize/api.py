@@ -207,13 +207,9 @@ def minimize(
       rounding allow (status 11, ``success`` True, the message says which accuracy was
       reached); otherwise the line search failed (status 4).
 
-    f is evaluated at every iterate, except where nothing uses it: gd, momentum, nesterov
-    and adam with a two-sided scheme (central, central4, complex) or an analytic ``jac``,
-    without ``history``, ``ftol`` or ``xtol``, evaluate f only at x0 and where the run (or
-    a chunk of it) stops (``fun``, the callback and the progress meter see f there). ``nfev``
-    counts every evaluation of f, including those inside finite differences (forward and
-    backward differences reuse f at the iterate: n evaluations per gradient, not n + 1) and
-    in the noise estimate. A non-finite f or gradient stops that run with
+    f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
+    those inside finite differences (forward and backward differences reuse f at the
+    iterate: n evaluations per gradient, not n + 1) and in the noise estimate. A non-finite f or gradient stops that run with
     status 2 ("diverged"; the message says at which iteration, which value and x); in a
     batch, only that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.

@@ -46,7 +46,7 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
-from .._core.schemes import BACKWARD, CENTRAL, FORWARD
+from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS
 from .accuracy import (
@@ -292,12 +292,6 @@ def make_single(value, gradient, evaluate, iteration):
         fx = fv[F]
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
-        # A fixed-step method whose gradient takes no f(x) (two-sided or complex stencils,
-        # an analytic jac) needs f at an iterate only to report it: with no history and no
-        # ftol/xtol test, f is evaluated once, where the loop stops, not at every iterate
-        lazy = not (searches or track or record) and (
-            cost == 0 or (scheme != FORWARD and scheme != BACKWARD))
-        stale = False
         while status == RUNNING:
             gnorm = 0.0
             for i in range(n):
@@ -350,11 +344,7 @@ def make_single(value, gradient, evaluate, iteration):
                     nesterov_update(x, g, state, scalars, params, nit, direction, nit < 0)
                 else:
                     adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                if lazy:
-                    status = gradient(x, g, scheme, steps, args, cost, info, np.nan)
-                    stale = True
-                else:
-                    fx, status = evaluate(x, g, scheme, steps, args, cost, info)
+                fx, status = evaluate(x, g, scheme, steps, args, cost, info)
             nit += 1
             if record:
                 for i in range(n):
@@ -362,10 +352,6 @@ def make_single(value, gradient, evaluate, iteration):
                 fh[nit] = fx
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
-        if stale:  # f where the loop stopped (see lazy), as evaluate would have judged it
-            fx = value(x, args, info)
-            if not np.isfinite(fx):
-                status = DIVERGED
         fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status
