@@ -138,8 +138,10 @@ def test_float32_model_curve_fit():
     """curve_fit of a float32 model (its residuals are float64 after subtracting ydata: the
     step must follow the model's precision all the same) to exact data: (2.5, 1.3) to
     XTOL32; float32 data and p0 too (ydata rounded to EPS32 relative moves the solution by
-    about as much). Without bounds: curve_fit hands the precision to least_squares in one
-    place for both methods, and "trf" on float32 residuals is test_float32_residuals'."""
+    about as much). Before the fix, jac="forward" returned p0 = (1, 1) itself with a gtol
+    success (the Jacobian was zero). Without bounds: curve_fit hands the precision to
+    least_squares in one place for both methods, and "trf" on float32 residuals is
+    test_float32_residuals'."""
     for jac in (None, "forward"):
         popt, _ = fastgrad.curve_fit(decay32, T, Y, [1.0, 1.0], jac=jac)
         assert np.max(np.abs(popt - [2.5, 1.3])) <= XTOL32, (jac, popt)
