@@ -78,23 +78,34 @@ def probe(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
     array). Raises :class:`ObjectiveIndexError` when f reads past x. With ``strict`` (jit=True)
     a compilation failure is left to the kernel to report.
     """
+    return checked_value(obj, x, args, x_dtype=x_dtype, bounds=bounds, strict=strict)[0]
+
+
+def checked_value(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
+                  strict: bool = False) -> tuple:
+    """:func:`probe`, and the value of f at x that its check computed (None when it computed
+    none: the check was done before, x is not finite or f could not be compiled), so that a
+    caller who needs f(x) too can spare an evaluation."""
     n = x.shape[0]
     key = (n, len(args))
     steps = obj.probes.get(key)
-    if steps is None:
-        if not np.isfinite(x).all():  # the kernel refuses x: nothing to learn here
-            return x_steps(x_dtype)
-        steps = _probe(obj, x, args, bounds, strict)
-        if steps is None:  # f could not be compiled: the kernel reports it or falls back
-            return _with_x(auto_steps(EPS), x_dtype)
-        obj.probes[key] = steps
-    return _with_x(steps, x_dtype)
+    if steps is not None:
+        return _with_x(steps, x_dtype), None
+    if not np.isfinite(x).all():  # the kernel refuses x: nothing to learn here
+        return x_steps(x_dtype), None
+    found = _probe(obj, x, args, bounds, strict)
+    if found is None:  # f could not be compiled: the kernel reports it or falls back
+        return _with_x(auto_steps(EPS), x_dtype), None
+    steps, value = found
+    obj.probes[key] = steps
+    return _with_x(steps, x_dtype), value
 
 
-def x_steps(x_dtype) -> np.ndarray:
+def x_steps(x_dtype, value_eps: float = EPS) -> np.ndarray:
     """The automatic steps array when only the dtype of x is known (``workers=``, where f is
-    evaluated on the pool only)."""
-    return _with_x(auto_steps(EPS), x_dtype)
+    evaluated on the pool only), or that and the unit roundoff ``value_eps`` of f's values
+    (checked by the caller)."""
+    return _with_x(auto_steps(value_eps), x_dtype)
 
 
 def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.ndarray:
@@ -145,7 +156,7 @@ def _probe_python(obj, x, args):
                 _message(obj, x.shape[0], f"x[{match.group(1)}]")
             ) from exc
         raise
-    return auto_steps(precision_eps(np.asarray(value).dtype))
+    return auto_steps(precision_eps(np.asarray(value).dtype)), value
 
 
 def _padded(x: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray]:
@@ -172,15 +183,15 @@ def _probe_compiled(obj, x, args, bounds):
     first = f(view, *args)
     steps = auto_steps(_return_eps(f, (view,) + args))
     if not bounds:
-        return steps
+        return steps, first
     buf_nan, view_nan = _padded(x, np.nan)
     second = f(view_nan, *args)
     if _same(first, second):
-        return steps
+        return steps, first
     # Different results: either f reads the padding, or f is not deterministic
     # (random, stateful). Evaluate the first point again to tell them apart.
     if not _same(first, f(_padded(x, _FILL)[1], *args)):
-        return steps
+        return steps, first
     read = _padding_read(f, x, args, first)
     raise ObjectiveIndexError(_message(obj, x.shape[0], read))
 

@@ -28,7 +28,8 @@ The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf 
 When the search fails: ``jac="auto"`` on forward differences switches to central ones for
 good; then the method restarts along the projected steepest descent; when that fails too,
 the run stops: with ``NOISE`` (a success) if the decrease the last trial predicted,
-``-g'(x(t) - x)``, was below the rounding of f (``eps |f|``, about what no trial can
+``-g'(x(t) - x)``, was below the rounding of f (``eps |f|``, eps the unit roundoff of
+f's values: float32's for a float32 f; about what no trial can
 show), otherwise with ``LINE_SEARCH``.
 """
 
@@ -41,7 +42,7 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, STENCIL_POINTS
+from ..diff.steps import STENCIL_POINTS, value_eps
 from .accuracy import SWITCH_FRACTION, forward_error
 from .loop import (
     CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
@@ -281,7 +282,7 @@ def make_box_search(value, gradient, extend):
                 decrease += g[i] * (xi - base[i])
                 moved = moved or xi != base[i]
             predicted = -decrease
-            if not moved or predicted <= EPS * abs(fx):
+            if not moved or predicted <= value_eps(steps) * abs(fx):
                 break  # no trial can show a decrease this small
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
@@ -326,8 +327,9 @@ def make_box_iteration(evaluate, gradient, search):
                     return status, fx, scheme
                 continue
             if restart:
-                if fv[PREDICTED] <= EPS * abs(fx):
-                    fv[FNOISE] = EPS * abs(fx)
+                rounding = value_eps(steps) * abs(fx)  # float32's for a float32 f
+                if fv[PREDICTED] <= rounding:
+                    fv[FNOISE] = rounding
                     return NOISE, fx, scheme
                 return LINE_SEARCH, fx, scheme
             restart = True

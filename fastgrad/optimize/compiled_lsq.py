@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from .._core import cache
 from .._core.clock import clock
@@ -24,6 +26,7 @@ from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.scalar import copy_values
 from .._core.validate import check_args, check_callable, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
+from ..diff.steps import auto_steps, is_auto
 from . import lm
 from .compiled import _check_start, _refuse_per_start
 from .least_squares import _engine, _probe, _solver
@@ -97,9 +100,11 @@ def compile_least_squares(
     ``solve`` evaluates ``fun`` exactly ``nfev`` times: its first evaluation, at x0, tells it
     the number k of residuals (to allocate the residuals and the Jacobian) and is the run's
     first counted evaluation. (``least_squares`` evaluates ``fun`` once more at x0, uncounted,
-    to check what it returns; ``solve`` does so on its first call from Python for each length
-    of x0 and number of arguments only.) With fewer residuals than parameters ``solve``
-    raises ``ValueError``. Calls from compiled code are not checked otherwise.
+    to check what it returns and that it reads no x past its end; ``solve`` does so on its
+    first call from Python for each length of x0 and number of arguments only.) Float32
+    residuals get the automatic step of float32, as in ``least_squares``. With fewer
+    residuals than parameters ``solve`` raises ``ValueError``. Calls from compiled code are
+    not checked otherwise.
 
     ``solve`` is a Numba dispatcher: ``@njit`` code (a ``prange`` loop too) calls it like any
     compiled function, each fit's data passed as ``more_args``: ``solve(x0, Y[i])``
@@ -177,6 +182,7 @@ def make_solve(single, f, setup, bound: tuple):
     of the residual function ``f`` (compiled), with the constants ``setup`` of
     :func:`fastgrad.optimize.lsq_setup.lm_setup`."""
     template, inverse, steps = setup.settings, setup.scale, setup.steps
+    low = auto_steps(EPS32) if is_auto(steps) else steps  # for float32 residuals
     scheme = np.int64(setup.scheme)  # a plain int64, as least_squares passes it
 
     def solve(x0, *more):
@@ -194,6 +200,7 @@ def make_solve(single, f, setup, bound: tuple):
                              "fun returned fewer residuals than x0 has values")
         if steps.shape[0] > 1 and steps.shape[0] != n:
             raise ValueError("step has one value per parameter, but not as many as x0")
+        h = precision_steps(value, steps, low)
         r = np.empty(k)
         copy_values(value, r)
         J = np.zeros((k, n))
@@ -203,13 +210,31 @@ def make_solve(single, f, setup, bound: tuple):
         info[lm.SCHEME] = scheme
         fs = np.zeros(lm.STATE_SIZE)
         settings = lm.run_settings(template, n, clock())
-        single(x, r, J, D, info, fs, settings, scheme, steps, args)
+        single(x, r, J, D, info, fs, settings, scheme, h, args)
         out = np.empty(2)
         summarize(J, r, np.empty(n), out)
         return LsqSolution(x, out[0], r, J, info[lm.NIT], info[lm.NFEV], info[lm.NJEV],
                            info[lm.STATUS])
 
     return solve
+
+
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def precision_steps(value, steps, low):
+    """The steps array for residuals ``value``: ``low`` (the automatic step of float32,
+    whose rounding a float64 step would not get through) when they are float32, else
+    ``steps``; least_squares learns the same from :func:`fastgrad.diff.probe.probe`. In
+    compiled code the overload below decides at compile time, from the type of ``value``."""
+    return low if np.asarray(value).dtype == np.float32 else steps
+
+
+@overload(precision_steps)
+def _precision_steps_jit(value, steps, low):
+    if isinstance(value, types.Array) and value.dtype == types.float32:
+        return lambda value, steps, low: low
+    return lambda value, steps, low: steps
 
 
 def _checker(obj, setup, bound: tuple, jit):

@@ -20,6 +20,7 @@ from .._core.objective import _LOCK, FastgradWarning
 from .._core.scalar import as_real_vector
 from .._core.validate import all_finite, bounds_arrays, check_bool, check_callable
 from .._core.validate import unknown_keyword_hint
+from ..diff.steps import precision_eps
 from .least_squares import _PARAMETERS, fit
 from .lm_linalg import normal_pinv
 from .per_start import PerStart, per_start, split_args
@@ -106,7 +107,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     xdata, ydata, weights = _data(xdata, ydata, sigma, m)
     model_obj = cache.get(model, jit)
     plain, mask = split_args((xdata, ydata, weights), m, ("xdata", "ydata", "sigma"))
-    _check_model(model_obj, plain, mask, p0, n)
+    value_eps = _check_model(model_obj, plain, mask, p0, n)
     residual = residuals_of(model_obj, n)
     jac_arg = "auto" if jac is None else jac
     if callable(jac):
@@ -117,7 +118,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
             raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
                             + unknown_keyword_hint(name, _PASSED_ON + _OWN))
     res = fit(residual, p0, (xdata, ydata, weights), plain[1].shape[-1], jac=jac_arg,
-              bounds=bounds, method=method, jit=False if python else jit, **kwargs)
+              bounds=bounds, method=method, jit=False if python else jit, value_eps=value_eps,
+              **kwargs)
     pcov = covariance(res, n, absolute_sigma)
     _check_success(res, m)
     return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
@@ -220,15 +222,17 @@ def _weights(s, k: int):
     return per_start(w) if per else np.ascontiguousarray(w)
 
 
-def _check_model(model_obj, plain, mask, p0, n) -> None:
+def _check_model(model_obj, plain, mask, p0, n) -> float:
     """Evaluate the model once at the first p0 and check what it returns against ydata, the
     first time a model meets these shapes of xdata and ydata and this n (one evaluation,
-    not counted in ``nfev``; later calls with the same shapes skip it)."""
+    not counted in ``nfev``; later calls with the same shapes skip it). Returns the unit
+    roundoff of the model's values (float32's for a float32 model: the automatic
+    finite-difference step must follow it, though the residuals are float64)."""
     x = plain[0][0] if mask[0] else plain[0]
     y = plain[1][0] if mask[1] else plain[1]
     key = ("curve_fit checked", x.shape, y.shape, n)
     if key in model_obj.drivers:
-        return
+        return model_obj.drivers[key]
     p = p0[0] if p0.ndim == 2 else p0
     value = model_obj.call(x, tuple(float(v) for v in p))
     shape = np.shape(value)
@@ -236,7 +240,9 @@ def _check_model(model_obj, plain, mask, p0, n) -> None:
         raise ValueError(
             f"model(xdata, *p0) must return one value per point of ydata, shape {y.shape}; "
             f"it returned shape {shape} (xdata of shape {x.shape}, {n} parameters)")
-    model_obj.drivers[key] = True
+    eps = precision_eps(np.asarray(value).dtype)
+    model_obj.drivers[key] = eps
+    return eps
 
 
 def unpacker(f, n: int, python: bool):

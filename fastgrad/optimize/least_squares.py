@@ -20,6 +20,7 @@ from .._core.scalar import ObjectiveReturnError
 from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_int, unknown_keyword_hint,
 )
+from ..diff import probe
 from . import lm, trf
 from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
 from .lsq_report import lsq_result
@@ -154,6 +155,11 @@ def least_squares(
     Jacobian, 2n for the central Jacobians of "auto"; SciPy's "trf" does not count those
     of its finite differences); one more evaluation at
     ``x0[0]``, to learn k and check the arguments, is not counted (SciPy does the same).
+    The first time a compiled ``fun`` meets a length of x and a number of arguments, that
+    check is two evaluations: x within padding of two kinds, so that residuals read past
+    the end of x raise :class:`~fastgrad.ObjectiveIndexError` instead of giving a
+    meaningless fit; the precision of the residuals (float32's: a larger automatic step) is
+    learnt there too (:mod:`fastgrad.diff.probe`).
 
     Ctrl-C (KeyboardInterrupt) during a run is consumed: every problem still running stops
     with status 11 and its last iterate, and a ``FastgradWarning`` says so.
@@ -182,10 +188,12 @@ def least_squares(
 
 def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=None, ftol=1e-8,
         xtol=1e-8, gtol=1e-8, max_nfev=None, x_scale=None, step=None, max_time=None,
-        jit=None, callback=None, callback_every=None):
+        jit=None, callback=None, callback_every=None, value_eps=None):
     """:func:`least_squares` after its own checks of ``fun`` and of unknown keywords, for
     :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
-    checked them already (else one evaluation at the first start learns it)."""
+    checked them already (else :func:`_probe` at the first start learns it), and then
+    ``value_eps``: the unit roundoff of the values they are computed from (float64's if
+    None), for the automatic finite-difference step."""
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X = X if batched else X[None, :]
@@ -207,9 +215,13 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     obj = cache.get(fun, jit)
     jac_obj = None if setup.jac is None else cache.get(setup.jac, jit)
     if k is None:
-        k = _probe(obj, X[0], row_args(plain, mask, 0), n, method)
+        k, auto = _probe(obj, X[0], row_args(plain, mask, 0), n, method, jit is True)
     elif k < n and method == "lm":
         raise ValueError(_too_few(k, n))
+    else:
+        auto = probe.x_steps(None, probe.EPS if value_eps is None else value_eps)
+    if steps.shape[0] == 0:  # the automatic step, for the precision of fun's values
+        steps = auto
     settings = lm.run_settings(setup.settings, n, clock())
     R = np.empty((m, k))
     J = np.zeros((m, k, n))
@@ -282,10 +294,18 @@ _PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]
 """least_squares' keyword arguments, for the hint of an unknown keyword."""
 
 
-def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm") -> int:
+def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm",
+           strict: bool = False) -> tuple[int, np.ndarray]:
     """The number k of residuals at the first start (one evaluation, not counted), after
-    checking that they are a 1-D array of real numbers (with ``k >= n`` for "lm")."""
-    value = obj.call(x.copy(), args)
+    checking that they are a 1-D array of real numbers (with ``k >= n`` for "lm"), and the
+    automatic steps array for the precision of the residuals (a float32 x0 is used as
+    float64, its values exactly; the precision of fun's values is what counts): the
+    first-call checks of :func:`fastgrad.diff.probe.probe`, which also raises
+    :class:`~fastgrad.ObjectiveIndexError` when fun reads past the end of x (compiled, that
+    read returns whatever lies after x: residuals of no meaning, and a false success)."""
+    steps, value = probe.checked_value(obj, x, args, strict=strict)
+    if value is None:  # checked before: one evaluation here
+        value = obj.call(x.copy(), args)
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.dtype.kind not in "fiu":
         raise ObjectiveReturnError(
@@ -294,7 +314,7 @@ def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm") -> int:
     k = arr.shape[0]
     if k < n and method == "lm":
         raise ValueError(_too_few(k, n))
-    return k
+    return k, steps
 
 
 def _too_few(k: int, n: int) -> str:
