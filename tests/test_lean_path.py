@@ -4,6 +4,7 @@ full pipeline gives."""
 
 import gc
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -155,3 +156,22 @@ def test_a_plan_keeps_neither_the_objective_nor_the_data_alive():
     del f, c
     gc.collect()
     assert [r() for r in refs] == [None, None]
+
+
+def test_threads_sharing_plans_get_the_serial_results():
+    def f(x):
+        return rosen(x)
+
+    x0 = np.array([-1.2, 1.0, 0.0])
+    options = [dict(method="gd", lr=1e-3, max_iter=20 + k) for k in range(plans.MAX_PLANS + 2)]
+    expected = [fastgrad.minimize(f, x0.tolist(), **o).x for o in options]
+
+    def work(k):
+        return [fastgrad.minimize(f, x0, **options[(k + j) % len(options)]).x
+                for j in range(3 * len(options))]
+
+    with ThreadPoolExecutor(4) as pool:
+        for k, xs in enumerate(pool.map(work, range(4))):
+            for j, x in enumerate(xs):
+                np.testing.assert_array_equal(x, expected[(k + j) % len(options)])
+    assert len(plans_of(f)) <= plans.MAX_PLANS

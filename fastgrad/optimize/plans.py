@@ -18,6 +18,7 @@ type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,6 +32,8 @@ SCALARS = frozenset((int, float, str, bool, type(None)))
 ARGUMENTS = frozenset((np.ndarray, float, int))
 """Types of ``args`` a call with a plan may pass (per-start markers, lists and other objects
 take the full pipeline)."""
+
+_LOCK = threading.Lock()
 
 MAX_PLANS = 8
 """Plans kept per objective: a loop that changes its options at every call does not grow the
@@ -85,10 +88,11 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
 def remember(obj, key, plan: Plan) -> None:
     """Keep ``plan`` on the objective's cache entry ``obj`` under ``key`` (at most
     :data:`MAX_PLANS`)."""
-    plans = obj.plans
-    if len(plans) >= MAX_PLANS:
-        plans.pop(next(iter(plans)))
-    plans[key] = plan
+    with _LOCK:  # threads calling minimize together
+        plans = obj.plans
+        if len(plans) >= MAX_PLANS:
+            plans.pop(next(iter(plans)))
+        plans[key] = plan
 
 
 def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
