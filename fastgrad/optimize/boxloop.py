@@ -41,8 +41,8 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, STENCIL_POINTS
-from .accuracy import SWITCH_FRACTION, forward_error
+from ..diff.steps import EPS, STENCIL_POINTS, step_for, value_eps
+from .accuracy import SWITCH_FRACTION
 from .loop import (
     CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
     step_status,
@@ -91,17 +91,31 @@ def is_active(xi, gi, lo, hi):
 
 
 @jit_cached
-def held(x, g, lo, hi, error, allowed):
-    """True if forward differences are accurate enough here: their estimated ``error`` is
-    at most ``allowed`` (a fraction of the projected gradient), or every coordinate is on a
-    bound that its gradient points out of by more than ``error`` (the projected gradient is
-    then 0 whatever the error: a more accurate gradient would change nothing)."""
-    if error <= allowed:
-        return True
+def box_forward_error(x, g, fx, lo, hi, steps, curvature):
+    """The estimated error of a forward-difference gradient (:func:`forward_error`, the
+    largest over the coordinates) on the coordinates where it matters: those not on a
+    bound that their gradient points out of by more than the error (such a coordinate is
+    held whatever the error: a more accurate gradient would not free it)."""
+    eps = value_eps(steps)
+    worst = 0.0
     for i in range(x.shape[0]):
-        if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
-            return False
-    return True
+        h = step_for(FORWARD, x[i], steps, i)
+        if h > 0.0:
+            error = 0.5 * h * curvature + 2.0 * eps * abs(fx) / h
+            if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
+                worst = max(worst, error)
+    return worst
+
+
+@jit_cached
+def needs_central(x, g, fx, lo, hi, steps, curvature, predicted, gtol):
+    """True if the forward gradient at the new iterate ``x`` (f there ``fx``; ``g`` is still
+    the gradient of the previous one) would be switched to central differences at once: its
+    estimated error exceeds the tolerance of the loop's test for the projected gradient
+    ``predicted`` (:func:`box_forward_error`); taking the central gradient
+    directly saves the n evaluations of the forward one."""
+    error = box_forward_error(x, g, fx, lo, hi, steps, curvature)
+    return error > SWITCH_FRACTION * predicted and predicted + error / SWITCH_FRACTION > gtol
 
 
 @jit_cached
@@ -287,7 +301,7 @@ def make_box_search(value, gradient, extend):
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
                 if expand:
                     ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
-                return gradient(x, g, scheme, steps, lo, hi, args, info, ft), ft
+                return RUNNING, ft
             trial = BACKTRACK_LOW * t
             if np.isfinite(ft) and decrease < 0.0:
                 curvature = 2.0 * (ft - fx - decrease)  # of f(x(s t)) in s, at s = 1
@@ -308,7 +322,7 @@ def make_box_iteration(evaluate, gradient, search):
     quasi-Newton step, with the fallbacks of a failed search (module docstring)."""
 
     def iteration(x, g, fx, lo, hi, state, scalars, work, fv, info, method, params, nit,
-                  scheme, steps, args, settings):
+                  scheme, steps, args, settings, predicted):
         c1, max_ls, auto = settings[6], settings[8], settings[11]
         d, base, reduced = work[0], work[1], work[2]
         restart = nit < 0  # False as a plain bool (see loop.make_iteration)
@@ -318,7 +332,10 @@ def make_box_iteration(evaluate, gradient, search):
             status, fx = search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1,
                                 max_ls, fv, steepest, reduced)
             if status != LINE_SEARCH:
-                return status, fx, scheme
+                if auto and scheme == FORWARD and needs_central(
+                        x, g, fx, lo, hi, steps, fv[CURVATURE], predicted, settings[2]):
+                    scheme = CENTRAL  # for good, before the forward gradient is taken
+                return gradient(x, g, scheme, steps, lo, hi, args, info, fx), fx, scheme
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
                 scheme = CENTRAL
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
@@ -389,10 +406,13 @@ def make_box_single(gradient, evaluate, iteration):
         fx = fv[F]
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
+        pprev = 0.0
         while status == RUNNING:
             pnorm = projected_norm(x, g, lo, hi)
-            if auto and scheme == FORWARD and not held(x, g, lo, hi, forward_error(
-                    x, fx, steps, fv[CURVATURE]), SWITCH_FRACTION * pnorm):
+            error = 0.0
+            if auto and scheme == FORWARD:
+                error = box_forward_error(x, g, fx, lo, hi, steps, fv[CURVATURE])
+            if error > SWITCH_FRACTION * pnorm and pnorm + error / SWITCH_FRACTION > gtol:
                 scheme = CENTRAL  # for good
                 info[SCHEME] = scheme
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
@@ -420,9 +440,11 @@ def make_box_single(gradient, evaluate, iteration):
                 base[i] = x[i]
                 previous[i] = g[i]
             if searches:
+                predicted = pnorm * min(1.0, pnorm / pprev) if pprev > 0.0 else pnorm
+                pprev = pnorm
                 status, fx, scheme = iteration(x, g, fx, lo, hi, state, scalars, work, fv,
                                                info, method, params, nit, scheme, steps,
-                                               args, settings)
+                                               args, settings, predicted)
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:
                     break
