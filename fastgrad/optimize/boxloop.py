@@ -58,6 +58,10 @@ from .result import (
 EXPAND = 4.0
 """A projected steepest descent step accepted at once is tried this many times longer."""
 
+EXPAND_MODEL = 1.0
+"""... and only when the quadratic model of f along the path has its minimizer beyond this
+many times the accepted step."""
+
 BACKTRACK_LOW = 0.1
 BACKTRACK_HIGH = 0.5
 """A rejected trial step t is replaced by one in ``[0.1 t, 0.5 t]``."""
@@ -299,7 +303,9 @@ def make_box_search(value, gradient, extend):
                 break  # no trial can show a decrease this small
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
-                if expand:
+                # the quadratic through f(x), the slope and f(x(t)) has its minimizer at
+                # -decrease / curvature times t: expand only if that is beyond 2 t
+                if expand and -decrease > EXPAND_MODEL * 2.0 * (ft - fx - decrease):
                     ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
                 return RUNNING, ft
             trial = BACKTRACK_LOW * t
