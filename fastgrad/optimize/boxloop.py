@@ -25,9 +25,10 @@ stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
   curvature pairs are those of the full gradient, kept only when ``s'y > 0``.
 
 The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``.
-When the search fails: ``jac="auto"`` on forward differences switches to central ones for
-good; then the method restarts along the projected steepest descent; when that fails too,
-the run stops: with ``NOISE`` (a success) if the decrease the last trial predicted,
+``jac="auto"`` switches from forward to central differences for good as in the loop
+without bounds, with the changes of :mod:`fastgrad.optimize.boxaccuracy`, and also when
+the search fails on forward differences; then the method restarts along the projected
+steepest descent; when that fails too, the run stops: with ``NOISE`` (a success) if the decrease the last trial predicted,
 ``-g'(x(t) - x)``, was below the rounding of f (``eps |f|``, about what no trial can
 show), otherwise with ``LINE_SEARCH``.
 """
@@ -41,8 +42,9 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, STENCIL_POINTS, step_for, value_eps
+from ..diff.steps import EPS, STENCIL_POINTS
 from .accuracy import SWITCH_FRACTION
+from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
 from .loop import (
     CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
     step_status,
@@ -57,10 +59,6 @@ from .result import (
 
 EXPAND = 4.0
 """A projected steepest descent step accepted at once is tried this many times longer."""
-
-EXPAND_MODEL = 1.0
-"""... and only when the quadratic model of f along the path has its minimizer beyond this
-many times the accepted step."""
 
 BACKTRACK_LOW = 0.1
 BACKTRACK_HIGH = 0.5
@@ -92,34 +90,6 @@ def projected_norm(x, g, lo, hi):
 def is_active(xi, gi, lo, hi):
     """True if coordinate ``xi`` sits on a bound that its gradient ``gi`` points out of."""
     return (xi <= lo and gi > 0.0) or (xi >= hi and gi < 0.0)
-
-
-@jit_cached
-def box_forward_error(x, g, fx, lo, hi, steps, curvature):
-    """The estimated error of a forward-difference gradient (:func:`forward_error`, the
-    largest over the coordinates) on the coordinates where it matters: those not on a
-    bound that their gradient points out of by more than the error (such a coordinate is
-    held whatever the error: a more accurate gradient would not free it)."""
-    eps = value_eps(steps)
-    worst = 0.0
-    for i in range(x.shape[0]):
-        h = step_for(FORWARD, x[i], steps, i)
-        if h > 0.0:
-            error = 0.5 * h * curvature + 2.0 * eps * abs(fx) / h
-            if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
-                worst = max(worst, error)
-    return worst
-
-
-@jit_cached
-def needs_central(x, g, fx, lo, hi, steps, curvature, predicted, gtol):
-    """True if the forward gradient at the new iterate ``x`` (f there ``fx``; ``g`` is still
-    the gradient of the previous one) would be switched to central differences at once: its
-    estimated error exceeds the tolerance of the loop's test for the projected gradient
-    ``predicted`` (:func:`box_forward_error`); taking the central gradient
-    directly saves the n evaluations of the forward one."""
-    error = box_forward_error(x, g, fx, lo, hi, steps, curvature)
-    return error > SWITCH_FRACTION * predicted and predicted + error / SWITCH_FRACTION > gtol
 
 
 @jit_cached
@@ -282,9 +252,11 @@ def make_box_search(value, gradient, extend):
     expand, best) -> (status, f)``: the projected backtracking search (module docstring).
     On success x, f and g are those of the accepted point; on failure x is ``base`` again
     and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
-    descent step, whose length the method does not know): a first trial accepted at once is
-    followed by trials 4 times longer while they decrease f further and still move x (values
-    only; ``best`` (n,) holds the best point), and the gradient is taken at the best."""
+    descent step, whose length the method does not know): an accepted trial is followed by
+    trials 4 times longer while they decrease f further and still move x (values only;
+    ``best`` (n,) holds the best point), unless the quadratic through ``f(x)``, the slope
+    and f at the trial has its minimizer before the trial. The caller takes the gradient at
+    the accepted point."""
 
     def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
                expand, best):
@@ -304,8 +276,8 @@ def make_box_search(value, gradient, extend):
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
                 # the quadratic through f(x), the slope and f(x(t)) has its minimizer at
-                # -decrease / curvature times t: expand only if that is beyond 2 t
-                if expand and -decrease > EXPAND_MODEL * 2.0 * (ft - fx - decrease):
+                # -decrease / curvature times t: expand only if that is beyond t
+                if expand and -decrease > 2.0 * (ft - fx - decrease):
                     ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
                 return RUNNING, ft
             trial = BACKTRACK_LOW * t
@@ -418,7 +390,7 @@ def make_box_single(gradient, evaluate, iteration):
             error = 0.0
             if auto and scheme == FORWARD:
                 error = box_forward_error(x, g, fx, lo, hi, steps, fv[CURVATURE])
-            if error > SWITCH_FRACTION * pnorm and pnorm + error / SWITCH_FRACTION > gtol:
+            if error > SWITCH_FRACTION * pnorm and pnorm + ERROR_MARGIN * error > gtol:
                 scheme = CENTRAL  # for good
                 info[SCHEME] = scheme
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
@@ -472,6 +444,8 @@ def make_box_single(gradient, evaluate, iteration):
                 fh[nit] = fx
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
+                if auto:
+                    free_curvature(x, g, base, previous, lo, hi, fv)
         fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status
