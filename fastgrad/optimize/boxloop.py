@@ -25,11 +25,12 @@ stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
   curvature pairs are those of the full gradient, kept only when ``s'y > 0``.
 
 The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``.
-When the search fails: ``jac="auto"`` on forward differences switches to central ones for
-good; then the method restarts along the projected steepest descent; when that fails too,
-the run stops: with ``NOISE`` (a success) if the decrease the last trial predicted,
-``-g'(x(t) - x)``, was below the rounding of f (``eps |f|``, eps the unit roundoff of
-f's values: float32's for a float32 f; about what no trial can
+``jac="auto"`` switches from forward to central differences for good as in the loop
+without bounds, with the changes of :mod:`fastgrad.optimize.boxaccuracy`, and also when
+the search fails on forward differences; then the method restarts along the projected
+steepest descent; when that fails too, the run stops: with ``NOISE`` (a success) if the
+decrease the last trial predicted, ``-g'(x(t) - x)``, was below the rounding of f
+(``eps |f|``, eps the unit roundoff of f's values: float32's for a float32 f; about what no trial can
 show), otherwise with ``LINE_SEARCH``.
 """
 
@@ -43,7 +44,8 @@ from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS, value_eps
-from .accuracy import SWITCH_FRACTION, forward_error
+from .accuracy import SWITCH_FRACTION
+from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
 from .loop import (
     CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
     step_status,
@@ -89,20 +91,6 @@ def projected_norm(x, g, lo, hi):
 def is_active(xi, gi, lo, hi):
     """True if coordinate ``xi`` sits on a bound that its gradient ``gi`` points out of."""
     return (xi <= lo and gi > 0.0) or (xi >= hi and gi < 0.0)
-
-
-@jit_cached
-def held(x, g, lo, hi, error, allowed):
-    """True if forward differences are accurate enough here: their estimated ``error`` is
-    at most ``allowed`` (a fraction of the projected gradient), or every coordinate is on a
-    bound that its gradient points out of by more than ``error`` (the projected gradient is
-    then 0 whatever the error: a more accurate gradient would change nothing)."""
-    if error <= allowed:
-        return True
-    for i in range(x.shape[0]):
-        if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
-            return False
-    return True
 
 
 @jit_cached
@@ -265,9 +253,11 @@ def make_box_search(value, gradient, extend):
     expand, best) -> (status, f)``: the projected backtracking search (module docstring).
     On success x, f and g are those of the accepted point; on failure x is ``base`` again
     and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
-    descent step, whose length the method does not know): a first trial accepted at once is
-    followed by trials 4 times longer while they decrease f further and still move x (values
-    only; ``best`` (n,) holds the best point), and the gradient is taken at the best."""
+    descent step, whose length the method does not know): an accepted trial is followed by
+    trials 4 times longer while they decrease f further and still move x (values only;
+    ``best`` (n,) holds the best point), unless the quadratic through ``f(x)``, the slope
+    and f at the trial has its minimizer before the trial. The caller takes the gradient at
+    the accepted point."""
 
     def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
                expand, best):
@@ -286,9 +276,11 @@ def make_box_search(value, gradient, extend):
                 break  # no trial can show a decrease this small
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
-                if expand:
+                # the quadratic through f(x), the slope and f(x(t)) has its minimizer at
+                # -decrease / curvature times t: expand only if that is beyond t
+                if expand and -decrease > 2.0 * (ft - fx - decrease):
                     ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
-                return gradient(x, g, scheme, steps, lo, hi, args, info, ft), ft
+                return RUNNING, ft
             trial = BACKTRACK_LOW * t
             if np.isfinite(ft) and decrease < 0.0:
                 curvature = 2.0 * (ft - fx - decrease)  # of f(x(s t)) in s, at s = 1
@@ -309,7 +301,7 @@ def make_box_iteration(evaluate, gradient, search):
     quasi-Newton step, with the fallbacks of a failed search (module docstring)."""
 
     def iteration(x, g, fx, lo, hi, state, scalars, work, fv, info, method, params, nit,
-                  scheme, steps, args, settings):
+                  scheme, steps, args, settings, predicted):
         c1, max_ls, auto = settings[6], settings[8], settings[11]
         d, base, reduced = work[0], work[1], work[2]
         restart = nit < 0  # False as a plain bool (see loop.make_iteration)
@@ -319,7 +311,10 @@ def make_box_iteration(evaluate, gradient, search):
             status, fx = search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1,
                                 max_ls, fv, steepest, reduced)
             if status != LINE_SEARCH:
-                return status, fx, scheme
+                if auto and scheme == FORWARD and needs_central(
+                        x, g, fx, lo, hi, steps, fv[CURVATURE], predicted, settings[2]):
+                    scheme = CENTRAL  # for good, before the forward gradient is taken
+                return gradient(x, g, scheme, steps, lo, hi, args, info, fx), fx, scheme
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
                 scheme = CENTRAL
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
@@ -391,10 +386,13 @@ def make_box_single(gradient, evaluate, iteration):
         fx = fv[F]
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
+        pprev = 0.0
         while status == RUNNING:
             pnorm = projected_norm(x, g, lo, hi)
-            if auto and scheme == FORWARD and not held(x, g, lo, hi, forward_error(
-                    x, fx, steps, fv[CURVATURE]), SWITCH_FRACTION * pnorm):
+            error = 0.0
+            if auto and scheme == FORWARD:
+                error = box_forward_error(x, g, fx, lo, hi, steps, fv[CURVATURE])
+            if error > SWITCH_FRACTION * pnorm and pnorm + ERROR_MARGIN * error > gtol:
                 scheme = CENTRAL  # for good
                 info[SCHEME] = scheme
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
@@ -422,9 +420,11 @@ def make_box_single(gradient, evaluate, iteration):
                 base[i] = x[i]
                 previous[i] = g[i]
             if searches:
+                predicted = pnorm * min(1.0, pnorm / pprev) if pprev > 0.0 else pnorm
+                pprev = pnorm
                 status, fx, scheme = iteration(x, g, fx, lo, hi, state, scalars, work, fv,
                                                info, method, params, nit, scheme, steps,
-                                               args, settings)
+                                               args, settings, predicted)
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:
                     break
@@ -446,6 +446,8 @@ def make_box_single(gradient, evaluate, iteration):
                 fh[nit] = fx
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
+                if auto:
+                    free_curvature(x, g, base, previous, lo, hi, fv)
         fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status
