@@ -68,19 +68,6 @@ def make_gradient_range(f):
     """
 
     def gradient_range(x, scheme, steps, out, args, f0, start, stop, stride):
-        if scheme == CENTRAL:  # the common scheme, straight-line (the arithmetic of the
-            for i in range(start, stop, stride):  # tables below, term for term)
-                xi = x[i]
-                h = step_for(scheme, xi, steps, i)
-                if h == 0.0:
-                    return ZERO_STEP
-                x[i] = xi + h
-                fp = as_real(f(x, *args))
-                x[i] = xi - h
-                fm = as_real(f(x, *args))
-                x[i] = xi
-                out[i] = ((0.0 + fp) - fm) / (2.0 * h)
-            return 0
         centre = STENCIL_CENTRE_WEIGHT[scheme]
         points = STENCIL_POINTS[scheme]
         for i in range(start, stop, stride):
