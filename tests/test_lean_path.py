@@ -175,3 +175,44 @@ def test_threads_sharing_plans_get_the_serial_results():
             for j, x in enumerate(xs):
                 np.testing.assert_array_equal(x, expected[(k + j) % len(options)])
     assert len(plans_of(f)) <= plans.MAX_PLANS
+
+
+# Each keyword of minimize that plans.key_of does not take, with a value other than its
+# default: a call with it must take the full pipeline. A keyword added to minimize must be
+# added here and to minimize's check before the lean path, or a planned call would ignore it.
+OFF_THE_LEAN_PATH = {
+    "history": True,
+    "callback": lambda result: None,
+    "callback_every": 5,
+    "max_time": 60.0,
+    "workers": 1,
+    "progress": True,
+    "bounds": (-10.0, 10.0),
+}
+
+
+def test_every_keyword_of_minimize_is_in_the_plan_key_or_leaves_the_lean_path(monkeypatch):
+    import inspect
+
+    from fastgrad.optimize import api
+
+    keywords = set(inspect.signature(fastgrad.minimize).parameters) - {"f", "x0",
+                                                                        "method_options"}
+    keyed = set(inspect.signature(plans.key_of).parameters) - {"x0", "method_options"}
+    assert keywords == keyed | set(OFF_THE_LEAN_PATH), (
+        "minimize's keywords changed: put each new one in plans.key_of or in minimize's "
+        "check before the lean path, and in OFF_THE_LEAN_PATH")
+    x0 = np.array([-1.2, 1.0, 0.5])
+    fastgrad.minimize(rosen, x0)
+    planned = []
+    original = api.run_planned
+    monkeypatch.setattr(api, "run_planned",
+                        lambda *a, **k: planned.append(1) or original(*a, **k))
+    fastgrad.minimize(rosen, x0)
+    assert planned == [1]  # the plan exists, so the checks below can fail
+    for name, value in OFF_THE_LEAN_PATH.items():
+        kwargs = {name: value}
+        if name == "callback_every":
+            kwargs["callback"] = OFF_THE_LEAN_PATH["callback"]
+        fastgrad.minimize(rosen, x0, **kwargs)
+        assert planned == [1], name
