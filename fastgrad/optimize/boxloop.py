@@ -59,7 +59,9 @@ from .result import (
 )
 
 EXPAND = 4.0
-"""A projected steepest descent step accepted at once is tried this many times longer."""
+EXPAND_MAX = 100.0
+"""A projected steepest descent step accepted at once is tried longer: by the factor to
+the minimizer of a quadratic model along the path, kept in ``[EXPAND, EXPAND_MAX]``."""
 
 BACKTRACK_LOW = 0.1
 BACKTRACK_HIGH = 0.5
@@ -222,15 +224,30 @@ def make_box_evaluate(value, gradient):
 
 def make_box_extend(value):
     """``extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best) -> f``: from the
-    accepted trial ``x = P(base + t d)`` (f there ``ft``), trials :data:`EXPAND` times longer
-    while they decrease f and move x; x is left at the best of them."""
+    accepted trial ``x = P(base + t d)`` (f there ``ft``), longer trials while they decrease
+    f and move x; x is left at the best of them. The first two are :data:`EXPAND` times
+    longer each; from then on each goes to the minimizer of the quadratic in t through the
+    last three trials, kept within :data:`EXPAND` to :data:`EXPAND_MAX` times the last
+    trial step (:data:`EXPAND` times where the quadratic has no minimizer). Trials, not
+    ``base``: where the path bends at a bound, the trials beyond the bend lie on one
+    quadratic, whose minimizer may be far (a coordinate with a small gradient that must
+    travel far, as in HS 3)."""
 
     def extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best):
         n = x.shape[0]
-        for _ in range(max_ls):
+        t1 = f1 = t2 = f2 = 0.0  # the two trials before (t, ft), from the third one on
+        for k in range(max_ls):
             for i in range(n):
                 best[i] = x[i]
-            t *= EXPAND
+            factor = EXPAND
+            if k > 1:  # the quadratic through (t1, f1), (t2, f2), (t, ft)
+                a = ((ft - f2) / (t - t2) - (f2 - f1) / (t2 - t1)) / (t - t1)
+                if a > 0.0:
+                    at = t2 + t - (ft - f2) / ((t - t2) * a)  # twice its minimizer
+                    factor = min(max(0.5 * at / t, EXPAND), EXPAND_MAX)
+            t1, f1 = t2, f2
+            t2, f2 = t, ft
+            t *= factor
             moved = False
             for i in range(n):
                 x[i] = min(max(base[i] + t * d[i], lo[i]), hi[i])
