@@ -2,7 +2,9 @@
 the same options, with plans (the default) and without (every call validated and checked
 in full), against the serial compiled loop over ``compile_minimizer``'s ``solve`` (the
 floor of a Python loop), on the 2,000 per-fit-data decay fits of ``fastgrad bench``'s
-``fits-2000`` and on the seeds' example (gd, 500 steps).
+``fits-2000``, on the seeds' example (gd, 500 steps) and on box-constrained problems of
+``fastgrad.problems.boxed`` (``bounds=(lb, ub)``, as ``fastgrad bench``'s ``box-`` workloads
+call it).
 
     python bench/lean_path.py [--rounds 5]
 
@@ -70,6 +72,29 @@ def routes_seed(count: int) -> dict:
             "Python loop of minimize, no plans": _without_plans(loop)}
 
 
+def routes_box(name: str, count: int) -> dict:
+    from fastgrad.problems.boxed import BOXED
+
+    p = BOXED[name]
+    x0, lb, ub = np.array(p.x0), np.array(p.lb), np.array(p.ub)
+    solve = fastgrad.compile_minimizer(p.f, bounds=(lb, ub))
+    start = np.clip(x0, lb, ub)  # solve takes x0 in the box; minimize projects it
+
+    @numba.njit
+    def serial(x0, reps):
+        out = np.empty((reps, x0.shape[0]))
+        for i in range(reps):
+            out[i] = solve(x0).x
+        return out
+
+    def loop():
+        return np.array([fastgrad.minimize(p.f, x0, bounds=(lb, ub)).x for _ in range(count)])
+
+    return {"serial compiled loop over solve": lambda: serial(start, count),
+            "Python loop of minimize, plans": loop,
+            "Python loop of minimize, no plans": _without_plans(loop)}
+
+
 def _without_plans(loop):
     def run():
         with mock.patch.object(plans, "key_of", lambda *a, **k: None):
@@ -103,6 +128,8 @@ def main() -> None:
     measure("2,000 decay fits, per-fit data (default method)", routes_fits(2000), 2000,
             rounds)
     measure(f"seeds' example, gd {SEED_STEPS} steps", routes_seed(1000), 1000, rounds)
+    for name in ("hs4", "beale_box", "hs110"):
+        measure(f"{name} within bounds (default method)", routes_box(name, 1000), 1000, rounds)
 
 
 if __name__ == "__main__":

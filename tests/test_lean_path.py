@@ -125,20 +125,27 @@ def test_plans_per_objective_are_bounded():
 def test_key_of_refuses_what_it_cannot_compare():
     x0 = np.zeros(3)
     args = ((), None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, None, None)
-    assert plans.key_of(x0, *args, {}) is not None
-    assert plans.key_of(x0.astype(np.float32), *args, {}) is None
-    assert plans.key_of(x0[None], *args, {}) is None
-    assert plans.key_of(list(x0), *args, {}) is None
+    assert plans.key_of(x0, *args, {}, None) is not None
+    assert plans.key_of(x0.astype(np.float32), *args, {}, None) is None
+    assert plans.key_of(x0[None], *args, {}, None) is None
+    assert plans.key_of(list(x0), *args, {}, None) is None
     step = ((), None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, np.ones(3), None)
-    assert plans.key_of(x0, *step, {}) is None
-    assert plans.key_of(x0, *args, {"memory": np.int64(3)}) is None
-    assert plans.key_of(x0, *args, {"memory": 3}) != plans.key_of(x0, *args, {"memory": 3.0})
+    assert plans.key_of(x0, *step, {}, None) is None
+    assert plans.key_of(x0, *args, {"memory": np.int64(3)}, None) is None
+    assert (plans.key_of(x0, *args, {"memory": 3}, None)
+            != plans.key_of(x0, *args, {"memory": 3.0}, None))
     data = ((np.ones(4),),) + args[1:]
-    assert plans.key_of(x0, *data, {}) == plans.key_of(x0, (np.zeros(4),), *args[1:], {})
-    assert plans.key_of(x0, *data, {}) != plans.key_of(x0, (np.ones((2, 2)),), *args[1:], {})
-    assert plans.key_of(x0, ([1.0],), *args[1:], {}) is None
+    rest = args[1:]
+    assert plans.key_of(x0, *data, {}, None) == plans.key_of(x0, (np.zeros(4),), *rest, {}, None)
+    assert (plans.key_of(x0, *data, {}, None)
+            != plans.key_of(x0, (np.ones((2, 2)),), *rest, {}, None))
+    assert plans.key_of(x0, ([1.0],), *args[1:], {}, None) is None
     marked = (fastgrad.per_start(np.ones((2, 3))),)
-    assert plans.key_of(x0, marked, *args[1:], {}) is None
+    assert plans.key_of(x0, marked, *args[1:], {}, None) is None
+    box = plans.key_of(x0, *args, {}, (0.0, np.ones(3)))
+    assert box is not None and box != plans.key_of(x0, *args, {}, None)
+    assert box != plans.key_of(x0, *args, {}, (0, np.ones(3)))  # int 0 and 0.0: by type
+    assert box != plans.key_of(x0, *args, {}, (0.0, np.full(3, 2.0)))
 
 
 def test_a_plan_keeps_neither_the_objective_nor_the_data_alive():
@@ -187,7 +194,6 @@ OFF_THE_LEAN_PATH = {
     "max_time": 60.0,
     "workers": 1,
     "progress": True,
-    "bounds": (-10.0, 10.0),
 }
 
 
@@ -216,3 +222,61 @@ def test_every_keyword_of_minimize_is_in_the_plan_key_or_leaves_the_lean_path(mo
             kwargs["callback"] = OFF_THE_LEAN_PATH["callback"]
         fastgrad.minimize(rosen, x0, **kwargs)
         assert planned == [1], name
+
+
+@pytest.mark.parametrize("options", [
+    {"bounds": (-1.0, 0.8)},
+    {"bounds": (np.array([-2.0, -1.0, 1.5]), np.array([0.5, 2.0, 3.0]))},
+    {"bounds": (-np.inf, np.array([0.5, 0.2, np.inf])), "method": "bfgs"},
+    {"bounds": (0, 2), "method": "gd", "lr": 1e-3, "max_iter": 200},
+])
+@pytest.mark.parametrize("x0", [[0.1, -0.3, 1.6], [5.0, -9.0, 4.0]])  # inside, outside
+def test_a_planned_bounded_call_equals_the_full_pipeline(options, x0):
+    def f(x):
+        return rosen(x)
+
+    fastgrad.minimize(f, np.array([0.0, 0.0, 1.7]), **options)
+    known = dict(plans_of(f))
+    assert known
+    planned = fastgrad.minimize(f, np.array(x0), **options)
+    full = fastgrad.minimize(f, x0, **options)  # a list takes the full pipeline
+    assert_same(planned, full)
+    assert plans_of(f) == known
+    lb, ub = (np.broadcast_to(b, 3) for b in options["bounds"])
+    outside = bool(np.any((np.array(x0) < lb) | (np.array(x0) > ub)))
+    assert ("projected into them" in planned.message) == outside
+    assert np.all(planned.x >= lb) and np.all(planned.x <= ub)
+
+
+def test_a_plan_never_serves_bounds_changed_in_place():
+    def f(x):
+        return rosen(x)
+
+    x0 = np.array([0.0, 0.0, 0.0])
+    ub = np.array([0.5, 2.0, 2.0])
+    first = fastgrad.minimize(f, x0, bounds=(-2.0, ub))
+    assert first.x[0] == 0.5
+    ub[0] = 0.25  # the same array object, other values: another key
+    second = fastgrad.minimize(f, x0, bounds=(-2.0, ub))
+    assert second.x[0] == 0.25
+    assert_same(second, fastgrad.minimize(f, list(x0), bounds=(-2.0, ub)))
+    assert len(plans_of(f)) == 2
+    for plan in plans_of(f).values():  # the plans hold copies of the checked boxes
+        assert plan.options.bounds is None and not np.shares_memory(plan.options.box[1], ub)
+
+
+def test_other_forms_of_bounds_take_the_full_pipeline():
+    from scipy.optimize import Bounds
+
+    def f(x):
+        return rosen(x)
+
+    x0 = np.zeros(3)
+    pairs = [(-1.0, 0.5), (-1.0, 1.0), (0.0, 2.0)]
+    for bounds, top in ((pairs, 0.5), (Bounds([-1.0, -1.0, 0.0], [0.5, 1.0, 2.0]), 0.5),
+                        ((np.array([-1.0, -1.0, 0.0], dtype=np.float32), 0.75), 0.75)):
+        assert plans.key_of(x0, (), None, None, 1e-2, 1000, 1e-6, 0.0, 0.0, None, None, {},
+                            bounds) is None
+        res = fastgrad.minimize(f, x0, bounds=bounds)
+        assert res.success and res.x[0] == top  # the minimizer is at that upper bound
+    assert plans_of(f) == {}

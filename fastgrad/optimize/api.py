@@ -244,10 +244,10 @@ def minimize(
     """
     key = None
     if (history is False and callback is None and callback_every is None and max_time is None
-            and workers is None and progress is False and bounds is None
+            and workers is None and progress is False
             and type(args) is tuple and batch.CHUNK.control is None):
         key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
-                           method_options)
+                           method_options, bounds)
     if key is not None:  # the lean path: this call's options were checked before
         obj = cache.peek(f, jit)
         plan = None if obj is None or not obj.fast else obj.plans.get(key)
@@ -337,8 +337,8 @@ def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeR
     """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
     ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
     alike)."""
-    run, interrupted = plans.run(plan, obj, x0, args)
-    return _report(run, plan.options, interrupted, False, True)
+    run, interrupted, projected = plans.run(plan, obj, x0, args)
+    return _report(run, plan.options, interrupted, False, True, projected)
 
 
 def _objectives(options: Options, pooled: bool):
@@ -379,8 +379,10 @@ def _deadline(max_time: float | None, control) -> float | None:
 
 
 def _report(run: Run, options: Options, interrupted: bool, timed: bool,
-            warn: bool) -> OptimizeResult:
-    """Mark the starts an interrupt or the deadline stopped, warn, and build the result."""
+            warn: bool, projected=None) -> OptimizeResult:
+    """Mark the starts an interrupt or the deadline stopped, warn, and build the result
+    (``projected``: which starts were projected into the box, where not
+    ``options.projected``: a planned call's)."""
     INFO = run.INFO
     if interrupted:
         INFO[INFO[:, STATUS] == RUNNING, STATUS] = INTERRUPTED
@@ -401,5 +403,6 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
                  options.max_time, (options.ftol, options.xtol),
                  None if arrays is None else arrays[0])
     if arrays is not None:
-        boxreport.bounded_result(res, options, arrays)
+        boxreport.bounded_result(res, options, arrays,
+                                 options.projected if projected is None else projected)
     return res

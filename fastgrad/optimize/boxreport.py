@@ -24,11 +24,11 @@ def box_arrays(X: np.ndarray, G: np.ndarray, LB: np.ndarray, UB: np.ndarray):
     return PG, norms, mask
 
 
-def bounded_result(res: OptimizeResult, options, arrays) -> None:
+def bounded_result(res: OptimizeResult, options, arrays, projected) -> None:
     """Add ``active_mask`` and ``projected_gradient`` (the norms of the projected gradient
     the messages already quote; ``arrays`` from :func:`box_arrays`) to ``res``, say in its
     messages which norm the convergence test uses, and note the starts ``minimize``
-    projected into the box."""
+    projected into the box (``projected`` (m,), True for those)."""
     _, norms, mask = arrays
     if options.batched:
         res.message = [m.replace("||g||_inf", PROJECTED) for m in res.message]
@@ -36,7 +36,7 @@ def bounded_result(res: OptimizeResult, options, arrays) -> None:
     else:
         res.message = res.message.replace("||g||_inf", PROJECTED)
         res.active_mask, res.projected_gradient = mask[0], float(norms[0])
-    note_projected(res, options.projected, options.batched)
+    note_projected(res, projected, options.batched)
 
 
 def note_projected(res: OptimizeResult, projected, batched: bool) -> OptimizeResult:

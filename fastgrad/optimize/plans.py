@@ -8,10 +8,12 @@ under a key of the options; later calls with an equal key and a 1-D float64 ``x0
 same length check only ``x0`` (finite) and run the same chunked loop on it, so their results
 are those of the full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
 
-Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers``,
-``progress`` or ``bounds``; ``jac`` None or a scheme name; ``step`` None or a number; method
-options that are numbers or strings; ``args`` of arrays and numbers (the key holds their
-types, each call passes its own). Anything else (an array ``step``, a float32 or 2-D
+Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers`` or
+``progress``; ``jac`` None or a scheme name; ``step`` None or a number; method options that
+are numbers or strings; ``args`` of arrays and numbers (the key holds their types, each call
+passes its own); ``bounds`` None or a tuple ``(lb, ub)`` of numbers or 1-D float64 arrays
+(the key holds their values: the plan holds the checked box, and each call projects its own
+x0 into it as the full pipeline does). Anything else (an array ``step``, a float32 or 2-D
 ``x0``, ``per_start`` data) takes the full pipeline every time. The key holds each value with its
 type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan.
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._core.boxcheck import project_rows
 from .chunks import iterate
 from .driver import Driver, Run, driver_scope, get_driver
 
@@ -53,16 +56,20 @@ class Plan:
 
 def detached(options):
     """``options`` without what the objective's cache entry must not hold: the objective
-    itself (the entry would keep it alive), the first call's x0 and data."""
-    return replace(options, f=None, x0=None, X=None, args=())
+    itself (the entry would keep it alive), the first call's x0 and data, and the bounds as
+    given (the plan keeps copies of the checked box: see :class:`Plan`)."""
+    box = None if options.box is None else tuple(a.copy() for a in options.box)
+    return replace(options, f=None, x0=None, X=None, args=(), bounds=None, box=box,
+                   projected=None)
 
 
 def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
-           method_options):
+           method_options, bounds):
     """The plan key of a call with ``x0``, ``args`` (a tuple) and these options (the caller
     has checked that the others are at their defaults), or None when the call cannot have a
     plan. ``args`` enter by their types only (arrays by dtype and dimensions): their values
-    are the call's data, passed to the loop as they are, as the full pipeline does."""
+    are the call's data, passed to the loop as they are, as the full pipeline does.
+    ``bounds`` enter by their values (:func:`bounds_key`)."""
     if type(x0) is not np.ndarray or x0.ndim != 1 or x0.dtype != np.float64:
         return None
     values = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
@@ -70,6 +77,11 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
     if not SCALARS.issuperset(types):
         return None
     key = (x0.shape[0], values, types)
+    if bounds is not None:
+        box = bounds_key(bounds)
+        if box is None:
+            return None
+        key += (("bounds", box),)
     if args:
         kinds = tuple(map(type, args))
         if not ARGUMENTS.issuperset(kinds):
@@ -85,6 +97,25 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
     return key
 
 
+def bounds_key(bounds):
+    """The key of ``bounds`` given as a tuple ``(lb, ub)`` of numbers (int or float) or 1-D
+    float64 arrays: each by its type and value (an array by its bytes, so that a plan never
+    serves bounds changed in place since), or None for any other form of bounds (those take
+    the full pipeline every time)."""
+    if type(bounds) is not tuple or len(bounds) != 2:
+        return None
+    key = ()
+    for b in bounds:
+        kind = type(b)
+        if kind is float or kind is int:
+            key += ((kind, b),)
+        elif kind is np.ndarray and b.ndim == 1 and b.dtype == np.float64:
+            key += ((b.shape[0], b.tobytes()),)
+        else:
+            return None
+    return key
+
+
 def remember(obj, key, plan: Plan) -> None:
     """Keep ``plan`` on the objective's cache entry ``obj`` under ``key`` (at most
     :data:`MAX_PLANS`)."""
@@ -97,10 +128,17 @@ def remember(obj, key, plan: Plan) -> None:
 
 def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
-    finite) with ``args``: ``(run, True if Ctrl-C stopped it)``, for minimize's report."""
+    finite) with ``args``: ``(run, True if Ctrl-C stopped it, projected)``, for minimize's
+    report; ``projected`` (1,) says whether x0 was projected into the plan's box (None
+    without bounds)."""
     options = plan.options
-    state = Run(x0.reshape(1, -1).copy(), options.method, options.params, plan.steps.copy(),
-                args, plan.fixed, 0, stopping=(options.ftol, options.xtol, options.auto))
+    X = x0.reshape(1, -1).copy()
+    moved = None
+    if options.box is not None:  # x0 into the box, as minimize's validation does
+        moved = np.empty(1, dtype=np.bool_)
+        project_rows(X, options.box[0], options.box[1], moved)
+    state = Run(X, options.method, options.params, plan.steps.copy(), args, plan.fixed, 0,
+                stopping=(options.ftol, options.xtol, options.auto), box=options.box)
 
     def fall_back(exc: BaseException) -> Driver:  # as minimize's: Numba refused these types
         obj.recover(exc, options.strict, driver_scope(options.kind), args)
@@ -108,4 +146,4 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
 
     interrupted = iterate(state, plan.driver, fall_back, False, options.max_iter, None,
                           options.every, False, None)
-    return state, interrupted
+    return state, interrupted, moved
