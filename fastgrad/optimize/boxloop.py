@@ -271,10 +271,10 @@ def make_box_search(value, gradient, extend):
     On success x, f and g are those of the accepted point; on failure x is ``base`` again
     and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
     descent step, whose length the method does not know): an accepted trial is followed by
-    trials 4 times longer while they decrease f further and still move x (values only;
-    ``best`` (n,) holds the best point), unless the quadratic through ``f(x)``, the slope
-    and f at the trial has its minimizer before the trial. The caller takes the gradient at
-    the accepted point."""
+    longer trials while they decrease f further and still move x (values only; ``best``
+    (n,) holds the best point; see ``make_box_extend``), unless the quadratic through
+    ``f(x)``, the slope and f at the trial has its minimizer before the trial. The caller
+    takes the gradient at the accepted point."""
 
     def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
                expand, best):
