@@ -94,6 +94,20 @@ def test_free_coordinate_keeps_its_curvature_when_another_sits_on_a_bound():
     assert res.nit <= 4  # SciPy's L-BFGS-B: 3
 
 
+def test_a_long_steepest_descent_step_is_reached_in_few_trials():
+    """HS 3's first step: steepest descent from (10, 1), whose length the method does not
+    know. x2 reaches its bound at t of about 1, and then x1 (gradient 1.8e-4) must travel
+    about 10, to t of about 5.5e4. Beyond the bound the path is one quadratic in t, so the
+    extension reaches it from the quadratic through three trials: the whole run takes
+    L-BFGS-B's 12 evaluations (3 per gradient with n = 2 forward differences and the value
+    reused); trials 4x longer each time took 9 trials, 21 evaluations. 14 leaves room for
+    one more trial or gradient, not for the 4x walk."""
+    p = BOXED["hs3"]
+    res = fastgrad.minimize(p.f, np.array(p.x0), bounds=(p.lb, p.ub))
+    assert res.success and np.max(np.abs(res.x)) <= 1e-6, (res.message, res.x)
+    assert res.nfev <= 14, res.nfev
+
+
 def test_x0_outside_is_projected_and_said():
     x0 = np.array([[5.0, -7.0, 1.0], [0.0, 0.0, 1.0]])
     copy = x0.copy()
