@@ -21,8 +21,9 @@ stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
   backtracking search along ``x(t) = P(x + t d)`` from t = 1 (the first iteration: at most
   1 in every coordinate), accepted at ``f(x(t)) <= f(x) + c1 g'(x(t) - x)`` and
   ``f(x(t)) < f(x)``; a rejected trial is replaced by the minimizer of the quadratic through
-  ``f(x)``, the slope ``g'(x(t) - x) / t`` and ``f(x(t))``, kept in ``[0.1 t, 0.5 t]``. The
-  curvature pairs are those of the full gradient, kept only when ``s'y > 0``.
+  ``f(x)``, the slope ``g'(x(t) - x) / t`` and ``f(x(t))``, kept in ``[0.1 t, 0.5 t]``,
+  or extended (``make_box_search``). The curvature pairs are those of the full gradient,
+  kept only when ``s'y > 0``.
 
 The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``.
 ``jac="auto"`` switches from forward to central differences for good as in the loop
@@ -58,6 +59,12 @@ from .result import (
     CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
 )
 
+QN_BEYOND = 4.0
+"""A quasi-Newton step on forward differences accepted at once is extended (as a steepest
+descent step is) when the quadratic through ``f(x)``, the slope and f at the trial has its
+minimizer beyond this many times the trial step (a valley not learnt yet, a bound far away;
+beyond 1, most extensions fail and cost an evaluation each). Not on central differences:
+near the noise of the gradient, "decreases" along noisy directions would go on forever."""
 EXPAND = 4.0
 EXPAND_MAX = 100.0
 """A projected steepest descent step accepted at once is tried longer: by the factor to
@@ -269,12 +276,13 @@ def make_box_search(value, gradient, extend):
     """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
     expand, best) -> (status, f)``: the projected backtracking search (module docstring).
     On success x, f and g are those of the accepted point; on failure x is ``base`` again
-    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` (a steepest
-    descent step, whose length the method does not know): an accepted trial is followed by
-    longer trials while they decrease f further and still move x (values only; ``best``
-    (n,) holds the best point; see ``make_box_extend``), unless the quadratic through
-    ``f(x)``, the slope and f at the trial has its minimizer before the trial. The caller
-    takes the gradient at the accepted point."""
+    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` > 0: an
+    accepted trial is followed by longer trials while they decrease f further and still
+    move x (values only; ``best`` (n,) holds the best point; see ``make_box_extend``), if
+    the quadratic through ``f(x)``, the slope and f at the trial has its minimizer beyond
+    ``expand`` times the trial step (1 for a steepest descent step, whose length the method
+    does not know; :data:`QN_BEYOND` for a quasi-Newton one on forward differences). The
+    caller takes the gradient at the accepted point."""
 
     def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
                expand, best):
@@ -294,8 +302,8 @@ def make_box_search(value, gradient, extend):
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
                 # the quadratic through f(x), the slope and f(x(t)) has its minimizer at
-                # -decrease / curvature times t: expand only if that is beyond t
-                if expand and -decrease > 2.0 * (ft - fx - decrease):
+                # -decrease / curvature times t: expand only if that is beyond expand t
+                if expand > 0.0 and -decrease > expand * 2.0 * (ft - fx - decrease):
                     ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
                 return RUNNING, ft
             trial = BACKTRACK_LOW * t
@@ -326,7 +334,8 @@ def make_box_iteration(evaluate, gradient, search):
             t, steepest = box_direction(method, x, g, lo, hi, state, scalars, params, nit, d,
                                         reduced, restart)
             status, fx = search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1,
-                                max_ls, fv, steepest, reduced)
+                                max_ls, fv, 1.0 if steepest else
+                                QN_BEYOND if scheme == FORWARD else 0.0, reduced)
             if status != LINE_SEARCH:
                 if auto and scheme == FORWARD and needs_central(
                         x, g, fx, lo, hi, steps, fv[CURVATURE], predicted, settings[2]):
