@@ -53,9 +53,24 @@ def routes_fits(count: int) -> dict:
 
 def routes_seed(count: int) -> dict:
     prob = problems.get("seed_quadratic3")
-    f, x0 = prob.f, np.array(prob.x0, dtype=float)
     options = dict(method="gd", lr=SEED_LR, max_iter=SEED_STEPS, gtol=0.0)
+    return _repeated(prob.f, np.array(prob.x0, dtype=float), count, **options)
+
+
+def routes_box(name: str, count: int) -> dict:
+    from fastgrad.problems.boxed import BOXED
+
+    p = BOXED[name]
+    x0, lb, ub = np.array(p.x0), np.array(p.lb), np.array(p.ub)
+    # solve takes x0 in the box; minimize projects it
+    return _repeated(p.f, x0, count, start=np.clip(x0, lb, ub), bounds=(lb, ub))
+
+
+def _repeated(f, x0, count: int, start=None, **options) -> dict:
+    """The routes of ``count`` calls from ``x0`` with ``options`` (``start``: the x0 of
+    ``solve``, where it must differ)."""
     solve = fastgrad.compile_minimizer(f, **options)
+    start = x0 if start is None else start
 
     @numba.njit
     def serial(x0, reps):
@@ -66,29 +81,6 @@ def routes_seed(count: int) -> dict:
 
     def loop():
         return np.array([fastgrad.minimize(f, x0, **options).x for _ in range(count)])
-
-    return {"serial compiled loop over solve": lambda: serial(x0, count),
-            "Python loop of minimize, plans": loop,
-            "Python loop of minimize, no plans": _without_plans(loop)}
-
-
-def routes_box(name: str, count: int) -> dict:
-    from fastgrad.problems.boxed import BOXED
-
-    p = BOXED[name]
-    x0, lb, ub = np.array(p.x0), np.array(p.lb), np.array(p.ub)
-    solve = fastgrad.compile_minimizer(p.f, bounds=(lb, ub))
-    start = np.clip(x0, lb, ub)  # solve takes x0 in the box; minimize projects it
-
-    @numba.njit
-    def serial(x0, reps):
-        out = np.empty((reps, x0.shape[0]))
-        for i in range(reps):
-            out[i] = solve(x0).x
-        return out
-
-    def loop():
-        return np.array([fastgrad.minimize(p.f, x0, bounds=(lb, ub)).x for _ in range(count)])
 
     return {"serial compiled loop over solve": lambda: serial(start, count),
             "Python loop of minimize, plans": loop,
