@@ -330,7 +330,8 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
     finally:
         if pool is not None:
             pool.shutdown()
-    return _report(run, options, interrupted, deadline is not None, control is None)
+    return _report(run, options, interrupted, deadline is not None, control is None,
+                   options.projected)
 
 
 def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeResult:
@@ -379,10 +380,9 @@ def _deadline(max_time: float | None, control) -> float | None:
 
 
 def _report(run: Run, options: Options, interrupted: bool, timed: bool,
-            warn: bool, projected=None) -> OptimizeResult:
+            warn: bool, projected) -> OptimizeResult:
     """Mark the starts an interrupt or the deadline stopped, warn, and build the result
-    (``projected``: which starts were projected into the box, where not
-    ``options.projected``: a planned call's)."""
+    (``projected``: which starts were projected into the box; None without bounds)."""
     INFO = run.INFO
     if interrupted:
         INFO[INFO[:, STATUS] == RUNNING, STATUS] = INTERRUPTED
@@ -403,6 +403,5 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
                  options.max_time, (options.ftol, options.xtol),
                  None if arrays is None else arrays[0])
     if arrays is not None:
-        boxreport.bounded_result(res, options, arrays,
-                                 options.projected if projected is None else projected)
+        boxreport.bounded_result(res, options, arrays, projected)
     return res

@@ -57,7 +57,8 @@ class Plan:
 def detached(options):
     """``options`` without what the objective's cache entry must not hold: the objective
     itself (the entry would keep it alive), the first call's x0 and data, and the bounds as
-    given (the plan keeps copies of the checked box: see :class:`Plan`)."""
+    given (the detached options keep copies of the checked box, so that a change of the
+    caller's arrays in place cannot reach the plan)."""
     box = None if options.box is None else tuple(a.copy() for a in options.box)
     return replace(options, f=None, x0=None, X=None, args=(), bounds=None, box=box,
                    projected=None)
