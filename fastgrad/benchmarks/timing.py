@@ -3,6 +3,7 @@ measure (:func:`measure`)."""
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 
@@ -25,6 +26,7 @@ def _timed(fn, budget, min_round, min_rounds, max_rounds, first_counts=False):
     first = time.perf_counter() - t0
     if budget <= 0.0 or (first_counts and first >= budget and min_rounds <= 1):
         return first, 1, out
+    gc.collect()  # see GC_NOTE
     number, elapsed = 1, first
     while elapsed < min_round and number < 1 << 22:
         number *= 2 if elapsed == 0.0 else max(2, min(10, int(min_round / elapsed) + 1))
@@ -40,6 +42,14 @@ def _timed(fn, budget, min_round, min_rounds, max_rounds, first_counts=False):
             fn()
         samples.append((time.perf_counter() - t0) / number)
     return statistics.median(samples), rounds, out
+
+
+GC_NOTE = """The timed rounds start after a full garbage collection: what the warm-up call (or
+the set-up before it) left for the collector is collected there, not in the rounds. Numba's
+first compilation leaves some 10**5 new objects, and until Python's full collections
+have gone over them (about a second of calls that allocate), a call costs up to 75% more
+(NIST Roszman1: 92 us per fit in the first second, 53 us after). Without it, whichever
+contender ran first after a compilation paid for it."""
 
 
 PYTHON_PEERS = ("reference", "scipy", "numdifftools", "numpy")

@@ -18,11 +18,11 @@ from .._core import cache
 from .._core import jit as _jit
 from .._core.objective import _LOCK, FastgradWarning
 from .._core.scalar import as_real_vector
-from .._core.validate import all_finite, bounds_arrays, check_bool, check_callable
+from .._core.validate import bounds_arrays, check_bool, check_callable
 from .._core.validate import unknown_keyword_hint
 from ..diff.steps import precision_eps
 from .least_squares import _PARAMETERS, fit
-from .lm_linalg import normal_pinv
+from .lm_linalg import covariance_into
 from .per_start import PerStart, per_start, split_args
 
 
@@ -99,27 +99,34 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     >>> np.round(popt, 2), pcov.shape
     (array([2. , 1.3, 0.4]), (3, 3))
     """
-    check_callable(model, "model")
     absolute_sigma = check_bool(absolute_sigma, "absolute_sigma")
-    p0 = _initial(model, p0, bounds)
-    m = p0.shape[0] if p0.ndim == 2 else None
-    n = p0.shape[-1]
-    xdata, ydata, weights = _data(xdata, ydata, sigma, m)
-    model_obj = cache.get(model, jit)
-    plain, mask = split_args((xdata, ydata, weights), m, ("xdata", "ydata", "sigma"))
-    value_eps = _check_model(model_obj, plain, mask, p0, n)
-    residual = residuals_of(model_obj, n)
-    jac_arg = "auto" if jac is None else jac
-    if callable(jac):
-        jac_arg = residuals_of(cache.get(jac, jit), n, jacobian=True)
-    python = model_obj.engine == "python"
-    for name in kwargs:
-        if name not in _PASSED_ON:
-            raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
-                            + unknown_keyword_hint(name, _PASSED_ON + _OWN))
-    res = fit(residual, p0, (xdata, ydata, weights), plain[1].shape[-1], jac=jac_arg,
-              bounds=bounds, method=method, jit=False if python else jit, value_eps=value_eps,
-              **kwargs)
+    checked = None
+    if sigma is None and bounds is None and jac is None:
+        checked = _checked_before(model, xdata, ydata, p0, jit, kwargs)
+    if checked is not None:  # the checks of an earlier call with these shapes hold
+        residual, value_eps, python = checked
+        m, n, jac_arg = None, p0.shape[0], "auto"
+        args = (xdata, ydata, np.ones(ydata.shape[0]))
+    else:
+        check_callable(model, "model")
+        p0 = _initial(model, p0, bounds)
+        m = p0.shape[0] if p0.ndim == 2 else None
+        n = p0.shape[-1]
+        args = _data(xdata, ydata, sigma, m)
+        model_obj = cache.get(model, jit)
+        plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
+        value_eps = _check_model(model_obj, plain, mask, p0, n)
+        residual = residuals_of(model_obj, n)
+        jac_arg = "auto" if jac is None else jac
+        if callable(jac):
+            jac_arg = residuals_of(cache.get(jac, jit), n, jacobian=True)
+        python = model_obj.engine == "python"
+        for name in kwargs:
+            if name not in _PASSED_ON:
+                raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
+                                + unknown_keyword_hint(name, _PASSED_ON + _OWN))
+    res = fit(residual, p0, args, _points(args[1]), jac=jac_arg, bounds=bounds, method=method,
+              jit=False if python else jit, value_eps=value_eps, **kwargs)
     pcov = covariance(res, n, absolute_sigma)
     _check_success(res, m)
     return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
@@ -129,6 +136,39 @@ _PASSED_ON = tuple(name for name in _PARAMETERS
                    if name not in ("jac", "bounds", "method", "args", "jit"))
 """Keywords passed on to :func:`fastgrad.least_squares`."""
 _OWN = ("p0", "sigma", "absolute_sigma", "bounds", "method", "jac", "full_output", "jit")
+
+
+def _checked_before(model, xdata, ydata, p0, jit, kwargs):
+    """``(residuals, value_eps, python)`` when this call (no sigma, bounds or jac) repeats
+    one whose checks hold for it as they are: ``p0`` a 1-D float64 array, ``xdata`` and
+    ``ydata`` C-contiguous float64 arrays (ydata 1-D) of shapes an earlier call of this
+    model with this n checked (:func:`_check_model`), keywords all known; else None (the
+    full checks run). The fit itself then takes its own lean path (``fit``'s plans)."""
+    if not (type(p0) is np.ndarray and p0.ndim == 1 and p0.dtype == np.float64
+            and _plain(xdata) and _plain(ydata) and ydata.ndim == 1):
+        return None
+    obj = cache.peek(model, jit)
+    if obj is None:
+        return None
+    n = p0.shape[0]
+    value_eps = obj.drivers.get(("curve_fit checked", xdata.shape, ydata.shape, n))
+    residual = obj.drivers.get(("curve_fit", n, False))
+    if value_eps is None or residual is None:
+        return None
+    for name in kwargs:
+        if name not in _PASSED_ON:
+            return None
+    return residual, value_eps, obj.engine == "python"
+
+
+def _plain(a) -> bool:
+    return (type(a) is np.ndarray and a.dtype == np.float64 and a.ndim >= 1
+            and a.flags.c_contiguous)
+
+
+def _points(y) -> int:
+    """k, the number of points of ydata (a per-start marker's: the last axis)."""
+    return (y.array if isinstance(y, PerStart) else y).shape[-1]
 
 
 def _initial(model, p0, bounds) -> np.ndarray:
@@ -346,27 +386,26 @@ def residuals_of(obj, n: int, jacobian: bool = False):
 def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
     """SciPy's ``pcov`` of each fit: ``pinv(J' J)`` of the weighted Jacobian at the solution
     by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), scaled by
-    ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated."""
-    J = np.asarray(res.jac)
-    batched = J.ndim == 3
-    Js = J if batched else J[None]
-    costs = np.atleast_1d(res.cost)
-    k = Js.shape[1]
-    out = np.empty((Js.shape[0], n, n))
-    warn = False
-    for i in range(Js.shape[0]):
-        if not all_finite(Js[i]) or (not absolute_sigma and k <= n):
-            out[i] = np.inf
-            warn = True
-            continue
-        normal_pinv(Js[i], out[i])
-        if not absolute_sigma:
-            out[i] *= 2.0 * costs[i] / (k - n)
-    if warn:
-        warnings.warn("Covariance of the parameters could not be estimated (k <= n without "
-                      "absolute_sigma, or a non-finite Jacobian): pcov is inf",
-                      FastgradWarning, stacklevel=3)
-    return out if batched else out[0]
+    ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated
+    (:func:`fastgrad.optimize.lm_linalg.covariance_into`)."""
+    J = res.jac
+    if J.ndim == 2:
+        out = np.empty((n, n))
+        if not covariance_into(J, res.cost, absolute_sigma, out):
+            _warn_covariance()
+        return out
+    out = np.empty((J.shape[0], n, n))
+    estimated = [covariance_into(J[i], c, absolute_sigma, out[i])
+                 for i, c in enumerate(res.cost.tolist())]
+    if not all(estimated):
+        _warn_covariance()
+    return out
+
+
+def _warn_covariance() -> None:
+    warnings.warn("Covariance of the parameters could not be estimated (k <= n without "
+                  "absolute_sigma, or a non-finite Jacobian): pcov is inf",
+                  FastgradWarning, stacklevel=4)
 
 
 def _check_success(res, m) -> None:

@@ -21,7 +21,7 @@ from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_int, unknown_keyword_hint,
 )
 from ..diff import probe
-from . import lm, trf
+from . import lm, lsq_plans, trf
 from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
 from .lsq_report import lsq_result
 from .per_start import make_picker, row_args, split_args
@@ -193,7 +193,19 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     :func:`fastgrad.curve_fit` too; ``k``: the number of residuals when the caller has
     checked them already (else :func:`_probe` at the first start learns it), and then
     ``value_eps``: the unit roundoff of the values they are computed from (float64's if
-    None), for the automatic finite-difference step."""
+    None), for the automatic finite-difference step. A call repeated with the options of an
+    earlier one takes the lean path (:mod:`fastgrad.optimize.lsq_plans`)."""
+    key = None
+    if bounds is None and max_time is None and callback is None and callback_every is None:
+        key = lsq_plans.key_of(x0, args, k, method, jac, ftol, xtol, gtol, max_nfev, x_scale,
+                               step, jit, value_eps)
+    if key is not None:
+        obj = cache.peek(fun, jit)
+        plan = None if obj is None or not obj.fast else obj.plans.get(key)
+        if plan is not None and all_finite(x0):
+            X = x0.reshape(1, -1).copy()
+            return _solve(obj, None, X, args, (False,) * len(args), k, "lm", plan.setup,
+                          plan.scale.copy(), value_eps, jit is True)
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X = X if batched else X[None, :]
@@ -210,32 +222,45 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
     if x_scale is None:
         x_scale = 1.0 if method == "trf" else "jac"
     setup = lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time, n)
-    scheme, steps = setup.scheme, setup.steps
-    D = np.tile(lm.scale_row(setup.scale, n), (m, 1))
+    row = lm.scale_row(setup.scale, n).reshape(1, n)
+    D = np.tile(row, (m, 1))
     obj = cache.get(fun, jit)
     jac_obj = None if setup.jac is None else cache.get(setup.jac, jit)
+    every = _callback_every(callback, callback_every)
+    if method == "trf":  # the kernel's box: scale and bounds of each problem
+        D = box_array(D, lb, ub, typical, given_scale)
+    res = _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, jit is True,
+                 callback, every, batched)
+    if key is not None and obj.fast:
+        lsq_plans.remember(obj, key, lsq_plans.LsqPlan(setup, row))
+    return res
+
+
+def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
+           callback=None, every=None, batched=False):
+    """Run the solver of ``method`` on the checked starts ``X`` (m, n) with the checked
+    constants ``setup`` (:func:`fastgrad.optimize.lsq_setup.lm_setup`) and scale (or "trf"
+    box) ``D``, after learning k (the probe, when the caller has not) and the automatic
+    steps; the result of :func:`fastgrad.optimize.lsq_report.lsq_result`."""
+    n = X.shape[1]
     if k is None:
-        k, auto = _probe(obj, X[0], row_args(plain, mask, 0), n, method, jit is True)
+        k, auto = _probe(obj, X[0], row_args(plain, mask, 0), n, method, strict)
     elif k < n and method == "lm":
         raise ValueError(_too_few(k, n))
     else:
         auto = probe.x_steps(None, probe.EPS if value_eps is None else value_eps)
-    if steps.shape[0] == 0:  # the automatic step, for the precision of fun's values
-        steps = auto
+    steps = setup.steps if setup.steps.shape[0] else auto  # else: the automatic step
     settings = lm.run_settings(setup.settings, n, clock())
+    m = X.shape[0]
     R = np.empty((m, k))
     J = np.zeros((m, k, n))
     INFO = np.zeros((m, lm.INFO_SIZE), dtype=np.int64)
     INFO[:, lm.STATUS] = lm.NOT_STARTED
-    INFO[:, lm.SCHEME] = scheme
+    INFO[:, lm.SCHEME] = setup.scheme
     FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
-    every = _callback_every(callback, callback_every)
-    if method == "trf":  # the kernel's box: scale and bounds of each problem
-        D = box_array(D, lb, ub, typical, given_scale)
-    arrays = (X, R, J, D, INFO, FS, settings, scheme, steps, plain)
-    drive(obj, jac_obj, mask, jit is True, arrays, x_start, callback, every, batched,
-          method)
+    arrays = (X, R, J, D, INFO, FS, settings, setup.scheme, steps, plain)
+    drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched, method)
     return lsq_result(X, R, J, INFO, settings, x_start, batched,
                       D if method == "trf" else None)
 
@@ -264,10 +289,10 @@ def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
     try:
         while True:
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
-            solver = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
-            running = INFO[:, lm.STATUS] == lm.RUNNING
-            if not running.any():
+            solver, more = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
+            if not more:
                 return
+            running = INFO[:, lm.STATUS] == lm.RUNNING
             if callback is not None and _stop(callback, lsq_result(
                     X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
                     D if method == "trf" else None)):
@@ -410,11 +435,12 @@ def _engine(obj, jac_obj) -> str:
 def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
          solver=None, method: str = "lm"):
     """Run one chunk of the solver over every row of ``X`` (in place), compiled where
-    Numba can; returns the solver used (the Python engine's after a compile failure)."""
+    Numba can: ``(the solver used (the Python engine's after a compile failure), True if a
+    problem is still running)``."""
     if solver is None:
         solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
     try:
-        _run_rows(solver, mask, arrays, x_start)
+        more = _run_rows(solver, mask, arrays, x_start)
     except Exception as exc:
         if solver.engine == "python" or not is_compile_error(exc):
             raise
@@ -422,18 +448,19 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
         with _LOCK:
             obj.failures.setdefault(("least_squares", ()), _reason(exc))
         solver = _solver(obj, jac_obj, "python", method)
-        _run_rows(solver, mask, arrays, x_start)
-    return solver
+        more = _run_rows(solver, mask, arrays, x_start)
+    return solver, more
 
 
-def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) -> None:
+def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) -> bool:
+    """One chunk over the rows: True if a problem is still running after it."""
     X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
     m = X.shape[0]
     if m == 1:
         with np.errstate(all="ignore"):
-            solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
-                          row_args(plain, mask, 0))
-        return
+            status = solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme,
+                                   steps, row_args(plain, mask, 0))
+        return status == lm.RUNNING
     finished = np.zeros(m, dtype=np.bool_)
     loop = solver.batch_loop(mask)
     try:
@@ -454,3 +481,4 @@ def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) 
                       np.zeros(lm.STATE_SIZE), whole, scheme, steps, row_args(plain, mask, i))
         raise RuntimeError(f"fun raised an exception for problem {i} of the batch in a "
                            "parallel thread, and did not raise it again when rerun alone")
+    return bool((INFO[:, lm.STATUS] == lm.RUNNING).any())

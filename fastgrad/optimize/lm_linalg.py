@@ -209,6 +209,30 @@ def scaled_step(sv, uf, V, D, lam, cutoff, coef, p):
 
 
 @jit_cached
+def covariance_into(J, cost, absolute, out):
+    """SciPy's ``pcov`` of one fit into ``out`` (n, n): :func:`normal_pinv` of its weighted
+    Jacobian ``J`` (k, n), scaled by ``2 cost / (k - n)`` unless ``absolute``; all inf (and
+    False returned) when it cannot be estimated: a non-finite ``J``, or ``k <= n`` without
+    ``absolute``."""
+    k, n = J.shape
+    if not absolute and k <= n:
+        out[:, :] = np.inf
+        return False
+    for i in range(k):
+        for j in range(n):
+            if not np.isfinite(J[i, j]):
+                out[:, :] = np.inf
+                return False
+    normal_pinv(J, out)
+    if not absolute:
+        factor = 2.0 * cost / (k - n)
+        for i in range(n):
+            for j in range(n):
+                out[i, j] *= factor
+    return True
+
+
+@jit_cached
 def normal_pinv(J, out):
     """``out = pinv(J' J)`` (n, n) through the SVD of J: singular values at or below
     ``eps max(k, n) s_max`` are dropped (SciPy's ``curve_fit`` rule)."""

@@ -84,11 +84,10 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
             return None
         key += (("bounds", box),)
     if args:
-        kinds = tuple(map(type, args))
-        if not ARGUMENTS.issuperset(kinds):
+        kinds = args_key(args)
+        if kinds is None:
             return None
-        key += tuple((a.dtype, a.ndim) if kind is np.ndarray else kind
-                     for a, kind in zip(args, kinds)),
+        key += (kinds,)
     if method_options:
         extra = tuple(sorted(method_options.items()))
         extra_types = tuple(type(value) for _, value in extra)
@@ -96,6 +95,17 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
             return None
         key += (extra, extra_types)
     return key
+
+
+def args_key(args: tuple):
+    """The key of ``args`` (a tuple): the type of each (an array by dtype and dimensions),
+    or None when one is not an array or a number (:data:`ARGUMENTS`): a per-start marker,
+    a list or another object takes the full pipeline."""
+    kinds = tuple(map(type, args))
+    if not ARGUMENTS.issuperset(kinds):
+        return None
+    return tuple((a.dtype, a.ndim) if kind is np.ndarray else kind
+                 for a, kind in zip(args, kinds))
 
 
 def bounds_key(bounds):
