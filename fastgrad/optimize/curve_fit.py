@@ -305,8 +305,9 @@ def unpacker(f, n: int, python: bool):
 def weigh(d, w, out, col):
     """Column ``col`` of ``out`` (a vector: ``col`` ignored) = the weighted ``d``: ``d * w``
     for 1-D weights ``w = 1 / sigma``, or ``L**-1 d`` (forward substitution) for the lower
-    Cholesky factor ``w = L`` of a 2-D ``sigma`` (SciPy's conventions). Compiled code gets
-    the overload below, one version per kind of ``w`` and ``out``."""
+    Cholesky factor ``w = L`` of a 2-D ``sigma`` (SciPy's conventions); ``d`` may be
+    ``out`` itself. Compiled code gets the overload below, one version per kind of ``w`` and
+    ``out``."""
     target = out if np.ndim(out) == 1 else out[:, col]
     if np.ndim(w) == 1:
         target[:] = d * w
@@ -349,7 +350,8 @@ def make_residuals(call):
     def residuals(p, x, y, w):
         v = as_real_vector(call(x, p, ()), y.shape[0])
         out = np.empty(y.shape[0])
-        weigh(v - y, w, out, 0)
+        np.subtract(v, y, out)
+        weigh(out, w, out, 0)  # in place: each value is read before it is written
         return out
 
     return residuals

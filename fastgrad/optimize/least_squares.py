@@ -254,9 +254,8 @@ def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
     m = X.shape[0]
     R = np.empty((m, k))
     J = np.zeros((m, k, n))
-    INFO = np.zeros((m, lm.INFO_SIZE), dtype=np.int64)
-    INFO[:, lm.STATUS] = lm.NOT_STARTED
-    INFO[:, lm.SCHEME] = setup.scheme
+    INFO = np.empty((m, lm.INFO_SIZE), dtype=np.int64)
+    INFO[:] = lm.info_row(setup.scheme)
     FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
     arrays = (X, R, J, D, INFO, FS, settings, setup.scheme, steps, plain)
@@ -457,10 +456,12 @@ def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) 
     X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
     m = X.shape[0]
     if m == 1:
+        row = (X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
+               row_args(plain, mask, 0))
+        if solver.engine != "python":  # (compiled code keeps no numpy error state)
+            return solver.single(*row) == lm.RUNNING
         with np.errstate(all="ignore"):
-            status = solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme,
-                                   steps, row_args(plain, mask, 0))
-        return status == lm.RUNNING
+            return solver.single(*row) == lm.RUNNING
     finished = np.zeros(m, dtype=np.bool_)
     loop = solver.batch_loop(mask)
     try:

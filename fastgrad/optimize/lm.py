@@ -63,6 +63,13 @@ STATUS, NFEV, NJEV, NIT, SCHEME = 0, 1, 2, 3, 4
 """Columns of the ``info`` array (``SCHEME``: the scheme of the Jacobian in use, which
 ``jac="auto"`` switches to central differences)."""
 INFO_SIZE = 5
+
+
+def info_row(scheme: int) -> tuple:
+    """The ``info`` of a problem not started yet, whose Jacobians use ``scheme``."""
+    return (NOT_STARTED, 0, 0, 0, scheme)
+
+
 STATE_SIZE = 5
 """The float state of a run between chunks: trust radius, Levenberg-Marquardt parameter,
 ``||D x||``, ``||r||`` and the move since the last Jacobian."""

@@ -12,9 +12,11 @@ bit.
 
 Only plain calls have a plan: method "lm" (no bounds), ``jac`` a scheme name (not a
 callable), ``ftol``, ``xtol``, ``gtol``, ``max_nfev``, ``x_scale`` and ``step`` numbers,
-strings or None, no ``max_time`` and no callback, ``args`` of arrays and numbers (the key
-holds their types; each call passes its own values). Anything else, and ``x0`` of another
-dtype or of shape (m, n), takes the full pipeline every time.
+strings or None, no ``max_time`` and no callback, no ``per_start`` argument. The key holds
+nothing of ``args``: what the plan keeps depends on the options only, and each call passes
+its own arguments to the same probe and solver as the full pipeline does (Numba picks the
+compiled version for their types). Anything else, and ``x0`` of another dtype or of shape
+(m, n), takes the full pipeline every time.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lsq_setup import LmSetup
-from .plans import SCALARS, args_key, remember
+from .per_start import PerStart
+from .plans import SCALARS, remember
 
 __all__ = ["LsqPlan", "key_of", "remember"]
 
@@ -49,13 +52,13 @@ def key_of(x0, args: tuple, k, method, jac, ftol, xtol, gtol, max_nfev, x_scale,
         return None
     if type(args) is not tuple:
         return None
+    for a in args:
+        if isinstance(a, PerStart):  # refused for a single start by the full pipeline
+            return None
     if method is not None and method != "lm":
         return None
     values = (k, value_eps, method, jac, ftol, xtol, gtol, max_nfev, x_scale, step, jit)
     types = tuple(map(type, values))
     if not SCALARS.issuperset(types):
         return None
-    kinds = args_key(args)
-    if kinds is None:
-        return None
-    return ("least_squares", x0.shape[0], values, types, kinds)
+    return ("least_squares", x0.shape[0], values, types)

@@ -116,10 +116,12 @@ def _single(x, r, J, info, settings, x0) -> OptimizeResult:
     grad = np.empty(x.shape[0])
     out = np.empty(2)
     summarize(J, r, grad, out)
-    status = int(info[lm.STATUS])
+    cost, optimality = out.tolist()
+    values = info.tolist()
+    status = values[lm.STATUS]
     return OptimizeResult(
-        x=x, cost=float(out[0]), fun=r, jac=J, grad=grad, optimality=float(out[1]),
+        x=x, cost=cost, fun=r, jac=J, grad=grad, optimality=optimality,
         active_mask=np.zeros(x.shape[0], np.int64),
-        nfev=int(info[lm.NFEV]), njev=int(info[lm.NJEV]), nit=int(info[lm.NIT]),
+        nfev=values[lm.NFEV], njev=values[lm.NJEV], nit=values[lm.NIT],
         status=status, message=lsq_message(status, info, x, r, J, settings, x0),
         success=status in lm.SUCCESS)

@@ -99,6 +99,8 @@ def split_args(args: tuple, m: int | None, names=None) -> tuple:
 
 def row_args(args: tuple, mask: tuple, i: int) -> tuple:
     """The arguments of start ``i`` in Python: ``A[i]`` for a per-start argument."""
+    if True not in mask:
+        return args
     return tuple(a[i] if per else a for a, per in zip(args, mask))
 
 

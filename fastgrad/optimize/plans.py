@@ -101,11 +101,16 @@ def args_key(args: tuple):
     """The key of ``args`` (a tuple): the type of each (an array by dtype and dimensions),
     or None when one is not an array or a number (:data:`ARGUMENTS`): a per-start marker,
     a list or another object takes the full pipeline."""
-    kinds = tuple(map(type, args))
-    if not ARGUMENTS.issuperset(kinds):
-        return None
-    return tuple((a.dtype, a.ndim) if kind is np.ndarray else kind
-                 for a, kind in zip(args, kinds))
+    key = []
+    for a in args:
+        kind = type(a)
+        if kind is np.ndarray:
+            key.append((a.dtype, a.ndim))
+        elif kind in ARGUMENTS:
+            key.append(kind)
+        else:
+            return None
+    return tuple(key)
 
 
 def bounds_key(bounds):
