@@ -16,6 +16,7 @@ same x.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from unittest import mock
@@ -99,6 +100,7 @@ def measure(title: str, routes: dict, count: int, rounds: int) -> None:
     first = next(iter(results.values()))
     for name, P in results.items():
         assert np.array_equal(P, first), f"{name} differs from the compiled loop"
+    gc.collect()  # what compiling left for the collector (fastgrad.benchmarks.timing.GC_NOTE)
     times = {name: [] for name in routes}
     for _ in range(rounds):
         for name, route in routes.items():
