@@ -129,7 +129,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
               jit=False if python else jit, value_eps=value_eps, **kwargs)
     pcov = covariance(res, n, absolute_sigma)
     _check_success(res, m)
-    return (res.x, pcov, res) if check_bool(full_output, "full_output") else (res.x, pcov)
+    x = res["x"]  # (item access: the attribute goes through OptimizeResult.__getattr__)
+    return (x, pcov, res) if check_bool(full_output, "full_output") else (x, pcov)
 
 
 _PASSED_ON = tuple(name for name in _PARAMETERS
@@ -390,15 +391,15 @@ def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
     by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), scaled by
     ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated
     (:func:`fastgrad.optimize.lm_linalg.covariance_into`)."""
-    J = res.jac
+    J = res["jac"]
     if J.ndim == 2:
         out = np.empty((n, n))
-        if not covariance_into(J, res.cost, absolute_sigma, out):
+        if not covariance_into(J, res["cost"], absolute_sigma, out):
             _warn_covariance()
         return out
     out = np.empty((J.shape[0], n, n))
     estimated = [covariance_into(J[i], c, absolute_sigma, out[i])
-                 for i, c in enumerate(res.cost.tolist())]
+                 for i, c in enumerate(res["cost"].tolist())]
     if not all(estimated):
         _warn_covariance()
     return out
@@ -412,7 +413,7 @@ def _warn_covariance() -> None:
 
 def _check_success(res, m) -> None:
     if m is None:
-        if not res.success:
+        if not res["success"]:
             raise RuntimeError(f"Optimal parameters not found: {res.message}")
         return
     failed = np.flatnonzero(~np.asarray(res.success))

@@ -205,7 +205,7 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
         if plan is not None and all_finite(x0):
             X = x0.reshape(1, -1).copy()
             return _solve(obj, None, X, args, (False,) * len(args), k, "lm", plan.setup,
-                          plan.scale.copy(), value_eps, jit is True)
+                          plan.scale.copy(), value_eps, jit is True, solver=plan.solver)
     X = as_float_array(x0, "x0", ndims=(1, 2))
     batched = X.ndim == 2
     X = X if batched else X[None, :]
@@ -231,17 +231,19 @@ def fit(fun, x0, args: tuple, k: int | None, *, jac="auto", bounds=None, method=
         D = box_array(D, lb, ub, typical, given_scale)
     res = _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, jit is True,
                  callback, every, batched)
-    if key is not None and obj.fast:
-        lsq_plans.remember(obj, key, lsq_plans.LsqPlan(setup, row))
+    if key is not None and obj.fast:  # compiled, no failure: the solver of every next call
+        solver = _solver(obj, None, "jit", "lm")
+        lsq_plans.remember(obj, key, lsq_plans.LsqPlan(setup, row, solver))
     return res
 
 
 def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
-           callback=None, every=None, batched=False):
+           callback=None, every=None, batched=False, solver=None):
     """Run the solver of ``method`` on the checked starts ``X`` (m, n) with the checked
     constants ``setup`` (:func:`fastgrad.optimize.lsq_setup.lm_setup`) and scale (or "trf"
     box) ``D``, after learning k (the probe, when the caller has not) and the automatic
-    steps; the result of :func:`fastgrad.optimize.lsq_report.lsq_result`."""
+    steps; the result of :func:`fastgrad.optimize.lsq_report.lsq_result`. ``solver``: the
+    one to start with (by default the objective's for its engine, :func:`_run`)."""
     n = X.shape[1]
     if k is None:
         k, auto = _probe(obj, X[0], row_args(plain, mask, 0), n, method, strict)
@@ -259,7 +261,8 @@ def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
     FS = np.zeros((m, lm.STATE_SIZE))
     x_start = X.copy()
     arrays = (X, R, J, D, INFO, FS, settings, setup.scheme, steps, plain)
-    drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched, method)
+    drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched, method,
+          solver)
     return lsq_result(X, R, J, INFO, settings, x_start, batched,
                       D if method == "trf" else None)
 
@@ -278,13 +281,12 @@ def _callback_every(callback, every) -> int | None:
 
 
 def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
-          method="lm") -> None:
+          method="lm", solver=None) -> None:
     """Run the solver of ``method`` chunk by chunk until every problem has stopped: a chunk
     ends after ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the
     callback runs. Ctrl-C between chunks stops the problems still running (status 11)."""
     X, R, J, D, INFO, FS, settings = arrays[:7]
     settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
-    solver = None
     try:
         while True:
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
