@@ -95,7 +95,9 @@ def _without_plans(loop):
     return run
 
 
-def measure(title: str, routes: dict, count: int, rounds: int) -> None:
+def measure(title: str, routes: dict, count: int, rounds: int, unit: str = "call") -> None:
+    """Time ``routes`` (the compiled loop first) in alternation, ``rounds`` times, after
+    checking that they give the same x; print each median per ``unit``."""
     results = {name: route() for name, route in routes.items()}  # warm, and the same x
     first = next(iter(results.values()))
     for name, P in results.items():
@@ -108,10 +110,10 @@ def measure(title: str, routes: dict, count: int, rounds: int) -> None:
             route()
             times[name].append(time.perf_counter() - begin)
     base = statistics.median(times["serial compiled loop over solve"])
-    print(f"{title}: {count} calls, median of {rounds} rounds")
+    print(f"{title}: {count} {unit}s, median of {rounds} rounds")
     for name, values in times.items():
         seconds = statistics.median(values)
-        print(f"  {name:36s} {seconds / count * 1e6:8.1f} us per call  "
+        print(f"  {name:40s} {seconds / count * 1e6:8.1f} us per {unit}  "
               f"{seconds / base:5.2f}x the compiled loop")
 
 

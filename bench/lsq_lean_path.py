@@ -16,10 +16,7 @@ same x, bit for bit.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
-import statistics
-import time
 from unittest import mock
 
 import numba
@@ -30,6 +27,7 @@ from fastgrad._core import cache
 from fastgrad.benchmarks.least_squares import decay, fits_data
 from fastgrad.optimize import lsq_plans
 from fastgrad.problems import nist
+from lean_path import measure  # this script's folder: bench/
 
 curve_fit_module = importlib.import_module("fastgrad.optimize.curve_fit")
 FLOOR = "serial compiled loop over solve"
@@ -91,33 +89,15 @@ def _without_plans(loop):
     return run
 
 
-def measure(title: str, routes: dict, count: int, rounds: int) -> None:
-    results = {name: route() for name, route in routes.items()}  # warm, and the same x
-    first = results[FLOOR]
-    for name, P in results.items():
-        assert np.array_equal(P, first), f"{name} differs from the compiled loop"
-    gc.collect()  # what compiling left for the collector (fastgrad.benchmarks.timing.GC_NOTE)
-    times = {name: [] for name in routes}
-    for _ in range(rounds):
-        for name, route in routes.items():
-            begin = time.perf_counter()
-            route()
-            times[name].append(time.perf_counter() - begin)
-    base = statistics.median(times[FLOOR])
-    print(f"{title}: {count} fits, median of {rounds} rounds")
-    for name, values in times.items():
-        seconds = statistics.median(values)
-        print(f"  {name:40s} {seconds / count * 1e6:8.1f} us per fit  "
-              f"{seconds / base:5.2f}x the compiled loop")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
     for name in ("Misra1a", "Roszman1", "DanWood", "Kirby2", "Lanczos1"):
-        measure(f"NIST {name}, start 2 (curve_fit)", routes_nist(name, 1000), 1000, rounds)
-    measure("2,000 decay fits, per-fit data (least_squares)", routes_fits(2000), 2000, rounds)
+        measure(f"NIST {name}, start 2 (curve_fit)", routes_nist(name, 1000), 1000, rounds,
+                "fit")
+    measure("2,000 decay fits, per-fit data (least_squares)", routes_fits(2000), 2000, rounds,
+            "fit")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 import fastgrad
 from fastgrad._core import cache
 from fastgrad.optimize import lsq_plans
+from test_lean_path import assert_same  # every field equal, bit for bit
 
 ls_module = importlib.import_module("fastgrad.optimize.least_squares")
 cf_module = importlib.import_module("fastgrad.optimize.curve_fit")
@@ -31,16 +32,6 @@ def data(k=40, seed=0):
     t = np.linspace(0.0, 4.0, k)
     noise = 0.01 * np.random.default_rng(seed).standard_normal(k)
     return t, 2.0 * np.exp(-1.3 * t) + 0.4 + noise
-
-
-def assert_same(a, b):
-    assert sorted(a) == sorted(b)
-    for name in a:
-        va, vb = a[name], b[name]
-        if isinstance(va, np.ndarray):
-            np.testing.assert_array_equal(va, vb, err_msg=name)
-        else:
-            assert va == vb, name
 
 
 def forget_plans():
