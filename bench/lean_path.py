@@ -102,7 +102,7 @@ def measure(title: str, routes: dict, count: int, rounds: int, unit: str = "call
     first = next(iter(results.values()))
     for name, P in results.items():
         assert np.array_equal(P, first), f"{name} differs from the compiled loop"
-    gc.collect()  # what compiling left for the collector (fastgrad.benchmarks.timing.GC_NOTE)
+    gc.collect()  # what compiling left for the collector (benchmarks.timing._timed)
     times = {name: [] for name in routes}
     for _ in range(rounds):
         for name, route in routes.items():

@@ -205,3 +205,83 @@ def test_curve_fit_warns_on_an_inestimable_covariance_planned_or_not():
         _, pcov = fastgrad.curve_fit(model, t, y, np.array([2.0, 1.3, 0.4]),
                                      absolute_sigma=True)
     assert np.all(np.isfinite(pcov))
+
+
+# Hostile but legal residual functions, each called twice with the same options: the second
+# call (planned, when the first made a plan) gives the full pipeline's number or its error.
+
+@numba.njit(fastmath=True, error_model="python", boundscheck=True)
+def unusual_options(p, t, y):
+    return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+
+def float32_values(p, t, y):
+    return (p[0] * np.exp(-p[1] * t) + p[2] - y).astype(np.float32)
+
+
+def non_analytic(p, t, y):
+    return np.abs(p[0] * np.exp(-p[1] * t) + p[2] - y) ** 1.5 * np.sign(
+        p[0] * np.exp(-p[1] * t) + p[2] - y)
+
+
+@pytest.mark.parametrize("fun", [unusual_options, float32_values, non_analytic])
+def test_hostile_residuals_planned_equal_the_full_pipeline(fun, setups):
+    t, y = data()
+    x0 = np.array([1.0, 1.0, 0.0])
+    fastgrad.least_squares(fun, x0, args=(t, y))
+    planned = fastgrad.least_squares(fun, x0 + 0.5, args=(t, y))
+    assert len(setups) == 1  # the lean path ran
+    forget_plans()
+    assert_same(planned, fastgrad.least_squares(fun, x0 + 0.5, args=(t, y)))
+    assert planned.success
+    tol = 1e-3 if fun is float32_values else 1e-6  # float32 residuals: their own roundoff
+    reference = fastgrad.least_squares(decay_residuals, x0, args=(t, y)).x
+    if fun is not non_analytic:  # the same minimizer as the plain residuals
+        np.testing.assert_allclose(planned.x, reference, rtol=tol, atol=tol)
+
+
+def test_a_residual_that_raises_on_a_planned_call_raises_there():
+    def fun(p, t, y):
+        if p[0] > 100.0:
+            raise ValueError("p[0] out of the model's range")
+        return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+    t, y = data()
+    fastgrad.least_squares(fun, np.array([1.0, 1.0, 0.0]), args=(t, y))
+    assert cache.peek(fun, None).plans
+    with pytest.raises(ValueError, match="out of the model's range"):
+        fastgrad.least_squares(fun, np.array([200.0, 1.0, 0.0]), args=(t, y))
+
+
+def test_refused_residuals_make_no_plan_and_are_refused_every_time():
+    def past_x(p, t, y):
+        return p[0] * np.exp(-p[1] * t) + p[3] - y  # p[3] with n = 3
+
+    def complex_values(p, t, y):
+        return (p[0] * np.exp(-p[1] * t) + p[2] - y) * (1 + 1j)
+
+    t, y = data()
+    x0 = np.array([1.0, 1.0, 0.0])
+    for fun, error in [(past_x, fastgrad.ObjectiveIndexError), (complex_values, ValueError)]:
+        for _ in range(2):
+            with pytest.raises(error, match="x|real residuals"):
+                fastgrad.least_squares(fun, x0, args=(t, y))
+        obj = cache.peek(fun, None)
+        assert obj is None or not obj.plans
+
+
+def test_curve_fit_of_a_float32_model_planned_equals_the_full_pipeline(setups):
+    def model(t, a, b, c):
+        return (a * np.exp(-b * t) + c).astype(np.float32)
+
+    t, y = data()
+    fastgrad.curve_fit(model, t, y, np.array([1.0, 1.0, 0.0]))
+    p0 = np.array([3.0, 0.5, 1.0])
+    popt, pcov, res = fastgrad.curve_fit(model, t, y, p0, full_output=True)
+    assert len(setups) == 1
+    forget_plans()
+    popt2, pcov2, res2 = fastgrad.curve_fit(model, t, y, p0.tolist(), full_output=True)
+    np.testing.assert_array_equal(popt, popt2)
+    np.testing.assert_array_equal(pcov, pcov2)
+    assert_same(res, res2)
+    np.testing.assert_allclose(popt, [2.0, 1.3, 0.4], atol=0.05)

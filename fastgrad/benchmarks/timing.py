@@ -20,13 +20,20 @@ def _timed(fn, budget, min_round, min_rounds, max_rounds, first_counts=False):
     """``(median seconds per call, rounds, output of the first call)``.
 
     ``first_counts``: the first call may be the only sample when it alone exceeds the budget
-    and one round is enough (plain Python, nothing compiles on a first call)."""
+    and one round is enough (plain Python, nothing compiles on a first call).
+
+    The timed rounds start after a full garbage collection: what the warm-up call (or the
+    set-up before it) left for the collector is collected there, not in the rounds. Numba's
+    first compilation leaves some 10**5 new objects, and until Python's full collections
+    have gone over them (about a second of calls that allocate), a call costs up to 75% more
+    (NIST Roszman1: 92 us per fit in the first second, 53 us after). Without it, whichever
+    contender ran first after a compilation paid for it."""
     t0 = time.perf_counter()
     out = fn()
     first = time.perf_counter() - t0
     if budget <= 0.0 or (first_counts and first >= budget and min_rounds <= 1):
         return first, 1, out
-    gc.collect()  # see GC_NOTE
+    gc.collect()  # see above
     number, elapsed = 1, first
     while elapsed < min_round and number < 1 << 22:
         number *= 2 if elapsed == 0.0 else max(2, min(10, int(min_round / elapsed) + 1))
@@ -42,14 +49,6 @@ def _timed(fn, budget, min_round, min_rounds, max_rounds, first_counts=False):
             fn()
         samples.append((time.perf_counter() - t0) / number)
     return statistics.median(samples), rounds, out
-
-
-GC_NOTE = """The timed rounds start after a full garbage collection: what the warm-up call (or
-the set-up before it) left for the collector is collected there, not in the rounds. Numba's
-first compilation leaves some 10**5 new objects, and until Python's full collections
-have gone over them (about a second of calls that allocate), a call costs up to 75% more
-(NIST Roszman1: 92 us per fit in the first second, 53 us after). Without it, whichever
-contender ran first after a compilation paid for it."""
 
 
 PYTHON_PEERS = ("reference", "scipy", "numdifftools", "numpy")
