@@ -208,7 +208,7 @@ def make_solve(single, f, setup, bound: tuple):
         info = np.zeros(lm.INFO_SIZE, dtype=np.int64)
         info[lm.STATUS] = lm.EVALUATED
         info[lm.SCHEME] = scheme
-        fs = np.zeros(lm.STATE_SIZE)
+        fs = np.zeros(lm.state_size(n))
         settings = lm.run_settings(template, n, clock())
         single(x, r, J, D, info, fs, settings, scheme, h, args)
         out = np.empty(2)

@@ -258,7 +258,7 @@ def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
     J = np.zeros((m, k, n))
     INFO = np.empty((m, lm.INFO_SIZE), dtype=np.int64)
     INFO[:] = lm.info_row(setup.scheme)
-    FS = np.zeros((m, lm.STATE_SIZE))
+    FS = np.zeros((m, lm.state_size(n)))
     x_start = X.copy()
     arrays = (X, R, J, D, INFO, FS, settings, setup.scheme, steps, plain)
     drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched, method,
@@ -480,8 +480,9 @@ def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) 
         whole[lm.CHUNK_ITER_S] = whole[lm.CHUNK_END_S] = math.inf
         info = np.zeros(lm.INFO_SIZE, dtype=np.int64)
         info[lm.STATUS] = lm.NOT_STARTED
-        solver.single(x_start[i].copy(), R[i], J[i], D[i].copy(), info,
-                      np.zeros(lm.STATE_SIZE), whole, scheme, steps, row_args(plain, mask, i))
+        fs = np.zeros(lm.state_size(X.shape[1]))
+        solver.single(x_start[i].copy(), R[i], J[i], D[i].copy(), info, fs, whole, scheme,
+                      steps, row_args(plain, mask, i))
         raise RuntimeError(f"fun raised an exception for problem {i} of the batch in a "
                            "parallel thread, and did not raise it again when rerun alone")
     return bool((INFO[:, lm.STATUS] == lm.RUNNING).any())

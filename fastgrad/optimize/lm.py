@@ -15,6 +15,9 @@ factorization with column pivoting:
   accepted when the ratio is at least 1e-4);
 * ``D`` is the running maximum of the column norms of J (``x_scale="jac"``, MINPACK's
   ``mode=1``) or ``1 / x_scale``.
+* a run that Gauss-Newton brings to the ftol test with linear convergence (a
+  large-residual problem) goes on with the augmented model ``J'J + S`` of
+  :mod:`fastgrad.optimize.lm_secant` (:data:`SLOW`).
 
 Every function here sees arrays, scalars, the residual function and its Jacobian kernel only
 (no Python objects): the public layer (:mod:`fastgrad.optimize.least_squares`) validates,
@@ -36,6 +39,8 @@ from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
 from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_step
+from .lm_secant import (LAST_RED, MODEL, PENDING, PREV_RED, augmented_factor, quadratic,
+                        secant_update, secant_views, state_size)
 
 RUNNING = -1
 """Internal: the run has not stopped yet."""
@@ -70,9 +75,9 @@ def info_row(scheme: int) -> tuple:
     return (NOT_STARTED, 0, 0, 0, scheme)
 
 
-STATE_SIZE = 5
-"""The float state of a run between chunks: trust radius, Levenberg-Marquardt parameter,
-``||D x||``, ``||r||`` and the move since the last Jacobian."""
+# The float state of a run between chunks (a row of lm_secant.state_size(n)): trust radius,
+# Levenberg-Marquardt parameter, ||D x||, ||r||, the move since the last Jacobian, then the
+# structured secant model's state (lm_secant).
 
 (FTOL_S, XTOL_S, GTOL_S, MAX_NFEV_S, FACTOR_S, DEADLINE_S, JAC_SCALE_S, POLISH_S,
  CHUNK_ITER_S, CHUNK_END_S, ANALYTIC_S) = range(11)
@@ -98,6 +103,14 @@ of the residuals)."""
 ACCEPT = 1e-4
 """A trial step is accepted when the actual reduction is at least this share of the
 predicted one (``lmder``)."""
+SLOW = 0.2
+"""A Gauss-Newton run that stops on the ftol test goes on with the augmented model (the
+secant S of :mod:`fastgrad.optimize.lm_secant`) when its last accepted step reduced the sum
+of squares by at least this share of the step before (linear convergence, the mark of a
+large-residual problem) and by more than :data:`NOISE` relative: the ftol test stops
+such a run with only a few correct digits."""
+NOISE = 1e3 * EPS
+"""Relative reductions at or below this are rounding, not convergence, to :data:`SLOW`."""
 
 
 @jit_cached
@@ -189,8 +202,15 @@ def make_lm(f, jacobian_at, jacobian_cost):
         uf = np.empty(n)
         V = np.empty((n, n))
         coef = np.empty(n)
+        g = np.empty(n)  # J' r at x
+        H = np.empty((n, n))  # the augmented model's workspace (lm_secant)
+        sv2 = np.empty(n)
+        uf2 = np.empty(n)
+        V2 = np.empty((n, n))
+        g_old, g_cross, s_last, S = secant_views(fs, n)
         status = info[STATUS]
         if status == NOT_STARTED or status == EVALUATED:
+            fs[:] = 0.0  # S = 0, Gauss-Newton, no update due
             if status == NOT_STARTED:
                 copy_values(f(x, *args), r)
             nfev, njev, nit = 1, 0, 0
@@ -228,10 +248,11 @@ def make_lm(f, jacobian_at, jacobian_cost):
                         D[j] = cn if cn > 0.0 else 1.0
                     else:
                         D[j] = max(D[j], cn)
+                gj = 0.0
+                for i in range(k):
+                    gj += J[i, j] * r[i]
+                g[j] = gj
                 if cn > 0.0 and fnorm > 0.0:
-                    gj = 0.0
-                    for i in range(k):
-                        gj += J[i, j] * r[i]
                     gnorm = max(gnorm, abs(gj) / (cn * fnorm))
             if njev == 1:
                 xnorm = scaled_norm(D, x)
@@ -245,11 +266,19 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     lam = 0.0
                     continue
                 break
+            if fs[PENDING] > 0.0:  # the step that led here teaches S (lm_secant)
+                secant_update(S, s_last, g, g_old, g_cross, coef)
+                fs[PENDING] = 0.0
+            for j in range(n):
+                g_old[j] = g[j]
             factor_scaled(J, D, r, js, qtr, W, sv, uf, V)
-            cutoff = rank_cutoff(sv, k)
+            augmented = fs[MODEL] > 0.0 and augmented_factor(sv, uf, V, D, S, H, sv2, uf2,
+                                                             V2, coef)
+            msv, muf, mV = (sv2, uf2, V2) if augmented else (sv, uf, V)
+            cutoff = rank_cutoff(msv, k)
             while True:
-                lam = lm_parameter(sv, uf, delta, lam, cutoff)
-                pnorm = scaled_step(sv, uf, V, D, lam, cutoff, coef, p)
+                lam = lm_parameter(msv, muf, delta, lam, cutoff)
+                pnorm = scaled_step(msv, muf, mV, D, lam, cutoff, coef, p)
                 if nit == 0 and njev == 1:
                     delta = min(delta, pnorm)
                 for j in range(n):
@@ -269,6 +298,14 @@ def make_lm(f, jacobian_at, jacobian_cost):
                 t2 = np.sqrt(lam) * pnorm / fnorm
                 prered = t1 * t1 + 2.0 * t2 * t2
                 dirder = -(t1 * t1 + t2 * t2)
+                gp = 0.0
+                for j in range(n):
+                    gp += g[j] * p[j]
+                curv = quadratic(S, p) / (fnorm * fnorm)  # S's share of the prediction
+                pred_gn = (-2.0 * gp) / (fnorm * fnorm) - t1 * t1
+                if augmented:
+                    dirder = gp / (fnorm * fnorm)
+                    prered = pred_gn - curv
                 ratio = actred / prered if prered != 0.0 else 0.0
                 if ratio <= 0.25:
                     temp = 0.5
@@ -283,6 +320,16 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     lam = 0.5 * lam
                 accepted = ratio >= ACCEPT
                 if accepted:
+                    # an update of S is due at the next Jacobian (lm_secant)
+                    fs[PREV_RED] = fs[LAST_RED]
+                    fs[LAST_RED] = actred
+                    fs[PENDING] = 1.0
+                    for j in range(n):
+                        s_last[j] = p[j]
+                        acc = 0.0
+                        for i in range(k):
+                            acc += J[i, j] * rt[i]
+                        g_cross[j] = acc
                     for j in range(n):
                         x[j] = xt[j]
                     for i in range(k):
@@ -306,6 +353,15 @@ def make_lm(f, jacobian_at, jacobian_cost):
                 if fnorm1 == np.inf and not accepted and gnorm > EPS and (
                         status == XTOL or status == FTOL_XTOL or status == TOO_SMALL):
                     status = NONFINITE  # the region shrank on non-finite trials: no solution
+                if (status == FTOL or status == FTOL_XTOL) and fs[MODEL] == 0.0 and (
+                        fs[LAST_RED] > NOISE and fs[LAST_RED] >= SLOW * fs[PREV_RED]):
+                    # Gauss-Newton converged linearly: a large-residual problem, which
+                    # the augmented model takes on from here (lm_secant)
+                    fs[MODEL] = 1.0
+                    status = RUNNING
+                    delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
+                    lam = 0.0
+                    break
                 if GTOL <= status <= TOO_SMALL and scheme != polish:
                     # jac="auto": go on from here with central differences, from a trust
                     # region as large as at the start (the converged one has shrunk to xtol)
