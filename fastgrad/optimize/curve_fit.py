@@ -106,7 +106,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     if checked is not None:  # the checks of an earlier call with these shapes hold
         residual, value_eps, python = checked
         m, n, jac_arg = None, p0.shape[0], "auto"
-        args = (xdata, ydata, np.ones(ydata.shape[0]))
+        args = (xdata, ydata, UNWEIGHTED)
     else:
         check_callable(model, "model")
         p0 = _initial(model, p0, bounds)
@@ -229,7 +229,7 @@ def _data(xdata, ydata, sigma, m) -> tuple:
             f"has shape {(x.array if per['xdata'] else x).shape}, ydata has shape "
             f"{y_arr.shape}")
     if sigma is None:
-        w = np.ones(k)
+        w = UNWEIGHTED
     else:
         w = _weights(_array(sigma, "sigma"), k)
     if isinstance(y, PerStart) and m is None:
@@ -303,15 +303,20 @@ def unpacker(f, n: int, python: bool):
     return compile_(call_next)
 
 
+UNWEIGHTED = np.empty(0)
+"""The weights ``w`` of a fit without sigma: none (the residuals are ``model - y`` as they
+are, with no pass over them to multiply by ones)."""
+
+
 def weigh(d, w, out, col):
     """Column ``col`` of ``out`` (a vector: ``col`` ignored) = the weighted ``d``: ``d * w``
-    for 1-D weights ``w = 1 / sigma``, or ``L**-1 d`` (forward substitution) for the lower
-    Cholesky factor ``w = L`` of a 2-D ``sigma`` (SciPy's conventions); ``d`` may be
-    ``out`` itself. Compiled code gets the overload below, one version per kind of ``w`` and
-    ``out``."""
+    for 1-D weights ``w = 1 / sigma``, ``d`` itself for no weights (:data:`UNWEIGHTED`), or
+    ``L**-1 d`` (forward substitution) for the lower Cholesky factor ``w = L`` of a 2-D
+    ``sigma`` (SciPy's conventions); ``d`` may be ``out`` itself. Compiled code gets the
+    overload below, one version per kind of ``w`` and ``out``."""
     target = out if np.ndim(out) == 1 else out[:, col]
     if np.ndim(w) == 1:
-        target[:] = d * w
+        target[:] = d if w.shape[0] == 0 else d * w
         return
     for i in range(d.shape[0]):
         target[i] = (d[i] - w[i, :i] @ target[:i]) / w[i, i]
@@ -323,12 +328,14 @@ def _weigh_jit(d, w, out, col):
     if w.ndim == 1:
         if one_d:
             def scale(d, w, out, col):
+                unweighted = w.shape[0] == 0
                 for i in range(d.shape[0]):
-                    out[i] = d[i] * w[i]
+                    out[i] = d[i] if unweighted else d[i] * w[i]
         else:
             def scale(d, w, out, col):
+                unweighted = w.shape[0] == 0
                 for i in range(d.shape[0]):
-                    out[i, col] = d[i] * w[i]
+                    out[i, col] = d[i] if unweighted else d[i] * w[i]
         return scale
     if one_d:
         def solve(d, w, out, col):
@@ -352,7 +359,8 @@ def make_residuals(call):
         v = as_real_vector(call(x, p, ()), y.shape[0])
         out = np.empty(y.shape[0])
         np.subtract(v, y, out)
-        weigh(out, w, out, 0)  # in place: each value is read before it is written
+        if w.size != 0:  # (UNWEIGHTED: the difference as it is)
+            weigh(out, w, out, 0)  # in place: each value is read before it is written
         return out
 
     return residuals
