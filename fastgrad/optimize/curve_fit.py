@@ -288,8 +288,12 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
 
 def unpacker(f, n: int, python: bool):
     """``call(x, p, ())`` -> ``f(x, p[0], ..., p[n-1])``, compiled unless ``python``: a
-    chain of n small functions, each appending one parameter to the tuple it passes on."""
-    compile_ = (lambda fn: fn) if python else _jit.jit
+    chain of n small functions, each appending one parameter to the tuple it passes on,
+    which Numba inlines into one another (``inline="always"``): separately compiled, the n
+    calls cost about 80 ns per evaluation of a 6-parameter model (Lanczos1: 343 against 266
+    ns), and compiling them took longer (0.84 against 0.30 s for 6 parameters, 2.6 against
+    0.55 s for 20)."""
+    compile_ = (lambda fn: fn) if python else _jit.jit_inline
     if n == 0:
         def call_all(x, p, given):
             return f(x, *given)
