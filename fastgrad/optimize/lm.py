@@ -298,14 +298,13 @@ def make_lm(f, jacobian_at, jacobian_cost):
                 t2 = np.sqrt(lam) * pnorm / fnorm
                 prered = t1 * t1 + 2.0 * t2 * t2
                 dirder = -(t1 * t1 + t2 * t2)
-                gp = 0.0
-                for j in range(n):
-                    gp += g[j] * p[j]
-                curv = quadratic(S, p) / (fnorm * fnorm)  # S's share of the prediction
-                pred_gn = (-2.0 * gp) / (fnorm * fnorm) - t1 * t1
-                if augmented:
+                if augmented:  # the prediction of J'J + S for the step it took
+                    gp = 0.0
+                    for j in range(n):
+                        gp += g[j] * p[j]
                     dirder = gp / (fnorm * fnorm)
-                    prered = pred_gn - curv
+                    prered = ((-2.0 * gp) / (fnorm * fnorm) - t1 * t1
+                              - quadratic(S, p) / (fnorm * fnorm))
                 ratio = actred / prered if prered != 0.0 else 0.0
                 if ratio <= 0.25:
                     temp = 0.5
