@@ -356,3 +356,48 @@ def _equal_fits():
             # f = (x0 - c)**2 + 2 (x1 - c)**2: gtol 1e-6 on the gradient, Hessian diag(2, 4)
             res = fastgrad.multistart(f, SQUARE, n_starts=4)
             np.testing.assert_allclose(res.x, f.center, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------
+# (6) a model or jac that Numba accepts but cannot type (a lambda calling plain Python)
+# ---------------------------------------------------------------------------------------
+
+T_FIT = np.linspace(0.0, 4.0, 40)
+Y_FIT = 2.0 * (1.0 - np.exp(-0.7 * T_FIT)) + 0.01 * np.cos(5.0 * T_FIT)
+
+
+def _rise(t, a, b):  # plain Python, never compiled by the test: lambdas below call it
+    return a * (1.0 - np.exp(-b * t))
+
+
+def _rise_jac(t, a, b):
+    e = np.exp(-b * t)
+    return np.column_stack((1.0 - e, a * t * e))
+
+
+def test_untypable_model_and_jac_run_on_the_python_engine():
+    """``numba.njit`` takes a lambda that calls a plain Python function, and fails only when
+    it types it. curve_fit then fits on the Python engine after a warning (it raised Numba's
+    TypingError before: the compiled unpacker called the model again), for the model, its
+    jac, or both, and a second call fits the same; a jac of the wrong shape is a ValueError
+    naming the shapes."""
+    ref = fastgrad.curve_fit(_rise, T_FIT, Y_FIT, [1.0, 1.0], jac=_rise_jac, jit=False)[0]
+    cases = [(lambda t, a, b: _rise(t, a, b), None),
+             (_rise, lambda t, a, b: _rise_jac(t, a, b)),
+             (lambda t, a, b: _rise(t, a, b), lambda t, a, b: _rise_jac(t, a, b))]
+    for model, jac in cases:
+        for _ in range(2):
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                popt, pcov = fastgrad.curve_fit(model, T_FIT, Y_FIT, [1.0, 1.0], jac=jac)
+            # analytic or finite-difference Jacobian: the same minimizer to the accuracy of
+            # forward-then-central differences at the default tolerances
+            np.testing.assert_allclose(popt, ref, rtol=1e-7)
+            assert np.all(np.isfinite(pcov))
+            for w in seen:
+                assert issubclass(w.category, FastgradWarning), w
+                assert re.search(FALLBACK, str(w.message)), w
+    with pytest.raises(ValueError, match=r"jac\(xdata, \*p0\) must return .* \(40, 2\); "
+                                         r"it returned shape \(40, 3\)"):
+        fastgrad.curve_fit(_rise, T_FIT, Y_FIT, [1.0, 1.0],
+                           jac=lambda t, a, b: np.ones((t.shape[0], 3)))

@@ -16,7 +16,7 @@ from numba.extending import overload
 
 from .._core import cache
 from .._core import jit as _jit
-from .._core.objective import _LOCK, FastgradWarning
+from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning
 from .._core.scalar import as_real_vector
 from .._core.validate import bounds_arrays, check_bool, check_callable
 from .._core.validate import unknown_keyword_hint
@@ -116,11 +116,14 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         model_obj = cache.get(model, jit)
         plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
         value_eps = _check_model(model_obj, plain, mask, p0, n)
-        residual = residuals_of(model_obj, n)
+        python = _on_python(model_obj, n)
+        residual = residuals_of(model_obj, n, python=python)
         jac_arg = "auto" if jac is None else jac
         if callable(jac):
-            jac_arg = residuals_of(cache.get(jac, jit), n, jacobian=True)
-        python = model_obj.engine == "python"
+            jac_obj = cache.get(jac, jit)
+            _check_jac(jac_obj, plain, mask, p0, n)
+            jac_arg = residuals_of(jac_obj, n, jacobian=True,
+                                   python=python or _on_python(jac_obj, n))
         for name in kwargs:
             if name not in _PASSED_ON:
                 raise TypeError(f"curve_fit() got an unexpected keyword argument {name!r}"
@@ -153,13 +156,23 @@ def _checked_before(model, xdata, ydata, p0, jit, kwargs):
         return None
     n = p0.shape[0]
     value_eps = obj.drivers.get(("curve_fit checked", xdata.shape, ydata.shape, n))
-    residual = obj.drivers.get(("curve_fit", n, False))
+    python = _on_python(obj, n)
+    residual = obj.drivers.get(("curve_fit", n, False, python))
     if value_eps is None or residual is None:
         return None
     for name in kwargs:
         if name not in _PASSED_ON:
             return None
-    return residual, value_eps, obj.engine == "python"
+    return residual, value_eps, python
+
+
+def _on_python(obj, n: int) -> bool:
+    """Whether the model (or jac) of ``obj`` runs on the Python engine for n parameters: its
+    engine, or a compile failure of ``model(x, p1, ..., pn)`` that an evaluation recorded
+    (:func:`_check_model`'s: a function Numba accepts but cannot type, such as a lambda
+    calling a plain Python function). Its residuals then unpack the parameters in Python
+    too: a compiled unpacker would call, and fail to compile, the model again."""
+    return obj.engine == "python" or obj.failed(OBJECTIVE, (0.0,) * n) is not None
 
 
 def _plain(a) -> bool:
@@ -286,6 +299,24 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
     return eps
 
 
+def _check_jac(jac_obj, plain, mask, p0, n) -> None:
+    """Evaluate the model's ``jac`` once at the first p0, the first time it meets these
+    shapes of xdata and ydata and this n (not counted in ``njev``): it must return (k, n);
+    a compile failure is recorded there (see :func:`_on_python`)."""
+    x = plain[0][0] if mask[0] else plain[0]
+    y = plain[1][0] if mask[1] else plain[1]
+    key = ("curve_fit jac checked", x.shape, y.shape, n)
+    if key in jac_obj.drivers:
+        return
+    p = p0[0] if p0.ndim == 2 else p0
+    shape = np.shape(jac_obj.call(x, tuple(float(v) for v in p)))
+    if shape != (y.shape[0], n):
+        raise ValueError(
+            f"jac(xdata, *p0) must return the Jacobian of the model, shape (k, n) = "
+            f"{(y.shape[0], n)}; it returned shape {shape}")
+    jac_obj.drivers[key] = True
+
+
 def unpacker(f, n: int, python: bool):
     """``call(x, p, ())`` -> ``f(x, p[0], ..., p[n-1])``, compiled unless ``python``: a
     chain of n small functions, each appending one parameter to the tuple it passes on,
@@ -381,16 +412,17 @@ def make_jacobian(call):
     return jacobian
 
 
-def residuals_of(obj, n: int, jacobian: bool = False):
+def residuals_of(obj, n: int, jacobian: bool = False, python: bool = False):
     """The weighted residuals (or their Jacobian, from the model's) of a model's Objective
-    with n parameters, built once and kept on the Objective."""
-    key = ("curve_fit", n, jacobian)
+    with n parameters, built once and kept on the Objective; on the Python engine (the
+    user's function, unpacked in Python) with ``python`` or that engine."""
+    python = python or obj.engine == "python"
+    key = ("curve_fit", n, jacobian, python)
     fn = obj.drivers.get(key)
     if fn is None:
         with _LOCK:
             fn = obj.drivers.get(key)
             if fn is None:
-                python = obj.engine == "python"
                 call = unpacker(obj.python_f if python else obj.callable, n, python)
                 source = (make_jacobian if jacobian else make_residuals)(call)
                 fn = source if python else _jit.jit(source)
