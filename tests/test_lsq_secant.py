@@ -138,3 +138,28 @@ def test_the_secant_state_goes_through_chunks_batches_and_compiled_solves(enso):
                     (compiled.x, compiled.nfev)):
         np.testing.assert_array_equal(x, whole.x)
         assert nfev == whole.nfev
+
+
+@needs_nist
+def test_enso_float32_model_stops_at_float32_resolution(enso):
+    """A float32 ENSO model (values rounded to 6e-8 relative): the cost of a large-residual
+    problem is flat to that rounding long before its parameters settle (at 3 digits the
+    excess cost is ~1e-8 relative), so no solver can give more than about 3 digits; the
+    fit must say success only where its cost equals the certified RSS to float32's
+    resolution, 30 eps32 = 3.6e-6 (the factor 30 as in test_adversarial_fits), from both
+    starts, and the secant phase must not take it anywhere worse."""
+    model64 = numba.njit(enso.model)
+
+    @numba.njit
+    def model32(x, b1, b2, b3, b4, b5, b6, b7, b8, b9):
+        b = np.array([b1, b2, b3, b4, b5, b6, b7, b8, b9], dtype=np.float32)
+        return model64(x, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                       b[8]).astype(np.float32)
+
+    eps32 = float(np.finfo(np.float32).eps)
+    for start in enso.starts:
+        _, _, res = fastgrad.curve_fit(model32, enso.x.astype(np.float32), enso.y, start,
+                                       full_output=True)
+        assert res.success
+        assert 2 * res.cost == pytest.approx(enso.rss, rel=30 * eps32)
+        assert nist.significant_digits(res.x, enso.certified) >= 2.0

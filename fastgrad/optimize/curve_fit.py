@@ -282,13 +282,11 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
     not counted in ``nfev``; later calls with the same shapes skip it). Returns the unit
     roundoff of the model's values (float32's for a float32 model: the automatic
     finite-difference step must follow it, though the residuals are float64)."""
-    x = plain[0][0] if mask[0] else plain[0]
-    y = plain[1][0] if mask[1] else plain[1]
+    x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit checked", x.shape, y.shape, n)
     if key in model_obj.drivers:
         return model_obj.drivers[key]
-    p = p0[0] if p0.ndim == 2 else p0
-    value = model_obj.call(x, tuple(float(v) for v in p))
+    value = model_obj.call(x, params)
     shape = np.shape(value)
     if shape != y.shape:
         raise ValueError(
@@ -299,17 +297,24 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
     return eps
 
 
+def _first_point(plain, mask, p0) -> tuple:
+    """xdata and ydata of the first problem (row 0 of per-start data) and its parameters as
+    a tuple of floats: where the model and its jac are first evaluated."""
+    x = plain[0][0] if mask[0] else plain[0]
+    y = plain[1][0] if mask[1] else plain[1]
+    p = p0[0] if p0.ndim == 2 else p0
+    return x, y, tuple(float(v) for v in p)
+
+
 def _check_jac(jac_obj, plain, mask, p0, n) -> None:
     """Evaluate the model's ``jac`` once at the first p0, the first time it meets these
     shapes of xdata and ydata and this n (not counted in ``njev``): it must return (k, n);
     a compile failure is recorded there (see :func:`_on_python`)."""
-    x = plain[0][0] if mask[0] else plain[0]
-    y = plain[1][0] if mask[1] else plain[1]
+    x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit jac checked", x.shape, y.shape, n)
     if key in jac_obj.drivers:
         return
-    p = p0[0] if p0.ndim == 2 else p0
-    shape = np.shape(jac_obj.call(x, tuple(float(v) for v in p)))
+    shape = np.shape(jac_obj.call(x, params))
     if shape != (y.shape[0], n):
         raise ValueError(
             f"jac(xdata, *p0) must return the Jacobian of the model, shape (k, n) = "

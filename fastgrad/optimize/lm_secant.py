@@ -24,11 +24,13 @@ quadratically and S is noise, runs as without it. From then on the kernel steps 
 augmented model while its scaled Hessian ``D**-1 (J'J + S) D**-1`` is positive definite, with
 Gauss-Newton's step where it is not. (A choice at every step of the model whose prediction
 of the last step was closer, NL2SOL's rule reduced to its comparison, cost Lanczos3 and
-MGH17 their solution from NIST's first start.) The augmented step
-reuses the Gauss-Newton machinery: with the scaled Hessian ``H = V2 diag(s2**2) V2'`` and the
-scaled gradient ``g``, the step of parameter ``lam`` is ``-V2 diag(s2 u2 / (s2**2 + lam))``
-for ``u2 = V2' g / s2``, the form that :func:`fastgrad.optimize.lm_linalg.lm_parameter` and
-``scaled_step`` solve for ``(s, U' Q' r, V)`` of the Gauss-Newton model.
+MGH17 their solution from NIST's first start.)
+
+The augmented step reuses the Gauss-Newton machinery: with the scaled Hessian
+``H = V2 diag(s2**2) V2'`` and the scaled gradient ``g``, the step of parameter ``lam`` is
+``-V2 diag(s2 u2 / (s2**2 + lam))`` for ``u2 = V2' g / s2``, the form that
+:func:`fastgrad.optimize.lm_linalg.lm_parameter` and ``scaled_step`` solve for
+``(s, U' Q' r, V)`` of the Gauss-Newton model.
 
 State in the run's float row (``fs``), after the first :data:`SECANT_AT` entries: a flag
 for the model in use, a flag for an update due at the next Jacobian, the relative reductions
@@ -130,7 +132,7 @@ def augmented_factor(sv, uf, V, D, S, H, sv2, uf2, V2, g):
             acc = 0.0
             for c in range(n):
                 acc += V[i, c] * sv[c] * sv[c] * V[j, c]
-            H[i, j] = acc + 0.5 * (S[i, j] + S[j, i]) / (D[i] * D[j])
+            H[i, j] = acc + S[i, j] / (D[i] * D[j])  # (S is exactly symmetric)
     for j in range(n):  # Cholesky H = L L' in the lower triangle
         d = H[j, j]
         for c in range(j):
