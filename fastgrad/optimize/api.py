@@ -16,7 +16,7 @@ import numpy as np
 from .._core import cache
 from .._core.clock import clock
 from .._core.objective import FastgradWarning
-from .._core.validate import low_precision
+from .._core.validate import all_finite, low_precision
 from ..diff import probe, registry
 from ..diff.rows import complex_step_message
 from . import batch, boxreport, plans
@@ -251,7 +251,7 @@ def minimize(
     if key is not None:  # the lean path: this call's options were checked before
         obj = cache.peek(f, jit)
         plan = None if obj is None or not obj.fast else obj.plans.get(key)
-        if plan is not None and np.isfinite(x0).all():
+        if plan is not None and all_finite(x0):
             return run_planned(plan, obj, x0, args)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,

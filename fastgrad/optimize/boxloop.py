@@ -30,9 +30,10 @@ The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf 
 without bounds, with the changes of :mod:`fastgrad.optimize.boxaccuracy`, and also when
 the search fails on forward differences; then the method restarts along the projected
 steepest descent; when that fails too, the run stops: with ``NOISE`` (a success) if the
-decrease the last trial predicted, ``-g'(x(t) - x)``, was below the rounding of f
-(``eps |f|``, eps the unit roundoff of f's values: float32's for a float32 f; about what no trial can
-show), otherwise with ``LINE_SEARCH``.
+decrease the last trial predicted, ``-g'(x(t) - x)``, was below the rounding of f (``eps
+|f|``, eps the unit roundoff of f's values, float32's for a float32 f: about what no trial
+can show), otherwise with ``LINE_SEARCH``. The loop's own rows are borrowed views (see
+:mod:`fastgrad._core.borrow`), as in :mod:`fastgrad.optimize.loop`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .._core.borrow import borrowed
 from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
@@ -47,17 +49,12 @@ from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS, value_eps
 from .accuracy import SWITCH_FRACTION
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
-from .loop import (
-    CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, SCHEME, STATUS,
-    step_status,
-)
-from .methods import (
-    GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
-    nesterov_update, update,
-)
-from .result import (
-    CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
-)
+from .loop import (CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED,
+                   SCHEME, STATUS, step_status)
+from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
+                      nesterov_update, update)
+from .result import (CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING,
+                     STEP_TOO_SMALL)
 
 QN_BEYOND = 4.0
 """A quasi-Newton step on forward differences accepted at once is extended (as a steepest
@@ -382,8 +379,10 @@ def make_box_single(gradient, evaluate, iteration):
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, LB, UB, method, params, steps,
                args, settings):
         # Long because it is that one loop (see make_box_single).
-        x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
-        work, xh, fh, lo, hi = WORK[r], XH[r], FH[r], LB[r], UB[r]
+        x, g, fv, info = X[r], borrowed(G[r]), borrowed(FV[r]), borrowed(INFO[r])
+        state, scalars, work = borrowed(STATE[r]), borrowed(SCAL[r]), borrowed(WORK[r])
+        xh, fh, lo, hi = borrowed(XH[r]), borrowed(FH[r]), borrowed(LB[r]), borrowed(UB[r])
+        steps, params = borrowed(steps), borrowed(params)
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]

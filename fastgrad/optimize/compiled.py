@@ -21,7 +21,7 @@ from .._core import cache
 from .._core.clock import clock
 from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.jit import jit_inline
-from .._core.validate import _show, bounds_arrays
+from .._core.validate import _show, all_finite, bounds_arrays
 from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
@@ -308,7 +308,7 @@ def _check_start(x0, steps, box=None) -> None:
             + (f" of dtype {x0.dtype} and shape {x0.shape}" if isinstance(x0, np.ndarray)
                else "")
         )
-    if not np.isfinite(x0).all():
+    if not all_finite(x0):
         raise ValueError(f"x0 must be finite, got {_show(x0)}")
     if steps is not None and steps.shape[0] > 1 and steps.shape[0] != x0.shape[0]:
         raise ValueError(

@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .._core.borrow import borrowed
 from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.scalar import as_real
@@ -261,8 +262,12 @@ def make_single(value, gradient, evaluate, iteration):
     def single(r, X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
                settings):
         # Long because it is that one loop (see make_single).
-        x, g, fv, info, state, scalars = X[r], G[r], FV[r], INFO[r], STATE[r], SCAL[r]
-        work, xh, fh = WORK[r], XH[r], FH[r]
+        # x is the view the objective is given; the rest are fastgrad's own rows, borrowed
+        # (fastgrad._core.borrow): no reference counting at every use in the loop
+        x, g, fv, info = X[r], borrowed(G[r]), borrowed(FV[r]), borrowed(INFO[r])
+        state, scalars = borrowed(STATE[r]), borrowed(SCAL[r])
+        work, xh, fh = borrowed(WORK[r]), borrowed(XH[r]), borrowed(FH[r])
+        steps, params = borrowed(steps), borrowed(params)
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
