@@ -66,3 +66,23 @@ def test_loops_over_borrowed_rows_match_the_reference_and_their_batch():
             one = fastgrad.minimize(p.f, X0[r], method=method, max_iter=200)
             np.testing.assert_array_equal(batch.x[r], one.x)
             assert batch.nfev[r] == one.nfev and batch.fun[r] == one.fun
+
+
+@numba.njit
+def _finite_at_infinity(x):  # -x, floored at -1e308: finite also at x = +inf
+    return max(-x[0], -1e308) + 0.0 * x[1]
+
+
+@pytest.mark.parametrize("jac", ["forward", "backward", "central", "central4"])
+@pytest.mark.parametrize("step", [None, 1e-3])
+def test_an_iterate_that_overflows_is_never_a_success(jac, step):
+    """The driver's gradient kernel does not test x for finiteness (the loop's hot path):
+    a non-finite coordinate gets a NaN step, so a NaN component, and the run diverges.
+    gd with a huge learning rate pushes x to +inf, where f is finite."""
+    res = fastgrad.minimize(_finite_at_infinity, np.array([1e308, 0.0]), method="gd",
+                            lr=1e308, max_iter=50, jac=jac, step=step)
+    if jac == "backward" and step is None:  # this one does reach x = +inf
+        assert not np.all(np.isfinite(res.x))
+    assert np.all(np.isfinite(res.x)) or (res.status == 2 and not res.success)
+    if not np.all(np.isfinite(res.x)):
+        assert "the iterate became non-finite" in res.message

@@ -104,11 +104,11 @@ def make_gradient_at(gradient_range):
     component after another: :func:`fastgrad.minimize`'s driver has f at its iterate, so a
     one-sided scheme costs n evaluations there, not n + 1. The arithmetic is that of
     :func:`make_gradient` (a scheme without a centre term ignores ``f0``, exactly as
-    :func:`make_gradient` then uses 0), so the gradient is bit-identical to it."""
+    :func:`make_gradient` then uses 0), so the gradient is bit-identical to it. x is not
+    checked: the driver evaluates f at x first, and the step of a non-finite coordinate,
+    ``(x + h) - x``, is NaN, so its component is NaN, which the driver reports (diverged)."""
 
     def gradient_at(x, scheme, steps, out, args, f0):
-        if not finite(x):
-            return NONFINITE_X
         n = x.shape[0]
         if STENCIL_CENTRE_WEIGHT[scheme] == 0.0:
             f0 = 0.0

@@ -391,7 +391,7 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
         clear_not_run(run, options.history)
     if interrupted and warn:
         warn_interrupted(INFO[:, STATUS], INFO[:, NIT], stacklevel=5)  # minimize's caller
-    fallbacks = INFO[:, FALLBACKS].sum()
+    fallbacks = INFO[0, FALLBACKS] if INFO.shape[0] == 1 else INFO[:, FALLBACKS].sum()
     if fallbacks:
         warnings.warn(complex_step_message(int(fallbacks), "gradient component(s)"),
                       FastgradWarning, stacklevel=4)

@@ -225,6 +225,18 @@ def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
                                         None if python else _jit.jit_inline), bounded=True)
 
 
+_FV_ROW = np.array([[np.nan] * CURVATURE + [0.0]])
+"""A start's row of FV before its first evaluation (see :mod:`fastgrad.optimize.loop`)."""
+_INFO_ROW = np.zeros((1, 6), dtype=np.int64)
+_INFO_ROW[0, STATUS] = NOT_STARTED
+"""A start's row of INFO before its first evaluation (the scheme is the run's)."""
+
+
+def _rows(row: np.ndarray, m: int) -> np.ndarray:
+    """``m`` copies of the one-row array ``row``, a new (m, k) array."""
+    return row.copy() if m == 1 else np.repeat(row, m, axis=0)
+
+
 class Run:
     """The state arrays of m starts (see the module docstring), and what the loop needs."""
 
@@ -259,21 +271,19 @@ class Run:
                                                          float(xtol), 1 if auto else 0)
         self.X = X
         self.LB, self.UB = box if box is not None else (None, None)
-        # The float state in one zeroed block (one allocation; each array a C-contiguous view)
+        # Each array allocated as it is (for a few starts, np.zeros of the final shape costs
+        # less than views cut from one block); FV and INFO copied from their first rows
         rows, k = method.sizes(params, n)
-        block = np.zeros(m * (n + 6 + rows * n + k + 4 * n))
-        self.G = block[:m * n].reshape(m, n)
-        at = m * n
-        self.FV = block[at:at + 6 * m].reshape(m, 6)
-        self.FV[:, :CURVATURE] = np.nan  # what a failed line search measures: NaN until then;
-        at += 6 * m  # f is set at the first evaluation, the curvature starts at 0
-        self.STATE = block[at:at + m * rows * n].reshape(m, rows, n)
-        at += m * rows * n
-        self.SCAL = block[at:at + m * k].reshape(m, k)
-        self.WORK = block[at + m * k:].reshape(m, 4, n)
-        self.INFO = np.zeros((m, 6), dtype=np.int64)
-        self.INFO[:, STATUS] = NOT_STARTED
-        self.INFO[:, SCHEME] = fixed[0]
+        self.G = np.zeros((m, n))
+        self.FV = _rows(_FV_ROW, m)  # what a failed line search measures: NaN until then;
+        self.STATE = np.zeros((m, rows, n))  # f is set at the first evaluation, the
+        self.SCAL = np.zeros((m, k))  # curvature starts at 0
+        self.WORK = np.zeros((m, 4, n))
+        self.INFO = _rows(_INFO_ROW, m)
+        if m == 1:
+            self.INFO[0, SCHEME] = fixed[0]
+        else:
+            self.INFO[:, SCHEME] = fixed[0]
         if capacity:
             self.XH = np.full((m, capacity, n), np.nan)
             self.FH = np.full((m, capacity), np.nan)
