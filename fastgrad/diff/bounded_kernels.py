@@ -25,11 +25,15 @@ NO_ROOM = -4
 """Status: the bounds leave no room for a step in some coordinate."""
 
 
-def make_bounded_gradient_at(f):
+def make_bounded_gradient_at(f, fixed=False):
     """Gradient of ``f(x, *args) -> float`` within ``[lo, hi]``, given ``f0 = f(x)`` (NaN:
     not known, then evaluated once, and only where a stencil uses it). Returns the number of
     evaluations of f it made (>= 0), or a negative status: ``minimize``'s bounded loop counts
-    them exactly (a one-sided stencil near a bound may use f(x), central's does not)."""
+    them exactly (a one-sided stencil near a bound may use f(x), central's does not).
+
+    A coordinate with ``lo == hi`` leaves no room for a step (:data:`NO_ROOM`), unless
+    ``fixed`` (minimize's loop, a constant of the compiled kernel): its component is then 0,
+    with no evaluation, as the projected gradient of a fixed coordinate is."""
 
     def bounded_gradient_at(x, scheme, steps, lo, hi, out, args, f0):
         if not finite(x):
@@ -37,6 +41,9 @@ def make_bounded_gradient_at(f):
         have_f0 = f0 == f0
         count = 0
         for i in range(x.shape[0]):
+            if fixed and lo[i] == hi[i]:
+                out[i] = 0.0
+                continue
             xi = x[i]
             row, h = bounded_step(scheme, xi, steps, i, lo[i], hi[i])
             if h == 0.0:

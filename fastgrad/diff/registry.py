@@ -103,6 +103,9 @@ TABLE = (
     # the evaluations are those of the stencils away from the bounds
     KernelSpec("bounded_gradient_at", lambda inner, f: B.make_bounded_gradient_at(f), None,
                "part", "real", "gradients within bounds", _real),
+    KernelSpec("driver_bounded_gradient",
+               lambda inner, f: B.make_bounded_gradient_at(f, fixed=True), None, "driver",
+               "real", "gradients within bounds", _real),
     KernelSpec("bounded_gradient", lambda inner, f: B.make_bounded_gradient(inner),
                "bounded_gradient_at", "row", "real", "gradients within bounds", _real),
     KernelSpec("bounded_batched_gradient", lambda inner, f: B.make_bounded_batched(inner),

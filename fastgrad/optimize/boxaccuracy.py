@@ -42,7 +42,7 @@ def box_forward_error(x, g, fx, lo, hi, steps, curvature):
     worst = 0.0
     for i in range(x.shape[0]):
         h = step_for(FORWARD, x[i], steps, i)
-        if h > 0.0:
+        if h > 0.0 and lo[i] < hi[i]:  # a fixed coordinate takes no difference
             error = 0.5 * h * curvature + 2.0 * eps * abs(fx) / h
             if not ((x[i] <= lo[i] and g[i] > error) or (x[i] >= hi[i] and g[i] < -error)):
                 worst = max(worst, error)

@@ -210,16 +210,17 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
 
 def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     """The loop within bounds over the value of f and the bounded gradient: ``jac``
-    adapted, or the registry's ``bounded_gradient_at`` (every real scheme; ``minimize``
-    refuses the complex step with bounds)."""
+    adapted, or the registry's ``driver_bounded_gradient`` (every real scheme; ``minimize``
+    refuses the complex step with bounds; a coordinate fixed by ``lb == ub`` gets a zero
+    component, without evaluations)."""
     python = engine == "python"
     compile_ = _as_it_is if python else _jit.jit
     if jac_obj is not None:
         jac_into = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
         kernel = compile_(make_box_jac(jac_into))
     else:
-        kernel = obj.python_kernel("bounded_gradient_at") if python else obj.inline_kernel(
-            "bounded_gradient_at")
+        kernel = obj.python_kernel("driver_bounded_gradient") if python else (
+            obj.inline_kernel("driver_bounded_gradient"))
     value = make_value(obj.python_f if python else obj.callable)
     return Driver(engine, make_box_loop(value, kernel, compile_,
                                         None if python else _jit.jit_inline), bounded=True)

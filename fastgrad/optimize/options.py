@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import scaleout
-from .._core.boxcheck import FIXED, box_flags, project_rows
+from .._core.boxcheck import project_rows
 from .._core.objective import _LOCK
 from .._core.validate import (
     _show,
@@ -200,19 +200,13 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
 
 
 def refuse_for_bounds(LB: np.ndarray, UB: np.ndarray, code: int, kind: str) -> None:
-    """The gradients a run within bounds ``LB``, ``UB`` cannot take (with finite
-    differences, every stencil must fit in the box)."""
-    if kind != "analytic":
-        if code == COMPLEX:
-            raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
-                             "jac: jac='complex' evaluates f at real points around x that may "
-                             "lie outside the box; use jac='central4' (bounded) instead")
-        if box_flags(LB.reshape(-1), UB.reshape(-1)) & FIXED:
-            fixed = np.argwhere(LB == UB)
-            raise ValueError(f"bounds: lower bound equal to upper bound at index "
-                             f"{tuple(int(k) for k in fixed[0][-1:])} (lb = ub = "
-                             f"{float(LB[tuple(fixed[0])])!r}) leaves no room for a "
-                             "finite-difference step: fix that coordinate inside f instead")
+    """The gradients a run within bounds ``LB``, ``UB`` cannot take: the complex step, whose
+    points may lie outside the box. (A coordinate fixed by ``lb == ub`` takes no
+    finite-difference step: the loop's bounded kernel gives it a zero component.)"""
+    if kind != "analytic" and code == COMPLEX:
+        raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
+                         "jac: jac='complex' evaluates f at real points around x that may "
+                         "lie outside the box; use jac='central4' (bounded) instead")
 
 
 def _check_starts(x0, meth: Method, step):
