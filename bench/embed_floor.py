@@ -20,8 +20,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import problems
-from fastgrad.benchmarks.floors import _floor_gd, _floor_into
-from fastgrad.benchmarks.objectives import compiled
+from fastgrad.benchmarks.floors import floor_gd
 from fastgrad.benchmarks.sizes import REL_CENTRAL, SEED_LR, SEED_STEPS
 
 LOOP = 100
@@ -34,7 +33,7 @@ def main() -> None:
     repeats = parser.parse_args().repeats
     prob = problems.get("seed_quadratic3")
     f, x0 = prob.f, np.array(prob.x0, dtype=float)
-    floor = _floor_gd(_floor_into(compiled(f)))
+    floor = floor_gd(f)
     options = dict(method="gd", lr=SEED_LR, max_iter=SEED_STEPS, gtol=0.0)
     solve = fastgrad.compile_minimizer(f, **options)
 

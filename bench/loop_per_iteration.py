@@ -5,7 +5,7 @@ floor: the seeds' gd (n = 3, central differences, lr 0.01) through compile_minim
     python bench/loop_per_iteration.py [--calls 200]
 
 For each count of steps, the best of 30 rounds of ``--calls`` solves (a compiled loop, so no
-Python in between) and of the floor (:func:`fastgrad.benchmarks.floors._floor_gd`, the same
+Python in between) and of the floor (:func:`fastgrad.benchmarks.floors.floor_gd`, the same
 steps without checks), both per solve; the last lines fit ``time = fixed + per_step * steps``
 to the two largest counts. The floor evaluates f 2n times per step, fastgrad 2n + 1 (f at
 each iterate, which it reports and tests for divergence), and tests every iterate, gradient
@@ -22,8 +22,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import problems
-from fastgrad.benchmarks.floors import _floor_gd, _floor_into
-from fastgrad.benchmarks.objectives import compiled
+from fastgrad.benchmarks.floors import floor_gd
 from fastgrad.benchmarks.sizes import REL_CENTRAL, SEED_LR
 
 STEPS = (1, 10, 500, 1000)
@@ -55,7 +54,7 @@ def main() -> None:
     calls = parser.parse_args().calls
     prob = problems.get("seed_quadratic3")
     f, x0 = prob.f, np.array(prob.x0, dtype=float)
-    floor = _floor_gd(_floor_into(compiled(f)))
+    floor = floor_gd(f)
 
     @numba.njit
     def floor_loop(x0, calls, steps):

@@ -114,3 +114,39 @@ def test_the_gradient_itself_still_refuses_a_fixed_coordinate():
     to take, and says so (SciPy's approx_derivative returns NaN there)."""
     with pytest.raises(ValueError, match="no room for a finite-difference step"):
         fastgrad.gradient(rosen3, np.array([0.0, FIXED_AT, 0.0]), bounds=(LB3, UB3))
+
+
+@numba.njit(fastmath=True, boundscheck=True, error_model="python")
+def rosen3_options(x):  # unusual njit options, still read within x
+    return rosen3(x)
+
+
+@numba.njit
+def rosen3_float32(x):  # float32 values: the steps follow float32's rounding
+    return np.float32(rosen3(x))
+
+
+@numba.njit
+def rosen3_float32_fixed(x):
+    return np.float32(rosen3(np.array([x[0], FIXED_AT, x[1]])))
+
+
+@numba.njit
+def reads_past_x(x):
+    return rosen3(x) + x[3]
+
+
+def test_hostile_objectives_with_a_fixed_coordinate():
+    x0 = np.array([0.0, FIXED_AT, 0.0])
+    plain = fastgrad.minimize(rosen3, x0, bounds=(LB3, UB3))
+    odd = fastgrad.minimize(rosen3_options, x0, bounds=(LB3, UB3))
+    np.testing.assert_allclose(odd.x, plain.x, atol=1e-6)
+    assert odd.success and odd.x[1] == FIXED_AT and np.isnan(odd.jac[1])
+    low = fastgrad.minimize(rosen3_float32, x0, bounds=(LB3, UB3))
+    reduced = fastgrad.minimize(rosen3_float32_fixed, np.array([0.0, 0.0]),
+                                bounds=(LB3[[0, 2]], UB3[[0, 2]]))
+    np.testing.assert_array_equal(low.x[[0, 2]], reduced.x)
+    assert low.x[1] == FIXED_AT and low.nfev == reduced.nfev and low.status == reduced.status
+    np.testing.assert_allclose(low.x, plain.x, atol=1e-2)  # float32's accuracy of x*
+    with pytest.raises(fastgrad.ObjectiveIndexError):
+        fastgrad.minimize(reads_past_x, x0, bounds=(LB3, UB3))

@@ -18,6 +18,7 @@ import numpy as np
 import fastgrad
 
 from .._core.jit import JIT_OPTIONS
+from .objectives import compiled
 from .sizes import REL_CENTRAL
 
 
@@ -81,6 +82,12 @@ def _floor_gd(floor_into):
         return x
 
     return gd
+
+
+def floor_gd(f):
+    """The hand-written gradient descent on ``f`` (a problem's objective):
+    ``gd(x0, rel, lr, steps) -> x``, compiled on first call."""
+    return _floor_gd(_floor_into(compiled(f)))
 
 
 @functools.cache

@@ -13,9 +13,9 @@ import fastgrad
 from .. import problems, reference
 from .contenders import Contender, Workload
 from .embedding import SOLVE_LOOP, SOLVE_PYTHON, seed_solve_contenders
-from .floors import _floor_gd, _floor_into, numpy_gradient_descent
+from .floors import floor_gd, numpy_gradient_descent
 from .objectives import (
-    _jax_rastrigin, _jax_rosenbrock, compiled, rastrigin_numpy, rastrigin_numpy_batch,
+    _jax_rastrigin, _jax_rosenbrock, rastrigin_numpy, rastrigin_numpy_batch,
     rosenbrock_numpy,
 )
 from .peers import not_installed, peer
@@ -55,7 +55,7 @@ def _seed_workload(size: str) -> Workload:
         lambda: reference.gradient_descent(f, x0, lr=SEED_LR, step_num=SEED_STEPS),
         lambda x: {"nfev": 6 * SEED_STEPS, **err(x)},
         note="reference.gradient_descent: the seeds' loop", tol=1e-2))
-    gd = _floor_gd(_floor_into(compiled(f)))
+    gd = floor_gd(f)
     gd(x0, REL_CENTRAL, SEED_LR, 1)
     w.contenders.append(Contender(
         "numba floor", "numba", lambda: gd(x0, REL_CENTRAL, SEED_LR, SEED_STEPS),

@@ -137,7 +137,7 @@ def compile_minimizer(
         known=_PARAMETERS, **UNSUPPORTED)
     box = bounds_arrays(bounds, None)
     if box is not None:
-        refuse_for_bounds(*box, opts.code, opts.kind)
+        refuse_for_bounds(opts.code, opts.kind)
     obj = cache.get(f, jit)
     jac_obj = cache.get(opts.jac, jit) if opts.kind == "analytic" else None
     fallback = _python_solve(opts, bounds if box is not None else None)

@@ -189,7 +189,7 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
     if arrays is None:
         return None, None
     LB, UB = (a.reshape(X2.shape) for a in arrays)
-    refuse_for_bounds(LB, UB, code, kind)
+    refuse_for_bounds(code, kind)
     if workers is not None and not batched:
         raise ValueError("bounds= with workers= and one start is not supported: the "
                          "gradients on workers have no bounded stencils; pass a batch of "
@@ -199,9 +199,9 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
     return (LB, UB), moved
 
 
-def refuse_for_bounds(LB: np.ndarray, UB: np.ndarray, code: int, kind: str) -> None:
-    """The gradients a run within bounds ``LB``, ``UB`` cannot take: the complex step, whose
-    points may lie outside the box. (A coordinate fixed by ``lb == ub`` takes no
+def refuse_for_bounds(code: int, kind: str) -> None:
+    """The gradient a run within bounds cannot take: the complex step, whose points may lie
+    outside the box. (A coordinate fixed by ``lb == ub`` takes no
     finite-difference step: the loop's bounded kernel gives it a zero component.)"""
     if kind != "analytic" and code == COMPLEX:
         raise ValueError("bounds= takes a real finite-difference scheme or an analytic "
