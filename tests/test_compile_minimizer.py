@@ -165,6 +165,27 @@ def test_bad_starts_are_refused_from_python(x0, error, match):
     solve = fastgrad.compile_minimizer(shifted)
     with pytest.raises(error, match=match):
         solve(x0, C)
+    same(solve(X0, C), fastgrad.minimize(shifted, X0, args=(C,)))
+    with pytest.raises(error, match=match):  # after a good call: the cached check still
+        solve(x0, C)  # refuses it
+
+
+def test_every_call_from_python_is_checked_after_the_first():
+    """The check of a call from Python caches what depends only on the length of x0 (its
+    probe); the start itself, its type, finiteness and the per-start marker are checked at
+    every call."""
+    solve = fastgrad.compile_minimizer(shifted)
+    solve(X0, C)
+    for _ in range(2):
+        for x0, error in [(np.array([1.0, np.inf, 0.0]), ValueError),
+                          (np.array([1e308, 1e308, -np.nan]), ValueError),
+                          (X0.astype(np.int64), TypeError), (list(X0), TypeError)]:
+            with pytest.raises(error, match="x0 must"):
+                solve(x0, C)
+        with pytest.raises(ValueError, match="per_start"):
+            solve(X0, fastgrad.per_start(np.tile(C, (2, 1))))
+    same(solve(np.array([1e308, -1e308, 0.5]), C),
+         fastgrad.minimize(shifted, np.array([1e308, -1e308, 0.5]), args=(C,)))
 
 
 def test_step_per_coordinate_must_match_x0():

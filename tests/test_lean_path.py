@@ -280,3 +280,26 @@ def test_other_forms_of_bounds_take_the_full_pipeline():
         res = fastgrad.minimize(f, x0, bounds=bounds)
         assert res.success and res.x[0] == top  # the minimizer is at that upper bound
     assert plans_of(f) == {}
+
+
+@pytest.mark.parametrize("options", [{}, {"method": "adam", "lr": 0.05, "max_iter": 60},
+                                     {"bounds": (-0.5, 0.8)}])
+def test_planned_calls_share_no_state(options):
+    """Each planned call's run is renewed from the plan's prototype (driver.Run.renewed):
+    its arrays are its own, so a result is not changed by a later call, the prototype is
+    never started, and the same x0 gives the same result again."""
+    def f(x):
+        return rosen(x)
+
+    fastgrad.minimize(f, np.array([-1.2, 1.0, 0.0]), **options)
+    plans_of(f).clear()  # (every f of this test is one objective: the plan of these options)
+    fastgrad.minimize(f, np.array([-1.2, 1.0, 0.0]), **options)
+    (plan,) = plans_of(f).values()
+    first = fastgrad.minimize(f, np.array([0.5, -0.3, 0.2]), **options)
+    kept = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in first.items()}
+    other = fastgrad.minimize(f, np.array([-0.4, 0.7, 0.1]), **options)
+    assert not np.array_equal(other.x, first.x)
+    assert_same(first, kept)
+    assert_same(fastgrad.minimize(f, np.array([0.5, -0.3, 0.2]), **options), kept)
+    proto = plan.prototype
+    assert proto.INFO[0, 3] < 0 and not proto.G.any() and not proto.X.any()  # not started

@@ -406,3 +406,22 @@ def test_check_grad_needs_grad_of_the_right_shape():
     with pytest.raises(ValueError, match=r"grad must return an array of shape \(2,\), got shape "
                                          r"\(\)"):
         fastgrad.check_grad(F2, lambda x: 0.0, X2)
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([], True), ([1.0, -2.5, 0.0], True), ([1e308, 1e308], True),  # the sum overflows
+    ([-1e308, -1e308, 3.0], True), ([np.inf], False), ([1.0, np.nan], False),
+    ([np.inf, -np.inf], False), ([-np.inf, 2.0], False), ([1e308, 1e308, np.nan], False),
+])
+@pytest.mark.parametrize("shape", ["flat", "column", "long"])
+def test_all_finite_answers_every_element(values, expected, shape):
+    """validate.all_finite: the fast path (a finite sum) never hides a non-finite element,
+    and a sum that overflows is not taken for one; small and large (numpy) arrays alike."""
+    from fastgrad._core.validate import all_finite
+
+    a = np.array(values, dtype=float)
+    if shape == "column":
+        a = a.reshape(-1, 1)
+    elif shape == "long":
+        a = np.concatenate([np.ones(40), a])
+    assert all_finite(a) is expected

@@ -366,6 +366,11 @@ class _FallbackDispatcher(CPUDispatcher):
             return self.fastgrad_fallback
 
 
+_dispatch = CPUDispatcher.__call__
+"""Numba's call of a dispatcher from Python (looked up once: ``super()`` costs a lookup per
+call)."""
+
+
 class _CheckedDispatcher(_FallbackDispatcher):
     """A :class:`_FallbackDispatcher` that runs ``fastgrad_before(x, more)`` before every call
     from Python (a cached check that may raise: about a microsecond). Calls from compiled
@@ -374,7 +379,7 @@ class _CheckedDispatcher(_FallbackDispatcher):
     def __call__(self, *args, **kws):
         if args:
             self.fastgrad_before(args[0], args[1:])
-        return super().__call__(*args, **kws)
+        return _dispatch(self, *args, **kws)
 
 
 def fallback_jit(source, fallback, on_failure, before=None) -> CPUDispatcher:

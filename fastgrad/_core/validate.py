@@ -104,9 +104,12 @@ def low_precision(x):
 
 def all_finite(a: np.ndarray) -> bool:
     """True if every element of ``a`` is finite (plain Python for a few elements: a numpy
-    reduction costs microseconds of overhead on a small array)."""
+    reduction costs microseconds of overhead on a small array). A finite sum of the
+    elements answers at once (an infinity or a NaN among them makes the sum infinite or
+    NaN); only a sum that overflows, or a real non-finite element, looks at each one."""
     if a.size <= 32:
-        return all(map(math.isfinite, a.ravel().tolist()))
+        values = (a if a.ndim == 1 else a.ravel()).tolist()
+        return math.isfinite(sum(values)) or all(map(math.isfinite, values))
     return bool(np.isfinite(a).all())
 
 

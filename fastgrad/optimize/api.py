@@ -321,8 +321,9 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
 
     if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
             options.X.shape[1], len(options.args)) in obj.probes:
-        plans.remember(obj, key, plans.Plan(plans.detached(options), driver, steps.copy(),
-                                            run.fixed))
+        kept = plans.detached(options)
+        plans.remember(obj, key, plans.Plan(kept, driver, plans.prototype(
+            kept, options.X.shape[1], steps, run.fixed)))
     deadline = _deadline(options.max_time, control)
     try:
         interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,

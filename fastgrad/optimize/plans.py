@@ -50,8 +50,7 @@ class Plan:
 
     options: object  # the first call's Options, without its f, x0 and args (see detached)
     driver: Driver
-    steps: np.ndarray  # the automatic or the user's steps, copied for each run
-    fixed: tuple  # Run's (scheme, gradient cost, gtol, max_iter)
+    prototype: Run  # an unstarted run (zeros for x, no args): each call renews it
 
 
 def detached(options):
@@ -142,6 +141,14 @@ def remember(obj, key, plan: Plan) -> None:
         plans[key] = plan
 
 
+def prototype(options, n: int, steps: np.ndarray, fixed: tuple) -> Run:
+    """The unstarted run of a plan with the (detached) ``options``, for x of length ``n``
+    (:meth:`Run.renewed` makes each call's run from it): one start at zeros, no args, the
+    plan's bounds; ``steps`` copied."""
+    return Run(np.zeros((1, n)), options.method, options.params, steps.copy(), (), fixed, 0,
+               stopping=(options.ftol, options.xtol, options.auto), box=options.box)
+
+
 def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
     finite) with ``args``: ``(run, True if Ctrl-C stopped it, projected)``, for minimize's
@@ -153,8 +160,7 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     if options.box is not None:  # x0 into the box, as minimize's validation does
         moved = np.empty(1, dtype=np.bool_)
         project_rows(X, options.box[0], options.box[1], moved)
-    state = Run(X, options.method, options.params, plan.steps.copy(), args, plan.fixed, 0,
-                stopping=(options.ftol, options.xtol, options.auto), box=options.box)
+    state = plan.prototype.renewed(X, args)
 
     def fall_back(exc: BaseException) -> Driver:  # as minimize's: Numba refused these types
         obj.recover(exc, options.strict, driver_scope(options.kind), args)
