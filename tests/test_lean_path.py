@@ -303,3 +303,8 @@ def test_planned_calls_share_no_state(options):
     assert_same(fastgrad.minimize(f, np.array([0.5, -0.3, 0.2]), **options), kept)
     proto = plan.prototype
     assert proto.INFO[0, 3] < 0 and not proto.G.any() and not proto.X.any()  # not started
+    renewed = proto.renewed(np.ones((1, 3)), ())
+    for name in type(proto).__slots__:  # every slot is set (a new slot must be renewed too)
+        getattr(renewed, name)
+    for name in ("G", "FV", "INFO", "STATE", "SCAL", "WORK"):
+        assert not np.shares_memory(getattr(renewed, name), getattr(proto, name)), name
