@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import fastgrad
+from fastgrad._core.scalar import ObjectiveReturnError
 from fastgrad.diff.steps import (
     CENTRAL, STENCIL_CENTRE_WEIGHT, STENCIL_DIVISOR, STENCIL_OFFSETS, STENCIL_POINTS,
     STENCIL_WEIGHTS, REL_STEPS,
@@ -104,3 +105,51 @@ def test_grad_in_compiled_code_and_the_driver_kernel():
     # the driver's kernel: minimize's reported gradient at its last iterate
     res = fastgrad.minimize(quadratic, x, method="gd", lr=0.05, max_iter=7, gtol=0.0)
     assert same_bits(res.jac, table_gradient(compiled, res.x))
+
+
+@pytest.mark.parametrize("options", [{"fastmath": True}, {"boundscheck": True},
+                                     {"error_model": "numpy"}],
+                         ids=["fastmath", "boundscheck", "error_model"])
+def test_objectives_compiled_with_unusual_options_keep_the_table_formula(options):
+    """An objective the user compiled with their own Numba options: its fast-math flags stay
+    on its own instructions, the kernel's arithmetic stays exact."""
+    compiled = numba.njit(**options)(quadratic)
+    for x in POINTS:
+        assert same_bits(fastgrad.gradient(compiled, x, method="central"),
+                         table_gradient(compiled, x))
+    res = fastgrad.minimize(compiled, POINTS[0], method="gd", lr=0.05, max_iter=5, gtol=0.0)
+    assert same_bits(res.jac, table_gradient(compiled, res.x))
+
+
+def complex_valued(x):
+    return x[0] ** 2 + 1j * x[1]
+
+
+def reads_past_x(x):
+    return x[0] ** 2 + x[2]
+
+
+class Refused(Exception):
+    pass
+
+
+def raises_right_of_one(x):
+    if x[0] > 1.0:
+        raise Refused("f refused this x")
+    return x[0] ** 2
+
+
+@pytest.mark.parametrize("f, error, match", [
+    (complex_valued, ObjectiveReturnError, "must return a real scalar"),
+    (reads_past_x, fastgrad.ObjectiveIndexError, "reads x\\[2\\]"),
+    (raises_right_of_one, Refused, "f refused"),
+], ids=["complex", "reads_past_x", "raises"])
+@pytest.mark.parametrize("jit", [None, False], ids=["jit", "python"])
+def test_hostile_objectives_get_a_clear_error_through_the_central_loop(f, error, match, jit):
+    """gradient (the central loop of the kernel), minimize's gd (the driver's kernel) and
+    compile_minimizer's solve: the user's error or fastgrad's named one, never a number."""
+    x = np.array([1.0, 2.0])
+    with pytest.raises(error, match=match):
+        fastgrad.gradient(f, x, method="central", jit=jit)
+    with pytest.raises(error, match=match):
+        fastgrad.minimize(f, x, method="gd", lr=0.1, max_iter=3, jit=jit)

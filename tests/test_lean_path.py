@@ -306,5 +306,6 @@ def test_planned_calls_share_no_state(options):
     renewed = proto.renewed(np.ones((1, 3)), ())
     for name in type(proto).__slots__:  # every slot is set (a new slot must be renewed too)
         getattr(renewed, name)
+    assert proto.XH.size == 0 and proto.FH.size == 0 and proto.x0 is None  # as renewed needs
     for name in ("G", "FV", "INFO", "STATE", "SCAL", "WORK"):
         assert not np.shares_memory(getattr(renewed, name), getattr(proto, name)), name

@@ -293,25 +293,21 @@ class Run:
             self.FH = np.empty((m, 0))
 
     def renewed(self, X: np.ndarray, args: tuple) -> "Run":
-        """A new run of the same method, options, shapes and bounds from the starts ``X``
-        (the caller's own float64 copy, of this run's shape) with ``args``: this run, which
-        must not have started (a prototype), lends its settings and copies of its fresh
-        state arrays (minimize's lean path: 1.3 us where :class:`Run` takes 3). What no
-        run writes is shared: the steps (read only, by the kernels and the loop), params,
-        the bounds, and history arrays without rows (a run with history gets copies); x0
-        is kept if this run keeps it."""
+        """A new run from the starts ``X`` (the caller's own float64 copy, of this run's
+        shape) with ``args``, for minimize's lean path (:mod:`fastgrad.optimize.plans`): this
+        run is a plan's prototype, never started, with no history rows and no kept x0 (a
+        planned call records neither). It lends its settings and copies of its fresh state
+        arrays (1.3 us where :class:`Run` takes 3); what no run writes is shared: the steps
+        (read only, by the kernels and the loop), params, the bounds and the empty history
+        arrays."""
         new = object.__new__(Run)
-        new.x0 = X.copy() if self.x0 is not None else None
+        new.x0, new.args, new.X = None, args, X
         new.method_spec, new.method, new.params = self.method_spec, self.method, self.params
-        new.steps, new.args, new.mask = self.steps, args, self.mask
+        new.steps, new.mask, new.LB, new.UB = self.steps, self.mask, self.LB, self.UB
         new.fixed, new.stopping, new.line_search = self.fixed, self.stopping, self.line_search
-        new.X, new.LB, new.UB = X, self.LB, self.UB
         new.G, new.FV, new.STATE = self.G.copy(), self.FV.copy(), self.STATE.copy()
         new.SCAL, new.WORK, new.INFO = self.SCAL.copy(), self.WORK.copy(), self.INFO.copy()
-        if self.XH.size:
-            new.XH, new.FH = self.XH.copy(), self.FH.copy()
-        else:
-            new.XH, new.FH = self.XH, self.FH
+        new.XH, new.FH = self.XH, self.FH
         return new
 
     def row_args(self, r: int) -> tuple:
