@@ -299,8 +299,14 @@ def make_single(value, gradient, evaluate, iteration):
         direction, base, previous = work[0], work[1], work[3]
         while status == RUNNING:
             gnorm = 0.0
-            for i in range(n):
-                gnorm = max(gnorm, abs(g[i]))
+            if gtol > 0.0 or auto:
+                for i in range(n):
+                    gnorm = max(gnorm, abs(g[i]))
+            else:  # gtol = 0 stops only at an exactly zero gradient (g is finite here): the
+                for i in range(n):  # first nonzero component decides, with no max to take
+                    if g[i] != 0.0:
+                        gnorm = np.inf
+                        break
             if auto and scheme == FORWARD and forward_error(
                     x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
                 scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n  # for good
