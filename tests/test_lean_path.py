@@ -13,6 +13,8 @@ import pytest
 import fastgrad
 from fastgrad._core import cache
 from fastgrad.optimize import plans
+from fastgrad.optimize.chunks import FIRST_CHUNK
+from fastgrad.result import INTERRUPTED
 
 
 @numba.njit
@@ -309,3 +311,78 @@ def test_planned_calls_share_no_state(options):
     assert proto.XH.size == 0 and proto.FH.size == 0 and proto.x0 is None  # as renewed needs
     for name in ("G", "FV", "INFO", "STATE", "SCAL", "WORK"):
         assert not np.shares_memory(getattr(renewed, name), getattr(proto, name)), name
+
+
+def test_a_planned_call_longer_than_its_first_chunk_equals_the_full_pipeline():
+    """The first chunk of a planned call is one direct call of the compiled loop; a run
+    that goes on after it continues chunk by chunk."""
+    def f(x):
+        return rosen(x)
+
+    options = {"method": "gd", "lr": 1e-4, "max_iter": 2000, "gtol": 0.0}
+    fastgrad.minimize(f, np.array([-1.2, 1.0, 0.0]), **options)
+    x0 = np.array([0.5, -0.3, 2.0])
+    planned = fastgrad.minimize(f, x0, **options)
+    assert planned.nfev > FIRST_CHUNK and planned.nit == 2000
+    assert_same(planned, fastgrad.minimize(f, x0.tolist(), **options))
+
+
+def _interrupt_after_first_chunk(monkeypatch, f, key):
+    """Make the plan's compiled loop raise KeyboardInterrupt when its first call returns, as
+    Python does for a Ctrl-C that came while compiled code ran."""
+    driver = plans_of(f)[key].driver
+    loop = driver.single
+
+    def interrupted(*arguments):
+        status = loop(*arguments)
+        monkeypatch.setattr(driver, "single", loop)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(driver, "single", interrupted)
+
+
+def test_ctrl_c_in_a_planned_call_that_goes_on_is_consumed(monkeypatch):
+    def f(x):
+        return rosen(x)
+
+    options = {"method": "gd", "lr": 1e-4, "max_iter": 2000, "gtol": 0.0}
+    x0 = np.array([0.5, -0.3, 2.0])
+    fastgrad.minimize(f, x0, **options)
+    (key,) = plans_of(f)
+    _interrupt_after_first_chunk(monkeypatch, f, key)
+    with pytest.warns(fastgrad.FastgradWarning, match="interrupted by KeyboardInterrupt"):
+        res = fastgrad.minimize(f, x0, **options)
+    assert res.status == INTERRUPTED and 0 < res.nit < 2000
+    replay = fastgrad.minimize(f, x0, **{**options, "max_iter": res.nit})
+    np.testing.assert_array_equal(res.x, replay.x)
+
+
+def test_ctrl_c_in_a_planned_call_that_ended_is_the_callers(monkeypatch):
+    def f(x):
+        return rosen(x)
+
+    x0 = np.array([0.5, -0.3, 2.0])
+    fastgrad.minimize(f, x0)
+    (key,) = plans_of(f)
+    _interrupt_after_first_chunk(monkeypatch, f, key)
+    with pytest.raises(KeyboardInterrupt):
+        fastgrad.minimize(f, x0)
+
+
+def test_args_numba_refuses_in_a_planned_call_fall_back_as_in_the_full_pipeline():
+    """A read-only data array has the plan key of a writable one (dtype, ndim), but Numba
+    cannot compile an objective that writes into it: the planned call falls back to the
+    Python engine with the warning, and the objective's own error, as the full pipeline."""
+    def f(x, buf):
+        buf[0] = x[0]
+        return (x[0] - 1.0) ** 2 + (x[1] + 2.0) ** 2
+
+    fastgrad.minimize(f, np.array([3.0, 3.0]), args=(np.zeros(2),))
+    assert plans_of(f)
+    frozen = np.zeros(2)
+    frozen.setflags(write=False)
+    with pytest.warns(fastgrad.FastgradWarning, match="Python engine"):  # once per types
+        with pytest.raises(ValueError, match="read-only"):
+            fastgrad.minimize(f, np.array([3.0, 3.0]), args=(frozen,))  # planned
+    with pytest.raises(ValueError, match="read-only"):
+        fastgrad.minimize(f, [3.0, 3.0], args=(frozen,))  # the full pipeline

@@ -193,6 +193,33 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             raise KeyboardInterrupt
 
 
+def iterate_planned(run: Run, driver: Driver, fall_back, max_iter: int, every: int,
+                    settings: tuple) -> bool:
+    """:func:`iterate` for a call of minimize's lean path (one start; no callback, history,
+    deadline or progress): on a compiled driver whose serial loop has run, the first chunk is
+    one direct call of that loop with ``settings``, those :meth:`Driver.run` builds for it
+    (stop ``max_iter``, budget :data:`FIRST_CHUNK`, no deadline), which saves iterate's
+    bookkeeping (~1 us). A run that goes on after it continues in :func:`iterate` (chunks
+    never change a result); Ctrl-C and Numba's refusal of new argument types are handled
+    as iterate handles them; anything else (Python engine, a loop that may compile first,
+    the loop within bounds) is iterate's."""
+    if driver.compiles(False) or driver.bounded:
+        return iterate(run, driver, fall_back, False, max_iter, None, every, False, None)
+    try:
+        running = driver.single(0, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
+                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
+                                run.args, settings) < 0
+    except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
+        return _interrupted(run.INFO)
+    except Exception as exc:  # Numba's refusal comes before the loop ran
+        if not is_compile_error(exc):
+            raise
+        return iterate(run, fall_back(exc), fall_back, False, max_iter, None, every, False,
+                       None)
+    return running and iterate(run, driver, fall_back, False, max_iter, None, every, False,
+                               None)
+
+
 def _interrupted(INFO: np.ndarray) -> bool:
     """True (the run was interrupted: consume the interrupt) if the interrupt stopped a run:
     some start had begun, and some start had not finished (running, or not begun). Otherwise

@@ -21,12 +21,12 @@ type, so ``lr=1`` and ``lr=True`` (which validation refuses) do not share a plan
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .._core.boxcheck import project_rows
-from .chunks import iterate
+from .chunks import FIRST_CHUNK, iterate_planned
 from .driver import Driver, Run, driver_scope, get_driver
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
@@ -51,6 +51,12 @@ class Plan:
     options: object  # the first call's Options, without its f, x0 and args (see detached)
     driver: Driver
     prototype: Run  # an unstarted run (zeros for x, no args): each call renews it
+    settings: tuple = field(init=False)  # of a call's first chunk (chunks.iterate_planned)
+
+    def __post_init__(self):
+        run = self.prototype
+        object.__setattr__(self, "settings", run.fixed + (self.options.max_iter, FIRST_CHUNK)
+                           + run.line_search + (np.inf,))
 
 
 def detached(options):
@@ -166,6 +172,6 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
         obj.recover(exc, options.strict, driver_scope(options.kind), args)
         return get_driver(obj, options.kind, None, args)
 
-    interrupted = iterate(state, plan.driver, fall_back, False, options.max_iter, None,
-                          options.every, False, None)
+    interrupted = iterate_planned(state, plan.driver, fall_back, options.max_iter,
+                                  options.every, plan.settings)
     return state, interrupted, moved

@@ -10,7 +10,9 @@ import numpy as np
 from .._core.objective import FastgradWarning
 from .driver import Run
 from .loop import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
-from .result import INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, status_message
+from .result import (
+    CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
+)
 
 
 def clear_not_run(run: Run, history: bool) -> None:
@@ -32,16 +34,17 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     if not batched:
         nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
         values = FV[0].tolist()
-        fun, f0 = values[F], values[F0]
-        noise = (values[GNOISE], values[FNOISE], values[PREDICTED])
+        fun = values[F]
         x, g = X[0], G[0]
-        res = OptimizeResult(
-            x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev, success=status in SUCCESS,
-            status=status,
-            message=status_message(status, nit=nit, g=T[0], x=x, gtol=gtol, max_iter=max_iter,
-                                   f0=f0, fun=fun, lr=lr, max_time=max_time,
-                                   tolerances=tolerances, noise=tuple(noise)),
-        )
+        if status == CONVERGED:  # the common end, its message without the table's call
+            message = converged_message(nit, T[0], gtol)
+        else:
+            message = status_message(
+                status, nit=nit, g=T[0], x=x, gtol=gtol, max_iter=max_iter, f0=values[F0],
+                fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
+                noise=(values[GNOISE], values[FNOISE], values[PREDICTED]))
+        res = OptimizeResult(x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
+                             success=status in SUCCESS, status=status, message=message)
         if history:
             res.x_history = XH[0, :nit + 1].copy()
             res.f_history = FH[0, :nit + 1].copy()
