@@ -203,7 +203,7 @@ def iterate_planned(run: Run, driver: Driver, fall_back, max_iter: int, every: i
     never change a result); Ctrl-C and Numba's refusal of new argument types are handled
     as iterate handles them; anything else (Python engine, a loop that may compile first,
     the loop within bounds) is iterate's."""
-    if driver.compiles(False) or driver.bounded:
+    if driver.engine != "jit" or driver.compiles(False) or driver.bounded:
         return iterate(run, driver, fall_back, False, max_iter, None, every, False, None)
     try:
         running = driver.single(0, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
