@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import fastgrad
+from fastgrad._core.scalar import ObjectiveReturnError
 from fastgrad.result import CONVERGED, MAX_ITER
 
 METHODS = ["gd", "momentum", "nesterov", "adam", "lbfgs", "bfgs"]
@@ -80,3 +81,55 @@ def test_compile_minimizer_and_a_batch_agree_with_single_runs():
     # x[-1] = 3 is the minimum: its central difference is exactly zero there
     np.testing.assert_array_equal(batch.status, [MAX_ITER, CONVERGED, CONVERGED])
     np.testing.assert_array_equal(batch.nit, [9, 0, 0])
+
+
+@numba.njit
+def as_float32(x):
+    return np.float32(0.0 * x[0] + np.cosh(x[-1] - 3.0))
+
+
+@numba.njit(fastmath=True)
+def fast(x):
+    return 0.0 * x[0] + np.cosh(x[-1] - 3.0)
+
+
+@numba.njit(error_model="numpy")
+def numpy_errors(x):
+    return 0.0 * x[0] + np.cosh(x[-1] - 3.0) + 1.0 / (x[0] - 7.0)
+
+
+@numba.njit
+def complex_valued(x):
+    return 1j * x[0] + x[-1] ** 2
+
+
+@numba.njit
+def past_x(x):
+    return x[0] ** 2 + x[x.shape[0]]
+
+
+def raising(x):
+    if x[-1] > 1.05:  # gd moves x[-1] from 1 towards 3
+        raise RuntimeError("left the domain")
+    return float(np.cosh(x[-1] - 3.0))
+
+
+@pytest.mark.parametrize("f", [as_float32, fast, numpy_errors], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("method", ["gd", "lbfgs"])
+def test_legal_but_unusual_objectives_run_as_with_the_smallest_gtol(f, method):
+    x0 = np.array([0.0, 0.0, 1.0])
+    res = fastgrad.minimize(f, x0, method=method, lr=0.01, max_iter=3, gtol=0.0)
+    small = fastgrad.minimize(f, x0, method=method, lr=0.01, max_iter=3, gtol=5e-324)
+    assert res.status == MAX_ITER and res.nit == 3 and np.all(np.isfinite(res.x))
+    np.testing.assert_array_equal(res.x, small.x)
+    assert (res.nfev, res.fun) == (small.nfev, small.fun)
+
+
+@pytest.mark.parametrize("f, error, match", [
+    (complex_valued, ObjectiveReturnError, "must return a real scalar"),
+    (past_x, IndexError, r"reads x\[3\] but x has only 3"),
+    (raising, RuntimeError, "left the domain"),
+])
+def test_hostile_objectives_get_a_clear_error_with_gtol_zero(f, error, match):
+    with pytest.raises(error, match=match):
+        fastgrad.minimize(f, [0.0, 0.0, 1.0], method="gd", lr=0.1, max_iter=5, gtol=0.0)

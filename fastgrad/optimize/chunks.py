@@ -197,18 +197,16 @@ def iterate_planned(run: Run, driver: Driver, fall_back, max_iter: int, every: i
                     settings: tuple) -> bool:
     """:func:`iterate` for a call of minimize's lean path (one start; no callback, history,
     deadline or progress): on a compiled driver whose serial loop has run, the first chunk is
-    one direct call of that loop with ``settings``, those :meth:`Driver.run` builds for it
-    (stop ``max_iter``, budget :data:`FIRST_CHUNK`, no deadline), which saves iterate's
-    bookkeeping (~1 us). A run that goes on after it continues in :func:`iterate` (chunks
+    one call of that loop (:meth:`Driver.run_serial`) with ``settings``, those
+    :meth:`Driver.run` builds for it (stop ``max_iter``, budget :data:`FIRST_CHUNK`, no
+    deadline), which saves iterate's bookkeeping (~1 us). A run that goes on after it continues in :func:`iterate` (chunks
     never change a result); Ctrl-C and Numba's refusal of new argument types are handled
     as iterate handles them; anything else (Python engine, a loop that may compile first,
     the loop within bounds) is iterate's."""
     if driver.engine != "jit" or driver.compiles(False) or driver.bounded:
         return iterate(run, driver, fall_back, False, max_iter, None, every, False, None)
     try:
-        running = driver.single(0, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
-                                run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                                run.args, settings) < 0
+        running = driver.run_serial(run, settings)
     except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
         return _interrupted(run.INFO)
     except Exception as exc:  # Numba's refusal comes before the loop ran

@@ -75,7 +75,7 @@ class Driver:
         if key in self.prepared:
             return 0.0
         begin = clock()
-        arguments = self._arguments(run, run.fixed + (0, 0) + run.line_search + (np.inf,))
+        arguments = self._arguments(run, run.settings(0, 0))
         if parallel:
             arguments += (np.zeros(0, dtype=np.bool_),)
         loop = self.batched_for(run.mask) if parallel else self.single
@@ -101,7 +101,7 @@ class Driver:
 
         The starts run one after another, or with ``parallel=True`` over threads (the
         parallel loop is compiled on its first use)."""
-        settings = run.fixed + (stop, budget) + run.line_search + (deadline,)
+        settings = run.settings(stop, budget, deadline)
         if self.engine == "python":  # silent, as compiled code: non-finite values are
             with np.errstate(all="ignore"):  # reported in the result instead
                 return self._run(run, settings, parallel)
@@ -111,19 +111,25 @@ class Driver:
             return running
         return self._run(run, settings, parallel)
 
+    def run_serial(self, run: "Run", settings: tuple) -> bool:
+        """The serial loop over the starts of ``run`` with ``settings``
+        (:meth:`Run.settings`), as it is: no engine or compilation bookkeeping (the caller's,
+        see :meth:`run`); True if some start goes on."""
+        single, left = self.single, False
+        if self.bounded:
+            arguments = self._arguments(run, settings)
+            for r in range(run.X.shape[0]):
+                left |= single(r, *arguments) < 0
+            return left
+        for r in range(run.X.shape[0]):
+            left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
+                           run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
+                           run.row_args(r), settings) < 0
+        return left
+
     def _run(self, run: "Run", settings: tuple, parallel: bool) -> bool:
         if not parallel:
-            single, left = self.single, False
-            if self.bounded:
-                arguments = self._arguments(run, settings)
-                for r in range(run.X.shape[0]):
-                    left |= single(r, *arguments) < 0
-                return left
-            for r in range(run.X.shape[0]):
-                left |= single(r, run.X, run.G, run.FV, run.INFO, run.STATE, run.SCAL,
-                               run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
-                               run.row_args(r), settings) < 0
-            return left
+            return self.run_serial(run, settings)
         finished = np.zeros(run.X.shape[0], dtype=np.bool_)
         left = 0
         previous = numba.set_parallel_chunksize(1)  # runs differ in length: hand out
@@ -309,6 +315,11 @@ class Run:
         new.SCAL, new.WORK, new.INFO = self.SCAL.copy(), self.WORK.copy(), self.INFO.copy()
         new.XH, new.FH = self.XH, self.FH
         return new
+
+    def settings(self, stop: int, budget: int, deadline: float = np.inf) -> tuple:
+        """The loop's ``settings`` for a chunk up to iteration ``stop`` with ``budget``
+        evaluations per start and ``deadline`` (:func:`fastgrad.optimize.loop.make_single`)."""
+        return self.fixed + (stop, budget) + self.line_search + (deadline,)
 
     def row_args(self, r: int) -> tuple:
         """The arguments of f for start ``r`` (its row of the per-start ones)."""

@@ -55,9 +55,8 @@ class Plan:
     settings: tuple = field(init=False)  # of a call's first chunk (chunks.iterate_planned)
 
     def __post_init__(self):
-        run = self.prototype
-        object.__setattr__(self, "settings", run.fixed + (self.options.max_iter, FIRST_CHUNK)
-                           + run.line_search + (np.inf,))
+        object.__setattr__(self, "settings",
+                           self.prototype.settings(self.options.max_iter, FIRST_CHUNK))
 
 
 def detached(options):
