@@ -136,6 +136,29 @@ def relative_step(code: int, steps: np.ndarray) -> float:
 
 
 @jit_cached
+def is_automatic(steps):
+    """True for the kernels' automatic steps (any precision), False for a user's steps."""
+    return steps.shape[0] == 0 or steps[0] != steps[0]
+
+
+@jit_cached
+def scaled_steps(steps, factor):
+    """The automatic ``steps`` (float64's, empty, or another precision's) with every relative
+    step multiplied by ``factor``, in the form of :data:`PRECISION_HEADER`; a user's steps
+    (absolute) are returned as they are. ``factor == 1`` gives the same steps exactly."""
+    if not is_automatic(steps):
+        return steps
+    k = steps.shape[0]
+    out = np.empty(PRECISION_HEADER + REL_STEPS.shape[0])
+    out[0] = np.nan
+    out[1] = value_eps(steps)
+    for code in range(REL_STEPS.shape[0]):
+        rel = REL_STEPS[code] if k == 0 else steps[PRECISION_HEADER + code]
+        out[PRECISION_HEADER + code] = rel if code == COMPLEX else rel * factor
+    return out
+
+
+@jit_cached
 def rel_step(scheme):
     """Relative step of a scheme code."""
     return REL_STEPS[scheme]

@@ -28,6 +28,16 @@ but no step changes f by more than its rounding). Either way the run has converg
 f and its differences allow. A wrong gradient of a smooth f (an analytic ``jac`` with a bug)
 shows no noise in the table and f increases along -g as predicted by no quadratic with a
 small minimum: it stays a failure.
+
+The same table tells whether the automatic step is the right one for f at the iterate. The
+rounding part of the error grows like ``1 / h`` and the truncation part like ``h**p`` (p = 2
+for central differences), so the table gives the step factor ``s`` that minimizes their sum
+(:func:`step_refinement`: the finite-difference interval of Gill, Murray, Saunders and Wright,
+*Practical Optimization*, 8.6.2, from the table's estimates). When that step makes the
+gradient's error :data:`REFINE_GAIN` times smaller, a gradient "at its noise level" is not yet
+at the accuracy finite differences allow: ``jac="auto"`` takes the step ``s h`` from then on
+and goes on (an ill-scaled minimum such as MGH's Meyer problem, whose third derivatives make
+the truncation of the standard central step as large as the gradient, is resolved that way).
 """
 
 from __future__ import annotations
@@ -36,7 +46,7 @@ import numpy as np
 
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, CENTRAL4, FORWARD
-from ..diff.steps import step_for, value_eps
+from ..diff.steps import is_automatic, step_for, value_eps
 
 SWITCH_FRACTION = 0.1
 """``jac="auto"`` switches to central differences when the estimated error of the forward
@@ -48,6 +58,13 @@ estimated error of its largest component (the estimate is good to a factor of a 
 
 ANALYTIC = -1
 """Scheme code passed to the noise estimate for a gradient that takes no differences of f."""
+
+REFINE_GAIN = 4.0
+"""``jac="auto"`` refines its step (see the module docstring) when the refined step's
+estimated gradient error is at least this many times smaller than the current one's."""
+
+REFINE_LIMITS = (1e-3, 1e3)
+"""The factor of a refined step is kept in this range (the estimates come from one table)."""
 
 NOISE_POINTS = 7
 """Points of the difference table (f at the iterate and at six more points)."""
@@ -127,13 +144,32 @@ def table_estimates(v, scheme):
     return noise, truncation
 
 
+@jit_cached
+def step_refinement(rounding, truncation, scheme):
+    """The factor ``s`` of the step that minimizes the estimated error ``rounding / s +
+    truncation * s**p`` of a gradient component of ``scheme`` (``rounding`` and
+    ``truncation``: the two parts of the error at the current step; p the power of h in the
+    scheme's truncation), kept in :data:`REFINE_LIMITS`; 1.0 when it would not make the error
+    :data:`REFINE_GAIN` times smaller (or an estimate is not positive and finite)."""
+    if not (rounding > 0.0 and truncation > 0.0 and np.isfinite(rounding + truncation)):
+        return 1.0
+    p = TRUNCATION_ORDER[scheme] - 1.0
+    s = (rounding / (p * truncation)) ** (1.0 / (p + 1.0))
+    s = min(max(s, REFINE_LIMITS[0]), REFINE_LIMITS[1])
+    if REFINE_GAIN * (rounding / s + truncation * s ** p) <= rounding + truncation:
+        return s
+    return 1.0
+
+
 def make_noise(value):
-    """``noise(x, g, fx, scheme, steps, args, info) -> (error, noise of f)``: the estimated
-    error of the largest component of the gradient ``g`` of scheme ``scheme`` at ``x`` (f
-    there is ``fx``) and the noise of f, from six evaluations of f (counted in ``info``).
-    NaN when it cannot be estimated (a non-finite value); the error is NaN for schemes that
-    take no differences of f (the complex step; pass it for an analytic gradient), whose
-    table is spaced by the central step."""
+    """``noise(x, g, fx, scheme, steps, args, info) -> (error, noise of f, step factor)``:
+    the estimated error of the largest component of the gradient ``g`` of scheme ``scheme``
+    at ``x`` (f there is ``fx``), the noise of f, from six evaluations of f (counted in
+    ``info``), and the factor of the step that would make that error
+    :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none). The error
+    and noise are NaN when they cannot be estimated (a non-finite value); the error is NaN
+    (and the factor 1.0) for schemes that take no differences of f (the complex step; pass it
+    for an analytic gradient), whose table is spaced by the central step."""
 
     def noise(x, g, fx, scheme, steps, args, info):
         differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
@@ -142,7 +178,7 @@ def make_noise(value):
         xi = x[i]
         h = step_for(table_scheme, xi, steps, i)
         if h == 0.0:
-            return np.nan, np.nan
+            return np.nan, np.nan, 1.0
         v = np.empty(NOISE_POINTS)
         centre = NOISE_POINTS // 2
         for j in range(NOISE_POINTS):  # spaced by the scheme's own step
@@ -154,7 +190,33 @@ def make_noise(value):
         x[i] = xi
         noise_f, table = table_estimates(v, table_scheme)
         if not differences:
-            return np.nan, noise_f
-        return (ROUNDING[scheme] * noise_f + TRUNCATION_WEIGHT[scheme] * table) / h, noise_f
+            return np.nan, noise_f, 1.0
+        rounding = ROUNDING[scheme] * noise_f / h
+        truncation = TRUNCATION_WEIGHT[scheme] * table / h
+        return rounding + truncation, noise_f, step_refinement(rounding, truncation, scheme)
 
     return noise
+
+
+@jit_cached
+def takes_refinement(current, steps, factor):
+    """Whether ``jac="auto"`` takes a refined step of factor ``factor`` (from
+    :func:`step_refinement`; 1.0 for none): only for automatic ``steps`` and only once in a
+    run (``current``, the run's step factor so far, is 1.0 until it is refined)."""
+    return factor != 1.0 and current == 1.0 and is_automatic(steps)
+
+
+def make_central_step(noise):
+    """``central(x, g, fx, current, steps, args, info) -> factor``, called when
+    ``jac="auto"`` turns to central differences at ``x`` (``g``: the forward gradient
+    there): the factor of the refined central step (:func:`takes_refinement`; 1.0 for
+    none), from the difference table of ``noise`` along the largest component: six
+    evaluations of f, made only for automatic steps not refined yet."""
+
+    def central(x, g, fx, current, steps, args, info):
+        if current != 1.0 or not is_automatic(steps):
+            return 1.0
+        factor = noise(x, g, fx, CENTRAL, steps, args, info)[2]
+        return factor if takes_refinement(current, steps, factor) else 1.0
+
+    return central

@@ -26,7 +26,7 @@ from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
-from .loop import CURVATURE, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
+from .loop import FV_ROW, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
 from .options import LATER, Options, check_arity, refuse_for_bounds, validate
 from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING
@@ -248,8 +248,9 @@ def make_solve(single, opts: Options, compiled_f, box=None):
         for i in range(n):
             X[0, i] = x0[i]
         G = np.zeros((1, n))
-        FV = np.full((1, 6), np.nan)
-        FV[0, CURVATURE] = 0.0
+        FV = np.empty((1, len(FV_ROW)))
+        for j in range(len(FV_ROW)):
+            FV[0, j] = FV_ROW[j]
         INFO = np.zeros((1, 6), dtype=np.int64)
         INFO[0, STATUS] = NOT_STARTED
         INFO[0, SCHEME] = code

@@ -17,7 +17,7 @@ from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
 from .loop import (
-    CURVATURE, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
+    FV_ROW, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
 )
 from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
@@ -232,7 +232,7 @@ def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
                                         None if python else _jit.jit_inline), bounded=True)
 
 
-_FV_ROW = np.array([[np.nan] * CURVATURE + [0.0]])
+_FV_ROW = np.array([FV_ROW])
 """A start's row of FV before its first evaluation (see :mod:`fastgrad.optimize.loop`)."""
 _INFO_ROW = np.zeros((1, 6), dtype=np.int64)
 _INFO_ROW[0, STATUS] = NOT_STARTED

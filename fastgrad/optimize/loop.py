@@ -16,8 +16,8 @@ single run from ``x0[i]``, bit for bit, either way):
 array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
-FV        (m, 6)           f at the iterate, f at x0, what a failed line search measured,
-                           curvature (see :data:`F`)
+FV        (m, 7)           f at the iterate, f at x0, what a failed line search measured,
+                           curvature, step factor (see :data:`F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
@@ -49,10 +49,10 @@ from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import STENCIL_POINTS
+from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
 from .accuracy import (
-    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise,
-    predicted_decrease,
+    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_central_step,
+    make_noise, predicted_decrease, takes_refinement,
 )
 from .linesearch import make_line_search
 from .methods import (
@@ -75,11 +75,19 @@ from .result import (
 NIT, NFEV, NJEV, STATUS, FALLBACKS, SCHEME = range(6)
 """Columns of INFO (SCHEME: the scheme of the gradient now, which ``jac="auto"`` changes)."""
 
-F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE = range(6)
+F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE, STEP = range(7)
 """Columns of FV: f at the iterate, f at x0; when a line search fails (else NaN) the
 estimated error of the gradient's largest component, the noise of f and the largest decrease
 of f predicted along the last direction (:mod:`fastgrad.optimize.accuracy`); the curvature
-``y'y / s'y`` of the last step (for ``jac="auto"``)."""
+``y'y / s'y`` of the last step (for ``jac="auto"``); the factor of ``jac="auto"``'s refined
+automatic step (1.0 until it is refined, :func:`make_iteration`)."""
+
+FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0)
+"""A start's row of FV before its first evaluation."""
+
+REFINE = -3
+"""Internal status of :func:`make_iteration`: the step of the gradient was refined (the loop
+takes the new steps and the gradient again at the same iterate); never leaves the loop."""
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
@@ -168,12 +176,13 @@ def make_loop(value, gradient, compile_, inline=None):
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
     search = compile_(make_line_search(value, gradient))
-    iteration = compile_(make_iteration(evaluate, gradient, search,
-                                        compile_(make_noise(value))))
-    return compile_(make_single(value, gradient, evaluate, iteration))
+    noise = compile_(make_noise(value))
+    central = compile_(make_central_step(noise))
+    iteration = compile_(make_iteration(evaluate, gradient, search, noise, central))
+    return compile_(make_single(value, gradient, evaluate, iteration, noise, central))
 
 
-def make_iteration(evaluate, gradient, search, noise):
+def make_iteration(evaluate, gradient, search, noise, central):
     """``iteration(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme,
     cost, steps, args, settings) -> (status, f, scheme, cost)``: one update of the method at
     ``x`` (where f is ``fx`` and the gradient ``g``), then the evaluation of the new iterate
@@ -183,7 +192,11 @@ def make_iteration(evaluate, gradient, search, noise):
     differences switches to central ones for good and the method proposes a direction again;
     then the gradient's error and the noise of f are measured
     (:mod:`fastgrad.optimize.accuracy`): a gradient within its error, or a decrease predicted
-    along d below the noise of f, is a success (``NOISE``); otherwise the method restarts
+    along d below the noise of f, is a success (``NOISE``), except that ``jac="auto"`` with the
+    automatic step, the first time its gradient is within its error, refines the step when a
+    refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN` times more accurate (its
+    factor goes into ``fv[STEP]``, the iteration returns ``REFINE`` and the loop takes the
+    gradient again with the new step); otherwise the method restarts
     along -g, and when that fails too (and the prediction along -g is not below the noise
     either) the run stops with ``LINE_SEARCH``. x, f and g are then those of the iterate the
     search started from.
@@ -214,16 +227,23 @@ def make_iteration(evaluate, gradient, search, noise):
                 return status, fx, scheme, cost
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
                 scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n
+                factor = central(x, g, fx, fv[STEP], steps, args, info)
+                if factor != 1.0:
+                    fv[STEP] = factor
+                    return REFINE, fx, scheme, cost
                 status = gradient(x, g, scheme, steps, args, cost, info, fx)
                 if status != RUNNING:
                     return status, fx, scheme, cost
                 continue
             if not measured:  # is the gradient, or f, at the level of its own noise?
                 measured = True
-                error, noise_f = noise(x, g, fx, scheme if cost > 0 else ANALYTIC, steps,
-                                       args, info)
+                error, noise_f, factor = noise(x, g, fx, scheme if cost > 0 else ANALYTIC,
+                                               steps, args, info)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
+                if auto and takes_refinement(fv[STEP], steps, factor):
+                    fv[STEP] = factor
+                    return REFINE, fx, scheme, cost
                 if abs(g[largest(g)]) <= NOISE_FACTOR * error:  # (a NaN compares False)
                     return NOISE, fx, scheme, cost
             predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
@@ -240,10 +260,12 @@ def make_iteration(evaluate, gradient, search, noise):
     return iteration
 
 
-def make_single(value, gradient, evaluate, iteration):
+def make_single(value, gradient, evaluate, iteration, noise, central):
     """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
     record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
     this call; returns the status (``RUNNING`` if the run goes on in a later call).
+
+    With ``jac="auto"`` the automatic steps are those of the row, scaled by ``fv[STEP]``.
 
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
@@ -267,7 +289,8 @@ def make_single(value, gradient, evaluate, iteration):
         x, g, fv, info = X[r], borrowed(G[r]), borrowed(FV[r]), borrowed(INFO[r])
         state, scalars = borrowed(STATE[r]), borrowed(SCAL[r])
         work, xh, fh = borrowed(WORK[r]), borrowed(XH[r]), borrowed(FH[r])
-        steps, params = borrowed(steps), borrowed(params)
+        params, shared = borrowed(params), borrowed(steps)
+        steps = shared if fv[STEP] == 1.0 else scaled_steps(shared, fv[STEP])
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
@@ -311,10 +334,25 @@ def make_single(value, gradient, evaluate, iteration):
                     x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
                 scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n  # for good
                 info[SCHEME] = scheme
+                factor = central(x, g, fx, fv[STEP], steps, args, info)
+                if factor != 1.0:
+                    fv[STEP] = factor
+                    steps = scaled_steps(shared, factor)
                 status = gradient(x, g, scheme, steps, args, cost, info, fx)
                 continue
             if gnorm <= gtol:
                 status = CONVERGED
+                if auto and value_eps(steps) > EPS:  # is gtol above the gradient's error?
+                    error, noise_f, factor = noise(x, g, fx, scheme, steps, args, info)
+                    if error > gtol:  # no: a refined step, or success at the noise level
+                        if takes_refinement(fv[STEP], steps, factor):
+                            fv[STEP] = factor
+                            steps = scaled_steps(shared, factor)
+                            status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                            continue
+                        fv[GNOISE] = error
+                        fv[FNOISE] = noise_f
+                        status = NOISE
                 break
             if nit >= max_iter:
                 status = MAX_ITER
@@ -343,6 +381,11 @@ def make_single(value, gradient, evaluate, iteration):
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
                     break
+                if status == REFINE:  # x is the iterate: its gradient with the new step
+                    steps = scaled_steps(shared, fv[STEP])
+                    status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                    update(method, x, g, state, scalars, params, nit, direction, nit >= 0)
+                    continue
             else:  # a fixed-step method moves x itself: evaluate there. Its update is
                 # called here, not through methods.update: a direct call of a small update
                 # compiles to no call at all, where the dispatch costs as much as gd's update

@@ -87,6 +87,10 @@ def adam_update(x, g, state, scalars, params, it, d, restart):
     return 0.0
 
 
+PAIR_EPS = float(np.finfo(np.float64).eps)
+"""A curvature pair is stored only when ``s'y > PAIR_EPS |s'g_prev|`` (L-BFGS-B's test)."""
+
+
 @jit_cached
 def lbfgs_update(x, g, state, scalars, params, it, d, restart):
     """L-BFGS direction ``d = -H g`` by the two-loop recursion; first trial step 1.
@@ -109,10 +113,12 @@ def lbfgs_update(x, g, state, scalars, params, it, d, restart):
     elif scalars[2 * mem + 2] > 0.0:  # store the pair of the step that led here
         sy = 0.0
         yy = 0.0
+        sg = 0.0
         for i in range(n):
             sy += (x[i] - xp[i]) * (g[i] - gp[i])
             yy += (g[i] - gp[i]) * (g[i] - gp[i])
-        if sy > 1e-12 * yy and yy > 0.0:  # positive curvature only: H stays positive
+            sg += (x[i] - xp[i]) * gp[i]
+        if sy > PAIR_EPS * abs(sg) and sy > 0.0 and yy > 0.0:  # positive curvature only
             head = (head + 1) % mem
             for i in range(n):
                 state[head, i] = x[i] - xp[i]
@@ -181,10 +187,12 @@ def bfgs_update(x, g, state, scalars, params, it, d, restart):
     elif scalars[0] > 0.0:
         sy = 0.0
         yy = 0.0
+        sg = 0.0
         for i in range(n):
             sy += (x[i] - xp[i]) * (g[i] - gp[i])
             yy += (g[i] - gp[i]) * (g[i] - gp[i])
-        if sy > 1e-12 * yy and yy > 0.0:
+            sg += (x[i] - xp[i]) * gp[i]
+        if sy > PAIR_EPS * abs(sg) and sy > 0.0 and yy > 0.0:
             s = x - xp
             y = g - gp
             if scalars[1] == 0.0:  # the first pair scales H = gamma I
