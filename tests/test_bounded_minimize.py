@@ -204,3 +204,21 @@ def test_scipy_style_bounds_and_pairs():
     c = fastgrad.minimize(guarded, np.zeros(3) + 0.6, args=(LB, UB),
                           bounds=scipy_optimize.Bounds(LB, UB))
     assert np.array_equal(a.x, c.x)
+
+
+def _bowl(x):
+    return (x[0] - 0.7) ** 2 + (x[1] - 1.5) ** 2
+
+
+def test_two_pairs_for_two_coordinates_are_read_as_scipy_minimize_reads_them():
+    # read as (lb, ub), [(0, 1), (0, 2)] would fix x[0] at 0 and keep x[1] in [1, 2]: the
+    # run would end at (0, 1.5) with a success; one (lo, hi) pair per coordinate is meant
+    res = fastgrad.minimize(_bowl, [0.5, 0.5], bounds=[(0, 1), (0, 2)])
+    np.testing.assert_allclose(res.x, [0.7, 1.5], atol=1e-6)
+    assert res.success and "projected" not in res.message, res.message
+    with pytest.raises(ValueError, match=r"ambiguous for two coordinates.*pass \(lb, ub\) as "
+                                         r"two numpy arrays, or scipy.optimize.Bounds"):
+        fastgrad.minimize(_bowl, [0.5, 1.5], bounds=[(0, 2), (1, 3)])
+    res = fastgrad.minimize(_bowl, [0.5, 1.5], bounds=(np.array([0.0, 1.0]),
+                                                       np.array([2.0, 3.0])))
+    np.testing.assert_allclose(res.x, [0.7, 1.5], atol=1e-6)

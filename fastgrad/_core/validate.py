@@ -265,6 +265,42 @@ def _bound_side(value, name: str, fill: float) -> np.ndarray:
         raise TypeError(f"{name} must be real numbers or None, got {_show(value)}") from exc
 
 
+def _is_pair(entry) -> bool:
+    """A list or tuple of two values (numbers or None)."""
+    return (isinstance(entry, (list, tuple)) and len(entry) == 2
+            and all(v is None or np.ndim(v) == 0 for v in entry))
+
+
+def _two_entries(bounds, name: str):
+    """``(lo, hi)`` of a ``bounds`` of two entries: ``(lb, ub)`` (SciPy's
+    ``approx_derivative``), except that two lists or tuples of two values also read as one
+    ``(lo, hi)`` pair per coordinate of an x of two coordinates (SciPy's ``minimize``). Then
+    the reading in which every lower bound lies below its upper bound is taken (failing
+    that, the one in which none lies above it: ``lo == hi`` fixes a coordinate of
+    ``minimize``); when both readings are of the same kind and differ, the call is refused
+    as ambiguous (numpy arrays ``(lb, ub)`` or ``scipy.optimize.Bounds`` say which is
+    meant)."""
+    first, second = bounds[0], bounds[1]
+    if not (_is_pair(first) and _is_pair(second)):
+        return first, second
+    (a, b), (c, d) = first, second
+    sides, pairs = ((a, b), (c, d)), ((a, c), (b, d))
+    sized = [(_bound_side(lo, f"{name} lower bounds", -np.inf),
+              _bound_side(hi, f"{name} upper bounds", np.inf)) for lo, hi in (sides, pairs)]
+    for below in (np.less, np.less_equal):
+        proper = [bool(np.all(below(lb, ub))) for lb, ub in sized]
+        if proper != [False, False]:
+            break
+    if proper == [True, True] and sides != pairs:
+        raise ValueError(
+            f"{name}={_show(bounds)} is ambiguous for two coordinates: read as (lb, ub) "
+            f"(as SciPy's approx_derivative does) it gives x[0] in [{a}, {c}] and x[1] in "
+            f"[{b}, {d}], read as one (lo, hi) pair per coordinate (as SciPy's minimize does) "
+            f"x[0] in [{a}, {b}] and x[1] in [{c}, {d}]; pass (lb, ub) as two numpy arrays, "
+            "or scipy.optimize.Bounds(lb, ub)")
+    return pairs if proper == [False, True] else sides
+
+
 def bounds_arrays(bounds, shape, name: str = "bounds"):
     """``(lb, ub)``, float64 arrays broadcast to ``shape`` (that of x; None: to one value or
     one per coordinate, shape (1,) or (n,), for x not known yet), or None when
@@ -273,7 +309,8 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
     Accepted, as in SciPy: ``(lb, ub)`` with scalars or arrays that broadcast to x
     (``approx_derivative``), a sequence of n ``(lo, hi)`` pairs (``minimize``), or an object
     with ``lb`` and ``ub`` attributes (``scipy.optimize.Bounds``). A sequence of exactly two
-    entries is always ``(lb, ub)``.
+    entries is ``(lb, ub)``, except two lists or tuples of two values, which may also mean
+    two ``(lo, hi)`` pairs (:func:`_two_entries`).
     """
     if bounds is None:
         return None
@@ -283,7 +320,7 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
         raise TypeError(f"{name} must be None, (lb, ub), a sequence of (lo, hi) pairs or a "
                         f"scipy.optimize.Bounds, got {type(bounds).__name__} {_show(bounds)}")
     elif len(bounds) == 2:
-        lo, hi = bounds[0], bounds[1]
+        lo, hi = _two_entries(bounds, name)
     else:
         pairs = [tuple(p) if hasattr(p, "__len__") and len(p) == 2 else None for p in bounds]
         if not pairs or any(p is None for p in pairs):
