@@ -10,7 +10,7 @@ import pytest
 
 import fastgrad
 from fastgrad._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
-from fastgrad.optimize.accuracy import make_noise, table_estimates
+from fastgrad.optimize.accuracy import make_noise, make_table, table_estimates
 from fastgrad.optimize.loop import make_value
 from fastgrad.optimize.result import FTOL, LINE_SEARCH, NOISE, XTOL
 from fastgrad.problems import MGH, at_local_minimum, is_solved
@@ -168,7 +168,7 @@ def test_a_wrong_analytic_gradient_is_a_failure_not_a_success():
 
 def test_the_noise_estimate_covers_every_real_scheme_and_not_the_complex_step():
     value = make_value(lambda x: float(np.sum(x * x)))
-    noise = make_noise(value)
+    noise = make_noise(make_table(value))
     x = np.array([1.0, 2.0])
     for scheme in (FORWARD, BACKWARD, CENTRAL, CENTRAL4):
         info = np.zeros(6, dtype=np.int64)

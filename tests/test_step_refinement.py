@@ -112,11 +112,60 @@ def rosen32(x):
     return np.float32(100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2)
 
 
-def test_a_float32_objective_does_not_claim_a_gradient_below_its_error():
+@pytest.mark.parametrize("bounds", [None, (-5.0, 5.0)])  # inactive: the loop within bounds
+def test_a_float32_objective_does_not_claim_a_gradient_below_its_error(bounds):
     # float32's automatic central step (eps32 ** (1/3) ~ 5e-3) has a truncation of about
     # h**2 f''' / 6 ~ 1e-2 near Rosenbrock's minimum (f''' ~ 2400): a gradient "below gtol =
     # 1e-6" there is an artefact (the run used to stop with CONVERGED 5e-3 away from it)
-    res = fastgrad.minimize(rosen32, np.array([-1.2, 1.0]))
+    res = fastgrad.minimize(rosen32, np.array([-1.2, 1.0]), bounds=bounds)
     assert res.success, res.message
     assert np.max(np.abs(res.x - 1.0)) <= 1e-3, (res.x, res.message)
     assert res.status == NOISE or "<= gtol" in res.message
+
+
+@numba.njit
+def rosen32_walled(x):
+    if x[0] > 1.0005:  # f is not defined beyond the box: the table must stay inside it
+        raise ValueError("evaluated outside the box")
+    return np.float32(100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2)
+
+
+def test_the_difference_table_stays_in_the_box():
+    # the minimizer (1, 1) lies 5e-4 from the upper bound of x0, closer than the table's
+    # three steps (3 * 5e-3): the table is shifted to lie below it
+    bounds = (np.array([-5.0, -5.0]), np.array([1.0005, 5.0]))
+    res = fastgrad.minimize(rosen32_walled, np.array([-1.2, 1.0]), bounds=bounds)
+    assert res.success, res.message
+    assert np.max(np.abs(res.x - 1.0)) <= 1e-3, (res.x, res.message)
+
+
+@pytest.mark.parametrize("bounds", [None, (-5.0, 5.0)])
+def test_float32_refinement_batched_and_compiled_equal_the_single_run(bounds):
+    starts = np.array([[-1.2, 1.0], [2.0, -1.0]])
+    batch = fastgrad.minimize(rosen32, starts, bounds=bounds)
+    solve = fastgrad.compile_minimizer(rosen32, bounds=bounds)
+    for r, x0 in enumerate(starts):
+        single = fastgrad.minimize(rosen32, x0, bounds=bounds)
+        np.testing.assert_array_equal(batch.x[r], single.x)
+        assert (batch.nfev[r], batch.status[r]) == (single.nfev, single.status)
+        x, fun, nit, nfev, status = solve(x0)
+        np.testing.assert_array_equal(x, single.x)
+        assert (fun, nit, nfev, status) == (single.fun, single.nit, single.nfev, single.status)
+
+
+@pytest.mark.parametrize("method, options", [
+    ("gd", dict(lr=1e-3, max_iter=20000, gtol=1e-4)),  # jac="central", the seeds' default
+    ("adam", dict(lr=1e-3, max_iter=20000, gtol=1e-4)),
+    ("lbfgs", dict(jac="central")),  # a forced scheme: checked, not refined
+    ("lbfgs", dict(jac="central", bounds=(-5.0, 5.0))),
+])
+def test_a_forced_scheme_on_float32_reports_the_accuracy_it_reached(method, options):
+    # along x[0] the central step's truncation is about 1e-2 near the minimum, along x[1]
+    # (f quadratic in it) nothing: every component's error is checked, not only the largest
+    # (within bounds, lbfgs stops on its line search at the rounding of f first: NOISE too)
+    res = fastgrad.minimize(rosen32, np.array([0.9, 0.8]), method=method, **options)
+    assert res.success and res.status == NOISE, res.message
+    if "bounds" not in options:
+        assert "to the accuracy of the finite-difference gradient" in res.message
+        error = float(res.message.split("its estimated error ")[1].split(" ")[0])
+        assert 3e-3 <= error <= 3e-2, res.message  # h**2 f''' / 6, h ~ 5e-3, f''' ~ 2400

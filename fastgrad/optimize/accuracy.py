@@ -161,11 +161,38 @@ def step_refinement(rounding, truncation, scheme):
     return 1.0
 
 
-def make_noise(value):
+def make_table(value):
+    """``table(x, i, h, first, fx, scheme, args, info) -> (error, noise of f, step factor)``:
+    f at ``x + (first + j) h e_i`` for j = 0 .. 6 (``first = -3``: centred on x, where f is
+    ``fx``, which is not evaluated again; another ``first`` keeps the table on one side of
+    x, in a box), counted in ``info``, and from that table the estimated error of a
+    gradient component of ``scheme`` (a real stencil) with step h, the noise of f and
+    :func:`step_refinement`'s factor. NaN error and noise (factor 1.0) when a value is not
+    finite. x is left as it was."""
+
+    def table(x, i, h, first, fx, scheme, args, info):
+        xi = x[i]
+        v = np.empty(NOISE_POINTS)
+        for j in range(NOISE_POINTS):  # spaced by the scheme's own step
+            if first + j == 0:
+                v[j] = fx
+            else:
+                x[i] = xi + (first + j) * h
+                v[j] = value(x, args, info)
+        x[i] = xi
+        noise_f, difference = table_estimates(v, scheme)
+        rounding = ROUNDING[scheme] * noise_f / h
+        truncation = TRUNCATION_WEIGHT[scheme] * difference / h
+        return rounding + truncation, noise_f, step_refinement(rounding, truncation, scheme)
+
+    return table
+
+
+def make_noise(table):
     """``noise(x, g, fx, scheme, steps, args, info) -> (error, noise of f, step factor)``:
     the estimated error of the largest component of the gradient ``g`` of scheme ``scheme``
-    at ``x`` (f there is ``fx``), the noise of f, from six evaluations of f (counted in
-    ``info``), and the factor of the step that would make that error
+    at ``x`` (f there is ``fx``), the noise of f, from six evaluations of f (``table``, of
+    :func:`make_table`, centred on x), and the factor of the step that would make that error
     :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none). The error
     and noise are NaN when they cannot be estimated (a non-finite value); the error is NaN
     (and the factor 1.0) for schemes that take no differences of f (the complex step; pass it
@@ -175,27 +202,52 @@ def make_noise(value):
         differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
         table_scheme = scheme if differences else CENTRAL
         i = largest(g)
-        xi = x[i]
-        h = step_for(table_scheme, xi, steps, i)
+        h = step_for(table_scheme, x[i], steps, i)
         if h == 0.0:
             return np.nan, np.nan, 1.0
-        v = np.empty(NOISE_POINTS)
-        centre = NOISE_POINTS // 2
-        for j in range(NOISE_POINTS):  # spaced by the scheme's own step
-            if j == centre:
-                v[j] = fx
-            else:
-                x[i] = xi + (j - centre) * h
-                v[j] = value(x, args, info)
-        x[i] = xi
-        noise_f, table = table_estimates(v, table_scheme)
+        error, noise_f, factor = table(x, i, h, -(NOISE_POINTS // 2), fx, table_scheme,
+                                       args, info)
         if not differences:
             return np.nan, noise_f, 1.0
-        rounding = ROUNDING[scheme] * noise_f / h
-        truncation = TRUNCATION_WEIGHT[scheme] * table / h
-        return rounding + truncation, noise_f, step_refinement(rounding, truncation, scheme)
+        return error, noise_f, factor
 
     return noise
+
+
+TABLE_STARTS = (-3, -2, -4, -1, -5, 0, -6)
+"""Offsets (in steps) of the first point of a difference table along a coordinate, centred
+first, then shifted away from a bound it would cross."""
+
+
+def make_gradient_error(table):
+    """``check(x, fx, lo, hi, scheme, steps, args, info) -> (error, noise of f, step
+    factor)``: the largest estimated error of the components of a gradient of ``scheme``
+    (a real stencil) at ``x``, where f is ``fx``, from one difference table of ``table``
+    (:func:`make_table`) per coordinate: 6n evaluations of f. Within a box (``lo``, ``hi``
+    of shape (n,); empty for none) each table is shifted to lie in it, and a coordinate
+    whose box is too narrow for one is skipped. Also the noise of f and the refined step's
+    factor (:func:`step_refinement`) of the worst component; NaN (factor 1.0) when no
+    component can be estimated."""
+
+    def check(x, fx, lo, hi, scheme, steps, args, info):
+        bounded = lo.shape[0] > 0
+        last = NOISE_POINTS - 1
+        worst, noise_f, factor = np.nan, np.nan, 1.0
+        for i in range(x.shape[0]):
+            xi = x[i]
+            h = step_for(scheme, xi, steps, i)
+            if h == 0.0:
+                continue
+            for first in TABLE_STARTS:
+                if bounded and not (lo[i] <= xi + first * h and xi + (first + last) * h <= hi[i]):
+                    continue
+                error, noise_i, factor_i = table(x, i, h, first, fx, scheme, args, info)
+                if np.isfinite(error) and not error <= worst:  # the first, or a larger one
+                    worst, noise_f, factor = error, noise_i, factor_i
+                break
+        return worst, noise_f, factor
+
+    return check
 
 
 @jit_cached

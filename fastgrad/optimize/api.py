@@ -79,7 +79,12 @@ def minimize(
         table of f along the largest gradient component (6 evaluations) tells whether the
         automatic step suits f: once in a run, "auto" takes a step that makes the
         gradient's estimated error at least 4 times smaller (a badly scaled f such as MGH's
-        Meyer problem needs a step some 25 times smaller). A scheme name ("forward", "backward", "central", "central4", "complex",
+        Meyer problem needs a step some 25 times smaller). For an f of lower precision than
+        float64 (float32 values: an automatic step some 800 times larger), every
+        finite-difference gradient's ``||g||_inf <= gtol`` is checked against that error (6
+        evaluations): where the error is larger, "auto" refines the step, and the run
+        otherwise stops with a success at the gradient's noise level (status 11) instead of
+        claiming gtol. A scheme name ("forward", "backward", "central", "central4", "complex",
         or SciPy's aliases) forces that scheme; a callable ``jac(x, *args) -> (n,)`` is an
         analytic gradient, compiled like ``f``.
     lr : float, optional

@@ -14,7 +14,9 @@ the projected gradient), with what the bounds change:
   change the verdict);
 * when the forward gradient at the next iterate would be switched at once (its projected
   gradient predicted from the last two, :func:`needs_central`), the central gradient is
-  taken directly, which saves the n evaluations of the forward one.
+  taken directly, which saves the n evaluations of the forward one;
+* the difference tables that estimate the gradient's error
+  (:func:`fastgrad.optimize.accuracy.make_gradient_error`) stay in the box.
 """
 
 from __future__ import annotations

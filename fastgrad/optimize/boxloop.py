@@ -25,7 +25,12 @@ stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
   or extended (``make_box_search``). The curvature pairs are those of the full gradient,
   kept only when ``s'y > 0``.
 
-The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``.
+The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``
+(for an f of lower precision than float64, whose automatic steps are large, and a
+finite-difference gradient, only when the estimated error of that gradient,
+:func:`~fastgrad.optimize.accuracy.make_gradient_error`, is at most gtol; otherwise
+``jac="auto"`` refines the step once, as in the loop without bounds, or the run stops with
+``NOISE``, a success at the gradient's noise level).
 ``jac="auto"`` switches from forward to central differences for good as in the loop
 without bounds, with the changes of :mod:`fastgrad.optimize.boxaccuracy`, and also when
 the search fails on forward differences; then the method restarts along the projected
@@ -46,11 +51,12 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import STENCIL_POINTS, value_eps
-from .accuracy import SWITCH_FRACTION
+from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
+from .accuracy import SWITCH_FRACTION, make_gradient_error, make_table, takes_refinement
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
-from .loop import (CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED,
-                   SCHEME, STATUS, step_status)
+from .loop import (CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV,
+                   PREDICTED, SCHEME, STATUS, STEP, step_status)
+from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
 from .result import (CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING,
@@ -70,33 +76,6 @@ the minimizer of a quadratic model along the path, kept in ``[EXPAND, EXPAND_MAX
 BACKTRACK_LOW = 0.1
 BACKTRACK_HIGH = 0.5
 """A rejected trial step t is replaced by one in ``[0.1 t, 0.5 t]``."""
-
-
-@jit_cached
-def project(x, lo, hi):
-    """``x <- min(max(x, lo), hi)`` in place."""
-    for i in range(x.shape[0]):
-        if x[i] < lo[i]:
-            x[i] = lo[i]
-        elif x[i] > hi[i]:
-            x[i] = hi[i]
-
-
-@jit_cached
-def projected_norm(x, g, lo, hi):
-    """``||P(x - g) - x||_inf``: 0 exactly at a point that satisfies the first-order
-    conditions of the box (KKT)."""
-    worst = 0.0
-    for i in range(x.shape[0]):
-        step = min(max(x[i] - g[i], lo[i]), hi[i]) - x[i]
-        worst = max(worst, abs(step))
-    return worst
-
-
-@jit_cached
-def is_active(xi, gi, lo, hi):
-    """True if coordinate ``xi`` sits on a bound that its gradient ``gi`` points out of."""
-    return (xi <= lo and gi > 0.0) or (xi >= hi and gi < 0.0)
 
 
 @jit_cached
@@ -365,10 +344,11 @@ def make_box_loop(value, kernel, compile_, inline=None):
     evaluate = inline(make_box_evaluate(value, gradient))
     search = compile_(make_box_search(value, gradient, compile_(make_box_extend(value))))
     iteration = compile_(make_box_iteration(evaluate, gradient, search))
-    return compile_(make_box_single(gradient, evaluate, iteration))
+    check = compile_(make_gradient_error(compile_(make_table(value))))
+    return compile_(make_box_single(gradient, evaluate, iteration, check))
 
 
-def make_box_single(gradient, evaluate, iteration):
+def make_box_single(gradient, evaluate, iteration, check):
     """The loop of start ``r`` within its box ``LB[r], UB[r]``: the loop of
     :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline and
     record) with the projections and the projected-gradient test of the module docstring.
@@ -382,7 +362,8 @@ def make_box_single(gradient, evaluate, iteration):
         x, g, fv, info = X[r], borrowed(G[r]), borrowed(FV[r]), borrowed(INFO[r])
         state, scalars, work = borrowed(STATE[r]), borrowed(SCAL[r]), borrowed(WORK[r])
         xh, fh, lo, hi = borrowed(XH[r]), borrowed(FH[r]), borrowed(LB[r]), borrowed(UB[r])
-        steps, params = borrowed(steps), borrowed(params)
+        params, shared = borrowed(params), borrowed(steps)
+        steps = shared if fv[STEP] == 1.0 else scaled_steps(shared, fv[STEP])
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
@@ -424,6 +405,17 @@ def make_box_single(gradient, evaluate, iteration):
                 continue
             if pnorm <= gtol:
                 status = CONVERGED
+                if settings[1] > 0 and value_eps(steps) > EPS:  # gtol above g's error?
+                    error, noise_f, factor = check(x, fx, lo, hi, scheme, steps, args, info)
+                    if error > gtol:  # no: a refined step, or success at the noise level
+                        if auto and takes_refinement(fv[STEP], steps, factor):
+                            fv[STEP] = factor
+                            steps = scaled_steps(shared, factor)
+                            status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                            continue
+                        fv[GNOISE] = error
+                        fv[FNOISE] = noise_f
+                        status = NOISE
                 break
             if nit >= max_iter:
                 status = MAX_ITER

@@ -52,7 +52,7 @@ from ..diff.kernels import ZERO_STEP
 from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
 from .accuracy import (
     ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_central_step,
-    make_noise, predicted_decrease, takes_refinement,
+    make_gradient_error, make_noise, make_table, predicted_decrease, takes_refinement,
 )
 from .linesearch import make_line_search
 from .methods import (
@@ -88,6 +88,10 @@ FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0)
 REFINE = -3
 """Internal status of :func:`make_iteration`: the step of the gradient was refined (the loop
 takes the new steps and the gradient again at the same iterate); never leaves the loop."""
+
+NO_BOX = np.empty(0)
+"""The bounds of a run without bounds (for :func:`fastgrad.optimize.accuracy.
+make_gradient_error`)."""
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
@@ -176,10 +180,12 @@ def make_loop(value, gradient, compile_, inline=None):
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
     search = compile_(make_line_search(value, gradient))
-    noise = compile_(make_noise(value))
+    table = compile_(make_table(value))
+    noise = compile_(make_noise(table))
     central = compile_(make_central_step(noise))
     iteration = compile_(make_iteration(evaluate, gradient, search, noise, central))
-    return compile_(make_single(value, gradient, evaluate, iteration, noise, central))
+    check = compile_(make_gradient_error(table))
+    return compile_(make_single(value, gradient, evaluate, iteration, central, check))
 
 
 def make_iteration(evaluate, gradient, search, noise, central):
@@ -192,14 +198,14 @@ def make_iteration(evaluate, gradient, search, noise, central):
     differences switches to central ones for good and the method proposes a direction again;
     then the gradient's error and the noise of f are measured
     (:mod:`fastgrad.optimize.accuracy`): a gradient within its error, or a decrease predicted
-    along d below the noise of f, is a success (``NOISE``), except that ``jac="auto"`` with the
-    automatic step, the first time its gradient is within its error, refines the step when a
-    refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN` times more accurate (its
-    factor goes into ``fv[STEP]``, the iteration returns ``REFINE`` and the loop takes the
-    gradient again with the new step); otherwise the method restarts
+    along d below the noise of f, is a success (``NOISE``); otherwise the method restarts
     along -g, and when that fails too (and the prediction along -g is not below the noise
     either) the run stops with ``LINE_SEARCH``. x, f and g are then those of the iterate the
-    search started from.
+    search started from. With the automatic step, ``jac="auto"`` refines its central step
+    once in a run where the table of f it measures (at the switch to central differences, or
+    at the noise test) says a refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN`
+    times more accurate: the factor goes into ``fv[STEP]`` and the iteration returns
+    ``REFINE`` (the loop takes the gradient again at the same iterate, with the new step).
     """
     # Long because the fallbacks of a failed search share the iteration's locals.
 
@@ -260,12 +266,19 @@ def make_iteration(evaluate, gradient, search, noise, central):
     return iteration
 
 
-def make_single(value, gradient, evaluate, iteration, noise, central):
+def make_single(value, gradient, evaluate, iteration, central, check):
     """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
     record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
     this call; returns the status (``RUNNING`` if the run goes on in a later call).
 
-    With ``jac="auto"`` the automatic steps are those of the row, scaled by ``fv[STEP]``.
+    With ``jac="auto"`` the automatic steps are those of the row, scaled by ``fv[STEP]``;
+    turning to central differences may refine them (``central``, of
+    :func:`fastgrad.optimize.accuracy.make_central_step`). For an f of lower precision than
+    float64 (whose automatic steps are large) and a finite-difference gradient,
+    ``||g||_inf <= gtol`` counts only when the gradient's estimated error is at
+    most gtol (``check``, of :func:`fastgrad.optimize.accuracy.make_gradient_error`: every
+    component's): otherwise ``jac="auto"`` refines the step (once) or the run stops with
+    ``NOISE``, a success at the gradient's noise level.
 
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
@@ -342,10 +355,11 @@ def make_single(value, gradient, evaluate, iteration, noise, central):
                 continue
             if gnorm <= gtol:
                 status = CONVERGED
-                if auto and value_eps(steps) > EPS:  # is gtol above the gradient's error?
-                    error, noise_f, factor = noise(x, g, fx, scheme, steps, args, info)
+                if cost > 0 and value_eps(steps) > EPS:  # gtol above the gradient's error?
+                    error, noise_f, factor = check(x, fx, NO_BOX, NO_BOX, scheme, steps, args,
+                                                   info)
                     if error > gtol:  # no: a refined step, or success at the noise level
-                        if takes_refinement(fv[STEP], steps, factor):
+                        if auto and takes_refinement(fv[STEP], steps, factor):
                             fv[STEP] = factor
                             steps = scaled_steps(shared, factor)
                             status = gradient(x, g, scheme, steps, args, cost, info, fx)
@@ -384,7 +398,6 @@ def make_single(value, gradient, evaluate, iteration, noise, central):
                 if status == REFINE:  # x is the iterate: its gradient with the new step
                     steps = scaled_steps(shared, fv[STEP])
                     status = gradient(x, g, scheme, steps, args, cost, info, fx)
-                    update(method, x, g, state, scalars, params, nit, direction, nit >= 0)
                     continue
             else:  # a fixed-step method moves x itself: evaluate there. Its update is
                 # called here, not through methods.update: a direct call of a small update
