@@ -272,9 +272,9 @@ def _is_pair(entry) -> bool:
 
 
 def _two_entries(bounds, name: str):
-    """``(lo, hi)`` of a ``bounds`` of two entries: ``(lb, ub)`` (SciPy's
-    ``approx_derivative``), except that two lists or tuples of two values also read as one
-    ``(lo, hi)`` pair per coordinate of an x of two coordinates (SciPy's ``minimize``). Then
+    """``(lo, hi)`` of a minimizer's ``bounds`` of two entries: ``(lb, ub)``, except that two
+    lists or tuples of two values also read as one ``(lo, hi)`` pair per coordinate of an x
+    of two coordinates (SciPy's ``minimize``). Then
     the reading in which every lower bound lies below its upper bound is taken (failing
     that, the one in which none lies above it: ``lo == hi`` fixes a coordinate of
     ``minimize``); when both readings are of the same kind and differ, the call is refused
@@ -301,7 +301,7 @@ def _two_entries(bounds, name: str):
     return pairs if proper == [False, True] else sides
 
 
-def bounds_arrays(bounds, shape, name: str = "bounds"):
+def bounds_arrays(bounds, shape, name: str = "bounds", pairs: bool = False):
     """``(lb, ub)``, float64 arrays broadcast to ``shape`` (that of x; None: to one value or
     one per coordinate, shape (1,) or (n,), for x not known yet), or None when
     ``bounds`` is None or bounds nothing (every value infinite or None).
@@ -309,8 +309,10 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
     Accepted, as in SciPy: ``(lb, ub)`` with scalars or arrays that broadcast to x
     (``approx_derivative``), a sequence of n ``(lo, hi)`` pairs (``minimize``), or an object
     with ``lb`` and ``ub`` attributes (``scipy.optimize.Bounds``). A sequence of exactly two
-    entries is ``(lb, ub)``, except two lists or tuples of two values, which may also mean
-    two ``(lo, hi)`` pairs (:func:`_two_entries`).
+    entries is ``(lb, ub)`` (SciPy's ``approx_derivative``, ``least_squares`` and
+    ``curve_fit``), except with ``pairs`` (the minimizers, whose SciPy counterpart takes a
+    sequence of pairs): there two lists or tuples of two values may also mean two
+    ``(lo, hi)`` pairs (:func:`_two_entries`).
     """
     if bounds is None:
         return None
@@ -320,7 +322,7 @@ def bounds_arrays(bounds, shape, name: str = "bounds"):
         raise TypeError(f"{name} must be None, (lb, ub), a sequence of (lo, hi) pairs or a "
                         f"scipy.optimize.Bounds, got {type(bounds).__name__} {_show(bounds)}")
     elif len(bounds) == 2:
-        lo, hi = _two_entries(bounds, name)
+        lo, hi = _two_entries(bounds, name) if pairs else (bounds[0], bounds[1])
     else:
         pairs = [tuple(p) if hasattr(p, "__len__") and len(p) == 2 else None for p in bounds]
         if not pairs or any(p is None for p in pairs):

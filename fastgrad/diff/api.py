@@ -42,10 +42,7 @@ _BOUNDS_DOC = """bounds : None, (lb, ub), (lo, hi) pairs or scipy.optimize.Bound
         The box f may be evaluated in, as in SciPy's ``approx_derivative``: ``lb`` and ``ub``
         scalars or arrays that broadcast to x (per row for a batch), None or infinite for no
         bound; a sequence of n ``(lo, hi)`` pairs; or an object with ``lb`` and ``ub``
-        (``scipy.optimize.Bounds``). A sequence of exactly two entries is ``(lb, ub)``,
-        except two lists or tuples of two values for n = 2: the reading, as ``(lb, ub)`` or
-        as two pairs, in which every lower bound lies below its upper bound (both: a
-        ``ValueError``; numpy arrays ``(lb, ub)`` or ``Bounds`` say which is meant).
+        (``scipy.optimize.Bounds``). A sequence of exactly two entries is ``(lb, ub)``.
         f is never evaluated outside the box: near a bound a stencil becomes one-sided (of
         the same order) or shrinks its step (see :mod:`fastgrad.diff.bounds` and the guide
         on schemes). x outside the box is a ``ValueError``. Default None."""

@@ -36,10 +36,8 @@ def box_for(bounds, xw: np.ndarray, name: str = "x"):
     message = outside_bounds_message(xw, box[0], box[1], name)
     if message is not None:
         if xw.shape == (2,) and _two_pairs(bounds):  # pairs meant, perhaps
-            message += ("; bounds of two lists or tuples of two values are read as (lb, ub) "
-                        "unless only their reading as one (lo, hi) pair per coordinate has "
-                        "every lower bound below its upper bound: pass numpy arrays (lb, ub) "
-                        "or scipy.optimize.Bounds(lb, ub) to say which is meant")
+            message += ("; bounds of two entries are read as (lb, ub): for one (lo, hi) "
+                        "pair per coordinate pass scipy.optimize.Bounds(lb, ub)")
         raise ValueError(message)
     return box
 

@@ -164,8 +164,11 @@ def minimize(
         (default): nothing is shown, at no cost. Never changes a number of the result.
     bounds : None, (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds, optional
         A box ``lb <= x <= ub`` (as :func:`fastgrad.gradient`'s ``bounds``; infinite or None
-        entries bound nothing): one for every start, or for a batch one per start
-        (``lb``, ``ub`` of shape (m, n)). f is never evaluated outside it: gd, momentum,
+        entries bound nothing; for n = 2, two lists or tuples of two values are read as in
+        SciPy's ``minimize``, two ``(lo, hi)`` pairs, where only that reading has every lower
+        bound below its upper bound, and are refused as ambiguous where both readings do and
+        differ: numpy arrays ``(lb, ub)`` or ``Bounds`` say which is meant): one for every
+        start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never evaluated outside it: gd, momentum,
         nesterov and adam project x after each update, lbfgs and bfgs are a projected
         quasi-Newton method (see :mod:`fastgrad.optimize.boxloop`), and the gradients use
         one-sided stencils next to a bound. A start outside the box is projected into it and

@@ -135,7 +135,7 @@ def compile_minimizer(
         f, LATER, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, args=args, step=step, jit=jit, max_time=max_time, method_options=options,
         known=_PARAMETERS, **UNSUPPORTED)
-    box = bounds_arrays(bounds, None)
+    box = bounds_arrays(bounds, None, pairs=True)
     if box is not None:
         refuse_for_bounds(opts.code, opts.kind)
     obj = cache.get(f, jit)

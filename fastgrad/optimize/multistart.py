@@ -107,7 +107,7 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {_show(sampler)}")
     n_starts = check_int(n_starts, "n_starts", 1)
     tol = check_float(tol, "tol", "nonnegative")
-    box = bounds_arrays(bounds, None)
+    box = bounds_arrays(bounds, None, pairs=True)
     if box is None or not (np.all(np.isfinite(box[0])) and np.all(np.isfinite(box[1]))):
         raise ValueError("multistart samples its starts in the box: bounds must be finite in "
                          f"every coordinate, got {_show(bounds)}")

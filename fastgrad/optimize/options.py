@@ -185,7 +185,7 @@ def check_box(bounds, X2: np.ndarray, batched: bool, code: int, kind: str, worke
     when the bounds bound nothing: the bounds of :func:`fastgrad._core.validate.bounds_arrays`
     broadcast to the starts (shared, one per coordinate, or one box per start of a batch).
     ``X2`` is projected into the box in place; ``projected`` says which starts moved."""
-    arrays = bounds_arrays(bounds, X2.shape if batched else X2.shape[1:])
+    arrays = bounds_arrays(bounds, X2.shape if batched else X2.shape[1:], pairs=True)
     if arrays is None:
         return None, None
     LB, UB = (a.reshape(X2.shape) for a in arrays)
