@@ -168,9 +168,9 @@ def minimize(
         SciPy's ``minimize``, two ``(lo, hi)`` pairs, where only that reading has every lower
         bound below its upper bound, and are refused as ambiguous where both readings do and
         differ: numpy arrays ``(lb, ub)`` or ``Bounds`` say which is meant): one for every
-        start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never evaluated outside it: gd, momentum,
-        nesterov and adam project x after each update, lbfgs and bfgs are a projected
-        quasi-Newton method (see :mod:`fastgrad.optimize.boxloop`), and the gradients use
+        start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never
+        evaluated outside it: gd, momentum, nesterov and adam project x after each update,
+        lbfgs and bfgs are a projected quasi-Newton method (see :mod:`fastgrad.optimize.boxloop`), and the gradients use
         one-sided stencils next to a bound. A start outside the box is projected into it and
         its message says so. The run converges when the projected gradient
         ``||P(x - g) - x||_inf <= gtol``; the result also has ``active_mask`` (as SciPy's:
