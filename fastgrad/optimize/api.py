@@ -170,9 +170,9 @@ def minimize(
         differ: numpy arrays ``(lb, ub)`` or ``Bounds`` say which is meant): one for every
         start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never
         evaluated outside it: gd, momentum, nesterov and adam project x after each update,
-        lbfgs and bfgs are a projected quasi-Newton method (see :mod:`fastgrad.optimize.boxloop`), and the gradients use
-        one-sided stencils next to a bound. A start outside the box is projected into it and
-        its message says so. The run converges when the projected gradient
+        lbfgs and bfgs are a projected quasi-Newton method (see
+        :mod:`fastgrad.optimize.boxloop`), and the gradients use one-sided stencils next to
+        a bound. A start outside the box is projected into it and its message says so. The run converges when the projected gradient
         ``||P(x - g) - x||_inf <= gtol``; the result also has ``active_mask`` (as SciPy's:
         -1 where x is at its lower bound, +1 at its upper bound, 0 elsewhere) and
         ``projected_gradient`` (that norm). ``lb == ub`` fixes a coordinate, as in SciPy:
