@@ -171,14 +171,14 @@ def minimize(
         start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never
         evaluated outside it: gd, momentum, nesterov and adam project x after each update,
         lbfgs and bfgs are a projected quasi-Newton method (see
-        :mod:`fastgrad.optimize.boxloop`), and the gradients use one-sided stencils next to
-        a bound. A start outside the box is projected into it and its message says so. The run converges when the projected gradient
-        ``||P(x - g) - x||_inf <= gtol``; the result also has ``active_mask`` (as SciPy's:
-        -1 where x is at its lower bound, +1 at its upper bound, 0 elsewhere) and
-        ``projected_gradient`` (that norm). ``lb == ub`` fixes a coordinate, as in SciPy:
-        it stays there, f is not differentiated along it (no evaluations) and, with finite
-        differences, ``jac`` is NaN there. Not with ``jac="complex"``, or ``workers=``
-        with one start.
+        :mod:`fastgrad.optimize.boxloop`), and the gradients use one-sided stencils next to a
+        bound. A start outside the box is projected into it and its message says so. The run
+        converges when the projected gradient ``||P(x - g) - x||_inf <= gtol``; the result also
+        has ``active_mask`` (as SciPy's: -1 where x is at its lower bound, +1 at its upper
+        bound, 0 elsewhere) and ``projected_gradient`` (that norm). ``lb == ub`` fixes a
+        coordinate, as in SciPy: it stays there, f is not differentiated along it (no
+        evaluations) and, with finite differences, ``jac`` is NaN there. Not with
+        ``jac="complex"``, or ``workers=`` with one start.
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
