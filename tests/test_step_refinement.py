@@ -15,10 +15,10 @@ import pytest
 import fastgrad
 from fastgrad.diff.steps import (
     BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD, HESSIAN, auto_steps, is_automatic,
-    scaled_steps, step_for,
+    SCALED_SIZE, scaled_steps, step_for,
 )
 from fastgrad.optimize.accuracy import (
-    REFINE_GAIN, REFINE_LIMITS, make_central_step, step_refinement, takes_refinement,
+    REFINE_GAIN, REFINE_LIMITS, refinable, step_refinement, takes_refinement,
 )
 from fastgrad.optimize.loop import NFEV
 from fastgrad.problems import MGH, is_solved
@@ -75,8 +75,8 @@ def test_the_refined_factor_is_clamped():
 def test_scaled_steps_scale_the_automatic_step(steps, scheme):
     for xi in (0.0, 1e-3, -2.5, 7e4):
         base = step_for(scheme, xi, steps, 0)
-        assert step_for(scheme, xi, scaled_steps(steps, 1.0), 0) == base  # bit for bit
-        scaled = step_for(scheme, xi, scaled_steps(steps, 0.125), 0)
+        assert step_for(scheme, xi, scaled_steps(steps, 1.0, np.empty(SCALED_SIZE)), 0) == base  # bit for bit
+        scaled = step_for(scheme, xi, scaled_steps(steps, 0.125, np.empty(SCALED_SIZE)), 0)
         expected = base if scheme == COMPLEX else base * 0.125  # powers of two: exact
         assert scaled == pytest.approx(expected, rel=1e-12)
 
@@ -84,27 +84,13 @@ def test_scaled_steps_scale_the_automatic_step(steps, scheme):
 def test_a_users_steps_are_never_scaled_or_refined():
     for user in (np.array([1e-3]), np.array([1e-3, 2e-3, 3e-3])):
         assert not is_automatic(user)
-        assert scaled_steps(user, 0.01) is user
+        assert scaled_steps(user, 0.01, np.empty(SCALED_SIZE)) is user
         assert not takes_refinement(1.0, user, 0.01)
     assert takes_refinement(1.0, np.empty(0), 0.01)
     assert not takes_refinement(0.5, np.empty(0), 0.01)  # once in a run
     assert not takes_refinement(1.0, np.empty(0), 1.0)
-    calls = []
-
-    def noise(x, g, fx, scheme, steps, args, info):
-        calls.append(scheme)
-        info[NFEV] += 6
-        return 1.0, 1.0, 0.01
-
-    central = make_central_step(noise)
-    info = np.zeros(6, dtype=np.int64)
-    x, g = np.ones(3), np.ones(3)
-    assert central(x, g, 1.0, 1.0, np.array([1e-3]), (), info) == 1.0
-    assert calls == [] and info[NFEV] == 0  # no evaluation spent for a user's step
-    assert central(x, g, 1.0, 0.5, np.empty(0), (), info) == 1.0  # refined before
-    assert calls == [] and info[NFEV] == 0
-    assert central(x, g, 1.0, 1.0, np.empty(0), (), info) == 0.01
-    assert calls == [CENTRAL] and info[NFEV] == 6
+    assert not refinable(1.0, np.array([1e-3])) and not refinable(0.5, np.empty(0))
+    assert refinable(1.0, np.empty(0)) and refinable(1.0, auto_steps(1e-7))
 
 
 @numba.njit

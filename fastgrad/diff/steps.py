@@ -141,15 +141,19 @@ def is_automatic(steps):
     return steps.shape[0] == 0 or steps[0] != steps[0]
 
 
+SCALED_SIZE = PRECISION_HEADER + len(REL_POWERS)
+"""Length of the steps array of :func:`scaled_steps`."""
+
+
 @jit_cached
-def scaled_steps(steps, factor):
+def scaled_steps(steps, factor, out):
     """The automatic ``steps`` (float64's, empty, or another precision's) with every relative
-    step multiplied by ``factor``, in the form of :data:`PRECISION_HEADER`; a user's steps
-    (absolute) are returned as they are. ``factor == 1`` gives the same steps exactly."""
+    step multiplied by ``factor``, in the form of :data:`PRECISION_HEADER`, written into
+    ``out`` (:data:`SCALED_SIZE` values) and returned; a user's steps (absolute) are
+    returned as they are. ``factor == 1`` gives the same steps exactly."""
     if not is_automatic(steps):
         return steps
     k = steps.shape[0]
-    out = np.empty(PRECISION_HEADER + REL_STEPS.shape[0])
     out[0] = np.nan
     out[1] = value_eps(steps)
     for code in range(REL_STEPS.shape[0]):

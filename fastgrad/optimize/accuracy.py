@@ -188,66 +188,49 @@ def make_table(value):
     return table
 
 
-def make_noise(table):
-    """``noise(x, g, fx, scheme, steps, args, info) -> (error, noise of f, step factor)``:
-    the estimated error of the largest component of the gradient ``g`` of scheme ``scheme``
-    at ``x`` (f there is ``fx``), the noise of f, from six evaluations of f (``table``, of
-    :func:`make_table`, centred on x), and the factor of the step that would make that error
-    :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none). The error
-    and noise are NaN when they cannot be estimated (a non-finite value); the error is NaN
-    (and the factor 1.0) for schemes that take no differences of f (the complex step; pass it
-    for an analytic gradient), whose table is spaced by the central step."""
-
-    def noise(x, g, fx, scheme, steps, args, info):
-        differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
-        table_scheme = scheme if differences else CENTRAL
-        i = largest(g)
-        h = step_for(table_scheme, x[i], steps, i)
-        if h == 0.0:
-            return np.nan, np.nan, 1.0
-        error, noise_f, factor = table(x, i, h, -(NOISE_POINTS // 2), fx, table_scheme,
-                                       args, info)
-        if not differences:
-            return np.nan, noise_f, 1.0
-        return error, noise_f, factor
-
-    return noise
-
-
 TABLE_STARTS = (-3, -2, -4, -1, -5, 0, -6)
 """Offsets (in steps) of the first point of a difference table along a coordinate, centred
 first, then shifted away from a bound it would cross."""
 
 
-def make_gradient_error(table):
-    """``check(x, fx, lo, hi, scheme, steps, args, info) -> (error, noise of f, step
-    factor)``: the largest estimated error of the components of a gradient of ``scheme``
-    (a real stencil) at ``x``, where f is ``fx``, from one difference table of ``table``
-    (:func:`make_table`) per coordinate: 6n evaluations of f. Within a box (``lo``, ``hi``
-    of shape (n,); empty for none) each table is shifted to lie in it, and a coordinate
-    whose box is too narrow for one is skipped. Also the noise of f and the refined step's
-    factor (:func:`step_refinement`) of the worst component; NaN (factor 1.0) when no
-    component can be estimated."""
+def make_noise(table):
+    """``noise(x, g, fx, lo, hi, scheme, steps, args, info, every) -> (error, noise of f,
+    step factor)``: the estimated error of a gradient ``g`` of scheme ``scheme`` at ``x``
+    (f there is ``fx``), from the difference tables of ``table`` (:func:`make_table`, six
+    evaluations of f each): along the largest component of g (``every`` False), or the
+    largest error of all components (``every`` True, 6n evaluations); also the noise of f
+    and the factor of the step that would make that component's error
+    :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none). Within a box
+    (``lo``, ``hi`` of shape (n,); empty for none) each table is shifted to lie in it, and a
+    coordinate whose box is too narrow for one is skipped. The error and noise are NaN when
+    they cannot be estimated (a non-finite value); the error is NaN (and the factor 1.0) for
+    schemes that take no differences of f (the complex step; pass it for an analytic
+    gradient), whose table is spaced by the central step."""
 
-    def check(x, fx, lo, hi, scheme, steps, args, info):
+    def noise(x, g, fx, lo, hi, scheme, steps, args, info, every):
+        differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
+        table_scheme = scheme if differences else CENTRAL
         bounded = lo.shape[0] > 0
         last = NOISE_POINTS - 1
         worst, noise_f, factor = np.nan, np.nan, 1.0
-        for i in range(x.shape[0]):
+        start = 0 if every else largest(g)
+        for i in range(start, x.shape[0] if every else start + 1):
             xi = x[i]
-            h = step_for(scheme, xi, steps, i)
+            h = step_for(table_scheme, xi, steps, i)
             if h == 0.0:
                 continue
             for first in TABLE_STARTS:
                 if bounded and not (lo[i] <= xi + first * h and xi + (first + last) * h <= hi[i]):
                     continue
-                error, noise_i, factor_i = table(x, i, h, first, fx, scheme, args, info)
-                if np.isfinite(error) and not error <= worst:  # the first, or a larger one
+                error, noise_i, factor_i = table(x, i, h, first, fx, table_scheme, args, info)
+                if not every or (np.isfinite(error) and not error <= worst):  # the largest
                     worst, noise_f, factor = error, noise_i, factor_i
                 break
+        if not differences:
+            return np.nan, noise_f, 1.0
         return worst, noise_f, factor
 
-    return check
+    return noise
 
 
 @jit_cached
@@ -258,17 +241,8 @@ def takes_refinement(current, steps, factor):
     return factor != 1.0 and current == 1.0 and is_automatic(steps)
 
 
-def make_central_step(noise):
-    """``central(x, g, fx, current, steps, args, info) -> factor``, called when
-    ``jac="auto"`` turns to central differences at ``x`` (``g``: the forward gradient
-    there): the factor of the refined central step (:func:`takes_refinement`; 1.0 for
-    none), from the difference table of ``noise`` along the largest component: six
-    evaluations of f, made only for automatic steps not refined yet."""
-
-    def central(x, g, fx, current, steps, args, info):
-        if current != 1.0 or not is_automatic(steps):
-            return 1.0
-        factor = noise(x, g, fx, CENTRAL, steps, args, info)[2]
-        return factor if takes_refinement(current, steps, factor) else 1.0
-
-    return central
+@jit_cached
+def refinable(current, steps):
+    """Whether a run's step can still be refined: automatic ``steps``, not refined yet
+    (``current``, the run's step factor so far, is 1.0)."""
+    return current == 1.0 and is_automatic(steps)

@@ -16,7 +16,7 @@ the projected gradient), with what the bounds change:
   gradient predicted from the last two, :func:`needs_central`), the central gradient is
   taken directly, which saves the n evaluations of the forward one;
 * the difference tables that estimate the gradient's error
-  (:func:`fastgrad.optimize.accuracy.make_gradient_error`) stay in the box.
+  (:func:`fastgrad.optimize.accuracy.make_noise`) stay in the box.
 """
 
 from __future__ import annotations

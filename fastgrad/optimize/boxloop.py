@@ -28,7 +28,7 @@ stencils next to a bound, :func:`fastgrad.diff.bounds.bounded_step`).
 The run converges (status 0) when the projected gradient ``||P(x - g) - x||_inf <= gtol``
 (for an f of lower precision than float64, whose automatic steps are large, and a
 finite-difference gradient, only when the estimated error of that gradient,
-:func:`~fastgrad.optimize.accuracy.make_gradient_error`, is at most gtol; otherwise
+:func:`~fastgrad.optimize.accuracy.make_noise`, is at most gtol; otherwise
 ``jac="auto"`` refines the step once, as in the loop without bounds, or the run stops with
 ``NOISE``, a success at the gradient's noise level).
 ``jac="auto"`` switches from forward to central differences for good as in the loop
@@ -52,10 +52,10 @@ from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
-from .accuracy import SWITCH_FRACTION, make_gradient_error, make_table, takes_refinement
+from .accuracy import SWITCH_FRACTION, make_noise, make_table, takes_refinement
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
 from .loop import (CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV,
-                   PREDICTED, SCHEME, STATUS, STEP, step_status)
+                   PREDICTED, SCHEME, STATUS, STEP, STEPS, step_status)
 from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
@@ -344,11 +344,11 @@ def make_box_loop(value, kernel, compile_, inline=None):
     evaluate = inline(make_box_evaluate(value, gradient))
     search = compile_(make_box_search(value, gradient, compile_(make_box_extend(value))))
     iteration = compile_(make_box_iteration(evaluate, gradient, search))
-    check = compile_(make_gradient_error(compile_(make_table(value))))
-    return compile_(make_box_single(gradient, evaluate, iteration, check))
+    noise = compile_(make_noise(compile_(make_table(value))))
+    return compile_(make_box_single(gradient, evaluate, iteration, noise))
 
 
-def make_box_single(gradient, evaluate, iteration, check):
+def make_box_single(gradient, evaluate, iteration, noise):
     """The loop of start ``r`` within its box ``LB[r], UB[r]``: the loop of
     :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline and
     record) with the projections and the projected-gradient test of the module docstring.
@@ -363,7 +363,8 @@ def make_box_single(gradient, evaluate, iteration, check):
         state, scalars, work = borrowed(STATE[r]), borrowed(SCAL[r]), borrowed(WORK[r])
         xh, fh, lo, hi = borrowed(XH[r]), borrowed(FH[r]), borrowed(LB[r]), borrowed(UB[r])
         params, shared = borrowed(params), borrowed(steps)
-        steps = shared if fv[STEP] == 1.0 else scaled_steps(shared, fv[STEP])
+        own = fv[STEPS:]  # the row's refined steps, when they are
+        steps = shared if fv[STEP] == 1.0 else own
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
@@ -393,7 +394,12 @@ def make_box_single(gradient, evaluate, iteration, check):
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
         pprev = 0.0
+        regrad = False  # the gradient at x again first (a new scheme or step)
         while status == RUNNING:
+            if regrad:  # one call site: the gradient is inlined, each site compiles it
+                regrad = False
+                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                continue
             pnorm = projected_norm(x, g, lo, hi)
             error = 0.0
             if auto and scheme == FORWARD:
@@ -401,17 +407,18 @@ def make_box_single(gradient, evaluate, iteration, check):
             if error > SWITCH_FRACTION * pnorm and pnorm + ERROR_MARGIN * error > gtol:
                 scheme = CENTRAL  # for good
                 info[SCHEME] = scheme
-                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                regrad = True
                 continue
             if pnorm <= gtol:
                 status = CONVERGED
                 if settings[1] > 0 and value_eps(steps) > EPS:  # gtol above g's error?
-                    error, noise_f, factor = check(x, fx, lo, hi, scheme, steps, args, info)
+                    error, noise_f, factor = noise(x, g, fx, lo, hi, scheme, steps, args, info,
+                                                   n > 0)
                     if error > gtol:  # no: a refined step, or success at the noise level
                         if auto and takes_refinement(fv[STEP], steps, factor):
                             fv[STEP] = factor
-                            steps = scaled_steps(shared, factor)
-                            status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                            steps = scaled_steps(shared, factor, own)
+                            status, regrad = RUNNING, True
                             continue
                         fv[GNOISE] = error
                         fv[FNOISE] = noise_f

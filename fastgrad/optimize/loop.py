@@ -16,8 +16,8 @@ single run from ``x0[i]``, bit for bit, either way):
 array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
-FV        (m, 7)           f at the iterate, f at x0, what a failed line search measured,
-                           curvature, step factor (see :data:`F`)
+FV        (m, 7 + 8)       f at the iterate, f at x0, what a failed line search measured,
+                           curvature, step factor and refined steps (see :data:`F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
@@ -49,10 +49,10 @@ from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
+from ..diff.steps import EPS, SCALED_SIZE, STENCIL_POINTS, scaled_steps, value_eps
 from .accuracy import (
-    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_central_step,
-    make_gradient_error, make_noise, make_table, predicted_decrease, takes_refinement,
+    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise, make_table,
+    predicted_decrease, refinable, takes_refinement,
 )
 from .linesearch import make_line_search
 from .methods import (
@@ -75,23 +75,22 @@ from .result import (
 NIT, NFEV, NJEV, STATUS, FALLBACKS, SCHEME = range(6)
 """Columns of INFO (SCHEME: the scheme of the gradient now, which ``jac="auto"`` changes)."""
 
-F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE, STEP = range(7)
+F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE, STEP, STEPS = range(8)
 """Columns of FV: f at the iterate, f at x0; when a line search fails (else NaN) the
 estimated error of the gradient's largest component, the noise of f and the largest decrease
 of f predicted along the last direction (:mod:`fastgrad.optimize.accuracy`); the curvature
 ``y'y / s'y`` of the last step (for ``jac="auto"``); the factor of ``jac="auto"``'s refined
-automatic step (1.0 until it is refined, :func:`make_iteration`)."""
+automatic step (1.0 until it is refined, :func:`make_iteration`); from ``STEPS`` on, the
+refined steps (:func:`fastgrad.diff.steps.scaled_steps`; the row's own, so that the loop
+allocates nothing for them)."""
 
-FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0)
-"""A start's row of FV before its first evaluation."""
+FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0) + (np.nan,) * SCALED_SIZE  # before a first f
 
 REFINE = -3
-"""Internal status of :func:`make_iteration`: the step of the gradient was refined (the loop
-takes the new steps and the gradient again at the same iterate); never leaves the loop."""
+"""Internal status of :func:`make_iteration`: the step was refined (the loop takes the
+gradient again at the same iterate, with the new steps)."""
 
-NO_BOX = np.empty(0)
-"""The bounds of a run without bounds (for :func:`fastgrad.optimize.accuracy.
-make_gradient_error`)."""
+NO_BOX = np.empty(0)  # the bounds of a run without bounds, for accuracy.make_noise
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
@@ -180,15 +179,12 @@ def make_loop(value, gradient, compile_, inline=None):
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
     search = compile_(make_line_search(value, gradient))
-    table = compile_(make_table(value))
-    noise = compile_(make_noise(table))
-    central = compile_(make_central_step(noise))
-    iteration = compile_(make_iteration(evaluate, gradient, search, noise, central))
-    check = compile_(make_gradient_error(table))
-    return compile_(make_single(value, gradient, evaluate, iteration, central, check))
+    noise = compile_(make_noise(compile_(make_table(value))))
+    iteration = compile_(make_iteration(evaluate, gradient, search, noise))
+    return compile_(make_single(value, gradient, evaluate, iteration, noise))
 
 
-def make_iteration(evaluate, gradient, search, noise, central):
+def make_iteration(evaluate, gradient, search, noise):
     """``iteration(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme,
     cost, steps, args, settings) -> (status, f, scheme, cost)``: one update of the method at
     ``x`` (where f is ``fx`` and the gradient ``g``), then the evaluation of the new iterate
@@ -216,6 +212,7 @@ def make_iteration(evaluate, gradient, search, noise, central):
         n = x.shape[0]
         d, base, keep = work[0], work[1], work[2]
         restart = nit < 0  # False as a plain bool: a literal False would compile update again
+        everywhere = nit < 0  # (and noise: Numba compiles a callee per literal argument)
         measured = restart
         while True:
             t = update(method, x, g, state, scalars, params, nit, d, restart)
@@ -233,18 +230,21 @@ def make_iteration(evaluate, gradient, search, noise, central):
                 return status, fx, scheme, cost
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
                 scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n
-                factor = central(x, g, fx, fv[STEP], steps, args, info)
-                if factor != 1.0:
-                    fv[STEP] = factor
-                    return REFINE, fx, scheme, cost
+                if refinable(fv[STEP], steps):  # the table says whether to refine the step
+                    factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
+                                   everywhere)[2]
+                    if factor != 1.0:
+                        fv[STEP] = factor
+                        return REFINE, fx, scheme, cost
                 status = gradient(x, g, scheme, steps, args, cost, info, fx)
                 if status != RUNNING:
                     return status, fx, scheme, cost
                 continue
             if not measured:  # is the gradient, or f, at the level of its own noise?
                 measured = True
-                error, noise_f, factor = noise(x, g, fx, scheme if cost > 0 else ANALYTIC,
-                                               steps, args, info)
+                error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX,
+                                               scheme if cost > 0 else ANALYTIC, steps, args,
+                                               info, everywhere)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
                 if auto and takes_refinement(fv[STEP], steps, factor):
@@ -266,18 +266,17 @@ def make_iteration(evaluate, gradient, search, noise, central):
     return iteration
 
 
-def make_single(value, gradient, evaluate, iteration, central, check):
+def make_single(value, gradient, evaluate, iteration, noise):
     """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
     record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
     this call; returns the status (``RUNNING`` if the run goes on in a later call).
 
     With ``jac="auto"`` the automatic steps are those of the row, scaled by ``fv[STEP]``;
-    turning to central differences may refine them (``central``, of
-    :func:`fastgrad.optimize.accuracy.make_central_step`). For an f of lower precision than
+    turning to central differences may refine them (from the table of ``noise``, of
+    :func:`fastgrad.optimize.accuracy.make_noise`). For an f of lower precision than
     float64 (whose automatic steps are large) and a finite-difference gradient,
     ``||g||_inf <= gtol`` counts only when the gradient's estimated error is at
-    most gtol (``check``, of :func:`fastgrad.optimize.accuracy.make_gradient_error`: every
-    component's): otherwise ``jac="auto"`` refines the step (once) or the run stops with
+    most gtol (every component's, by ``noise``): otherwise ``jac="auto"`` refines the step (once) or the run stops with
     ``NOISE``, a success at the gradient's noise level.
 
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
@@ -303,7 +302,8 @@ def make_single(value, gradient, evaluate, iteration, central, check):
         state, scalars = borrowed(STATE[r]), borrowed(SCAL[r])
         work, xh, fh = borrowed(WORK[r]), borrowed(XH[r]), borrowed(FH[r])
         params, shared = borrowed(params), borrowed(steps)
-        steps = shared if fv[STEP] == 1.0 else scaled_steps(shared, fv[STEP])
+        own = fv[STEPS:]  # the row's refined steps, when they are
+        steps = shared if fv[STEP] == 1.0 else own
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
@@ -333,7 +333,13 @@ def make_single(value, gradient, evaluate, iteration, central, check):
         fx = fv[F]
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
+        regrad = False  # the gradient at x again first (a new scheme or step)
+        everywhere = n > 0  # True as a plain bool: Numba compiles noise per literal argument
         while status == RUNNING:
+            if regrad:  # one call site: the gradient is inlined, each site compiles it
+                regrad = False
+                status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                continue
             gnorm = 0.0
             if gtol > 0.0 or auto:
                 for i in range(n):
@@ -347,22 +353,24 @@ def make_single(value, gradient, evaluate, iteration, central, check):
                     x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
                 scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n  # for good
                 info[SCHEME] = scheme
-                factor = central(x, g, fx, fv[STEP], steps, args, info)
-                if factor != 1.0:
-                    fv[STEP] = factor
-                    steps = scaled_steps(shared, factor)
-                status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                if refinable(fv[STEP], steps):  # the table says whether to refine the step
+                    factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
+                                   not everywhere)[2]
+                    if factor != 1.0:
+                        fv[STEP] = factor
+                        steps = scaled_steps(shared, factor, own)
+                regrad = True
                 continue
             if gnorm <= gtol:
                 status = CONVERGED
                 if cost > 0 and value_eps(steps) > EPS:  # gtol above the gradient's error?
-                    error, noise_f, factor = check(x, fx, NO_BOX, NO_BOX, scheme, steps, args,
-                                                   info)
+                    error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps,
+                                                   args, info, everywhere)
                     if error > gtol:  # no: a refined step, or success at the noise level
                         if auto and takes_refinement(fv[STEP], steps, factor):
                             fv[STEP] = factor
-                            steps = scaled_steps(shared, factor)
-                            status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                            steps = scaled_steps(shared, factor, own)
+                            status, regrad = RUNNING, True
                             continue
                         fv[GNOISE] = error
                         fv[FNOISE] = noise_f
@@ -396,8 +404,8 @@ def make_single(value, gradient, evaluate, iteration, central, check):
                 if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
                     break
                 if status == REFINE:  # x is the iterate: its gradient with the new step
-                    steps = scaled_steps(shared, fv[STEP])
-                    status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                    steps = scaled_steps(shared, fv[STEP], own)
+                    status, regrad = RUNNING, True
                     continue
             else:  # a fixed-step method moves x itself: evaluate there. Its update is
                 # called here, not through methods.update: a direct call of a small update
