@@ -315,10 +315,12 @@ def make_box_iteration(evaluate, gradient, search):
             if status != LINE_SEARCH:
                 if auto and scheme == FORWARD and needs_central(
                         x, g, fx, lo, hi, steps, fv[CURVATURE], predicted, settings[2]):
-                    scheme = CENTRAL  # for good, before the forward gradient is taken
+                    info[SCHEME] = CENTRAL  # for good, before the forward gradient is taken
+                    scheme = info[SCHEME]  # (not a literal: Numba compiles a callee per literal)
                 return gradient(x, g, scheme, steps, lo, hi, args, info, fx), fx, scheme
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
-                scheme = CENTRAL
+                info[SCHEME] = CENTRAL
+                scheme = info[SCHEME]
                 status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
                 if status != RUNNING:
                     return status, fx, scheme
@@ -405,8 +407,8 @@ def make_box_single(gradient, evaluate, iteration, noise):
             if auto and scheme == FORWARD:
                 error = box_forward_error(x, g, fx, lo, hi, steps, fv[CURVATURE])
             if error > SWITCH_FRACTION * pnorm and pnorm + ERROR_MARGIN * error > gtol:
-                scheme = CENTRAL  # for good
-                info[SCHEME] = scheme
+                info[SCHEME] = CENTRAL  # for good
+                scheme = info[SCHEME]
                 regrad = True
                 continue
             if pnorm <= gtol:

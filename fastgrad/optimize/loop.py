@@ -229,7 +229,8 @@ def make_iteration(evaluate, gradient, search, noise):
             if status != LINE_SEARCH:
                 return status, fx, scheme, cost
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
-                scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n
+                info[SCHEME] = CENTRAL  # read back, not a literal: Numba compiles a callee
+                scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n  # per literal
                 if refinable(fv[STEP], steps):  # the table says whether to refine the step
                     factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
                                    everywhere)[2]
@@ -351,8 +352,8 @@ def make_single(value, gradient, evaluate, iteration, noise):
                         break
             if auto and scheme == FORWARD and forward_error(
                     x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
-                scheme, cost = CENTRAL, STENCIL_POINTS[CENTRAL] * n  # for good
-                info[SCHEME] = scheme
+                info[SCHEME] = CENTRAL  # for good (read back, not a literal: see iteration)
+                scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n
                 if refinable(fv[STEP], steps):  # the table says whether to refine the step
                     factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
                                    not everywhere)[2]
