@@ -20,7 +20,7 @@ import pytest
 import fastgrad
 from fastgrad.optimize import driver as _driver
 from fastgrad.optimize import progress
-from fastgrad.optimize.loop import NFEV
+from fastgrad.optimize.columns import NFEV
 
 A = np.array([[3.0, 0.5], [0.5, 1.0]])
 LINE = re.compile(

@@ -20,7 +20,7 @@ from fastgrad.diff.steps import (
 from fastgrad.optimize.accuracy import (
     REFINE_GAIN, REFINE_LIMITS, refinable, step_refinement, takes_refinement,
 )
-from fastgrad.optimize.loop import NFEV
+from fastgrad.optimize.columns import NFEV
 from fastgrad.problems import MGH, is_solved
 from fastgrad.result import NOISE
 

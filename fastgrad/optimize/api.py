@@ -22,7 +22,7 @@ from ..diff.rows import complex_step_message
 from . import batch, boxreport, plans
 from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
-from .loop import FALLBACKS, NIT, STATUS
+from .columns import FALLBACKS, NIT, STATUS
 from .options import Options, check_arity, check_jac_output, validate
 from .report import clear_not_run, result, warn_interrupted
 from .result import INTERRUPTED, NOT_RUN, NOT_STARTED, RUNNING, OptimizeResult

@@ -25,7 +25,7 @@ from .._core.jit import jit_cached
 from .._core.schemes import FORWARD
 from ..diff.steps import step_for, value_eps
 from .accuracy import SWITCH_FRACTION
-from .loop import CURVATURE
+from .columns import CURVATURE
 
 ERROR_MARGIN = 5.0
 """``jac="auto"``: a forward-difference projected gradient ``p`` with the estimated error

@@ -51,11 +51,13 @@ from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, STENCIL_POINTS, scaled_steps, value_eps
-from .accuracy import SWITCH_FRACTION, make_noise, make_table, takes_refinement
+from ..diff.steps import scaled_steps, value_eps
+from .accuracy import SWITCH_FRACTION, make_noise, make_table
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
-from .loop import (CLOCK_SECONDS, CURVATURE, F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV,
-                   PREDICTED, SCHEME, STATUS, STEP, STEPS, step_status)
+from .columns import (CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, REFINE, SCHEME,
+                      STATUS, STEP, STEPS)
+from .loop import CLOCK_SECONDS
+from .stopping import checks_gtol, gtol_status, step_status
 from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
@@ -352,9 +354,10 @@ def make_box_loop(value, kernel, compile_, inline=None):
 
 def make_box_single(gradient, evaluate, iteration, noise):
     """The loop of start ``r`` within its box ``LB[r], UB[r]``: the loop of
-    :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline and
-    record) with the projections and the projected-gradient test of the module docstring.
-    x0 must lie in the box (``minimize`` projects it)."""
+    :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline,
+    record, and check of gtol against the gradient's error by ``noise``) with the
+    projections and the projected-gradient test of the module docstring. x0 must lie in the
+    box (``minimize`` projects it)."""
     # Long because, as loop.make_single, the loop is one compiled function whose tests,
     # iteration and record share its locals.
 
@@ -411,21 +414,17 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 scheme = info[SCHEME]
                 regrad = True
                 continue
-            if pnorm <= gtol:
+            if pnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 status = CONVERGED
-                if settings[1] > 0 and value_eps(steps) > EPS:  # gtol above g's error?
+                if checks_gtol(settings[1] > 0, steps):
                     error, noise_f, factor = noise(x, g, fx, lo, hi, scheme, steps, args, info,
-                                                   n > 0)
-                    if error > gtol:  # no: a refined step, or success at the noise level
-                        if auto and takes_refinement(fv[STEP], steps, factor):
-                            fv[STEP] = factor
-                            steps = scaled_steps(shared, factor, own)
-                            status, regrad = RUNNING, True
-                            continue
-                        fv[GNOISE] = error
-                        fv[FNOISE] = noise_f
-                        status = NOISE
-                break
+                                                   n > 0)  # every component (not a literal)
+                    status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
+                if status != REFINE:
+                    break
+                steps = scaled_steps(shared, fv[STEP], own)
+                status, regrad = RUNNING, True
+                continue
             if nit >= max_iter:
                 status = MAX_ITER
                 break

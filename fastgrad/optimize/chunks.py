@@ -11,7 +11,7 @@ import numpy as np
 from .._core.clock import clock
 from .._core.objective import is_compile_error
 from .driver import Driver, Run
-from .loop import NFEV, NIT, NJEV, STATUS
+from .columns import NFEV, NIT, NJEV, STATUS
 from .progress import Progress
 from .result import CALLBACK, MAX_TIME, NOT_STARTED, RUNNING, OptimizeResult
 

@@ -26,7 +26,8 @@ from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
-from .loop import FV_ROW, F, NFEV, NIT, SCHEME, STATUS, UNLIMITED
+from .columns import FV_ROW, F, NFEV, NIT, SCHEME, STATUS
+from .loop import UNLIMITED
 from .options import LATER, Options, check_arity, refuse_for_bounds, validate
 from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING

@@ -16,9 +16,8 @@ from .._core.clock import clock
 from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
-from .loop import (
-    FV_ROW, SCHEME, STATUS, UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value,
-)
+from .columns import FV_ROW, SCHEME, STATUS
+from .loop import UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value
 from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
 from .per_start import make_picker, row_args

@@ -17,7 +17,7 @@ array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
 FV        (m, 7 + 8)       f at the iterate, f at x0, what a failed line search measured,
-                           curvature, step factor and refined steps (see :data:`F`)
+                           curvature, step factor and refined steps (see :data:`fastgrad.optimize.columns.F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
@@ -44,53 +44,28 @@ from numba import prange
 
 from .._core.borrow import borrowed
 from .._core.clock import clock
-from .._core.jit import jit_cached
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
 from .._core.schemes import CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
-from ..diff.steps import EPS, SCALED_SIZE, STENCIL_POINTS, scaled_steps, value_eps
+from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
     ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise, make_table,
     predicted_decrease, refinable, takes_refinement,
 )
+from .columns import (
+    CURVATURE, F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NJEV, NO_BOX, PREDICTED, REFINE,
+    SCHEME, STATUS, STEP, STEPS,
+)
 from .linesearch import make_line_search
+from .stopping import checks_gtol, gtol_status, step_status
 from .methods import (
     GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update, nesterov_update,
     update,
 )
 from .result import (
-    CONVERGED,
-    DIVERGED,
-    FTOL,
-    LINE_SEARCH,
-    MAX_ITER,
-    NOISE,
-    NOT_STARTED,
-    RUNNING,
-    STEP_TOO_SMALL,
-    XTOL,
+    CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
 )
-
-NIT, NFEV, NJEV, STATUS, FALLBACKS, SCHEME = range(6)
-"""Columns of INFO (SCHEME: the scheme of the gradient now, which ``jac="auto"`` changes)."""
-
-F, F0, GNOISE, FNOISE, PREDICTED, CURVATURE, STEP, STEPS = range(8)
-"""Columns of FV: f at the iterate, f at x0; when a line search fails (else NaN) the
-estimated error of the gradient's largest component, the noise of f and the largest decrease
-of f predicted along the last direction (:mod:`fastgrad.optimize.accuracy`); the curvature
-``y'y / s'y`` of the last step (for ``jac="auto"``); the factor of ``jac="auto"``'s refined
-automatic step (1.0 until it is refined, :func:`make_iteration`); from ``STEPS`` on, the
-refined steps (:func:`fastgrad.diff.steps.scaled_steps`; the row's own, so that the loop
-allocates nothing for them)."""
-
-FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0) + (np.nan,) * SCALED_SIZE  # before a first f
-
-REFINE = -3
-"""Internal status of :func:`make_iteration`: the step was refined (the loop takes the
-gradient again at the same iterate, with the new steps)."""
-
-NO_BOX = np.empty(0)  # the bounds of a run without bounds, for accuracy.make_noise
 
 UNLIMITED = 2**62
 """A budget of evaluations that no chunk reaches."""
@@ -276,9 +251,10 @@ def make_single(value, gradient, evaluate, iteration, noise):
     turning to central differences may refine them (from the table of ``noise``, of
     :func:`fastgrad.optimize.accuracy.make_noise`). For an f of lower precision than
     float64 (whose automatic steps are large) and a finite-difference gradient,
-    ``||g||_inf <= gtol`` counts only when the gradient's estimated error is at
-    most gtol (every component's, by ``noise``): otherwise ``jac="auto"`` refines the step (once) or the run stops with
-    ``NOISE``, a success at the gradient's noise level.
+    ``||g||_inf <= gtol`` counts only when the gradient's estimated error is at most gtol
+    (:func:`fastgrad.optimize.stopping.gtol_status`, from the tables of ``noise``): otherwise
+    ``jac="auto"`` refines the step (once) or the run stops with ``NOISE``, a success at the
+    gradient's noise level.
 
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
@@ -362,21 +338,17 @@ def make_single(value, gradient, evaluate, iteration, noise):
                         steps = scaled_steps(shared, factor, own)
                 regrad = True
                 continue
-            if gnorm <= gtol:
+            if gnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 status = CONVERGED
-                if cost > 0 and value_eps(steps) > EPS:  # gtol above the gradient's error?
+                if checks_gtol(cost > 0, steps):
                     error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps,
                                                    args, info, everywhere)
-                    if error > gtol:  # no: a refined step, or success at the noise level
-                        if auto and takes_refinement(fv[STEP], steps, factor):
-                            fv[STEP] = factor
-                            steps = scaled_steps(shared, factor, own)
-                            status, regrad = RUNNING, True
-                            continue
-                        fv[GNOISE] = error
-                        fv[FNOISE] = noise_f
-                        status = NOISE
-                break
+                    status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
+                if status != REFINE:
+                    break
+                steps = scaled_steps(shared, fv[STEP], own)
+                status, regrad = RUNNING, True
+                continue
             if nit >= max_iter:
                 status = MAX_ITER
                 break
@@ -434,35 +406,6 @@ def make_single(value, gradient, evaluate, iteration, noise):
         return status
 
     return single
-
-
-@jit_cached
-def step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto):
-    """After the step from ``base`` (gradient ``previous``) to ``x`` (gradient ``g``, f from
-    ``fprev`` to ``fx``): ``FTOL`` when f changed by at most ``ftol max(|f|, |fprev|, 1)``,
-    ``XTOL`` when ``||x - base||_inf <= xtol (xtol + ||x||_inf)`` (each test off at 0), else
-    ``RUNNING``; with ``auto``, the curvature ``y'y / s'y`` of the step goes into ``fv``."""
-    n = x.shape[0]
-    if auto:
-        sy = 0.0
-        yy = 0.0
-        for i in range(n):
-            y = g[i] - previous[i]
-            sy += (x[i] - base[i]) * y
-            yy += y * y
-        if sy > 0.0:
-            fv[CURVATURE] = yy / sy
-    if ftol > 0.0 and abs(fprev - fx) <= ftol * max(abs(fprev), abs(fx), 1.0):
-        return FTOL
-    if xtol > 0.0:
-        dx = 0.0
-        size = 0.0
-        for i in range(n):
-            dx = max(dx, abs(x[i] - base[i]))
-            size = max(size, abs(x[i]))
-        if dx <= xtol * (xtol + size):
-            return XTOL
-    return RUNNING
 
 
 def make_batched(single, pick=None):

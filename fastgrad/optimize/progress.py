@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from .loop import NFEV, NIT, STATUS
+from .columns import NFEV, NIT, STATUS
 from .result import NOT_STARTED
 
 USE_TQDM = True

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._core.objective import FastgradWarning
 from .driver import Run
-from .loop import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
+from .columns import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
     CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
 )
