@@ -168,10 +168,11 @@ def make_iteration(evaluate, gradient, search, noise):
     When the line search fails: ``jac="auto"`` (``settings`` item 11) still on forward
     differences switches to central ones for good and the method proposes a direction again;
     then the gradient's error and the noise of f are measured
-    (:mod:`fastgrad.optimize.accuracy`): a gradient within its error, or a decrease predicted
-    along d below the noise of f, is a success (``NOISE``); otherwise the method restarts
-    along -g, and when that fails too (and the prediction along -g is not below the noise
-    either) the run stops with ``LINE_SEARCH``. x, f and g are then those of the iterate the
+    (:mod:`fastgrad.optimize.accuracy`): a gradient within its error is a success
+    (``NOISE``); otherwise the method restarts along -g, and when that fails too the run
+    stops with ``NOISE`` where the decrease predicted along -g is below the noise of f, else
+    with ``LINE_SEARCH``. (A quasi-Newton direction's prediction proves nothing: a poor
+    direction predicts a tiny decrease where -g finds a large one.) x, f and g are then those of the iterate the
     search started from. With the automatic step, ``jac="auto"`` refines its central step
     once in a run where the table of f it measures (at the switch to central differences, or
     at the noise test) says a refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN`
@@ -228,16 +229,17 @@ def make_iteration(evaluate, gradient, search, noise):
                     return REFINE, fx, scheme, cost
                 if abs(g[largest(g)]) <= NOISE_FACTOR * error:  # (a NaN compares False)
                     return NOISE, fx, scheme, cost
+            steepest = True  # the direction was -g: restarted, or the method's own
+            for i in range(n):
+                steepest = steepest and d[i] == -g[i]
+            if not (restart or steepest):  # a quasi-Newton direction tells nothing of the
+                restart = True  # noise of f: a poor one predicts a tiny decrease where -g
+                continue  # finds a large one. Along -g first
             predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
             fv[PREDICTED] = predicted
             if predicted <= NOISE_FACTOR * fv[FNOISE]:
                 return NOISE, fx, scheme, cost
-            steepest = True
-            for i in range(n):
-                steepest = steepest and d[i] == -g[i]
-            if restart or steepest:
-                return LINE_SEARCH, fx, scheme, cost
-            restart = True
+            return LINE_SEARCH, fx, scheme, cost
 
     return iteration
 

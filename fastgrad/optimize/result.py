@@ -208,7 +208,7 @@ def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
         )
     return (
         f"converged after {nit} iterations to the accuracy of f: ||g||_inf = {gnorm:.3g}, but "
-        f"the largest decrease of f predicted along the search direction is {predicted:.2g}, below the noise of "
+        f"the largest decrease of f predicted along -g is {predicted:.2g}, below the noise of "
         f"f (about {noise_f:.2g}): no step can decrease f measurably; gtol = {gtol:.3g} is "
         "not reachable in this precision (f's rounding limits how closely its minimum can be "
         "located)"
