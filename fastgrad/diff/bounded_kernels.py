@@ -19,7 +19,7 @@ from .bounds import (
     FIRST_OFFSETS, FIRST_POINTS, FIRST_WEIGHTS, HESSIAN_CENTRAL, bounded_step, fit_step,
 )
 from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP, finite
-from .steps import HESSIAN, relative_step_for
+from .steps import HESSIAN, column_lost, relative_step_for, retake_step, value_eps
 
 NO_ROOM = -4
 """Status: the bounds leave no room for a step in some coordinate."""
@@ -134,14 +134,18 @@ def make_bounded_jacobian_at(f):
     :func:`fastgrad.diff.kernels.make_jacobian_at`, relative to ``max(|x_i|, typical_i)``
     (a parameter that approaches a bound at 0 keeps the step of its typical size, instead of
     one that vanishes below the rounding of f), fitted into the box by
-    :func:`fastgrad.diff.bounds.fit_step`; a stencil's centre point is ``r0``. Returns the
-    number of evaluations of f it made (>= 0), or a negative status (:data:`ZERO_STEP`,
-    :data:`NO_ROOM`)."""
+    :func:`fastgrad.diff.bounds.fit_step`; a stencil's centre point is ``r0``. A column that
+    step leaves without a digit is taken again with the step relative to ``max(1, size)``,
+    as in :func:`fastgrad.diff.kernels.make_jacobian_at`. Returns the number of evaluations
+    of f it made (>= 0), or a negative status (:data:`ZERO_STEP`, :data:`NO_ROOM`)."""
+    # Long because the stencil and its second try share the column's locals.
 
     def bounded_jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args):
+        # Long because the stencil and its second try share the column's locals.
         n = x.shape[0]
         k = r0.shape[0]
         count = 0
+        eps = value_eps(steps)
         for i in range(n):
             xi = x[i]
             size = max(abs(xi), typical[i])
@@ -149,20 +153,30 @@ def make_bounded_jacobian_at(f):
             row, h = fit_step(scheme, xi, h, lo[i], hi[i])
             if h == 0.0:
                 return NO_ROOM if row < 0 else ZERO_STEP
-            centre = BOUNDED_CENTRE[row]
-            for j in range(k):
-                out[j, i] = centre * r0[j]
-            for p in range(BOUNDED_POINTS[row]):
-                x[i] = xi + BOUNDED_OFFSETS[row, p] * h
-                copy_values(f(x, *args), work[0])
-                w = BOUNDED_WEIGHTS[row, p]
+            while True:  # h < 0 for a stencil turned back from a bound
+                centre = BOUNDED_CENTRE[row]
                 for j in range(k):
-                    out[j, i] += w * work[0, j]
-            count += BOUNDED_POINTS[row]
-            x[i] = xi
-            divisor = BOUNDED_DIVISOR[row] * h
-            for j in range(k):
-                out[j, i] /= divisor
+                    out[j, i] = centre * r0[j]
+                for p in range(BOUNDED_POINTS[row]):
+                    x[i] = xi + BOUNDED_OFFSETS[row, p] * h
+                    copy_values(f(x, *args), work[0])
+                    w = BOUNDED_WEIGHTS[row, p]
+                    for j in range(k):
+                        out[j, i] += w * work[0, j]
+                count += BOUNDED_POINTS[row]
+                x[i] = xi
+                divisor = BOUNDED_DIVISOR[row] * h
+                for j in range(k):
+                    out[j, i] /= divisor
+                if not column_lost(out, i, abs(h), r0, eps):
+                    break
+                retake = retake_step(scheme, xi, abs(h), size, steps, i)  # 0.0: none
+                if retake == 0.0:
+                    break
+                retake_row, retake = fit_step(scheme, xi, retake, lo[i], hi[i])
+                if not abs(retake) > 2.0 * abs(h):  # the box leaves no larger step
+                    break
+                row, h = retake_row, retake
         return count
 
     return bounded_jacobian_at

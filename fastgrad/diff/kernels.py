@@ -32,8 +32,11 @@ from .steps import (
     STENCIL_WEIGHTS,
     FORWARD,
     HESSIAN,
+    column_lost,
     relative_step_for,
+    retake_step,
     step_for,
+    value_eps,
 )
 from .._core.jit import jit_cached
 from .._core.scalar import as_real, as_real_vector, copy_values
@@ -306,35 +309,49 @@ def make_jacobian_at(f):
     ``out`` (k, n); ``work`` (2, k) is scratch space. Forward and backward differences reuse
     ``r0``: n evaluations per Jacobian, as MINPACK's ``lmdif``. The step is relative to each
     parameter (:func:`fastgrad.diff.steps.relative_step_for`), so parameters of order 1e-7
-    get steps of their own scale. Returns 0, or :data:`ZERO_STEP`."""
+    get steps of their own scale. A column that step leaves without a digit (a parameter far
+    below 1 in size whose residuals are not, :func:`fastgrad.diff.steps.column_lost`) is
+    taken again with the step relative to ``max(1, |x_i|)``. Returns the number of
+    evaluations of f made beyond the scheme's n (or 2n, 4n): those second tries; or
+    :data:`ZERO_STEP`."""
+    # Long because the stencil and its second try share the column's locals.
 
     def jacobian_at(x, scheme, steps, r0, out, work, args):
+        # Long because the stencil and its second try share the column's locals.
         n = x.shape[0]
         k = r0.shape[0]
+        eps = value_eps(steps)
+        extra = 0
         for i in range(n):
             xi = x[i]
             h = relative_step_for(scheme, xi, steps, i)
             if h == 0.0:
                 return ZERO_STEP
-            if scheme == FORWARD or scheme == BACKWARD:
-                sign = 1.0 if scheme == FORWARD else -1.0
-                x[i] = xi + sign * h
-                copy_values(f(x, *args), work[0])
-                for j in range(k):
-                    out[j, i] = sign * (work[0, j] - r0[j]) / h
-            else:
-                points = STENCIL_POINTS[scheme]
-                for j in range(k):
-                    out[j, i] = 0.0
-                for p in range(points):
-                    x[i] = xi + STENCIL_OFFSETS[scheme, p] * h
+            while True:
+                if scheme == FORWARD or scheme == BACKWARD:
+                    sign = 1.0 if scheme == FORWARD else -1.0
+                    x[i] = xi + sign * h
                     copy_values(f(x, *args), work[0])
-                    w = STENCIL_WEIGHTS[scheme, p]
                     for j in range(k):
-                        out[j, i] += w * work[0, j]
-                for j in range(k):
-                    out[j, i] /= STENCIL_DIVISOR[scheme] * h
-            x[i] = xi
-        return 0
+                        out[j, i] = sign * (work[0, j] - r0[j]) / h
+                else:
+                    for j in range(k):
+                        out[j, i] = 0.0
+                    for p in range(STENCIL_POINTS[scheme]):
+                        x[i] = xi + STENCIL_OFFSETS[scheme, p] * h
+                        copy_values(f(x, *args), work[0])
+                        w = STENCIL_WEIGHTS[scheme, p]
+                        for j in range(k):
+                            out[j, i] += w * work[0, j]
+                    for j in range(k):
+                        out[j, i] /= STENCIL_DIVISOR[scheme] * h
+                x[i] = xi
+                if not column_lost(out, i, h, r0, eps):
+                    break
+                h = retake_step(scheme, xi, h, abs(xi), steps, i)
+                if h == 0.0:  # no second try
+                    break
+                extra += STENCIL_POINTS[scheme]
+        return extra
 
     return jacobian_at

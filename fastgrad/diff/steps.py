@@ -220,3 +220,36 @@ def relative_step_for(scheme, xi, steps, i):
     else:
         h = steps[i]
     return (xi + h) - xi
+
+
+LOST_ULPS = 4.0
+"""A least-squares Jacobian column whose residuals all changed over the step by at most this
+many units of roundoff of the largest residual carries no digit (:func:`column_lost`)."""
+
+
+@jit_cached
+def column_lost(out, i, h, r0, eps):
+    """Whether column ``i`` of a Jacobian ``out`` (k, n) taken with step ``h`` at residuals
+    ``r0`` (k,) lost every digit to rounding: the change of each residual over the step,
+    ``|out[j, i]| h``, is at most :data:`LOST_ULPS` ``eps max_j |r0_j|``. MINPACK's relative
+    step ``rel |x_i|`` does that to a parameter far below 1 in size whose residuals are not
+    (x_i = 1e-12 gets a step of 1.5e-20): the column comes out zero, or a few ulps over h,
+    and the solver never moves that parameter."""
+    change = 0.0
+    size = 0.0
+    for j in range(r0.shape[0]):
+        change = max(change, abs(out[j, i]) * h)
+        size = max(size, abs(r0[j]))
+    return change <= LOST_ULPS * eps * size
+
+
+@jit_cached
+def retake_step(scheme, xi, h, size, steps, i):
+    """The step of a second try at a lost column (:func:`column_lost`) taken with step ``h``
+    at ``x_i = xi``: the automatic step relative to ``max(1, size)`` (``size``: the
+    parameter's size the first step was relative to), the step of the derivative functions;
+    0.0 when there is no second try (a user's step, or one not larger than ``h``)."""
+    if not is_automatic(steps):
+        return 0.0
+    retake = (xi + relative_step_for(scheme, max(1.0, size), steps, i)) - xi
+    return retake if retake > 2.0 * h else 0.0

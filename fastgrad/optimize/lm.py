@@ -176,7 +176,8 @@ def scale_row(inverse, n):
 def make_lm(f, jacobian_at, jacobian_cost):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
     kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
-    ``jacobian_cost(scheme, n)`` evaluations of f. Long because the solver it returns is
+    ``jacobian_cost(scheme, n)`` evaluations of f plus the number it returns (columns taken
+    twice, :func:`fastgrad.diff.kernels.make_jacobian_at`). Long because the solver it returns is
     lmder's outer loop (Jacobian, scale, gradient test) and inner loop (step, ratio, radius,
     stopping tests) over one shared state, which reads best in one piece."""
 
@@ -231,10 +232,11 @@ def make_lm(f, jacobian_at, jacobian_cost):
             if njev > chunk_jacobians and (nit >= stop_nit or (
                     chunk_end < np.inf and clock() > chunk_end)):
                 break  # the end of this chunk: the run goes on from here in the next one
-            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+            extra = jacobian_at(x, scheme, steps, r, J, work, args)
+            if extra == ZERO_STEP:
                 status = STEP_VANISHED
                 break
-            nfev += jacobian_cost(scheme, n)
+            nfev += jacobian_cost(scheme, n) + extra  # extra: columns taken twice
             njev += 1
             moved = 0.0
             if not finite(J.ravel()):
@@ -376,9 +378,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
         if status >= 0 and status != NONFINITE and status != STEP_VANISHED and (
                 moved > reuse * xnorm):
             # the Jacobian at the solution, for jac, grad and the covariance
-            if jacobian_at(x, scheme, steps, r, J, work, args) == ZERO_STEP:
+            extra = jacobian_at(x, scheme, steps, r, J, work, args)
+            if extra == ZERO_STEP:
                 status = STEP_VANISHED
-            nfev += jacobian_cost(scheme, n)
+            nfev += jacobian_cost(scheme, n) + max(extra, 0)
             njev += 1
         info[STATUS] = status
         info[NFEV] = nfev
