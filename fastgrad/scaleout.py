@@ -59,7 +59,8 @@ def executor_for(workers):
         yield workers
 
 
-def _evaluate(f, args, x):
+def evaluate(f, args, x):
+    """``f(x, *args)``: what a worker runs (a module-level function, so it pickles)."""
     return f(x, *args)
 
 
@@ -113,7 +114,7 @@ def run(factory, f, workers, kernel_args: tuple, args: tuple, dummy=0.0, wrap=No
     (wrap(kernel) if wrap else kernel)(*kernel_args, args)
     with executor_for(workers) as executor:
         if timing is None:
-            values = list(executor.map(partial(_evaluate, f, args), recorder.points))
+            values = list(executor.map(partial(evaluate, f, args), recorder.points))
         else:
             begin = time.perf_counter()
             timed = list(executor.map(partial(_evaluate_timed, f, args), recorder.points))

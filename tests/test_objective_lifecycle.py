@@ -22,6 +22,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
 import warnings
 import weakref
 
@@ -206,6 +207,29 @@ def test_a_shared_objective_sees_changed_values():
     assert fastgrad.gradient(eval(code, namespace), X)[0] == pytest.approx(2.0)
     namespace["C"] = 5.0  # a global rebound: a fresh lambda compiles anew
     assert fastgrad.gradient(eval(code, namespace), X)[0] == pytest.approx(5.0)
+
+
+def test_a_fresh_function_reading_a_changed_module_attribute_compiles_anew():
+    # Numba freezes cfg.scale (and cfg.sub.scale) into the code as it is at compilation:
+    # fresh lambdas share an objective only while those values are the same
+    cfg = types.ModuleType("fastgrad_test_cfg")
+    cfg.sub = types.ModuleType("fastgrad_test_cfg_sub")
+    namespace = {"cfg": cfg, "np": np}
+    seen = []
+    for scale in (1.0, 5.0, 1.0):
+        cfg.scale = scale
+        cfg.sub.scale = 2.0 * scale
+        f = eval("lambda x: cfg.scale * x[0] * x[0] + cfg.sub.scale * x[1]", namespace)
+        np.testing.assert_allclose(fastgrad.gradient(f, X), [2.0 * scale * X[0], 2.0 * scale],
+                                   rtol=1e-8)
+        res = fastgrad.minimize(eval("lambda x: (x[0] - cfg.scale) ** 2", namespace), [0.0])
+        assert res.x[0] == pytest.approx(scale, abs=1e-6)
+        seen.append(cache.get(f, None))
+    assert seen[1] is not seen[0] and seen[2] is seen[0]  # the same values still share
+    for scale in (1.0, 5.0):  # only the nested module's attribute changes
+        cfg.scale, cfg.sub.scale = 1.0, scale
+        f = eval("lambda x: cfg.sub.scale * x[0]", namespace)
+        assert fastgrad.gradient(f, X)[0] == pytest.approx(scale, rel=1e-8)
 
 
 def test_shared_objectives_are_few_and_freed_when_pushed_out():

@@ -57,6 +57,43 @@ def test_thread_workers_equal_the_serial_python_engine(method):
     )
 
 
+def float32_cubes(x):
+    # numpy code that computes and returns float32: its steps must be float32's
+    y = x.astype(np.float32)
+    return np.sum(y * y * y)
+
+
+def float32_cubes_vector(x):
+    y = x.astype(np.float32)
+    return y * y * y
+
+
+def test_a_float32_objective_gets_float32_steps_on_workers_too():
+    # workers= learns the precision of f's values from one evaluation on the pool, as
+    # jit=False does from one here. Before, it took float64's steps from x's dtype: a
+    # Hessian of [[0, 0, 0], [0, 0, 0], [0, 0, 58]] against the diagonal [7.8, 4.2, 12.6]
+    x = np.array([1.3, 0.7, 2.1])
+    for method in ("forward", "central"):
+        np.testing.assert_array_equal(
+            fastgrad.gradient(float32_cubes, x, method=method, workers=2),
+            fastgrad.gradient(float32_cubes, x, method=method, jit=False))
+    np.testing.assert_array_equal(fastgrad.jacobian(float32_cubes_vector, x, workers=2),
+                                  fastgrad.jacobian(float32_cubes_vector, x, jit=False))
+    hessian = fastgrad.hessian(float32_cubes, x, workers=2)
+    np.testing.assert_array_equal(hessian, fastgrad.hessian(float32_cubes, x, jit=False))
+    # float32's Hessian step eps32**(1/4) ~ 0.019 relative: rounding ~ sqrt(eps32) ~ 3e-4
+    # relative, times a margin for the size of f against its second derivatives
+    np.testing.assert_allclose(np.diag(hessian), 6.0 * x, rtol=1e-2)
+    x0 = np.array([3.0, 2.0, 1.0])
+    assert_same_result(fastgrad.minimize(float32_cubes_bowl, x0, workers=2),
+                       fastgrad.minimize(float32_cubes_bowl, x0, jit=False))
+
+
+def float32_cubes_bowl(x):
+    y = x.astype(np.float32)
+    return np.sum((y - np.float32(1.5)) ** 4 + y * y)
+
+
 @pytest.mark.parametrize("method", ["forward", "central", "central4", "complex"])
 def test_jacobian_and_hessian_with_workers(method):
     with ThreadPoolExecutor(2) as pool:

@@ -193,14 +193,15 @@ def _global_names(code) -> set:
 def _share_key(f, engine: str, scalar: bool):
     """What makes two plain functions compile to the same code: the same code object,
     globals dict and closure cells, and the same values (as Numba freezes them) of the
-    globals their code names, of the cells and of the defaults. None when a value cannot be
+    globals their code names (and of the attributes their code names of a module global),
+    of the cells and of the defaults. None when a value cannot be
     compared that way (then the function is never shared)."""
     glob = f.__globals__
     budget = [SHARED_ARRAY_BYTES]
     try:
         names = sorted(_global_names(f.__code__))
         frozen = (
-            tuple(_frozen(glob.get(name, _MISSING), budget) for name in names),
+            tuple(_frozen_global(glob.get(name, _MISSING), names, budget) for name in names),
             tuple(_frozen(_cell_contents(c), budget) for c in f.__closure__ or ()),
             _frozen(f.__defaults__, budget),
             _frozen(tuple(sorted((f.__kwdefaults__ or {}).items())), budget),
@@ -209,6 +210,32 @@ def _share_key(f, engine: str, scalar: bool):
         return None
     cells = tuple(_Same(c) for c in f.__closure__ or ())
     return (f.__code__, _Same(glob), cells, frozen, engine, scalar)
+
+
+MODULE_DEPTH = 3
+"""How deep :func:`_frozen_global` follows modules into modules (``cfg.sub.scale``)."""
+
+
+def _frozen_global(value, names: list, budget: list, depth: int = 0):
+    """:func:`_frozen` of a global the code names; for a module, also of those of its
+    attributes that the code names (``co_names`` holds attribute names too): Numba freezes
+    ``cfg.scale`` into the compiled code as the value it has when f compiles, so two fresh
+    functions reading ``cfg.scale`` compile alike only while it is the same value. Read from
+    the module's ``__dict__`` (a lazily loaded attribute is not loaded here)."""
+    if depth == 0:
+        key = _frozen(value, budget)
+    else:  # a module's attribute: by value as _frozen does, else by identity (a numpy
+        try:  # function is an _ArrayFunctionDispatcher, which Numba resolves by identity)
+            key = _frozen(value, budget)
+        except _NotShareable:
+            if budget[0] < 0:
+                raise
+            key = (_Same(value),)
+    if value.__class__ is types.ModuleType and depth < MODULE_DEPTH:
+        space = value.__dict__
+        key += tuple((name, _frozen_global(space[name], names, budget, depth + 1))
+                     for name in names if name in space)
+    return key
 
 
 def _cell_contents(cell):

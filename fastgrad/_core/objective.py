@@ -151,7 +151,7 @@ class Objective:
         self.arities: set = set()  # len(args) for which f(x, *args) was checked callable
         self.slow_calls: dict = {}  # n -> (slow serial gradients in a row, fastest seconds)
         self.parallel_sizes: dict = {}  # n -> serial seconds or None (see fastgrad.diff.api)
-        self.probes: dict = {}  # (n, len(args)) -> automatic steps (see fastgrad.diff.probe)
+        self.probes: dict = {}  # probe_key(n, args) -> automatic steps (fastgrad.diff.probe)
         self.plans: dict = {}  # minimize's checked calls (see fastgrad.optimize.plans)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x. The
         # Python engine runs a Numba function's own Python source.

@@ -308,7 +308,9 @@ def gradient(
         check_status(status, xw, steps)
         return out
     if workers is not None:
-        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
+        steps = (_probe.pool_steps(obj, f, scaleout.check_workers(workers),
+                                   xw if xw.ndim == 1 else xw[0], args, x_dtype)
+                 if step is None else steps_array(step, n))
         if box is not None:
             return _bounded.workers_gradient(f, scaleout.check_workers(workers), xw, code,
                                              steps, args, box, out)
@@ -317,7 +319,7 @@ def gradient(
                               (xw, code, steps, out), args)
         check_status(status, xw, steps)
         return out
-    auto = obj.probes.get((n, len(args)))
+    auto = obj.probes.get(_probe.probe_key(n, args))
     if auto is None or x_dtype is not None:  # first call for this n (see fastgrad.diff.probe)
         auto = _probe.probe(obj, xw if xw.ndim == 1 else xw[0], args, x_dtype=x_dtype,
                             strict=jit is True)
@@ -388,8 +390,9 @@ def jacobian(
     x_dtype = _low_precision(x)
     box = None if bounds is None else _bounded.box_for(bounds, xw)
     if workers is not None:
-        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, xw.shape[0])
         pool = scaleout.check_workers(workers)
+        steps = (_probe.pool_steps(cache.get(f, jit), f, pool, xw, args, x_dtype)
+                 if step is None else steps_array(step, xw.shape[0]))
         if box is not None:
             out = _bounded.jacobian_within(None, f, pool, xw, code, steps, args, box, False)
             if out is not None:
@@ -443,8 +446,9 @@ def hessian(
     out = np.empty((n, n))
     box = None if bounds is None else _bounded.box_for(bounds, xw)
     if workers is not None:
-        steps = _probe.x_steps(x_dtype) if step is None else steps_array(step, n)
         pool = scaleout.check_workers(workers)
+        steps = (_probe.pool_steps(cache.get(f, jit), f, pool, xw, args, x_dtype)
+                 if step is None else steps_array(step, n))
         if box is not None and _bounded.hessian_within(None, f, pool, xw, steps, args, box,
                                                        out, False) is not None:
             return out

@@ -7,7 +7,7 @@ Numba does not check bounds in compiled code: an objective that reads ``x[3]`` o
 coordinates). And an objective that computes in float32 needs steps chosen for float32's
 rounding, not float64's.
 
-:func:`probe` answers both once per objective, length of x and number of extra arguments,
+:func:`probe` answers both once per objective, length of x and types of the extra arguments,
 before the first result is returned; later calls find the answer in ``Objective.probes``
 (a dictionary lookup). It costs two evaluations of f on the compiled engine (one, when x
 is read within bounds, on the Python engine, where numpy raises ``IndexError`` by itself),
@@ -31,10 +31,12 @@ SciPy, the precision is that of the value returned).
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import numpy as np
 from numba.np.numpy_support import as_dtype
 
+from .. import scaleout
 from .._core.objective import OBJECTIVE, is_compile_error
 from .steps import EPS, auto_steps, precision_eps
 
@@ -68,10 +70,20 @@ def _message(obj, n: int, read: str) -> str:
     )
 
 
+def probe_key(n: int, args: tuple) -> tuple:
+    """The key of ``Objective.probes`` for x of length ``n`` and ``args``: n and the type of
+    each argument (an array by its dtype and dimensions). f may compute in the precision of
+    its arguments (``c * x`` with a float32 ``c`` is float32), and Numba compiles it once
+    per argument types: the steps found for float64 data must not serve float32 data."""
+    if not args:
+        return (n,)
+    return (n,) + tuple((a.dtype, a.ndim) if type(a) is np.ndarray else type(a) for a in args)
+
+
 def probe(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
           strict: bool = False) -> np.ndarray:
     """Check ``obj`` at the float64 point ``x`` (shape (n,)) with ``args``, once per
-    (n, len(args)), and return the automatic steps array for the precision of its values
+    :func:`probe_key` (n and the types of args), and return the automatic steps array for the precision of its values
     (:func:`fastgrad.steps.auto_steps`), combined with that of ``x_dtype`` when given.
 
     ``bounds=False`` skips the out-of-bounds check (a scalar objective ``f(t)``, which gets no
@@ -86,8 +98,7 @@ def checked_value(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool
     """:func:`probe`, and the value of f at x that its check computed (None when it computed
     none: the check was done before, x is not finite or f could not be compiled), so that a
     caller who needs f(x) too can spare an evaluation."""
-    n = x.shape[0]
-    key = (n, len(args))
+    key = probe_key(x.shape[0], args)
     steps = obj.probes.get(key)
     if steps is not None:
         return _with_x(steps, x_dtype), None
@@ -108,11 +119,31 @@ def x_steps(x_dtype, value_eps: float = EPS) -> np.ndarray:
     return _with_x(auto_steps(value_eps), x_dtype)
 
 
+def pool_steps(obj, f, workers, x: np.ndarray, args: tuple, x_dtype=None) -> np.ndarray:
+    """The automatic steps for an objective ``f`` evaluated on ``workers`` only
+    (``workers=``): the precision of its value at ``x`` (shape (n,)), learned from one
+    evaluation on the pool (not counted), once per :func:`probe_key`, and kept on its
+    objective ``obj``;
+    combined with that of ``x_dtype``. As :func:`probe` on the Python engine (``jit=False``),
+    whose results ``workers=`` reproduces, a float32 f gets float32's steps. (This evaluation
+    checks nothing else: f runs on the pool, where a compiled f is not the caller's.)"""
+    key = ("pool",) + probe_key(x.shape[0], args)
+    steps = obj.probes.get(key)
+    if steps is None:
+        if not np.isfinite(x).all():  # the kernel refuses x: nothing to learn here
+            return x_steps(x_dtype)
+        with scaleout.executor_for(workers) as executor:
+            value = next(iter(executor.map(partial(scaleout.evaluate, f, args),
+                                           [x.copy()])))
+        steps = obj.probes[key] = auto_steps(precision_eps(np.asarray(value).dtype))
+    return _with_x(steps, x_dtype)
+
+
 def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.ndarray:
     """:func:`probe` for a vectorized objective ``f(X (k, n), *args) -> (k,)``: the
-    precision of its values, from one call with the first row, once per (n, len(args)). No
+    precision of its values, from one call with the first row, once per :func:`probe_key`. No
     bounds check: a batch function indexes its rows itself and numpy checks those bounds."""
-    key = ("vectorized", X.shape[1], len(args))
+    key = ("vectorized",) + probe_key(X.shape[1], args)
     steps = obj.probes.get(key)
     if steps is None:
         if not np.isfinite(X[0]).all():
@@ -218,14 +249,18 @@ def _return_eps(dispatcher, values: tuple) -> float:
     """Unit roundoff of the return type of the compiled ``dispatcher`` called with
     ``values`` (the padded x first, then args).
 
-    The overload is matched on the type of x: a function taking ``*args`` is keyed by Numba
-    on a tuple of their types. Should several overloads match (args of other types compiled
-    before), the least precise return type counts.
+    The overload of exactly these argument types counts. Failing that (a function taking
+    ``*args`` is keyed by Numba on a tuple of their types), it is matched on the type of x,
+    and should several overloads match (args of other types compiled before), the least
+    precise return type counts.
     """
     try:
-        x_type = dispatcher.typeof_pyval(values[0])
-        rtypes = [cres.signature.return_type for sig, cres in dispatcher.overloads.items()
-                  if sig and sig[0] == x_type]
+        types = tuple(dispatcher.typeof_pyval(v) for v in values)
+        overloads = list(dispatcher.overloads.items())
+        rtypes = [cres.signature.return_type for sig, cres in overloads if tuple(sig) == types]
+        if not rtypes:
+            rtypes = [cres.signature.return_type for sig, cres in overloads
+                      if sig and sig[0] == types[0]]
     except (AttributeError, TypeError):
         return EPS
     eps = EPS

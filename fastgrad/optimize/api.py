@@ -332,7 +332,7 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
                           bounded=options.box is not None)
 
     if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
-            options.X.shape[1], len(options.args)) in obj.probes:
+            probe.probe_key(options.X.shape[1], options.args) in obj.probes):
         kept = plans.detached(options)
         plans.remember(obj, key, plans.Plan(kept, driver, plans.prototype(
             kept, options.X.shape[1], steps, run.fixed)))
@@ -371,9 +371,10 @@ def _objectives(options: Options, pooled: bool):
         check_jac_output(jac_obj, x, args, strict)
         probe.probe(jac_obj, x, args, strict=strict)  # jac reads within x too
     if pooled:
-        return obj, jac_obj, None, probe.x_steps(low_precision(options.x0))
+        return obj, jac_obj, None, probe.pool_steps(obj, options.f, options.workers, x, args,
+                                                    low_precision(options.x0))
     guard = None
-    if (x.shape[0], len(args)) not in obj.probes:  # Numba may compile f here: defer Ctrl-C
+    if probe.probe_key(x.shape[0], args) not in obj.probes:  # Numba may compile f here:
         guard = SigintGuard()  # as in a chunk that compiles (see iterate)
     try:
         auto = probe.probe(obj, x, args, x_dtype=low_precision(options.x0), strict=strict)

@@ -292,8 +292,7 @@ def _python_check(obj, opts: Options, box, args: tuple, jit):
             return
         _check_start(x0, opts.user_steps, box)
         _refuse_per_start(more)
-        key = (x0.shape[0], len(args) + len(more))
-        if key not in obj.probes:
+        if _probe.probe_key(x0.shape[0], args + tuple(more)) not in obj.probes:
             check_arity(obj, len(args) + len(more), "f")
             x = np.array(x0, dtype=np.float64)
             if box is not None:  # f is evaluated within the box only, as solve will
