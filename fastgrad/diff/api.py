@@ -245,7 +245,9 @@ def gradient(
         GIL: numpy, I/O, external programs); an object with ``map`` such as a
         ``concurrent.futures`` executor, or ``dask.distributed.Client.get_executor()`` for a
         Dask cluster. ``f`` then runs as Python (not compiled), and the result is
-        bit-identical to ``jit=False``. See :mod:`fastgrad.scaleout`.
+        bit-identical to ``jit=False`` (the first call per length of x and types of
+        ``args`` evaluates f once more on the pool to learn the precision of its values).
+        See :mod:`fastgrad.scaleout`.
     {bounds}
         Within bounds a single point is computed serially (``parallel`` is not used).
 

@@ -108,7 +108,9 @@ def least_squares(
     step : None, float or array_like of shape (n,), optional
         Absolute finite-difference step; None (default): ``sqrt(eps) |x_i|`` for forward
         differences (``sqrt(eps)`` where ``x_i = 0``), ``eps**(1/3) |x_i|`` for central ones:
-        relative to each parameter, so parameters of order 1e-7 get steps of their scale.
+        relative to each parameter, so parameters of order 1e-7 get steps of their scale;
+        a column that step leaves without a digit (a parameter far below 1 whose residuals
+        are not) is taken again with the step relative to ``max(1, |x_i|)``.
     max_time : float, optional
         Wall-clock limit in seconds (checked after every trial step; status 8).
     callback : callable, optional
