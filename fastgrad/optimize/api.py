@@ -75,7 +75,8 @@ def minimize(
         forward differences (n evaluations of f per gradient, reusing f at the iterate)
         while their estimated error is below a tenth of the gradient, and central ones (2n)
         from then on, or from the first line search that fails with forward differences
-        (see Notes). When it turns to central differences, and when a line search fails, a
+        (see Notes); a run that reaches gtol on forward differences checks it on central
+        ones at the same step (n more evaluations) before it claims it. When it turns to central differences, and when a line search fails, a
         table of f along the largest gradient component (6 evaluations) tells whether the
         automatic step suits f: once in a run, "auto" takes a step that makes the
         gradient's estimated error at least 4 times smaller (a badly scaled f such as MGH's

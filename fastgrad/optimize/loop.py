@@ -46,7 +46,7 @@ from .._core.borrow import borrowed
 from .._core.clock import clock
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
-from .._core.schemes import CENTRAL, FORWARD
+from .._core.schemes import BACKWARD, CENTRAL, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
@@ -318,6 +318,11 @@ def make_single(value, gradient, evaluate, iteration, noise):
             if regrad:  # one call site: the gradient is inlined, each site compiles it
                 regrad = False
                 status = gradient(x, g, scheme, steps, args, cost, info, fx)
+                if auto and scheme == BACKWARD:  # the check of a claim made on forward
+                    for i in range(n):  # differences (kept in previous): central ones at
+                        g[i] = 0.5 * (g[i] + previous[i])  # the same step
+                    info[SCHEME] = CENTRAL  # for good
+                    scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n
                 continue
             gnorm = 0.0
             if gtol > 0.0 or auto:
@@ -341,6 +346,13 @@ def make_single(value, gradient, evaluate, iteration, noise):
                 regrad = True
                 continue
             if gnorm <= gtol:  # converged, unless gtol lies below the gradient's error
+                if auto and scheme == FORWARD:  # forward differences err by h f''/2, which
+                    for i in range(n):  # the curvature of the last steps may not show:
+                        previous[i] = g[i]  # the claim is checked on central differences
+                    info[SCHEME] = BACKWARD  # at the same step (n more evaluations)
+                    scheme = info[SCHEME]
+                    regrad = True
+                    continue
                 status = CONVERGED
                 if checks_gtol(cost > 0, steps):
                     error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps,
