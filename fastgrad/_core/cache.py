@@ -193,9 +193,9 @@ def _global_names(code) -> set:
 def _share_key(f, engine: str, scalar: bool):
     """What makes two plain functions compile to the same code: the same code object,
     globals dict and closure cells, and the same values (as Numba freezes them) of the
-    globals their code names (and of the attributes their code names of a module global),
-    of the cells and of the defaults. None when a value cannot be
-    compared that way (then the function is never shared)."""
+    globals their code names (and of a module global's attributes that their code names),
+    of the cells and of the defaults. None when a value cannot be compared that way (then
+    the function is never shared)."""
     glob = f.__globals__
     budget = [SHARED_ARRAY_BYTES]
     try:

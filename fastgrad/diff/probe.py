@@ -83,8 +83,9 @@ def probe_key(n: int, args: tuple) -> tuple:
 def probe(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
           strict: bool = False) -> np.ndarray:
     """Check ``obj`` at the float64 point ``x`` (shape (n,)) with ``args``, once per
-    :func:`probe_key` (n and the types of args), and return the automatic steps array for the precision of its values
-    (:func:`fastgrad.steps.auto_steps`), combined with that of ``x_dtype`` when given.
+    :func:`probe_key` (n and the types of args), and return the automatic steps array for
+    the precision of its values (:func:`fastgrad.steps.auto_steps`), combined with that of
+    ``x_dtype`` when given.
 
     ``bounds=False`` skips the out-of-bounds check (a scalar objective ``f(t)``, which gets no
     array). Raises :class:`ObjectiveIndexError` when f reads past x. With ``strict`` (jit=True)
@@ -123,8 +124,7 @@ def pool_steps(obj, f, workers, x: np.ndarray, args: tuple, x_dtype=None) -> np.
     """The automatic steps for an objective ``f`` evaluated on ``workers`` only
     (``workers=``): the precision of its value at ``x`` (shape (n,)), learned from one
     evaluation on the pool (not counted), once per :func:`probe_key`, and kept on its
-    objective ``obj``;
-    combined with that of ``x_dtype``. As :func:`probe` on the Python engine (``jit=False``),
+    objective ``obj``; combined with that of ``x_dtype``. As :func:`probe` on the Python engine (``jit=False``),
     whose results ``workers=`` reproduces, a float32 f gets float32's steps. (This evaluation
     checks nothing else: f runs on the pool, where a compiled f is not the caller's.)"""
     key = ("pool",) + probe_key(x.shape[0], args)
@@ -141,8 +141,9 @@ def pool_steps(obj, f, workers, x: np.ndarray, args: tuple, x_dtype=None) -> np.
 
 def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.ndarray:
     """:func:`probe` for a vectorized objective ``f(X (k, n), *args) -> (k,)``: the
-    precision of its values, from one call with the first row, once per :func:`probe_key`. No
-    bounds check: a batch function indexes its rows itself and numpy checks those bounds."""
+    precision of its values, from one call with the first row, once per :func:`probe_key`.
+    No bounds check: a batch function indexes its rows itself and numpy checks those
+    bounds."""
     key = ("vectorized",) + probe_key(X.shape[1], args)
     steps = obj.probes.get(key)
     if steps is None:

@@ -76,11 +76,12 @@ def minimize(
         while their estimated error is below a tenth of the gradient, and central ones (2n)
         from then on, or from the first line search that fails with forward differences
         (see Notes); a run that reaches gtol on forward differences checks it on central
-        ones at the same step (n more evaluations) before it claims it. When it turns to central differences, and when a line search fails, a
-        table of f along the largest gradient component (6 evaluations) tells whether the
-        automatic step suits f: once in a run, "auto" takes a step that makes the
-        gradient's estimated error at least 4 times smaller (a badly scaled f such as MGH's
-        Meyer problem needs a step some 25 times smaller). For an f of lower precision than
+        ones at the same step (n more evaluations) before it claims it. When it turns to
+        central differences, and when a line search fails, a table of f along the largest
+        gradient component (6 evaluations) tells whether the automatic step suits f: once
+        in a run, "auto" takes a step that makes the gradient's estimated error at least 4
+        times smaller (a badly scaled f such as MGH's Meyer problem needs a step some 25
+        times smaller). For an f of lower precision than
         float64 (float32 values: an automatic step some 800 times larger), every
         finite-difference gradient's ``||g||_inf <= gtol`` is checked against that error (6
         evaluations): where the error is larger, "auto" refines the step, and the run
@@ -375,7 +376,7 @@ def _objectives(options: Options, pooled: bool):
         return obj, jac_obj, None, probe.pool_steps(obj, options.f, options.workers, x, args,
                                                     low_precision(options.x0))
     guard = None
-    if probe.probe_key(x.shape[0], args) not in obj.probes:  # Numba may compile f here:
+    if probe.probe_key(x.shape[0], args) not in obj.probes:  # f may compile: defer Ctrl-C
         guard = SigintGuard()  # as in a chunk that compiles (see iterate)
     try:
         auto = probe.probe(obj, x, args, x_dtype=low_precision(options.x0), strict=strict)
