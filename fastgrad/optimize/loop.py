@@ -17,7 +17,8 @@ array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
 FV        (m, 7 + 8)       f at the iterate, f at x0, what a failed line search measured,
-                           curvature, step factor and refined steps (see :data:`fastgrad.optimize.columns.F`)
+                           curvature, step factor and refined steps (see
+                           :data:`fastgrad.optimize.columns.F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
@@ -172,8 +173,8 @@ def make_iteration(evaluate, gradient, search, noise):
     (``NOISE``); otherwise the method restarts along -g, and when that fails too the run
     stops with ``NOISE`` where the decrease predicted along -g is below the noise of f, else
     with ``LINE_SEARCH``. (A quasi-Newton direction's prediction proves nothing: a poor
-    direction predicts a tiny decrease where -g finds a large one.) x, f and g are then those of the iterate the
-    search started from. With the automatic step, ``jac="auto"`` refines its central step
+    direction predicts a tiny decrease where -g finds a large one.) x, f and g are then
+    those of the iterate the search started from. With the automatic step, ``jac="auto"`` refines its central step
     once in a run where the table of f it measures (at the switch to central differences, or
     at the noise test) says a refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN`
     times more accurate: the factor goes into ``fv[STEP]`` and the iteration returns
