@@ -48,3 +48,24 @@ def test_stiff_valley_batch_rows_equal_single_runs():
         single = fastgrad.minimize(valley, x0)
         assert np.array_equal(batch.x[r], single.x)
         assert batch.nfev[r] == single.nfev
+
+
+def badly_scaled(x):
+    return 1e12 * (x[0] - 1.0) ** 2 + (x[1] - 3.0) ** 2
+
+
+def pole(x):  # unbounded below as x[0] -> 1 from below
+    return 1.0 / (x[0] - 1.0) + x[1] ** 2
+
+
+@pytest.mark.parametrize("f, x0, jac", [(badly_scaled, [0.0, 0.0], "forward"),
+                                        (pole, [0.5, 2.0], None)])
+def test_a_noisy_component_does_not_mask_an_exact_one(f, x0, jac):
+    # the largest gradient component is at the level of its own error (truncation of a
+    # stiff or singular direction), the x1 component is exact (-6 and 3.0) and far above
+    # gtol: "at the accuracy of the finite-difference gradient" would be a false success.
+    # Before, both stopped with status 11, success True
+    res = fastgrad.minimize(f, np.array(x0), jac=jac)
+    assert not res.success and res.status == 4, res.message
+    assert "other components are far above theirs" in res.message
+    assert abs(res.jac[1]) > 1.0  # the exact component the verdict must not ignore

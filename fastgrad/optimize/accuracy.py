@@ -195,12 +195,15 @@ first, then shifted away from a bound it would cross."""
 
 def make_noise(table):
     """``noise(x, g, fx, lo, hi, scheme, steps, args, info, every) -> (error, noise of f,
-    step factor)``: the estimated error of a gradient ``g`` of scheme ``scheme`` at ``x``
-    (f there is ``fx``), from the difference tables of ``table`` (:func:`make_table`, six
-    evaluations of f each): along the largest component of g (``every`` False), or the
+    step factor, signal)``: the estimated error of a gradient ``g`` of scheme ``scheme`` at
+    ``x`` (f there is ``fx``), from the difference tables of ``table`` (:func:`make_table`,
+    six evaluations of f each): along the largest component of g (``every`` False), or the
     largest error of all components (``every`` True, 6n evaluations); also the noise of f
     and the factor of the step that would make that component's error
-    :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none). Within a box
+    :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none); and the
+    largest ratio ``|g_i| / error_i`` over the components measured (0.0 where no error
+    could be estimated): a component far above its own error is not noise, whatever the
+    largest one is. Within a box
     (``lo``, ``hi`` of shape (n,); empty for none) each table is shifted to lie in it, and a
     coordinate whose box is too narrow for one is skipped. The error and noise are NaN when
     they cannot be estimated (a non-finite value); the error is NaN (and the factor 1.0) for
@@ -212,7 +215,7 @@ def make_noise(table):
         table_scheme = scheme if differences else CENTRAL
         bounded = lo.shape[0] > 0
         last = NOISE_POINTS - 1
-        worst, noise_f, factor = np.nan, np.nan, 1.0
+        worst, noise_f, factor, signal = np.nan, np.nan, 1.0, 0.0
         start = 0 if every else largest(g)
         for i in range(start, x.shape[0] if every else start + 1):
             xi = x[i]
@@ -225,10 +228,12 @@ def make_noise(table):
                 error, noise_i, factor_i = table(x, i, h, first, fx, table_scheme, args, info)
                 if not every or (np.isfinite(error) and not error <= worst):  # the largest
                     worst, noise_f, factor = error, noise_i, factor_i
+                if error > 0.0 and np.isfinite(error):
+                    signal = max(signal, abs(g[i]) / error)
                 break
         if not differences:
-            return np.nan, noise_f, 1.0
-        return worst, noise_f, factor
+            return np.nan, noise_f, 1.0, 0.0
+        return worst, noise_f, factor, signal
 
     return noise
 

@@ -217,8 +217,10 @@ def minimize(
       one evaluation of f and one gradient. If no step decreases f: with ``jac="auto"``
       still on forward differences the gradient is recomputed with central ones; then the
       search restarts along -g; if that fails too, six more evaluations of f next to x
-      estimate the error of the gradient and the noise of f. When the gradient is within
-      10 times its own estimated error, or the decrease of f predicted along -g is below 10
+      estimate the error of the gradient and the noise of f. When every component of the
+      gradient is within 10 times its own estimated error (6 evaluations per component
+      once the largest is: a noisy component must not mask an exact one), or the decrease
+      of f predicted along -g is below 10
       times the noise of f, the run has converged as far as finite differences and f's
       rounding allow (status 11, ``success`` True, the message says which accuracy was
       reached); otherwise the line search failed (status 4).

@@ -417,8 +417,8 @@ def make_box_single(gradient, evaluate, iteration, noise):
             if pnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 status = CONVERGED
                 if checks_gtol(settings[1] > 0, steps):
-                    error, noise_f, factor = noise(x, g, fx, lo, hi, scheme, steps, args, info,
-                                                   n > 0)  # every component (not a literal)
+                    error, noise_f, factor, _ = noise(x, g, fx, lo, hi, scheme, steps, args,
+                                                      info, n > 0)  # every one (no literal)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break

@@ -220,16 +220,18 @@ def make_iteration(evaluate, gradient, search, noise):
                 continue
             if not measured:  # is the gradient, or f, at the level of its own noise?
                 measured = True
-                error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX,
-                                               scheme if cost > 0 else ANALYTIC, steps, args,
-                                               info, everywhere)
+                error, noise_f, factor, _ = noise(x, g, fx, NO_BOX, NO_BOX,
+                                                  scheme if cost > 0 else ANALYTIC, steps,
+                                                  args, info, everywhere)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
                 if auto and takes_refinement(fv[STEP], steps, factor):
                     fv[STEP] = factor
                     return REFINE, fx, scheme, cost
-                if abs(g[largest(g)]) <= NOISE_FACTOR * error:  # (a NaN compares False)
-                    return NOISE, fx, scheme, cost
+                if abs(g[largest(g)]) <= NOISE_FACTOR * error and (n == 1 or not noise(
+                        x, g, fx, NO_BOX, NO_BOX, scheme if cost > 0 else ANALYTIC, steps,
+                        args, info, not everywhere)[3] > NOISE_FACTOR):  # every component
+                    return NOISE, fx, scheme, cost  # at its noise level (a NaN: not)
             steepest = True  # the direction was -g: restarted, or the method's own
             for i in range(n):
                 steepest = steepest and d[i] == -g[i]
@@ -356,8 +358,8 @@ def make_single(value, gradient, evaluate, iteration, noise):
                     continue
                 status = CONVERGED
                 if checks_gtol(cost > 0, steps):
-                    error, noise_f, factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps,
-                                                   args, info, everywhere)
+                    error, noise_f, factor, _ = noise(x, g, fx, NO_BOX, NO_BOX, scheme,
+                                                      steps, args, info, everywhere)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break

@@ -138,6 +138,15 @@ def status_message(
     if status in (FTOL, XTOL, NOISE):
         return _converged_otherwise(status, nit, inf_norm(g), gtol, tolerances, noise)
     if status == LINE_SEARCH:
+        gnorm = inf_norm(g)
+        if gnorm <= NOISE_FACTOR * noise[0]:  # the largest component is noise, another not
+            return (
+                f"line search failed at iteration {nit}: f could not be decreased along the "
+                f"search direction; ||g||_inf = {gnorm:.3g} is at the level of its estimated "
+                f"error {noise[0]:.2g}, but other components are far above theirs: the noisy "
+                "component spoils the direction (a badly scaled f): try jac='central4', or "
+                "rescale x so that its coordinates matter alike"
+            )
         measured = (
             f", far above its estimated error {noise[0]:.2g}" if np.isfinite(noise[0]) else "")
         return (
