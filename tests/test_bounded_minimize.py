@@ -222,3 +222,28 @@ def test_two_pairs_for_two_coordinates_are_read_as_scipy_minimize_reads_them():
     res = fastgrad.minimize(_bowl, [0.5, 1.5], bounds=(np.array([0.0, 1.0]),
                                                        np.array([2.0, 3.0])))
     np.testing.assert_allclose(res.x, [0.7, 1.5], atol=1e-6)
+
+
+def _rosen_loop(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs"])
+@pytest.mark.parametrize("every", [1, 5])
+def test_a_run_split_into_chunks_is_the_run_in_one_piece(method, every):
+    # a callback that does nothing splits the compiled run at every callback_every
+    # iterations. The box loop kept the last projected gradient norm (which decides
+    # jac="auto"'s switch to central differences) in a local that restarted at 0 in each
+    # chunk: x moved by 1.2e-8 and nfev by 9 on this problem
+    lb, ub = np.full(4, -1.5), np.array([1.8, 0.9, 1.8, 0.7])
+    x0 = np.array([-0.07142399667476806, 0.9519869295802486, 1.323288572465387,
+                   -1.0828082420415694])
+    whole = fastgrad.minimize(_rosen_loop, x0, method=method, bounds=(lb, ub))
+    split = fastgrad.minimize(_rosen_loop, x0, method=method, bounds=(lb, ub),
+                              callback=lambda r: None, callback_every=every)
+    np.testing.assert_array_equal(split.x, whole.x)
+    assert (split.fun, split.nit, split.nfev, split.njev) == (
+        whole.fun, whole.nit, whole.nfev, whole.njev)

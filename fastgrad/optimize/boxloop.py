@@ -54,8 +54,8 @@ from ..diff.kernels import ZERO_STEP
 from ..diff.steps import scaled_steps, value_eps
 from .accuracy import SWITCH_FRACTION, make_noise, make_table
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
-from .columns import (CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PREDICTED, REFINE, SCHEME,
-                      STATUS, STEP, STEPS)
+from .columns import (CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PNORM, PREDICTED, REFINE,
+                      SCHEME, STATUS, STEP, STEPS)
 from .loop import CLOCK_SECONDS
 from .stopping import checks_gtol, gtol_status, step_status
 from .projection import is_active, project, projected_norm
@@ -398,7 +398,6 @@ def make_box_single(gradient, evaluate, iteration, noise):
         fx = fv[F]
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
-        pprev = 0.0
         regrad = False  # the gradient at x again first (a new scheme or step)
         while status == RUNNING:
             if regrad:  # one call site: the gradient is inlined, each site compiles it
@@ -445,8 +444,9 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 base[i] = x[i]
                 previous[i] = g[i]
             if searches:
+                pprev = fv[PNORM]  # (in the row: chunks must not change the run)
                 predicted = pnorm * min(1.0, pnorm / pprev) if pprev > 0.0 else pnorm
-                pprev = pnorm
+                fv[PNORM] = pnorm
                 status, fx, scheme = iteration(x, g, fx, lo, hi, state, scalars, work, fv,
                                                info, method, params, nit, scheme, steps,
                                                args, settings, predicted)

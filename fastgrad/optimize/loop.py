@@ -16,7 +16,7 @@ single run from ``x0[i]``, bit for bit, either way):
 array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
-FV        (m, 7 + 8)       f at the iterate, f at x0, what a failed line search measured,
+FV        (m, 8 + 8)       f at the iterate, f at x0, what a failed line search measured,
                            curvature, step factor and refined steps (see
                            :data:`fastgrad.optimize.columns.F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
