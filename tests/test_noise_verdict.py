@@ -69,3 +69,27 @@ def test_a_noisy_component_does_not_mask_an_exact_one(f, x0, jac):
     assert not res.success and res.status == 4, res.message
     assert "other components are far above theirs" in res.message
     assert abs(res.jac[1]) > 1.0  # the exact component the verdict must not ignore
+
+
+def test_the_every_component_pass_skips_the_component_already_measured():
+    # the verdict measures the largest component's error first; the pass over the others
+    # (6 evaluations each) leaves that one out instead of taking its table a second time
+    from fastgrad.optimize.accuracy import make_noise, make_table
+    from fastgrad.optimize.columns import NO_BOX
+    from fastgrad.optimize.loop import make_value
+    from fastgrad._core.schemes import FORWARD
+
+    noise = make_noise(make_table(make_value(lambda x: float(np.sum(x * x)))))
+    x = np.array([1.0, 2.0, 3.0])
+    g = np.array([1e3, 1e-12, 1e-12])  # component 0 far above its error, the others not
+    runs = {}
+    for skip in (3, 0):  # none (n), then the largest
+        info = np.zeros(6, dtype=np.int64)
+        runs[skip] = noise(x.copy(), g, 14.0, NO_BOX, NO_BOX, FORWARD, np.empty(0), (), info,
+                           True, skip), info[1]
+    (_, _, _, signal_all), evaluations_all = runs[3]
+    (_, _, _, signal_others), evaluations_others = runs[0]
+    assert evaluations_all == 18 and evaluations_others == 12
+    # x . x by forward differences errs by about h f''/2 = 1.5e-8 * 2 / 2 per component:
+    # 1e3 is about 1e11 errors, 1e-12 far below one
+    assert signal_all > 1e10 and signal_others < 1e-2

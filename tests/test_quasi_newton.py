@@ -174,11 +174,11 @@ def test_the_noise_estimate_covers_every_real_scheme_and_not_the_complex_step():
     for scheme in (FORWARD, BACKWARD, CENTRAL, CENTRAL4):
         info = np.zeros(6, dtype=np.int64)
         error, noise_f, _, _ = noise(x.copy(), 2.0 * x, 5.0, NO_BOX, NO_BOX, scheme,
-                                     np.empty(0), (), info, False)
+                                     np.empty(0), (), info, False, 2)
         # x . x: truncation h f''/2 <= 3e-8 (one-sided), rounding eps 5 / h: both far below 1e-6
         assert 0.0 <= error < 1e-6 and 0.0 <= noise_f < 1e-13 and info[1] == 6, scheme
     error, noise_f, factor, _ = noise(x.copy(), 2.0 * x, 5.0, NO_BOX, NO_BOX, COMPLEX,
-                                      np.empty(0), (), np.zeros(6, dtype=np.int64), False)
+                                      np.empty(0), (), np.zeros(6, dtype=np.int64), False, 2)
     assert np.isnan(error) and np.isfinite(noise_f) and factor == 1.0
 
 

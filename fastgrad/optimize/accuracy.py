@@ -194,11 +194,12 @@ first, then shifted away from a bound it would cross."""
 
 
 def make_noise(table):
-    """``noise(x, g, fx, lo, hi, scheme, steps, args, info, every) -> (error, noise of f,
-    step factor, signal)``: the estimated error of a gradient ``g`` of scheme ``scheme`` at
+    """``noise(x, g, fx, lo, hi, scheme, steps, args, info, every, skip) -> (error, noise of
+    f, step factor, signal)``: the estimated error of a gradient ``g`` of scheme ``scheme`` at
     ``x`` (f there is ``fx``), from the difference tables of ``table`` (:func:`make_table`,
     six evaluations of f each): along the largest component of g (``every`` False), or the
-    largest error of all components (``every`` True, 6n evaluations); also the noise of f
+    largest error of all components but ``skip`` (``every`` True, 6 evaluations each; ``skip``
+    is a component whose table the caller has already taken, or n for none); also the noise of f
     and the factor of the step that would make that component's error
     :data:`REFINE_GAIN` times smaller (:func:`step_refinement`; 1.0 for none); and the
     largest ratio ``|g_i| / error_i`` over the components measured (0.0 where no error
@@ -210,7 +211,7 @@ def make_noise(table):
     schemes that take no differences of f (the complex step; pass it for an analytic
     gradient), whose table is spaced by the central step."""
 
-    def noise(x, g, fx, lo, hi, scheme, steps, args, info, every):
+    def noise(x, g, fx, lo, hi, scheme, steps, args, info, every, skip):
         differences = FORWARD <= scheme <= CENTRAL4  # the real stencils, backward too
         table_scheme = scheme if differences else CENTRAL
         bounded = lo.shape[0] > 0
@@ -220,7 +221,7 @@ def make_noise(table):
         for i in range(start, x.shape[0] if every else start + 1):
             xi = x[i]
             h = step_for(table_scheme, xi, steps, i)
-            if h == 0.0:
+            if h == 0.0 or (every and i == skip):
                 continue
             for first in TABLE_STARTS:
                 if bounded and not (lo[i] <= xi + first * h and xi + (first + last) * h <= hi[i]):

@@ -417,7 +417,7 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 status = CONVERGED
                 if checks_gtol(settings[1] > 0, steps):
                     error, noise_f, factor, _ = noise(x, g, fx, lo, hi, scheme, steps, args,
-                                                      info, n > 0)  # every one (no literal)
+                                                      info, n > 0, n)  # every one (no literal)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break

@@ -210,7 +210,7 @@ def make_iteration(evaluate, gradient, search, noise):
                 scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n  # per literal
                 if refinable(fv[STEP], steps):  # the table says whether to refine the step
                     factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
-                                   everywhere)[2]
+                                   everywhere, n)[2]
                     if factor != 1.0:
                         fv[STEP] = factor
                         return REFINE, fx, scheme, cost
@@ -222,16 +222,17 @@ def make_iteration(evaluate, gradient, search, noise):
                 measured = True
                 error, noise_f, factor, _ = noise(x, g, fx, NO_BOX, NO_BOX,
                                                   scheme if cost > 0 else ANALYTIC, steps,
-                                                  args, info, everywhere)
+                                                  args, info, everywhere, n)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
                 if auto and takes_refinement(fv[STEP], steps, factor):
                     fv[STEP] = factor
                     return REFINE, fx, scheme, cost
-                if abs(g[largest(g)]) <= NOISE_FACTOR * error and (n == 1 or not noise(
+                top = largest(g)  # its error is measured: the others' only if it is noise
+                if abs(g[top]) <= NOISE_FACTOR * error and (n == 1 or not noise(
                         x, g, fx, NO_BOX, NO_BOX, scheme if cost > 0 else ANALYTIC, steps,
-                        args, info, not everywhere)[3] > NOISE_FACTOR):  # every component
-                    return NOISE, fx, scheme, cost  # at its noise level (a NaN: not)
+                        args, info, not everywhere, top)[3] > NOISE_FACTOR):
+                    return NOISE, fx, scheme, cost  # every component at its noise level
             steepest = True  # the direction was -g: restarted, or the method's own
             for i in range(n):
                 steepest = steepest and d[i] == -g[i]
@@ -342,7 +343,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                 scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n
                 if refinable(fv[STEP], steps):  # the table says whether to refine the step
                     factor = noise(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info,
-                                   not everywhere)[2]
+                                   not everywhere, n)[2]
                     if factor != 1.0:
                         fv[STEP] = factor
                         steps = scaled_steps(shared, factor, own)
@@ -359,7 +360,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                 status = CONVERGED
                 if checks_gtol(cost > 0, steps):
                     error, noise_f, factor, _ = noise(x, g, fx, NO_BOX, NO_BOX, scheme,
-                                                      steps, args, info, everywhere)
+                                                      steps, args, info, everywhere, n)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break
