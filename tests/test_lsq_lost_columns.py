@@ -94,3 +94,32 @@ def test_compiled_solver_and_batch_rows_equal_the_single_fit():
     batch = fastgrad.least_squares(shifted, np.array([x0, [0.2, 0.5]]))
     np.testing.assert_array_equal(batch.x[0], single.x)
     assert batch.nfev[0] == single.nfev
+
+
+def raises_off_zero(x):  # the first, tiny step (1.5e-20) stays below 1e-9; the second try not
+    if abs(x[0]) > 1e-9:
+        raise ValueError("outside the model's domain")
+    return np.array([x[0] - 1.0, x[1] - 3.0])
+
+
+def nan_off_zero(x):
+    if 1e-9 < abs(x[0]) < 1e-3:
+        return np.array([np.nan, x[1] - 3.0])
+    return np.array([x[0] - 1.0, x[1] - 3.0])
+
+
+@pytest.mark.parametrize("jit", [True, False])
+@pytest.mark.parametrize("options", [{}, {"method": "trf", "bounds": (-10.0, 10.0)}])
+def test_the_second_try_passes_on_an_exception(jit, options):
+    with pytest.raises(ValueError, match="outside the model's domain"):
+        fastgrad.least_squares(raises_off_zero, np.array([1e-12, 0.5]), jit=jit, **options)
+
+
+@pytest.mark.parametrize("jit", [True, False])
+@pytest.mark.parametrize("options", [{}, {"method": "trf", "bounds": (-10.0, 10.0)}])
+def test_a_nan_at_the_second_try_is_a_failure_not_a_fit(jit, options):
+    # the retaken column is NaN: no step can be computed from it, and no success is claimed
+    res = fastgrad.least_squares(nan_off_zero, np.array([1e-12, 0.5]), jit=jit, **options)
+    assert not res.success and res.nit == 0, res.message
+    assert "non-finite" in res.message
+    np.testing.assert_array_equal(res.x, [1e-12, 0.5])
