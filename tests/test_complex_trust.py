@@ -513,3 +513,62 @@ def test_a_nan_of_f_gives_nan_components_not_a_finite_quotient(jit):
     assert batch[0] == 1.0 and np.isnan(batch[1])
     assert np.isnan(fastgrad.derivative(lambda t: np.nan if t.real < 1.0 else t, 0.5,
                                         method="complex", jit=jit))
+
+
+# ---------------------------------------------------------------------------
+# a lost derivative below the rounding of the check's retry (large |f|)
+# ---------------------------------------------------------------------------
+
+
+def large_real(x):  # .real drops the imaginary part: the complex step gives exactly 0
+    return (1e6 + x[0] * x[0] + x[1] * x[1]).real
+
+
+def large_real_map(x):
+    return np.array([(1e6 + x[0] * x[0] + x[1] * x[1]).real])
+
+
+def large_real_rows(X):
+    return (1e6 + X[:, 0] ** 2 + X[:, 1] ** 2).real
+
+
+LARGE_X = np.array([0.01, 0.02])
+LARGE_G = 2.0 * LARGE_X
+# central4 at |f| = 1e6: rounding about 10 eps |f| / h = 10 * 2.2e-16 * 1e6 / 7e-4 = 3e-6
+LARGE_TOL = 1e-5
+
+
+@pytest.mark.parametrize("route", ["gradient", "gradient-python", "jacobian", "grad",
+                                   "vectorized", "batch"])
+def test_a_lost_derivative_at_large_f_is_recomputed_and_warns(route):
+    # The check at t fails by about 10 times its rounding bound (|g . p| ~ 8.5e-3 against
+    # 7.9e-4); its retry at t / 16 has a bound 16 times larger and passed it, so [0, 0] came
+    # back silently. A failure the retry cannot resolve is now final.
+    call = {
+        "gradient": lambda: fastgrad.gradient(large_real, LARGE_X, method="complex"),
+        "gradient-python": lambda: fastgrad.gradient(large_real, LARGE_X, method="complex",
+                                                     jit=False),
+        "jacobian": lambda: fastgrad.jacobian(large_real_map, LARGE_X, method="complex")[0],
+        "grad": lambda: fastgrad.grad(large_real, method="complex")(LARGE_X),
+        "vectorized": lambda: fastgrad.gradient(large_real_rows, LARGE_X, method="complex",
+                                                vectorized=True),
+        "batch": lambda: fastgrad.gradient(large_real, np.array([LARGE_X, LARGE_X]),
+                                           method="complex")[1],
+    }[route]
+    g = _call(route != "grad", call)  # grad cannot warn from compiled code (documented)
+    np.testing.assert_allclose(g, LARGE_G, rtol=0, atol=LARGE_TOL)
+
+
+def test_a_lost_derivative_at_large_f_in_derivative():
+    g = _call(True, lambda: fastgrad.derivative(lambda t: (1e8 + t * t).real, 0.1,
+                                                method="complex"))
+    # central4 at |f| = 1e8: rounding about 10 eps |f| / h = 10 * 2.2e-16 * 1e8 / 7e-4 = 3e-4
+    assert abs(g - 0.2) < 1e-3
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_an_analytic_objective_at_large_f_stays_silent(jit):
+    # the same size of f, complex-analytic: the first check passes, nothing is recomputed
+    g = _call(False, lambda: fastgrad.gradient(
+        lambda x: 1e6 + x[0] * x[0] + x[1] * x[1], LARGE_X, method="complex", jit=jit))
+    np.testing.assert_allclose(g, LARGE_G, rtol=COMPLEX_TOL)

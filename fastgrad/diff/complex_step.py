@@ -49,6 +49,16 @@ the 4 of a check that was not needed (every component recomputed); it is never n
 CHECK_OFFSETS = np.array([1.0, -1.0, 2.0, -2.0])
 """Points ``x + s t p`` of the directional check, in units of ``t``."""
 
+RETRY_FACTOR = 16.0
+"""A directional check that fails is repeated once at ``t / RETRY_FACTOR`` (near a
+singularity of f its truncation shrinks), unless :func:`retry_resolves` says the retry could
+not see the error the first check saw."""
+
+AGREE, DISAGREE, REFUTED, NO_VERDICT = 1, 0, 2, -1
+"""Verdicts of :func:`check_verdict`: the check confirms ``J p``; it does not, but a check at
+``t / RETRY_FACTOR`` may (the error is above what that retry can resolve); it does not and a
+retry could not tell (refuted now); a value of f at the check's points is not finite."""
+
 
 @jit_cached
 def fallbacks_of(status):
@@ -138,6 +148,19 @@ def direction_agrees(e1, e2, scale, t, n, allowance, eps):
 
 
 @jit_cached
+def retry_resolves(e1, e2, scale, t, n, eps):
+    """Whether a failed directional check (the quantities of :func:`direction_agrees`) may
+    be repeated at ``t / RETRY_FACTOR``: only where the error it measured,
+    ``|4 e1 - e2| / 3``, exceeds twice the retry's rounding bound (``RETRY_FACTOR`` times the
+    bound at t: the rounding of a difference quotient grows as 1/t). A smaller error is one
+    the retry would hide in its own rounding, not one it could explain: for
+    ``(1e6 + x0**2 + x1**2).real`` at (0.01, 0.02) the lost derivative (0.04) fails the
+    check at t by 10 times its bound and would pass at t / 16 (elementwise on arrays)."""
+    rounding = DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
+    return np.abs(4.0 * e1 - e2) / 3.0 > 2.0 * RETRY_FACTOR * rounding
+
+
+@jit_cached
 def set_direction(direction, z, J):
     """The direction ``p`` of the check at the point ``Re z`` (:func:`check_direction`),
     0 along columns of ``J`` that are not finite (a NaN of f is reported, not checked)."""
@@ -174,14 +197,16 @@ def restore_point(x, z):
 
 @jit_cached
 def check_verdict(values, shift, J, direction, allowance, t, eps):
-    """:func:`direction_agrees` for every output of the four points of the check: 1 if all
-    agree, 0 if one does not, -1 if a value of f is not finite (no verdict)."""
+    """:func:`direction_agrees` for every output of the four points of the check:
+    :data:`AGREE` if all agree; :data:`REFUTED` if one does not by less than a retry could
+    resolve (:func:`retry_resolves`), else :data:`DISAGREE`; :data:`NO_VERDICT` if a value
+    of f is not finite."""
     m, n = J.shape
     for s in range(4):
         for k in range(m):
             if not np.isfinite(values[s, k]):
                 return -1
-    verdict = 1
+    verdict = AGREE
     for k in range(m):
         size = 0.0
         for i in range(n):
@@ -194,7 +219,9 @@ def check_verdict(values, shift, J, direction, allowance, t, eps):
         scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
                  + abs(values[3, k])) / 4.0 + size + abs(curvature)
         if not direction_agrees(e1, e2, scale, t, n, allowance[k], eps):
-            verdict = 0
+            if not retry_resolves(e1, e2, scale, t, n, eps):
+                return REFUTED
+            verdict = DISAGREE
     return verdict
 
 
@@ -262,9 +289,10 @@ def make_complex_check(f):
        4 evaluations). A check that fails, or whose points are not all finite (a domain
        edge), is repeated once at ``t / 16`` (4 more): the error of an objective that
        drops the imaginary part does not shrink with ``t``, while the truncation of the
-       check near a singularity of f does. ``J`` is rejected if the second check fails,
-       or if it is not finite after a failed first one; if f is not finite at the points
-       of both, ``J`` stands unchecked. Every
+       check near a singularity of f does. A failure by less than that retry's rounding
+       could show is final (:func:`retry_resolves`). ``J`` is rejected if the second check
+       fails, or if it is not finite after a failed first one; if f is not finite at the
+       points of both, ``J`` stands unchecked. Every
        component counts, so a component that lost its imaginary part (0 where the
        derivative is not) or part of it (``x * abs(x)`` gives ``|x|`` for ``2 |x|``) shows
        as soon as it matters above the rounding of the check. Exactly-zero components get
@@ -317,19 +345,19 @@ def make_complex_check(f):
             t = DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0)
             confirmed = False
             refuted = False
-            for attempt in range(2):  # at t, and once more at t / 16 unless confirmed
+            for attempt in range(2):  # at t, and once more at t / 16 unless decided
                 for s in range(4):
                     move_along(x, z, direction, CHECK_OFFSETS[s] * t, J, shift, s)
                     copy_values(f(x, *args), values[s])
                     evaluations += 1
                 restore_point(x, z)
                 verdict = check_verdict(values, shift, J, direction, allowance, t, eps)
-                if verdict >= 0:
-                    confirmed = verdict == 1
+                if verdict != NO_VERDICT:
+                    confirmed = verdict == AGREE
                     refuted = not confirmed
-                    if confirmed:
+                    if confirmed or verdict == REFUTED:
                         break
-                t = t / 16.0
+                t = t / RETRY_FACTOR
             if not refuted:
                 break  # confirmed, or f not finite at the check's points: J stands unchecked
             for i in range(n):

@@ -16,8 +16,10 @@ from .complex_step import (
     check_direction,
     complex_steps_agree,
     complex_truncation_consistent,
+    RETRY_FACTOR,
     direction_agrees,
     is_user_step,
+    retry_resolves,
 )
 from .kernels import NONFINITE_X, ZERO_STEP
 from .steps import (
@@ -169,10 +171,10 @@ def _complex_gradient(f, X, steps, args):
             scale = np.mean(np.abs(values), axis=0) + np.sum(np.abs(gc * Pc), axis=1) + (
                 np.abs(curvature))
             agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx], eps)
-        confirmed = finite & agree
+            final = ~agree & ~retry_resolves.py_func(e1, e2, scale, tt, n, eps)
         failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
-        check[idx[confirmed]] = False
-        t[idx] = tt / 16.0
+        check[idx[finite & (agree | final)]] = False  # confirmed, or refuted for good
+        t[idx] = tt / RETRY_FACTOR
     if np.any(failed):
         fallback, H4 = _real_gradient(f, X[failed], CENTRAL4, steps, args)
         if fallback is None:  # a central4 step vanished
