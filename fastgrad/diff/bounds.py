@@ -35,9 +35,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.jit import jit_cached
-from .complex_step import CHECK_OFFSETS
+from .direction_check import CHECK_OFFSETS, check_step
 from .steps import (
-    BACKWARD, CENTRAL, CENTRAL4, COMPLEX, DIRECTION_STEP, EPS, FORWARD,
+    BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD,
     STENCIL_CENTRE_WEIGHT, STENCIL_DIVISOR, STENCIL_OFFSETS, STENCIL_POINTS, STENCIL_WEIGHTS,
     step_for, value_eps,
 )
@@ -159,8 +159,7 @@ def complex_reach(X, steps):
     """How far the real evaluations of the complex step may go from x, above and below:
     the directional check (``x + s t p``, ``|p_i| <= max(1, |x_i|)``, ``|s| <= 2``) and the
     central4 fallback (``x +- 2 h``)."""
-    eps = value_eps.py_func(steps)
-    t = DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0)
+    t = check_step.py_func(value_eps.py_func(steps))
     check = float(np.max(np.abs(CHECK_OFFSETS))) * t * np.maximum(1.0, np.abs(X))
     reach = np.maximum(check, 2.0 * scheme_steps(X, CENTRAL4, steps)) * 1.01
     return reach, reach
@@ -170,8 +169,7 @@ def complex_reach(X, steps):
 def complex_fits(x, steps, lo, hi):
     """True if the real evaluations of the complex step at ``x`` (n,) stay in ``[lo, hi]``
     (:func:`complex_reach` for one point, compiled for ``grad``)."""
-    eps = value_eps(steps)
-    t = DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0)
+    t = check_step(value_eps(steps))
     for i in range(x.shape[0]):
         h4 = step_for(CENTRAL4, x[i], steps, i)
         reach = max(2.0 * t * max(1.0, abs(x[i])), 2.0 * h4) * 1.01

@@ -14,15 +14,25 @@ import numpy as np
 
 from .._core.jit import jit_cached
 from .._core.scalar import as_scalar, as_vector, copy_values
+from .direction_check import (
+    AGREE,
+    CHECK_OFFSETS,
+    NO_VERDICT,
+    REFUTED,
+    RETRY_FACTOR,
+    check_direction,
+    check_step,
+    check_verdict,
+    move_along,
+    restore_point,
+    set_direction,
+)
 from .kernels import NONFINITE_X, ZERO_STEP
 from .steps import (
     CENTRAL4,
     COMPLEX_CHECK_FACTOR,
     COMPLEX_CHECK_RTOL,
     COMPLEX_TRUNCATION_RTOL,
-    DIRECTION_ROUNDING,
-    DIRECTION_STEP,
-    EPS,
     STENCIL_DIVISOR,
     STENCIL_OFFSETS,
     STENCIL_POINTS,
@@ -46,20 +56,6 @@ complex steps per component and the directional check). ``extra`` counts 4 per r
 component, 1 per third complex step (user's step), 4 for a repeated directional check, minus
 the 4 of a check that was not needed (every component recomputed); it is never negative."""
 
-CHECK_OFFSETS = np.array([1.0, -1.0, 2.0, -2.0])
-"""Points ``x + s t p`` of the directional check, in units of ``t``."""
-
-RETRY_FACTOR = 16.0
-"""A directional check that fails is repeated once at ``t / RETRY_FACTOR`` (near a
-singularity of f its truncation shrinks), unless :func:`retry_resolves` says the retry could
-not see the error the first check saw."""
-
-AGREE, DISAGREE, REFUTED, NO_VERDICT = 1, 0, 2, -1
-"""Verdicts of :func:`check_verdict`: the check confirms ``J p``; it does not, but a check at
-``t / RETRY_FACTOR`` may (the error is above what that retry can resolve); it does not and a
-retry could not tell (refuted now); a value of f at the check's points is not finite."""
-
-
 @jit_cached
 def fallbacks_of(status):
     """Components recomputed by central4, from a complex-step kernel's status (>= 0)."""
@@ -76,23 +72,6 @@ def extra_evaluations_of(status):
 def is_user_step(steps):
     """True if ``steps`` holds the user's absolute steps (not an automatic step policy)."""
     return steps.shape[0] > 0 and not np.isnan(steps[0])
-
-
-@jit_cached
-def check_direction(xi, i):
-    """Coordinate ``i`` of the direction ``p`` of the real check at ``x_i``:
-    ``w_i * max(1, |x_i|)``. The fixed weights ``w_i = s_i (0.5 + 0.5 u_i)`` come from
-    equidistributed sequences (``u_i = frac((i + 1) / golden ratio)``, signs from
-    ``frac((i + 1) sqrt 2)``): mixed signs, distinct irrational magnitudes in [0.5, 1], so
-    that errors of different components do not cancel in ``g . p`` except by coincidence.
-    Elementwise on arrays as well (used so by the vectorized path)."""
-    k = i + 1.0
-    u = k * 0.6180339887498949
-    v = k * 0.41421356237309515
-    u = u - np.floor(u)
-    v = v - np.floor(v)
-    sign = 1.0 - 2.0 * np.floor(2.0 * v)
-    return sign * (0.5 + 0.5 * u) * np.maximum(1.0, np.abs(xi))
 
 
 @jit_cached
@@ -113,116 +92,6 @@ def complex_truncation_consistent(d1, d2, d3):
     return np.abs(e12 - (d2 - d3) / r2) <= (
         COMPLEX_TRUNCATION_RTOL * np.abs(e12) + COMPLEX_CHECK_RTOL * scale / r2
     )
-
-
-@jit_cached
-def direction_agrees(e1, e2, scale, t, n, allowance, eps):
-    """Verdict of the directional check for one output (elementwise on arrays).
-
-    ``e(s) = (f(x + s p) - f(x - s p) - g . (x_+ - x_-)) / (2 s)`` at ``s = t`` and ``2t``
-    (``x_+ - x_-`` the displacement actually taken) is the error of ``g . p`` against a
-    central difference, plus that difference's truncation ``c s**2`` and rounding.
-    Richardson's ``(4 e1 - e2) / 3`` removes the truncation to O(t**4): it estimates the
-    error of ``g . p``, which must not exceed
-
-    * ``2 |e1 - e2|``: three times the O(t**2) term, a generous bound of what Richardson
-      leaves (O(t**4));
-    * the rounding of the four evaluations,
-      ``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * scale / t`` (``eps`` the unit roundoff
-      of f's values, :func:`fastgrad.steps.value_eps`), where ``scale`` is the mean
-      ``|f|`` of the four points plus ``sum |g_i p_i|`` plus ``|p^T H p|`` (estimated from
-      the even part of the four values). ``|f|`` alone underestimates the rounding of
-      values computed with cancellation (``1 - cos x``, ``x*x - 2*x + 1`` near 1,
-      ``log(1 + x*x)`` at small x); the first and second variations stand in for the
-      size of the intermediate terms. ``sqrt(n)``: the rounding of a sum of n terms.
-      Measured on the problem table and such cancelling forms, the Richardson error
-      exceeds ``2 |e1 - e2|`` by at most 0.6 (1.7 for ``sum(x) - n`` at n = 10**4)
-      times ``eps * scale / t``;
-    * ``allowance``: the error the accepted components admit (truncation of a user's
-      step, rounding).
-    """
-    bound = 2.0 * np.abs(e1 - e2) + allowance + (
-        DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
-    )
-    return np.abs(4.0 * e1 - e2) / 3.0 <= bound
-
-
-@jit_cached
-def retry_resolves(e1, e2, scale, t, n, eps):
-    """Whether a failed directional check (the quantities of :func:`direction_agrees`) may
-    be repeated at ``t / RETRY_FACTOR``: only where the error it measured,
-    ``|4 e1 - e2| / 3``, exceeds twice the retry's rounding bound (``RETRY_FACTOR`` times the
-    bound at t: the rounding of a difference quotient grows as 1/t). A smaller error is one
-    the retry would hide in its own rounding, not one it could explain: for
-    ``(1e6 + x0**2 + x1**2).real`` at (0.01, 0.02) the lost derivative (0.04) fails the
-    check at t by 10 times its bound and would pass at t / 16 (elementwise on arrays)."""
-    rounding = DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
-    return np.abs(4.0 * e1 - e2) / 3.0 > 2.0 * RETRY_FACTOR * rounding
-
-
-@jit_cached
-def set_direction(direction, z, J):
-    """The direction ``p`` of the check at the point ``Re z`` (:func:`check_direction`),
-    0 along columns of ``J`` that are not finite (a NaN of f is reported, not checked)."""
-    m, n = J.shape
-    for i in range(n):
-        direction[i] = check_direction(z[i].real, i)
-        for k in range(m):
-            if not np.isfinite(J[k, i]):
-                direction[i] = 0.0
-
-
-@jit_cached
-def move_along(x, z, direction, step, J, shift, s):
-    """``x = Re z + step * direction``, and ``shift[s] = J (x - Re z)``: the change of the
-    linear model ``J`` over the displacement actually taken (not ``step * direction``,
-    which the rounding of ``x`` alters by up to ``eps |x|``)."""
-    m, n = J.shape
-    for i in range(n):
-        x[i] = z[i].real + step * direction[i]
-    for k in range(m):
-        acc = 0.0
-        for i in range(n):
-            if direction[i] != 0.0:
-                acc += J[k, i] * (x[i] - z[i].real)
-        shift[s, k] = acc
-
-
-@jit_cached
-def restore_point(x, z):
-    """``x = Re z``."""
-    for i in range(x.shape[0]):
-        x[i] = z[i].real
-
-
-@jit_cached
-def check_verdict(values, shift, J, direction, allowance, t, eps):
-    """:func:`direction_agrees` for every output of the four points of the check:
-    :data:`AGREE` if all agree; :data:`REFUTED` if one does not by less than a retry could
-    resolve (:func:`retry_resolves`), else :data:`DISAGREE`; :data:`NO_VERDICT` if a value
-    of f is not finite."""
-    m, n = J.shape
-    for s in range(4):
-        for k in range(m):
-            if not np.isfinite(values[s, k]):
-                return -1
-    verdict = AGREE
-    for k in range(m):
-        size = 0.0
-        for i in range(n):
-            if direction[i] != 0.0:
-                size += abs(J[k, i] * direction[i])
-        e1 = ((values[0, k] - values[1, k]) - (shift[0, k] - shift[1, k])) / (2.0 * t)
-        e2 = ((values[2, k] - values[3, k]) - (shift[2, k] - shift[3, k])) / (4.0 * t)
-        curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
-            3.0 * t * t)
-        scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
-                 + abs(values[3, k])) / 4.0 + size + abs(curvature)
-        if not direction_agrees(e1, e2, scale, t, n, allowance[k], eps):
-            if not retry_resolves(e1, e2, scale, t, n, eps):
-                return REFUTED
-            verdict = DISAGREE
-    return verdict
 
 
 @jit_cached
@@ -285,18 +154,18 @@ def make_complex_check(f):
 
     1. recomputes the rejected columns by central4 with the call's own steps (the user's
        step when given);
-    2. checks ``J p`` against one real directional difference (:func:`direction_agrees`,
+    2. checks ``J p`` against one real directional difference (:func:`~fastgrad.diff.direction_check.direction_agrees`,
        4 evaluations). A check that fails, or whose points are not all finite (a domain
        edge), is repeated once at ``t / 16`` (4 more): the error of an objective that
        drops the imaginary part does not shrink with ``t``, while the truncation of the
        check near a singularity of f does. A failure by less than that retry's rounding
-       could show is final (:func:`retry_resolves`). ``J`` is rejected if the second check
+       could show is final (:func:`~fastgrad.diff.direction_check.retry_resolves`). ``J`` is rejected if the second check
        fails, or if it is not finite after a failed first one; if f is not finite at the
        points of both, ``J`` stands unchecked. Every
        component counts, so a component that lost its imaginary part (0 where the
        derivative is not) or part of it (``x * abs(x)`` gives ``|x|`` for ``2 |x|``) shows
        as soon as it matters above the rounding of the check. Exactly-zero components get
-       no check of their own: with the fixed irrational weights of :func:`check_direction`
+       no check of their own: with the fixed irrational weights of :func:`~fastgrad.diff.direction_check.check_direction`
        a lost derivative cancels in ``g . p`` only by coincidence, while exact zeros are
        common where the answer is right (an unused variable, a stationary point), so a
        separate check would cost 4 more evaluations in ordinary calls for no gain in the
@@ -342,7 +211,7 @@ def make_complex_check(f):
             checked = True
             set_direction(direction, z, J)
             eps = value_eps(steps)  # float32 objectives: their own rounding and step
-            t = DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0)
+            t = check_step(eps)
             confirmed = False
             refuted = False
             for attempt in range(2):  # at t, and once more at t / 16 unless decided
@@ -379,6 +248,10 @@ def make_complex_gradient(check, f):
     :mod:`fastgrad.diff.vectorized` does). ``check`` then confirms the whole gradient with one
     real directional difference. The status counts recomputed components and extra
     evaluations (:data:`EXTRA_EVALUATIONS`).
+
+    ``scheme=CENTRAL4`` asks for the gradient by central4 alone (4n evaluations, status 0):
+    :func:`fastgrad.minimize` confirms a complex-step claim of ``||g|| <= gtol`` with it
+    where the check cannot (:func:`~fastgrad.diff.direction_check.check_resolution`).
     """
 
     def complex_gradient_into(x, scheme, steps, out, args):
@@ -388,6 +261,11 @@ def make_complex_gradient(check, f):
                 return NONFINITE_X
         z = x.astype(np.complex128)
         work, state, allowance = complex_workspace(n, 1)
+        if scheme == CENTRAL4:  # every column by central4, no check: 4n evaluations
+            for i in range(n):
+                state[i] = REJECTED
+            status = check(x, z, steps, out.reshape((1, n)), work, args, 4 - 2 * n)
+            return status if status < 0 else 0  # (4 - 2n) + 4n - (2n + 4) = 0 extra
         user = is_user_step(steps)
         evaluations = 2 * n
         for i in range(n):

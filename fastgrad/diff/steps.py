@@ -95,7 +95,7 @@ DIRECTION_ROUNDING = 4.0
 """Safety factor of the rounding bound of the directional check,
 ``DIRECTION_ROUNDING * (4 + sqrt(n)) * eps * M / t``, where ``M`` is the size of the values of
 ``f`` and of its first and second directional variations (see
-``fastgrad.diff.complex_step.direction_agrees``)."""
+``fastgrad.diff.direction_check.direction_agrees``)."""
 
 
 PRECISION_HEADER = 2

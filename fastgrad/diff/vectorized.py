@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.scalar import ObjectiveReturnError
-from .complex_step import (
+from .complex_step import complex_steps_agree, complex_truncation_consistent, is_user_step
+from .direction_check import (
     CHECK_OFFSETS,
-    check_direction,
-    complex_steps_agree,
-    complex_truncation_consistent,
     RETRY_FACTOR,
+    check_direction,
+    check_step,
     direction_agrees,
-    is_user_step,
     retry_resolves,
 )
 from .kernels import NONFINITE_X, ZERO_STEP
@@ -26,8 +25,6 @@ from .steps import (
     CENTRAL4,
     COMPLEX,
     COMPLEX_CHECK_FACTOR,
-    DIRECTION_STEP,
-    EPS,
     STENCIL_CENTRE_WEIGHT,
     STENCIL_DIVISOR,
     STENCIL_OFFSETS,
@@ -152,7 +149,7 @@ def _complex_gradient(f, X, steps, args):
     check = ~np.all(rejected, axis=1)
     failed = np.zeros(m, dtype=bool)
     eps = value_eps.py_func(steps)  # float32 objectives: their own rounding and step
-    t = np.full(m, DIRECTION_STEP if eps == EPS else eps ** (1.0 / 3.0))
+    t = np.full(m, check_step.py_func(eps))
     for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
         idx = np.flatnonzero(check)
         if idx.size == 0:

@@ -47,7 +47,7 @@ from .._core.borrow import borrowed
 from .._core.clock import clock
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
-from .._core.schemes import BACKWARD, CENTRAL, FORWARD
+from .._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
 from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
@@ -59,7 +59,7 @@ from .columns import (
     SCHEME, STATUS, STEP, STEPS,
 )
 from .linesearch import make_line_search
-from .stopping import checks_gtol, gtol_status, step_status
+from .stopping import checks_gtol, complex_unconfirmed, gtol_status, step_status
 from .methods import (
     GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update, nesterov_update,
     update,
@@ -299,7 +299,8 @@ def make_single(value, gradient, evaluate, iteration, noise):
         searches = method >= LBFGS  # the quasi-Newton methods: a direction and a search
         track = ftol > 0.0 or xtol > 0.0 or auto != 0  # step_status has work to do
         scheme = info[SCHEME]
-        cost = STENCIL_POINTS[scheme] * n if auto else settings[1]
+        # a scheme other than the run's own (auto's switches, a complex claim's central4):
+        cost = settings[1] if scheme == settings[0] and not auto else STENCIL_POINTS[scheme] * n
         fev_stop = info[NFEV] + budget
         clock_at = info[NFEV]  # read the clock once this many evaluations have been made
         interval = 1
@@ -317,6 +318,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
         regrad = False  # the gradient at x again first (a new scheme or step)
+        verify = False  # that gradient decides a complex-step claim
         everywhere = n > 0  # True as a plain bool: Numba compiles noise per literal argument
         while status == RUNNING:
             if regrad:  # one call site: the gradient is inlined, each site compiles it
@@ -349,6 +351,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
                         steps = scaled_steps(shared, factor, own)
                 regrad = True
                 continue
+            if verify:  # central4's verdict on a complex-step claim: a refusal is reported
+                verify = False  # with the complex step's warning (one component counted)
+                info[FALLBACKS] += 1 if gnorm > gtol else 0
             if gnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 if auto and scheme == FORWARD:  # forward differences err by h f''/2, which
                     for i in range(n):  # the curvature of the last steps may not show:
@@ -356,6 +361,12 @@ def make_single(value, gradient, evaluate, iteration, noise):
                     info[SCHEME] = BACKWARD  # at the same step (n more evaluations)
                     scheme = info[SCHEME]
                     regrad = True
+                    continue
+                if scheme == COMPLEX and complex_unconfirmed(fx, n, gtol, steps):
+                    info[SCHEME] = CENTRAL4  # the check cannot confirm gtol at this |f|:
+                    scheme = info[SCHEME]  # central4 decides, and the run goes on with it
+                    cost = STENCIL_POINTS[scheme] * n
+                    verify = regrad = True
                     continue
                 status = CONVERGED
                 if checks_gtol(cost > 0, steps):

@@ -5,6 +5,7 @@ whether a gradient at most ``gtol`` may be claimed as converged."""
 from __future__ import annotations
 
 from .._core.jit import jit_cached
+from ..diff.direction_check import check_resolution
 from ..diff.steps import EPS, value_eps
 from .accuracy import takes_refinement
 from .columns import CURVATURE, FNOISE, GNOISE, REFINE, STEP
@@ -48,6 +49,17 @@ def checks_gtol(differenced, steps):
     is not made: its finite-difference error lies below any useful gtol, and the check costs
     6n evaluations of f."""
     return differenced and value_eps(steps) > EPS
+
+
+@jit_cached
+def complex_unconfirmed(fx, n, gtol, steps):
+    """Whether a complex-step gradient at most ``gtol`` must be taken again by central4
+    before it is claimed: the directional check that confirms the complex step cannot see a
+    component's error below :func:`~fastgrad.diff.direction_check.check_resolution`, which
+    grows with ``|f|`` (an objective that drops the imaginary part gives exactly 0 near its
+    minimum, and at ``|f| = 1e6`` the check passes a lost derivative of 1e-3). Taken where
+    that resolution exceeds ``gtol / 10``; below, the claim holds to within 10 %."""
+    return check_resolution(fx, n, steps) > 0.1 * gtol
 
 
 @jit_cached
