@@ -421,7 +421,7 @@ def make_box_single(gradient, evaluate, iteration, noise):
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break
-                steps = scaled_steps(shared, fv[STEP], own)
+                steps = borrowed(scaled_steps(shared, fv[STEP], own))
                 status, regrad = RUNNING, True
                 continue
             if nit >= max_iter:

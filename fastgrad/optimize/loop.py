@@ -285,8 +285,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
         state, scalars = borrowed(STATE[r]), borrowed(SCAL[r])
         work, xh, fh = borrowed(WORK[r]), borrowed(XH[r]), borrowed(FH[r])
         params, shared = borrowed(params), borrowed(steps)
-        own = fv[STEPS:]  # the row's refined steps, when they are
-        steps = shared if fv[STEP] == 1.0 else own
+        own = fv[STEPS:]  # the row's refined steps, when they are. scaled_steps returns own
+        steps = shared if fv[STEP] == 1.0 else own  # or shared: borrowed again below, else
+        # the loop would count references to steps at every gradient (2 ns a step of gd)
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
@@ -348,7 +349,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                                    not everywhere, n)[2]
                     if factor != 1.0:
                         fv[STEP] = factor
-                        steps = scaled_steps(shared, factor, own)
+                        steps = borrowed(scaled_steps(shared, factor, own))
                 regrad = True
                 continue
             if verify:  # central4's verdict on a complex-step claim: a refusal is reported
@@ -375,7 +376,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
                     break
-                steps = scaled_steps(shared, fv[STEP], own)
+                steps = borrowed(scaled_steps(shared, fv[STEP], own))
                 status, regrad = RUNNING, True
                 continue
             if nit >= max_iter:
@@ -406,7 +407,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                 if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
                     break
                 if status == REFINE:  # x is the iterate: its gradient with the new step
-                    steps = scaled_steps(shared, fv[STEP], own)
+                    steps = borrowed(scaled_steps(shared, fv[STEP], own))
                     status, regrad = RUNNING, True
                     continue
             else:  # a fixed-step method moves x itself: evaluate there. Its update is
