@@ -386,9 +386,11 @@ def test_callback_every_k_iterations():
     assert res.nit == 50 and res.status == 1
 
 
-@pytest.mark.parametrize("how", ["raise", "return"])
+@pytest.mark.parametrize("how", ["raise", "return", "numpy bool"])
 def test_callback_stops_the_run_and_keeps_the_result(how):
     def callback(intermediate):
+        if how == "numpy bool":  # a comparison of numpy values is a numpy bool, not True
+            return np.int64(intermediate.nit) >= 7
         if intermediate.nit == 7:
             if how == "raise":
                 raise StopIteration
@@ -407,6 +409,15 @@ def test_callback_in_a_batch_sees_every_start():
                             callback=lambda r: seen.append(r.x.shape) or len(seen) == 2)
     assert seen == [(4, 2), (4, 2)]
     assert all(s in (0, 3) for s in res.status) and 3 in res.status
+
+
+@pytest.mark.parametrize("value", [None, False, np.False_, 1, "stop", [True], np.array([True])])
+def test_callback_stops_only_on_a_true_boolean(value):
+    """Only True (a Python or numpy bool) or StopIteration stops; other return values, such
+    as those of list.append or print, are ignored, as SciPy ignores them."""
+    res = fastgrad.minimize(SEED.f, SEED.x0, lr=0.01, method="gd", max_iter=20,
+                            callback=lambda r: value)
+    assert res.status == 1 and res.nit == 20
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .._core.objective import is_compile_error
 from .driver import Driver, Run
 from .columns import NFEV, NIT, NJEV, STATUS
 from .progress import Progress
-from .result import CALLBACK, MAX_TIME, NOT_STARTED, RUNNING, OptimizeResult
+from .result import CALLBACK, MAX_TIME, NOT_STARTED, RUNNING, OptimizeResult, callback_halts
 
 HISTORY_CHUNK = 1024
 """History arrays start with this many rows and double when full, so their memory follows
@@ -168,11 +168,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             nits = INFO[live, NIT]
             if callback is not None and stop == next_callback and nits.min() >= stop:
                 next_callback += every
-                try:
-                    halt = callback(_intermediate(run, batched)) is True
-                except StopIteration:
-                    halt = True
-                if halt:
+                if callback_halts(callback, _intermediate(run, batched)):
                     INFO[live, STATUS] = CALLBACK
                     return False
             if history and stop == run.capacity - 1 and nits.max() >= stop:

@@ -26,7 +26,7 @@ from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
 from .lsq_report import lsq_result
 from .per_start import make_picker, row_args, split_args
 from .lsq_setup import lm_setup
-from .result import OptimizeResult
+from .result import OptimizeResult, callback_halts
 
 
 def least_squares(
@@ -285,20 +285,26 @@ def _callback_every(callback, every) -> int | None:
 def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
           method="lm", solver=None) -> None:
     """Run the solver of ``method`` chunk by chunk until every problem has stopped: a chunk
-    ends after ``every`` iterations (with a callback) or :data:`CHUNK_SECONDS`; then the
-    callback runs. Ctrl-C between chunks stops the problems still running (status 11)."""
+    ends at the next multiple of ``every`` iterations (with a callback) or after
+    :data:`CHUNK_SECONDS`; the callback runs once every running problem has reached that
+    multiple (a chunk that ends on time, as the first can while it compiles, does not call
+    it). Ctrl-C between chunks stops the problems still running (status 11)."""
     X, R, J, D, INFO, FS, settings = arrays[:7]
-    settings[lm.CHUNK_ITER_S] = math.inf if every is None else every
+    due = math.inf if every is None else every
     try:
         while True:
+            settings[lm.CHUNK_ITER_S] = due
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
             solver, more = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
             if not more:
                 return
             running = INFO[:, lm.STATUS] == lm.RUNNING
-            if callback is not None and _stop(callback, lsq_result(
-                    X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
-                    D if method == "trf" else None)):
+            if not running.any() or INFO[running, lm.NIT].min() < due:
+                continue
+            due += every
+            if callback_halts(callback, lsq_result(
+                X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
+                D if method == "trf" else None)):
                 INFO[running, lm.STATUS] = lm.CALLBACK
                 return
     except KeyboardInterrupt:
@@ -309,13 +315,6 @@ def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
         warnings.warn(f"least_squares was interrupted (KeyboardInterrupt): {int(left.sum())} "
                       "problem(s) stopped with status 11 and their last iterate; the result "
                       "is returned", FastgradWarning, stacklevel=4)
-
-
-def _stop(callback, intermediate) -> bool:
-    try:
-        return callback(intermediate) is True
-    except StopIteration:
-        return True
 
 
 _PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]

@@ -88,9 +88,10 @@ factor (MINPACK's ``factor``, 100), the deadline on :func:`fastgrad._core.clock.
 code of the polishing phase: with ``jac="auto"`` (forward differences, polish central), a run
 that converges goes on from its solution with central differences until it converges again,
 which recovers the digits that the O(h) error of forward differences costs; otherwise the
-scheme of the iterations (no second phase). A chunk of a run ends after ``CHUNK_ITER_S``
-more iterations or at the time ``CHUNK_END_S`` (after one Jacobian at least, so that every
-chunk makes progress); the public layer then calls the callback, or stops on Ctrl-C.
+scheme of the iterations (no second phase). A chunk of a run ends at iteration ``CHUNK_ITER_S``
+(the next callback's) or at the time ``CHUNK_END_S`` (after one Jacobian at least, so that
+every chunk makes progress); the public layer then calls the callback once every running
+problem has reached that iteration, or stops on Ctrl-C.
 ``ANALYTIC_S``: 1.0 with an analytic Jacobian (for the default of ``max_nfev``)."""
 
 JAC_REUSE = 1e-6
@@ -227,10 +228,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
             nfev, njev, nit, scheme = info[NFEV], info[NJEV], info[NIT], info[SCHEME]
             delta, lam, xnorm, fnorm, moved = fs[0], fs[1], fs[2], fs[3], fs[4]
         chunk_jacobians = njev
-        stop_nit = nit + settings[CHUNK_ITER_S]
+        stop_nit = settings[CHUNK_ITER_S]
         while status == RUNNING:
-            if njev > chunk_jacobians and (nit >= stop_nit or (
-                    chunk_end < np.inf and clock() > chunk_end)):
+            if nit >= stop_nit or (njev > chunk_jacobians and chunk_end < np.inf
+                                   and clock() > chunk_end):
                 break  # the end of this chunk: the run goes on from here in the next one
             extra = jacobian_at(x, scheme, steps, r, J, work, args)
             if extra == ZERO_STEP:

@@ -54,6 +54,17 @@ STATUS = {
 :data:`SUCCESS` (0, 9, 10, 11)."""
 
 
+def callback_halts(callback, intermediate) -> bool:
+    """Call ``callback(intermediate)``; True if it asks the run to stop: it raised
+    StopIteration or returned True, a Python or a numpy bool (``r.fun < 1e-3`` is a numpy
+    bool). Any other return value is ignored, as SciPy ignores it."""
+    try:
+        value = callback(intermediate)
+    except StopIteration:
+        return True
+    return isinstance(value, (bool, np.bool_)) and bool(value)
+
+
 def inf_norm(g: np.ndarray) -> float:
     """``max |g_i|`` of a finite vector (plain Python for a short one: cheaper than numpy)."""
     if g.shape[0] <= 32:

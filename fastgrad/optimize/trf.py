@@ -194,12 +194,12 @@ def make_trf(f, jacobian_at, analytic):
             delta, alpha, need_jac = fs[0], fs[1], fs[2] > 0.0
             cost, moved = fs[3], fs[4]
         chunk_jacobians = njev
-        stop_nit = nit + settings[CHUNK_ITER_S]
+        stop_nit = settings[CHUNK_ITER_S]
         if not need_jac:
             gradient_and_scale(J, r, g, D, False, False)
         while status == RUNNING:
-            if njev > chunk_jacobians and (nit >= stop_nit or (
-                    chunk_end < np.inf and clock() > chunk_end)):
+            if nit >= stop_nit or (njev > chunk_jacobians and chunk_end < np.inf
+                                   and clock() > chunk_end):
                 break  # the end of this chunk: the run goes on from here in the next one
             if need_jac:
                 count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
