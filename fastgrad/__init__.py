@@ -5,7 +5,7 @@ from ._core.cache import clear_cache
 from ._core.objective import FastgradWarning
 from .diff.api import derivative, gradient, hessian, jacobian
 from .diff.grad import check_grad, grad
-from .diff.probe import ObjectiveIndexError
+from .diff.probe import ObjectiveIndexError, ObjectiveWriteError
 from .optimize.api import minimize
 from .optimize.compiled import Solution, compile_minimizer
 from .optimize.compiled_lsq import LsqSolution, compile_least_squares
@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FastgradWarning",
     "ObjectiveIndexError",
+    "ObjectiveWriteError",
     "check_grad",
     "clear_cache",
     "compile_least_squares",

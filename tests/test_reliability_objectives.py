@@ -282,14 +282,18 @@ def test_an_uncompilable_objective_warns_once_and_gives_the_same_numbers():
 
 @pytest.mark.parametrize("jit", ENGINES, ids=ENGINE_IDS)
 def test_an_objective_that_writes_into_x_never_touches_the_callers_array(jit):
+    # the write is refused (tests/test_probe_writes.py), and the caller's arrays are intact
     x = np.array([1.0, 2.0, 3.0])
     batch = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     keep = (x.copy(), batch.copy())
     args = (WRITES_X,)
-    fastgrad.gradient(troublesome, x, args=args, jit=jit)
-    fastgrad.gradient(troublesome, batch, args=args, jit=jit)
-    fastgrad.hessian(troublesome, x, args=args, jit=jit)
-    fastgrad.minimize(troublesome, x, args=args, max_iter=20, jit=jit, method="gd")
+    for call in (lambda: fastgrad.gradient(troublesome, x, args=args, jit=jit),
+                 lambda: fastgrad.gradient(troublesome, batch, args=args, jit=jit),
+                 lambda: fastgrad.hessian(troublesome, x, args=args, jit=jit),
+                 lambda: fastgrad.minimize(troublesome, x, args=args, max_iter=20, jit=jit,
+                                           method="gd")):
+        with pytest.raises(fastgrad.ObjectiveWriteError, match=r"x\[0\]: 1.0 -> 7.0"):
+            call()
     np.testing.assert_array_equal(x, keep[0])
     np.testing.assert_array_equal(batch, keep[1])
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import scaleout
 from .._core import cache
-from .._core.objective import _LOCK, is_compile_error
+from .._core.objective import _LOCK, is_compile_error, threads_may_share
 from .._core.validate import (
     all_finite,
     as_float_array,
@@ -333,7 +333,7 @@ def gradient(
     serial = True
     if xw.ndim == 1 and n >= PARALLEL_MIN_COORDS and code != COMPLEX and parallel is not False:
         serial_seconds = obj.parallel_sizes.get(n, 0.0)
-        if parallel or serial_seconds:
+        if (parallel or serial_seconds) and threads_may_share(obj):
             name = "parallel_gradient"
             serial = False
         if parallel is None and serial_seconds is not None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import scaleout
 from .._core.jit import jit_cached
+from .._core.objective import threads_may_share
 from .._core.validate import bounds_arrays, no_room_message, outside_bounds_message
 from . import registry
 from .bounded_kernels import NO_ROOM
@@ -91,7 +92,7 @@ def run_bounded_rows(obj, X, code, steps, LB, UB, out, args, strict):
     """The bounded gradient of every row of ``X``; a batch of :data:`PARALLEL_MIN_ROWS` rows
     or more in parallel (an exception of f is raised again from a serial rerun, as
     :func:`fastgrad.diff.rows.run_rows` does)."""
-    if X.shape[0] >= PARALLEL_MIN_ROWS:
+    if X.shape[0] >= PARALLEL_MIN_ROWS and threads_may_share(obj):
         fresh = X.copy()
         try:
             status = obj.run("bounded_batched_gradient", X, code, steps, LB, UB, out, args,

@@ -72,10 +72,16 @@ def direction_agrees(e1, e2, scale, t, n, allowance, eps):
     * ``allowance``: the error the accepted components admit (truncation of a user's
       step, rounding).
     """
-    bound = 2.0 * np.abs(e1 - e2) + allowance + (
-        DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
-    )
+    bound = 2.0 * np.abs(e1 - e2) + allowance + rounding_bound(scale, t, n, eps)
     return np.abs(4.0 * e1 - e2) / 3.0 <= bound
+
+
+@jit_cached
+def rounding_bound(scale, t, n, eps):
+    """The rounding bound of the directional check at step ``t`` (see
+    :func:`direction_agrees`), for values of size ``scale`` with unit roundoff ``eps``
+    (elementwise on arrays)."""
+    return DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
 
 
 @jit_cached
@@ -87,8 +93,7 @@ def retry_resolves(e1, e2, scale, t, n, eps):
     the retry would hide in its own rounding, not one it could explain: for
     ``(1e6 + x0**2 + x1**2).real`` at (0.01, 0.02) the lost derivative (0.04) fails the
     check at t by 10 times its bound and would pass at t / 16 (elementwise on arrays)."""
-    rounding = DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * scale / t
-    return np.abs(4.0 * e1 - e2) / 3.0 > 2.0 * RETRY_FACTOR * rounding
+    return np.abs(4.0 * e1 - e2) / 3.0 > 2.0 * RETRY_FACTOR * rounding_bound(scale, t, n, eps)
 
 
 @jit_cached
@@ -105,7 +110,7 @@ def check_resolution(fx, n, steps):
     (:func:`direction_agrees`, with ``|fx|`` for the size of f) over the smallest weight of
     :func:`check_direction` (1/2). It grows with ``|f|``: 1.6e-3 at ``|f| = 1e6``."""
     eps = value_eps(steps)
-    return 2.0 * DIRECTION_ROUNDING * (4.0 + np.sqrt(n)) * eps * abs(fx) / check_step(eps)
+    return 2.0 * rounding_bound(abs(fx), check_step(eps), n, eps)
 
 
 @jit_cached

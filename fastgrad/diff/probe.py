@@ -1,5 +1,5 @@
-"""First-call checks of an objective: does it read past the end of x, and in which precision
-does it compute?
+"""First-call checks of an objective: does it read past the end of x, does it write into
+x, and in which precision does it compute?
 
 Numba does not check bounds in compiled code: an objective that reads ``x[3]`` of a
 3-vector reads whatever lies after the array and returns a meaningless number with no error
@@ -23,14 +23,20 @@ which are not counted in ``nfev``:
   of x becomes an :class:`ObjectiveIndexError` naming f; the precision is the dtype of the
   value f returned.
 
-An objective that reads past x only at some points, or only in some branches, can escape the
-check; an objective that computes in float32 but returns float64 is taken as float64 (as in
+Both engines give f a copy of x in the first evaluation and compare it with x after: an
+objective that changes it raises :class:`ObjectiveWriteError` naming the coordinate (f gets
+the workspace that the kernels perturb in place and use again after the call, so a write
+would make every later number meaningless).
+
+An objective that reads past x or writes into it only at some points, or only in some
+branches, can escape the checks; an objective that computes in float32 but returns float64 is taken as float64 (as in
 SciPy, the precision is that of the value returned).
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -56,6 +62,11 @@ class ObjectiveIndexError(IndexError):
     """The objective reads coordinates of x that do not exist."""
 
 
+class ObjectiveWriteError(ValueError):
+    """The objective changes its argument x (fastgrad's workspace, which it perturbs in
+    place and uses again after the call)."""
+
+
 def _name(obj) -> str:
     f = obj.f
     return getattr(f, "__name__", None) or type(f).__name__
@@ -67,6 +78,24 @@ def _message(obj, n: int, read: str) -> str:
         f"({n},)); in compiled code this reads memory past x and gives a meaningless result. "
         "Pass an x of the length f expects (a batch of m starts of n coordinates has shape "
         "(m, n): one start of 3 coordinates is shape (3,), not (3, 1))"
+    )
+
+
+def _check_unchanged(obj, x: np.ndarray, after: np.ndarray) -> None:
+    """Raise :class:`ObjectiveWriteError` when ``after`` (the array f was given, a copy of
+    the float64 ``x``) differs from ``x`` in any bit."""
+    changed = np.flatnonzero(x.reshape(-1).view(np.int64) != after.reshape(-1).view(np.int64))
+    if changed.shape[0] == 0:
+        return
+    j = int(changed[0]) % x.shape[-1]
+    old, new = float(x.reshape(-1)[changed[0]]), float(after.reshape(-1)[changed[0]])
+    raise ObjectiveWriteError(
+        f"the objective {_name(obj)} changes its argument x (x[{j}]: {old!r} -> {new!r}"
+        f"{'' if changed.shape[0] == 1 else f', and {changed.shape[0] - 1} more coordinate(s)'}); "
+        "fastgrad "
+        "evaluates f at a workspace that it perturbs in place and uses again after the call, "
+        "so every derivative and iterate after such a call would be meaningless. Compute "
+        "into a new array inside f (y = x - c, or y = x.copy()) instead of writing into x"
     )
 
 
@@ -124,18 +153,29 @@ def pool_steps(obj, f, workers, x: np.ndarray, args: tuple, x_dtype=None) -> np.
     """The automatic steps for an objective ``f`` evaluated on ``workers`` only
     (``workers=``): the precision of its value at ``x`` (shape (n,)), learned from one
     evaluation on the pool (not counted), once per :func:`probe_key`, and kept on its
-    objective ``obj``; combined with that of ``x_dtype``. As :func:`probe` on the Python engine (``jit=False``),
-    whose results ``workers=`` reproduces, a float32 f gets float32's steps. (This evaluation
-    checks nothing else: f runs on the pool, where a compiled f is not the caller's.)"""
+    objective ``obj``; combined with that of ``x_dtype``. As :func:`probe` on the Python
+    engine (``jit=False``), whose results ``workers=`` reproduces, a float32 f gets float32's
+    steps. This evaluation checks two things more, seen where the pool shares memory
+    (threads): that f leaves x as it was (a write would change the points under the kernel),
+    and whether it writes into its args (a thread pool is then refused: its threads would
+    share them). A compiled f is not the caller's on the pool: reads past x are not checked."""
     key = ("pool",) + probe_key(x.shape[0], args)
     steps = obj.probes.get(key)
     if steps is None:
         if not np.isfinite(x).all():  # the kernel refuses x: nothing to learn here
             return x_steps(x_dtype)
+        given, before = x.copy(), _writable_arrays(args)
         with scaleout.executor_for(workers) as executor:
-            value = next(iter(executor.map(partial(scaleout.evaluate, f, args),
-                                           [x.copy()])))
+            value = next(iter(executor.map(partial(scaleout.evaluate, f, args), [given])))
+        _check_unchanged(obj, x, given)  # seen where the pool shares memory (threads)
+        _note_shared_writes(obj, args, before)
         steps = obj.probes[key] = auto_steps(precision_eps(np.asarray(value).dtype))
+    if obj.shared_writes and isinstance(workers, (int, ThreadPoolExecutor)):
+        raise ValueError(
+            f"the objective {_name(obj)} writes into its argument {obj.shared_writes}, which "
+            f"the threads of workers={workers!r} would share while they run f at once (and "
+            "overwrite under each other): allocate scratch arrays inside f, or pass a "
+            "process pool (concurrent.futures.ProcessPoolExecutor) as workers")
     return _with_x(steps, x_dtype)
 
 
@@ -149,7 +189,10 @@ def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.nda
     if steps is None:
         if not np.isfinite(X[0]).all():
             return x_steps(x_dtype)
-        steps = auto_steps(precision_eps(np.asarray(obj.f(X[:1].copy(), *args)).dtype))
+        first = X[:1].copy()
+        value = obj.f(first, *args)
+        _check_unchanged(obj, X[:1], first)
+        steps = auto_steps(precision_eps(np.asarray(value).dtype))
         obj.probes[key] = steps
     return _with_x(steps, x_dtype)
 
@@ -165,6 +208,29 @@ def _with_x(steps: np.ndarray, x_dtype) -> np.ndarray:
 
 
 def _probe(obj, x, args, bounds, strict):
+    before = _writable_arrays(args)
+    found = _probe_engine(obj, x, args, bounds, strict)
+    _note_shared_writes(obj, args, before)
+    return found
+
+
+def _writable_arrays(args: tuple) -> list:
+    """Copies of the writable arrays among ``args``, by position (read-only ones, which f
+    cannot change, are not copied)."""
+    return [(i, a.copy()) for i, a in enumerate(args)
+            if isinstance(a, np.ndarray) and a.flags.writeable]
+
+
+def _note_shared_writes(obj, args: tuple, before: list) -> None:
+    """Set ``obj.shared_writes`` (see :func:`fastgrad._core.objective.threads_may_share`)
+    when f changed an array of ``args`` that :func:`_writable_arrays` copied."""
+    for i, copy in before:
+        if not _same(copy, args[i]) or copy.dtype != args[i].dtype:
+            obj.shared_writes = f"args[{i}]"
+            return
+
+
+def _probe_engine(obj, x, args, bounds, strict):
     if obj.engine == "jit" and obj.failed(OBJECTIVE, args) is None:
         try:
             return _probe_compiled(obj, x, args, bounds)
@@ -178,9 +244,10 @@ def _probe(obj, x, args, bounds, strict):
 
 def _probe_python(obj, x, args):
     f = obj.python_f
+    given = x.copy()
     try:
         with np.errstate(all="ignore"):  # the check is silent; f's own evaluations are not
-            value = f(x.copy(), *args)
+            value = f(given, *args)
     except IndexError as exc:
         match = _NUMPY_INDEX.search(str(exc))
         if match and int(match.group(2)) == x.shape[0]:
@@ -188,6 +255,7 @@ def _probe_python(obj, x, args):
                 _message(obj, x.shape[0], f"x[{match.group(1)}]")
             ) from exc
         raise
+    _check_unchanged(obj, x, given)
     return auto_steps(precision_eps(np.asarray(value).dtype)), value
 
 
@@ -213,6 +281,7 @@ def _probe_compiled(obj, x, args, bounds):
     f = obj.compiled
     _, view = _padded(x, _FILL)
     first = f(view, *args)
+    _check_unchanged(obj, x, view)
     steps = auto_steps(_return_eps(f, (view,) + args))
     if not bounds:
         return steps, first

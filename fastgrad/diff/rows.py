@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .._core.objective import FastgradWarning
+from .._core.objective import FastgradWarning, threads_may_share
 from .._core.validate import nonfinite_message, zero_step_message
 from . import registry
 from .complex_step import fallbacks_of
@@ -34,14 +34,16 @@ def _run_serial(obj, name, xw, code, steps, out, args, strict):
 def run_rows(obj, name, x, xw, code, steps, out, args, strict):
     """Run the batched kernel ``name`` over the rows of the workspace ``xw``.
 
-    Small batches (fewer than :data:`PARALLEL_MIN_ROWS` rows) run row by row. Numba does not
+    Small batches (fewer than :data:`PARALLEL_MIN_ROWS` rows), and those of an objective
+    that writes into its args (:func:`~fastgrad._core.objective.threads_may_share`), run row
+    by row. Numba does not
     carry an exception of ``f`` out of a parallel loop: raised on a worker thread it is lost
     (the row keeps the status ``OBJECTIVE_RAISED``), raised on the main thread it surfaces as
     a ``SystemError``. Either way the rows are run again one at a time from the caller's
     ``x`` (a raising row leaves its workspace perturbed), so that ``f``'s own exception
     reaches the caller.
     """
-    if xw.shape[0] < PARALLEL_MIN_ROWS:
+    if xw.shape[0] < PARALLEL_MIN_ROWS or not threads_may_share(obj):
         return _run_serial(obj, name, xw, code, steps, out, args, strict)
     try:
         status = obj.run(name, xw, code, steps, out, args, strict=strict)

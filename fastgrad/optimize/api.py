@@ -345,7 +345,7 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
         interrupted = iterate(run, driver, fall_back, options.batched, options.max_iter,
                               options.callback, options.every, options.history, deadline,
                               None if control is None else control.stopped, guard,
-                              options.progress)
+                              options.progress, (obj,) if jac_obj is None else (obj, jac_obj))
     finally:
         if pool is not None:
             pool.shutdown()

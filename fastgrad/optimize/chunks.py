@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from .._core.clock import clock
-from .._core.objective import is_compile_error
+from .._core.objective import is_compile_error, threads_may_share
 from .driver import Driver, Run
 from .columns import NFEV, NIT, NJEV, STATUS
 from .progress import Progress
@@ -76,7 +76,7 @@ class SigintGuard:
 
 def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, callback,
             every: int, history: bool, deadline: float | None, stopped=None,
-            guard: "SigintGuard | None" = None, progress=False) -> bool:
+            guard: "SigintGuard | None" = None, progress=False, objectives: tuple = ()) -> bool:
     """Run the compiled loop chunk by chunk until every start has stopped.
 
     Long because the chunk's running state (budget, rate, mode, deadline, guard) lives in
@@ -96,12 +96,18 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
     True or a file for a :class:`~fastgrad.optimize.progress.Progress` meter, drawn after each
     chunk (the first then lasts at most :data:`fastgrad.optimize.progress.CHUNK_SECONDS`, the
     loop compiled before it begins) and closed at the end, however the run ends.
+    ``objectives``: f's (and an analytic jac's) :class:`~fastgrad._core.objective.Objective`;
+    a batch runs on one thread if one of them writes into its args
+    (:func:`~fastgrad._core.objective.threads_may_share`).
     """
     INFO = run.INFO
     budget = FIRST_CHUNK if driver.engine == "jit" else FIRST_CHUNK_PYTHON
     if batched and (deadline is not None or stopped is not None):
         budget = FIRST_CHUNK_TIMED  # every start begins; chunks of ~50 ms follow
+    threads = None  # may threads run the objectives? (asked once, when a chunk could use them)
     parallel = batched and INFO.shape[0] >= PARALLEL_MIN_ROWS
+    if parallel:
+        threads = parallel = all(threads_may_share(o) for o in objectives)
     next_callback = every
     first = True
     finished_interrupted = False  # Ctrl-C came (deferred) in a chunk after which all stopped
@@ -154,8 +160,10 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             # the next chunk: about CHUNK_SECONDS long, and not past the deadline
             done = int((INFO[:, NFEV] - before).max()) if batched else int(INFO[0, NFEV] - before)
             elapsed = now - begin
-            if batched and elapsed >= PARALLEL_MIN_SECONDS:
-                parallel = True
+            if batched and elapsed >= PARALLEL_MIN_SECONDS and not parallel:
+                if threads is None:
+                    threads = all(threads_may_share(o) for o in objectives)
+                parallel = threads
             if done > 0 and elapsed > 0.0:
                 rate = done / elapsed
             if done >= budget or elapsed > CHUNK_SECONDS:

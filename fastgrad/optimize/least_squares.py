@@ -15,7 +15,8 @@ import numpy as np
 from .._core import cache
 from .._core import jit as _jit
 from .._core.clock import clock
-from .._core.objective import _LOCK, FastgradWarning, _reason, is_compile_error
+from .._core.objective import (
+    _LOCK, FastgradWarning, _reason, is_compile_error, threads_may_share)
 from .._core.scalar import ObjectiveReturnError
 from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_int, unknown_keyword_hint,
@@ -291,11 +292,14 @@ def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
     it). Ctrl-C between chunks stops the problems still running (status 11)."""
     X, R, J, D, INFO, FS, settings = arrays[:7]
     due = math.inf if every is None else every
+    threads = X.shape[0] == 1 or all(
+        threads_may_share(o) for o in ((obj,) if jac_obj is None else (obj, jac_obj)))
     try:
         while True:
             settings[lm.CHUNK_ITER_S] = due
             settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
-            solver, more = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method)
+            solver, more = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method,
+                                threads)
             if not more:
                 return
             running = INFO[:, lm.STATUS] == lm.RUNNING
@@ -435,14 +439,14 @@ def _engine(obj, jac_obj) -> str:
 
 
 def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
-         solver=None, method: str = "lm"):
-    """Run one chunk of the solver over every row of ``X`` (in place), compiled where
-    Numba can: ``(the solver used (the Python engine's after a compile failure), True if a
-    problem is still running)``."""
+         solver=None, method: str = "lm", threads: bool = True):
+    """Run one chunk of the solver over every row of ``X`` (in place; over threads where
+    ``threads``), compiled where Numba can: ``(the solver used (the Python engine's after a
+    compile failure), True if a problem is still running)``."""
     if solver is None:
         solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
     try:
-        more = _run_rows(solver, mask, arrays, x_start)
+        more = _run_rows(solver, mask, arrays, x_start, threads)
     except Exception as exc:
         if solver.engine == "python" or not is_compile_error(exc):
             raise
@@ -450,21 +454,25 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
         with _LOCK:
             obj.failures.setdefault(("least_squares", ()), _reason(exc))
         solver = _solver(obj, jac_obj, "python", method)
-        more = _run_rows(solver, mask, arrays, x_start)
+        more = _run_rows(solver, mask, arrays, x_start, threads)
     return solver, more
 
 
-def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray) -> bool:
-    """One chunk over the rows: True if a problem is still running after it."""
+def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray,
+              threads: bool = True) -> bool:
+    """One chunk over the rows (in parallel where ``threads``, else one after another): True
+    if a problem is still running after it."""
     X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
     m = X.shape[0]
-    if m == 1:
-        row = (X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
-               row_args(plain, mask, 0))
-        if solver.engine != "python":  # (compiled code keeps no numpy error state)
-            return solver.single(*row) == lm.RUNNING
+    if m == 1 and solver.engine != "python":  # (compiled code keeps no numpy error state)
+        return solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
+                             row_args(plain, mask, 0)) == lm.RUNNING
+    if m == 1 or not threads:
         with np.errstate(all="ignore"):
-            return solver.single(*row) == lm.RUNNING
+            for i in range(m):
+                solver.single(X[i], R[i], J[i], D[i], INFO[i], FS[i], settings, scheme, steps,
+                              row_args(plain, mask, i))
+        return bool((INFO[:, lm.STATUS] == lm.RUNNING).any())
     finished = np.zeros(m, dtype=np.bool_)
     loop = solver.batch_loop(mask)
     try:
