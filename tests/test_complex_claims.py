@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import warnings
 
+import numba
 import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.optimize.result import CONVERGED
+from fastgrad.optimize.result import CONVERGED, NOISE
 
 TRUSTED = "complex step could not be trusted"
 NEAR = [0.9999, 1.9998]
@@ -105,3 +106,29 @@ def test_batch_rows_and_the_compiled_solver_equal_single_runs():
             assert np.array_equal(batch.x[r], single.x) and batch.nfev[r] == single.nfev
             solved = solve(x0)
             assert np.array_equal(solved.x, single.x) and solved.nfev == single.nfev
+
+
+@pytest.mark.parametrize("options", [{"fastmath": True}, {"error_model": "numpy"},
+                                     {"boundscheck": True}, {"nogil": True}],
+                         ids=lambda o: next(iter(o)))
+def test_numba_options_of_the_objective_do_not_change_the_confirmation(options):
+    f = numba.njit(**options)(dropped)
+    for x0, method in ((NEAR, "lbfgs"), ([0.0, 0.0], "lbfgs")):
+        res = run(f, x0, True, method=method)
+        assert res.status == CONVERGED, res.message
+        assert np.max(np.abs(true_gradient(res.x))) <= 2e-6
+
+
+def dropped32(x):  # float32 values: eps 6e-8, so f near 1e3 is resolved to about 6e-5
+    return np.float32((1e3 + (x[0] - 1.0) ** 2 + (x[1] - 2.0) ** 2).real)
+
+
+@pytest.mark.parametrize("jit", [None, False])
+def test_a_float32_objective_stops_at_its_own_precision_and_says_so(jit):
+    for x0 in (NEAR, [0.0, 0.0]):
+        res = run(dropped32, x0, True, method="lbfgs", jit=jit)
+        # f - 1e3 changes by less than float32's resolution of f within |x - x*| <
+        # sqrt(6e-5) ~ 8e-3: no claim of gtol, a claim of the gradient's accuracy
+        assert res.status == NOISE and res.success
+        assert "accuracy of the finite-difference gradient" in res.message
+        assert np.max(np.abs(res.x - [1.0, 2.0])) < 8e-3
