@@ -100,9 +100,11 @@ def compile_minimizer(
     like any compiled function: ``prange`` over many fits, each with its own data passed as
     ``more_args``, runs them on every core (see ``examples/fit_every_pixel.py``): that is
     how per-start data reaches ``solve``, ``solve(x0, A[i])``; ``per_start(A)`` is for a
-    batched :func:`fastgrad.minimize` (here a ``ValueError``). Calls from Python check,
-    once per length of x, that ``f`` reads only within ``x`` (as ``minimize`` does); calls
-    from compiled code are not checked. What ``minimize`` does in Python
+    batched :func:`fastgrad.minimize` (here a ``ValueError``). The threads of a ``prange``
+    share whatever array they pass: ``f`` must not write into an argument that two fits
+    share (a scratch buffer); give each fit its own row, or allocate it inside ``f``. Calls
+    from Python check, once per length of x, that ``f`` reads only within ``x`` and leaves
+    ``x`` as it was (as ``minimize`` does); calls from compiled code are not checked. What ``minimize`` does in Python
     around its loop is not available: ``history``, ``callback``, ``workers``, ``progress``
     (a ``TypeError`` says so), and Ctrl-C does not stop a compiled ``solve``: use
     ``max_time``. If Numba cannot compile ``f``, ``solve`` is a plain Python function that

@@ -109,7 +109,8 @@ def compile_least_squares(
     ``solve`` is a Numba dispatcher: ``@njit`` code (a ``prange`` loop too) calls it like any
     compiled function, each fit's data passed as ``more_args``: ``solve(x0, Y[i])``
     (``per_start(Y)`` is for a batched :func:`fastgrad.least_squares`; here a
-    ``ValueError``). ``callback`` and ``bounds`` are refused (``TypeError``), and Ctrl-C does
+    ``ValueError``). The threads of a ``prange`` share whatever array they pass: ``fun``
+    must not write into an argument that two fits share. ``callback`` and ``bounds`` are refused (``TypeError``), and Ctrl-C does
     not stop a compiled ``solve``: use ``max_time``. If Numba cannot compile ``fun``, ``solve``
     is a plain Python function that calls ``least_squares`` (after a ``FastgradWarning``;
     ``jit=True`` raises ``TypeError``): Python can call it, compiled code cannot.
