@@ -132,3 +132,66 @@ def test_a_float32_objective_stops_at_its_own_precision_and_says_so(jit):
         assert res.status == NOISE and res.success
         assert "accuracy of the finite-difference gradient" in res.message
         assert np.max(np.abs(res.x - [1.0, 2.0])) < 8e-3
+
+
+def weighted_abs(x):  # abs: not complex-analytic; f ~ 0 at the minimum x = 1
+    s = 0.0
+    for i in range(x.shape[0]):
+        d = abs(x[i] - 1.0)
+        s += (i + 1.0) * d * d
+    return s
+
+
+def weighted_abs_gradient(x):
+    return 2.0 * np.arange(1.0, x.shape[0] + 1.0) * (x - 1.0)
+
+
+def q32(x):  # float32 and dropping the imaginary part (np.float32 of a complex value)
+    s = np.float32(0.0)
+    for i in range(x.shape[0]):
+        d = np.float32(x[i].real) - np.float32(i + 1)
+        s += d * d * np.float32(i + 1)
+    return s
+
+
+@pytest.mark.parametrize("method, n", [("lbfgs", 50), ("bfgs", 100), ("gd", 100)])
+def test_a_claim_after_the_check_refuted_the_complex_step_is_taken_by_central4(method, n):
+    """Near a minimum where f ~ 0 the check's bound grows with the curvature along its
+    direction (of order n**2 here), not with |f|: after the check had refuted the complex
+    step earlier in the run, the claim ||g|| = 0 passed it at a true 2e-6 (lbfgs, n = 50),
+    6e-5 (bfgs), 1.5e-5 (gd); now central4 takes it."""
+    options = {"lr": 0.002, "max_iter": 5000} if method == "gd" else {}
+    res = run(weighted_abs, np.zeros(n), True, method=method, **options)
+    assert res.status == CONVERGED, res.message
+    # central4 at f ~ 0 errs by far less than gtol: the claim holds (within 10 %)
+    assert np.max(np.abs(weighted_abs_gradient(res.x))) <= 1.1e-6
+
+
+def test_a_least_squares_norm_objective_is_not_claimed_at_a_lost_gradient():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(40, 30)) * np.linspace(1.0, 10.0, 30)
+    b = rng.normal(size=40)
+    res = run(lambda x: np.linalg.norm(A @ x - b) ** 2, np.zeros(30), True, method="lbfgs")
+    exact = 2.0 * A.T @ (A @ res.x - b)
+    assert res.success, res.message
+    # the claim, of central4 at |f| ~ 30 (error ~ 1e-8), holds; before: 2.5e-3
+    assert np.max(np.abs(exact)) <= 1.1e-6 or res.status != CONVERGED
+
+
+def test_compile_minimizer_takes_the_same_claims():
+    solve = fastgrad.compile_minimizer(weighted_abs, jac="complex", method="lbfgs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the complex step's warning, as minimize gives it
+        out = solve(np.zeros(50))
+        res = fastgrad.minimize(weighted_abs, np.zeros(50), jac="complex", method="lbfgs")
+    np.testing.assert_array_equal(out.x, res.x)
+    assert out.status == CONVERGED
+    assert np.max(np.abs(weighted_abs_gradient(out.x))) <= 1.1e-6
+
+
+def test_a_float32_objective_dropping_the_imaginary_part_is_not_claimed_at_zero():
+    res = run(q32, np.zeros(4), True, method="lbfgs")
+    assert res.success, res.message
+    true = 2.0 * np.arange(1.0, 5.0) * (res.x - np.arange(1.0, 5.0))
+    # before: ||g|| = 0 claimed at a true 9.7e-3 (x off by 2.4e-3)
+    assert np.max(np.abs(res.x - np.arange(1.0, 5.0))) < 1e-5 and np.max(np.abs(true)) < 1e-4

@@ -363,7 +363,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                     scheme = info[SCHEME]
                     regrad = True
                     continue
-                if scheme == COMPLEX and complex_unconfirmed(fx, n, gtol, steps):
+                if scheme == COMPLEX and complex_unconfirmed(fx, n, gtol, steps, info):
                     info[SCHEME] = CENTRAL4  # the check cannot confirm gtol at this |f|:
                     scheme = info[SCHEME]  # central4 decides, and the run goes on with it
                     cost = STENCIL_POINTS[scheme] * n
