@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.optimize.result import CONVERGED
+from fastgrad.optimize.result import CONVERGED, NOISE
 from fastgrad.problems import MGH
 
 
@@ -57,3 +57,51 @@ def test_batch_rows_and_the_compiled_solver_equal_single_runs():
     out = solve(x0)
     np.testing.assert_array_equal(out.x, single.x)
     assert out.nfev == single.nfev
+
+
+def rosenbrock3(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += 100.0 * (x[i + 1] - x[i] * x[i]) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def cubic_far(x):  # features of size 1 at |x| = 1e3: the central step is 6e-3
+    return (x[0] - 1000.0) ** 2 + (x[0] - 1000.0) ** 3 + (x[1] - 1000.0) ** 2
+
+
+def cubic_far_gradient(x):
+    d = x[0] - 1000.0
+    return np.array([2.0 * d + 3.0 * d * d, 2.0 * (x[1] - 1000.0)])
+
+
+@pytest.mark.parametrize("f, x0, jac", [
+    (rosenbrock3, [-1.2, 1.0, 0.5], "forward"),
+    (rosenbrock3, [-1.2, 1.0, 0.5], "backward"),
+    (cubic_far, [999.5, 1000.3], "forward"),
+    (cubic_far, [999.5, 1000.3], "central"),
+], ids=["rosenbrock-forward", "rosenbrock-backward", "cubic-forward", "cubic-central"])
+def test_a_scheme_the_user_chose_claims_gtol_only_within_its_error(f, x0, jac):
+    """With jac= a fixed real scheme, a claim ||g|| <= gtol is checked against the scheme's
+    own error estimate (6n evaluations): forward differences at Rosenbrock's minimum
+    (f'' ~ 1000) err by 7.5e-6, central ones at |x| = 1e3 by 3.7e-5. Those runs claimed
+    CONVERGED ('||g|| = 1.4e-7 <= gtol') at a true 7.5e-6 and 3.7e-5; now they end with
+    status 11, whose message gives the error reached, and that error bounds the truth."""
+    res = fastgrad.minimize(f, np.array(x0), jac=jac)
+    if f is rosenbrock3:
+        from scipy.optimize import rosen_der
+        true = np.max(np.abs(rosen_der(res.x)))
+    else:
+        true = np.max(np.abs(cubic_far_gradient(res.x)))
+    assert res.success
+    if res.status == CONVERGED:
+        assert true <= 1.1e-6
+    else:
+        assert res.status == NOISE and "accuracy of the finite-difference gradient" in res.message
+        error = float(res.message.split("estimated error ")[1].split(" ")[0])
+        assert true <= np.max(np.abs(res.jac)) + 2.0 * error
+
+
+def test_a_central4_claim_at_ordinary_scale_still_converges():
+    res = fastgrad.minimize(rosenbrock3, np.array([-1.2, 1.0, 0.5]), jac="central4")
+    assert res.status == CONVERGED

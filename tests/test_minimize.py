@@ -265,8 +265,10 @@ def test_one_sided_differences_reuse_f_at_the_iterate_and_change_no_number(jac, 
     calls.clear()  # part of any run): see test_nfev_counts_every_evaluation_of_f
     res = fastgrad.minimize(counted, [0.3, -0.8], method="lbfgs", jac=jac, jit=False)
     assert res.success and res.nfev == len(calls)
-    seen = {tuple(z) for z in calls}
-    assert len(seen) == len(calls)  # no point is evaluated twice: f(x) is never recomputed
+    # no point of the run is evaluated twice (f(x) is never recomputed); the last 6n are the
+    # check of the gtol claim against the scheme's error, a table of steps around x
+    run = calls[:-6 * 2]
+    assert len({tuple(z) for z in run}) == len(run)
     same = fastgrad.minimize(one_sided_objective, [0.3, -0.8], method="lbfgs", jac=jac)
     for key in FIELDS:
         assert np.array_equal(res[key], same[key]) if key != "message" else \

@@ -12,7 +12,7 @@ import pytest
 
 import fastgrad
 from fastgrad._core.scalar import ObjectiveReturnError
-from fastgrad.result import CONVERGED, MAX_ITER
+from fastgrad.result import CONVERGED, MAX_ITER, NOISE
 
 METHODS = ["gd", "momentum", "nesterov", "adam", "lbfgs", "bfgs"]
 
@@ -78,8 +78,10 @@ def test_compile_minimizer_and_a_batch_agree_with_single_runs():
         np.testing.assert_array_equal(batch.x[r], one.x)
         np.testing.assert_array_equal(sol.x, one.x)
         assert (batch.status[r], sol.status, sol.nit) == (one.status, one.status, one.nit)
-    # x[-1] = 3 is the minimum: its central difference is exactly zero there
-    np.testing.assert_array_equal(batch.status, [MAX_ITER, CONVERGED, CONVERGED])
+    # x[-1] = 3 is the minimum: its central difference is exactly zero there, a claim of
+    # ||g|| <= 0 that the scheme (chosen by gd, not jac="auto") checks against its own
+    # error estimate, above 0: a success at the gradient's accuracy (status 11)
+    np.testing.assert_array_equal(batch.status, [MAX_ITER, NOISE, NOISE])
     np.testing.assert_array_equal(batch.nit, [9, 0, 0])
 
 

@@ -415,7 +415,7 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 continue
             if pnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 status = CONVERGED
-                if checks_gtol(settings[1] > 0, steps):
+                if checks_gtol(settings[1] > 0, steps, scheme, auto):
                     error, noise_f, factor, _ = noise(x, g, fx, lo, hi, scheme, steps, args,
                                                       info, n > 0, n)  # every one (no literal)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)

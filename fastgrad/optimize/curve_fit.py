@@ -78,7 +78,9 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         ``pinv(J' J)`` of the weighted Jacobian at ``popt`` (singular values below
         ``eps * max(k, n) * s_max`` dropped, as SciPy), times the reduced chi-square unless
         ``absolute_sigma``. All inf, with a ``FastgradWarning``, when it cannot be estimated
-        (k <= n without ``absolute_sigma``, or a non-finite Jacobian).
+        (k <= n without ``absolute_sigma``, a non-finite Jacobian, or a Jacobian of rank
+        below n, where the pseudo-inverse would give a variance of 0 to what the data do
+        not determine; SciPy's ``lm`` gives inf there too, its ``trf`` the pseudo-inverse).
     result : OptimizeResult
         With ``full_output=True`` only.
 
@@ -456,7 +458,8 @@ def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
 
 def _warn_covariance() -> None:
     warnings.warn("Covariance of the parameters could not be estimated (k <= n without "
-                  "absolute_sigma, or a non-finite Jacobian): pcov is inf",
+                  "absolute_sigma, a non-finite Jacobian, or a Jacobian of rank below n at "
+                  "popt: the data do not determine every parameter): pcov is inf",
                   FastgradWarning, stacklevel=4)
 
 

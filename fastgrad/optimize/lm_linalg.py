@@ -212,8 +212,10 @@ def scaled_step(sv, uf, V, D, lam, cutoff, coef, p):
 def covariance_into(J, cost, absolute, out):
     """SciPy's ``pcov`` of one fit into ``out`` (n, n): :func:`normal_pinv` of its weighted
     Jacobian ``J`` (k, n), scaled by ``2 cost / (k - n)`` unless ``absolute``; all inf (and
-    False returned) when it cannot be estimated: a non-finite ``J``, or ``k <= n`` without
-    ``absolute``."""
+    False returned) when it cannot be estimated: a non-finite ``J``, ``k <= n`` without
+    ``absolute``, or a ``J`` of rank below n (a singular value dropped). There SciPy's
+    pseudo-inverse gives a variance of 0 along what the data do not determine: for the
+    model ``a + 0 b``, a standard deviation of 0 for b."""
     k, n = J.shape
     if not absolute and k <= n:
         out[:, :] = np.inf
@@ -223,7 +225,9 @@ def covariance_into(J, cost, absolute, out):
             if not np.isfinite(J[i, j]):
                 out[:, :] = np.inf
                 return False
-    normal_pinv(J, out)
+    if normal_pinv(J, out) > 0:
+        out[:, :] = np.inf
+        return False
     if not absolute:
         factor = 2.0 * cost / (k - n)
         for i in range(n):
@@ -235,7 +239,7 @@ def covariance_into(J, cost, absolute, out):
 @jit_cached
 def normal_pinv(J, out):
     """``out = pinv(J' J)`` (n, n) through the SVD of J: singular values at or below
-    ``eps max(k, n) s_max`` are dropped (SciPy's ``curve_fit`` rule)."""
+    ``eps max(k, n) s_max`` are dropped (SciPy's ``curve_fit`` rule). Returns how many."""
     k, n = J.shape
     sv = np.empty(n)
     V = np.empty((n, n))
@@ -249,6 +253,11 @@ def normal_pinv(J, out):
                 if sv[m] > cutoff:
                     total += V[i, m] * V[j, m] / (sv[m] * sv[m])
             out[i, j] = total
+    dropped = 0
+    for m in range(n):
+        if not sv[m] > cutoff:
+            dropped += 1
+    return dropped
 
 
 @jit_cached

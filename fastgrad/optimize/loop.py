@@ -370,7 +370,7 @@ def make_single(value, gradient, evaluate, iteration, noise):
                     verify = regrad = True
                     continue
                 status = CONVERGED
-                if checks_gtol(cost > 0, steps):
+                if checks_gtol(cost > 0, steps, scheme, auto):
                     error, noise_f, factor, _ = noise(x, g, fx, NO_BOX, NO_BOX, scheme,
                                                       steps, args, info, everywhere, n)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._core.jit import jit_cached
 from ..diff.direction_check import check_resolution
-from ..diff.steps import EPS, value_eps
+from ..diff.steps import CENTRAL4, EPS, FORWARD, value_eps
 from .accuracy import takes_refinement
 from .columns import CURVATURE, FALLBACKS, FNOISE, GNOISE, REFINE, STEP
 from .result import CONVERGED, FTOL, NOISE, RUNNING, XTOL
@@ -42,13 +42,24 @@ def step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto):
 
 
 @jit_cached
-def checks_gtol(differenced, steps):
+def checks_gtol(differenced, steps, scheme, auto):
     """Whether a gradient at most ``gtol`` must be checked against its own error
-    (:func:`gtol_status`): a gradient that takes differences of f (``differenced``) of an f of
-    lower precision than float64 (whose automatic steps are large). For a float64 f the check
-    is not made: its finite-difference error lies below any useful gtol, and the check costs
-    6n evaluations of f."""
-    return differenced and value_eps(steps) > EPS
+    (:func:`gtol_status`, 6n evaluations of f, once per claim): a gradient that takes
+    differences of f (``differenced``)
+
+    * of an f of lower precision than float64 (whose automatic steps are large);
+    * of a float64 f, with a real scheme the user chose (not ``jac="auto"``): forward and
+      backward differences err by about ``h f''/2`` with ``h ~ 1.5e-8 max(1, |x|)``, above
+      gtol = 1e-6 where ``f'' > 100`` (Rosenbrock's minimum: a claim of 1.4e-7 at a true
+      7.5e-6), and central ones by ``h**2 f'''/6`` with ``h ~ 6e-6 max(1, |x|)``, above it
+      at ``|x| ~ 1e3`` (a claim of 3e-7 at a true 3.7e-5).
+
+    ``jac="auto"`` confirms a forward claim on central differences at the same step (the
+    loop does so before this check); its float64 claims are not checked further. Claims of
+    the complex step are confirmed by :func:`complex_unconfirmed`."""
+    if not differenced:
+        return False
+    return value_eps(steps) > EPS or (not auto and FORWARD <= scheme <= CENTRAL4)
 
 
 @jit_cached
