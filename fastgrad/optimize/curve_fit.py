@@ -132,8 +132,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
                                 + unknown_keyword_hint(name, _PASSED_ON + _OWN))
     res = fit(residual, p0, args, _points(args[1]), jac=jac_arg, bounds=bounds, method=method,
               jit=False if python else jit, value_eps=value_eps, **kwargs)
+    _check_success(res, m)  # a failed single fit raises before its pcov is taken
     pcov = covariance(res, n, absolute_sigma)
-    _check_success(res, m)
     x = res["x"]  # (item access: the attribute goes through OptimizeResult.__getattr__)
     return (x, pcov, res) if check_bool(full_output, "full_output") else (x, pcov)
 
