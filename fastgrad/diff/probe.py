@@ -29,8 +29,8 @@ the workspace that the kernels perturb in place and use again after the call, so
 would make every later number meaningless).
 
 An objective that reads past x or writes into it only at some points, or only in some
-branches, can escape the checks; an objective that computes in float32 but returns float64 is taken as float64 (as in
-SciPy, the precision is that of the value returned).
+branches, can escape the checks; an objective that computes in float32 but returns float64
+is taken as float64 (as in SciPy, the precision is that of the value returned).
 """
 
 from __future__ import annotations
@@ -89,13 +89,13 @@ def _check_unchanged(obj, x: np.ndarray, after: np.ndarray) -> None:
         return
     j = int(changed[0]) % x.shape[-1]
     old, new = float(x.reshape(-1)[changed[0]]), float(after.reshape(-1)[changed[0]])
+    more = "" if changed.shape[0] == 1 else f", and {changed.shape[0] - 1} more coordinate(s)"
     raise ObjectiveWriteError(
         f"the objective {_name(obj)} changes its argument x (x[{j}]: {old!r} -> {new!r}"
-        f"{'' if changed.shape[0] == 1 else f', and {changed.shape[0] - 1} more coordinate(s)'}); "
-        "fastgrad "
-        "evaluates f at a workspace that it perturbs in place and uses again after the call, "
-        "so every derivative and iterate after such a call would be meaningless. Compute "
-        "into a new array inside f (y = x - c, or y = x.copy()) instead of writing into x"
+        f"{more}); fastgrad evaluates f at a workspace that it perturbs in place and uses "
+        "again after the call, so every derivative and iterate after such a call would be "
+        "meaningless. Compute into a new array inside f (y = x - c, or y = x.copy()) "
+        "instead of writing into x"
     )
 
 
