@@ -305,7 +305,7 @@ def test_planned_calls_share_no_state(options):
     assert_same(fastgrad.minimize(f, np.array([0.5, -0.3, 0.2]), **options), kept)
     proto = plan.prototype
     assert proto.INFO[0, 3] < 0 and not proto.G.any() and not proto.X.any()  # not started
-    renewed = proto.renewed(np.ones((1, 3)), ())
+    renewed = proto.renewed(np.ones((1, 3)), (), proto.fresh())
     for name in type(proto).__slots__:  # every slot is set (a new slot must be renewed too)
         getattr(renewed, name)
     assert proto.XH.size == 0 and proto.FH.size == 0 and proto.x0 is None  # as renewed needs
@@ -386,3 +386,24 @@ def test_args_numba_refuses_in_a_planned_call_fall_back_as_in_the_full_pipeline(
             fastgrad.minimize(f, np.array([3.0, 3.0]), args=(frozen,))  # planned
     with pytest.raises(ValueError, match="read-only"):
         fastgrad.minimize(f, [3.0, 3.0], args=(frozen,))  # the full pipeline
+
+
+def test_a_planned_call_that_fell_back_from_the_complex_step_warns_as_the_full_pipeline():
+    """A run that converged but took some gradient components by central4 (the complex
+    step refuted) is not the plain end the lean path reports at once: its result carries
+    the warning, planned or not."""
+    def f(x):
+        return abs(x[0] - 1.0) ** 3 + (x[1] + 2.0) ** 2
+
+    x0 = np.array([3.0, 3.0])
+    with pytest.warns(fastgrad.FastgradWarning, match="complex"):
+        fastgrad.minimize(f, x0, jac="complex")
+    assert plans_of(f)
+    with pytest.warns(fastgrad.FastgradWarning, match="complex") as planned_warnings:
+        planned = fastgrad.minimize(f, x0, jac="complex")
+    with pytest.warns(fastgrad.FastgradWarning, match="complex") as full_warnings:
+        full = fastgrad.minimize(f, x0.tolist(), jac="complex")
+    assert planned.success
+    assert_same(planned, full)
+    assert ([str(w.message) for w in planned_warnings]
+            == [str(w.message) for w in full_warnings])

@@ -357,7 +357,10 @@ def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeR
     """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
     ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
     alike)."""
-    run, interrupted, projected = plans.run(plan, obj, x0, args)
+    outcome = plans.run(plan, obj, x0, args)
+    if type(outcome) is OptimizeResult:  # converged in its first chunk: the result
+        return outcome
+    run, interrupted, projected = outcome
     return _report(run, plan.options, interrupted, False, True, projected)
 
 

@@ -126,7 +126,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             if stopped is not None and stopped():  # the workers= batch was interrupted
                 return True
             if guard is not None and guard.caught and not first:
-                return _interrupted(INFO)
+                return interrupt_consumed(INFO)
             first = False
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
             try:
@@ -153,7 +153,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             if meter is not None:
                 meter.update(run)
             if guard is not None and guard.caught:
-                return _interrupted(INFO)
+                return interrupt_consumed(INFO)
             if deadline is not None and now >= deadline:
                 INFO[INFO[:, STATUS] == RUNNING, STATUS] = MAX_TIME
                 return False
@@ -187,7 +187,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
         # Python engine it is not known to be.
         if driver.engine == "python":
             raise
-        return _interrupted(INFO)
+        return interrupt_consumed(INFO)
     finally:
         if guard is not None:
             guard.restore()
@@ -197,32 +197,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             raise KeyboardInterrupt
 
 
-def iterate_planned(run: Run, driver: Driver, fall_back, max_iter: int, every: int,
-                    settings: tuple) -> bool:
-    """:func:`iterate` for a call of minimize's lean path (one start; no callback, history,
-    deadline or progress): on a compiled driver whose serial loop has run, the first chunk is
-    one call of that loop (:meth:`Driver.run_serial`) with ``settings``, those
-    :meth:`Driver.run` builds for it (stop ``max_iter``, budget :data:`FIRST_CHUNK`, no
-    deadline), which saves iterate's bookkeeping (~1 us). A run that goes on after it continues in :func:`iterate` (chunks
-    never change a result); Ctrl-C and Numba's refusal of new argument types are handled
-    as iterate handles them; anything else (Python engine, a loop that may compile first,
-    the loop within bounds) is iterate's."""
-    if driver.engine != "jit" or driver.compiles(False) or driver.bounded:
-        return iterate(run, driver, fall_back, False, max_iter, None, every, False, None)
-    try:
-        running = driver.run_serial(run, settings)
-    except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
-        return _interrupted(run.INFO)
-    except Exception as exc:  # Numba's refusal comes before the loop ran
-        if not is_compile_error(exc):
-            raise
-        return iterate(run, fall_back(exc), fall_back, False, max_iter, None, every, False,
-                       None)
-    return running and iterate(run, driver, fall_back, False, max_iter, None, every, False,
-                               None)
-
-
-def _interrupted(INFO: np.ndarray) -> bool:
+def interrupt_consumed(INFO: np.ndarray) -> bool:
     """True (the run was interrupted: consume the interrupt) if the interrupt stopped a run:
     some start had begun, and some start had not finished (running, or not begun). Otherwise
     (none had begun, or all had stopped by themselves) it is the caller's: raised."""

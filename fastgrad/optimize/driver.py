@@ -297,12 +297,19 @@ class Run:
             self.XH = np.empty((m, 0, n))
             self.FH = np.empty((m, 0))
 
-    def renewed(self, X: np.ndarray, args: tuple) -> "Run":
-        """A new run from the starts ``X`` (the caller's own float64 copy, of this run's
-        shape) with ``args``, for minimize's lean path (:mod:`fastgrad.optimize.plans`): this
-        run is a plan's prototype, never started, with no history rows and no kept x0 (a
-        planned call records neither). It lends its settings and copies of its fresh state
-        arrays (1.3 us where :class:`Run` takes 3); what no run writes is shared: the steps
+    def fresh(self) -> tuple:
+        """Copies of the state arrays a run writes, ``(G, FV, INFO, STATE, SCAL, WORK)``, of
+        this run: a plan's prototype, never started (:mod:`fastgrad.optimize.plans`), whose
+        copies are a new run's fresh state."""
+        return (self.G.copy(), self.FV.copy(), self.INFO.copy(), self.STATE.copy(),
+                self.SCAL.copy(), self.WORK.copy())
+
+    def renewed(self, X: np.ndarray, args: tuple, arrays: tuple) -> "Run":
+        """A run from the starts ``X`` (the caller's own float64 copy, of this run's shape)
+        with ``args`` and the state ``arrays`` (those of :meth:`fresh`, maybe advanced by the
+        loop since), for minimize's lean path (:mod:`fastgrad.optimize.plans`): this run is a
+        plan's prototype, never started, with no history rows and no kept x0 (a planned call
+        records neither). It lends its settings; what no run writes is shared: the steps
         (read only, by the kernels and the loop), params, the bounds and the empty history
         arrays."""
         new = object.__new__(Run)
@@ -310,8 +317,7 @@ class Run:
         new.method_spec, new.method, new.params = self.method_spec, self.method, self.params
         new.steps, new.mask, new.LB, new.UB = self.steps, self.mask, self.LB, self.UB
         new.fixed, new.stopping, new.line_search = self.fixed, self.stopping, self.line_search
-        new.G, new.FV, new.STATE = self.G.copy(), self.FV.copy(), self.STATE.copy()
-        new.SCAL, new.WORK, new.INFO = self.SCAL.copy(), self.WORK.copy(), self.INFO.copy()
+        new.G, new.FV, new.INFO, new.STATE, new.SCAL, new.WORK = arrays
         new.XH, new.FH = self.XH, self.FH
         return new
 

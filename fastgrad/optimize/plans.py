@@ -6,7 +6,7 @@ The first such call runs the whole pipeline (validation, the objective's first-c
 the choice of the compiled loop) and leaves a :class:`Plan` on the objective's cache entry,
 under a key of the options; later calls with an equal key and a 1-D float64 ``x0`` of the
 same length check only ``x0`` (finite) and run the same chunked loop on it (the first chunk
-called directly, :func:`~fastgrad.optimize.chunks.iterate_planned`), so their results are
+called directly, :func:`run`), so their results are
 those of the full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
 
 Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers`` or
@@ -27,8 +27,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .._core.boxcheck import project_rows
-from .chunks import FIRST_CHUNK, iterate_planned
+from .._core.objective import is_compile_error
+from .chunks import FIRST_CHUNK, interrupt_consumed, iterate
 from .driver import Driver, Run, driver_scope, get_driver
+from .report import converged_result
+from .result import CONVERGED
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
 """Types of the values a key may hold (their equality is that of the values)."""
@@ -52,7 +55,7 @@ class Plan:
     options: object  # the first call's Options, without its f, x0 and args (see detached)
     driver: Driver
     prototype: Run  # an unstarted run (zeros for x, no args): each call renews it
-    settings: tuple = field(init=False)  # of a call's first chunk (chunks.iterate_planned)
+    settings: tuple = field(init=False)  # of a call's first chunk (see run)
 
     def __post_init__(self):
         object.__setattr__(self, "settings",
@@ -157,21 +160,58 @@ def prototype(options, n: int, steps: np.ndarray, fixed: tuple) -> Run:
 
 def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
-    finite) with ``args``: ``(run, True if Ctrl-C stopped it, projected)``, for minimize's
-    report; ``projected`` (1,) says whether x0 was projected into the plan's box (None
-    without bounds)."""
-    options = plan.options
+    finite) with ``args``. Returns the result itself when the run converged in its first
+    chunk (:func:`~fastgrad.optimize.report.converged_result`: the common end); otherwise
+    ``(run, True if Ctrl-C stopped it, projected)`` for minimize's report, ``projected`` (1,)
+    saying whether x0 was projected into the plan's box (None without bounds).
+
+    On a compiled driver whose serial loop has run, without bounds, the first chunk is one
+    direct call of that loop on the prototype's fresh arrays with the plan's ``settings``
+    (those :meth:`Driver.run` builds for it: stop ``max_iter``, budget :data:`FIRST_CHUNK`,
+    no deadline), and a :class:`Run` is made of them only if the run goes on, was
+    interrupted or ended otherwise (a few microseconds a call). Chunks never change a
+    result; Ctrl-C and Numba's refusal of new argument types are handled as
+    :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python engine, a
+    loop that may compile first, bounds) runs in iterate."""
+    options, driver, proto = plan.options, plan.driver, plan.prototype
     X = x0.reshape(1, -1).copy()
-    moved = None
-    if options.box is not None:  # x0 into the box, as minimize's validation does
-        moved = np.empty(1, dtype=np.bool_)
-        project_rows(X, options.box[0], options.box[1], moved)
-    state = plan.prototype.renewed(X, args)
+    arrays = proto.fresh()
+    if options.box is not None or driver.engine != "jit" or False not in driver.warm:
+        moved = None
+        if options.box is not None:  # x0 into the box, as minimize's validation does
+            moved = np.empty(1, dtype=np.bool_)
+            project_rows(X, options.box[0], options.box[1], moved)
+        state = proto.renewed(X, args, arrays)
+        return state, _iterate(state, driver, plan, obj, args), moved
+    G, FV, INFO, STATE, SCAL, WORK = arrays
+    try:
+        status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
+                               proto.method, proto.params, proto.steps, args, plan.settings)
+    except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
+        return proto.renewed(X, args, arrays), interrupt_consumed(INFO), None
+    except Exception as exc:  # Numba's refusal comes before the loop ran
+        if not is_compile_error(exc):
+            raise
+        state = proto.renewed(X, args, arrays)
+        return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj, args), None
+    if status == CONVERGED:
+        res = converged_result(X, G, FV, INFO, options.gtol)
+        if res is not None:
+            return res
+    state = proto.renewed(X, args, arrays)
+    return state, status < 0 and _iterate(state, driver, plan, obj, args), None
 
-    def fall_back(exc: BaseException) -> Driver:  # as minimize's: Numba refused these types
-        obj.recover(exc, options.strict, driver_scope(options.kind), args)
-        return get_driver(obj, options.kind, None, args)
 
-    interrupted = iterate_planned(state, plan.driver, fall_back, options.max_iter,
-                                  options.every, plan.settings)
-    return state, interrupted, moved
+def _iterate(state: Run, driver: Driver, plan: Plan, obj, args: tuple) -> bool:
+    """The rest of a planned run, chunk by chunk (:func:`~fastgrad.optimize.chunks.iterate`,
+    with no callback, history, deadline or progress); True if Ctrl-C stopped it."""
+    options = plan.options
+    return iterate(state, driver, lambda exc: _fall_back(exc, plan, obj, args), False,
+                   options.max_iter, None, options.every, False, None)
+
+
+def _fall_back(exc: BaseException, plan: Plan, obj, args: tuple) -> Driver:
+    """As minimize's: Numba refused these argument types (the Python engine's driver)."""
+    options = plan.options
+    obj.recover(exc, options.strict, driver_scope(options.kind), args)
+    return get_driver(obj, options.kind, None, args)

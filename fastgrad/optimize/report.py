@@ -9,7 +9,7 @@ import numpy as np
 
 from .._core.objective import FastgradWarning
 from .driver import Run
-from .columns import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
+from .columns import F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
     CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
 )
@@ -32,11 +32,15 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
     T = G if tested is None else tested
     if not batched:
+        if tested is None and not history:
+            res = converged_result(X, G, FV, INFO, gtol)
+            if res is not None:
+                return res
         nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
         values = FV[0].tolist()
         fun = values[F]
         x, g = X[0], G[0]
-        if status == CONVERGED:  # the common end, its message without the table's call
+        if status == CONVERGED:
             message = converged_message(nit, T[0], gtol)
         else:
             message = status_message(
@@ -71,6 +75,24 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
         res.x_history = XH[:, :rows].copy()
         res.f_history = FH[:, :rows].copy()
     return res
+
+
+def converged_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
+                     gtol: float) -> OptimizeResult | None:
+    """The result of a single start (row 0 of the state arrays) that converged with
+    ``||g||_inf <= gtol`` (status 0) and used no complex-step fallback (whose warning
+    :func:`fastgrad.optimize.api._report` gives), built with no more than it needs: the
+    common end of a run, and of minimize's lean path (:func:`fastgrad.optimize.plans.run`),
+    which calls it on the arrays of a run it has not wrapped in a :class:`Run`. None for
+    any other end (:func:`result` then builds it). ``x`` and ``jac`` are views of the run's
+    own arrays (the run is not used again)."""
+    nit, nfev, njev, status, fallbacks = INFO[0, :FALLBACKS + 1].tolist()
+    if status != CONVERGED or fallbacks:
+        return None
+    g = G[0]
+    return OptimizeResult(x=X[0], fun=FV.item(0, F), jac=g, nit=nit, nfev=nfev, njev=njev,
+                          success=True, status=CONVERGED,
+                          message=converged_message(nit, g, gtol))
 
 
 def warn_interrupted(status: np.ndarray, nit: np.ndarray, stacklevel: int = 3) -> None:
