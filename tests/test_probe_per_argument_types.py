@@ -75,3 +75,65 @@ def test_steps_follow_the_dtype_of_the_arguments(first, f, fv):
         limits = LIMIT64 if c.dtype == np.float64 else LIMIT32
         for got, limit in zip(errors(f, fv, c), limits):
             assert got <= limit, (c.dtype, got, limit)
+
+
+def cubes_nested(x, data):
+    (c,) = data
+    y = np.empty_like(c)
+    for i in range(c.shape[0]):
+        y[i] = x[i]
+    return np.sum(c * y * y * y)
+
+
+def cubes_vector_nested(x, data):
+    (c,) = data
+    y = np.empty_like(c)
+    for i in range(c.shape[0]):
+        y[i] = x[i]
+    return c * y * y * y
+
+
+def cubes_memmap(x, c):
+    y = np.empty_like(c)
+    for i in range(c.shape[0]):
+        y[i] = x[i] + 0.0
+    return np.sum(c * y * y * y)
+
+
+def cubes_vector_memmap(x, c):
+    y = np.empty_like(c)
+    for i in range(c.shape[0]):
+        y[i] = x[i] + 0.0
+    return c * y * y * y
+
+
+def test_steps_follow_the_dtype_of_data_nested_in_a_tuple():
+    """Data nested in a tuple, ``args=((c,),)``: the key held only the tuple's type, so
+    float32 data after float64 data got float64 steps (forward differences of a float32 f
+    with a float64 step gave a gradient of 0)."""
+    for c in (C64, C64.astype(np.float32)):
+        limits = LIMIT64 if c.dtype == np.float64 else LIMIT32
+        got = errors(cubes_nested, cubes_vector_nested, (c,))
+        assert all(e <= limit for e, limit in zip(got, limits)), (c.dtype, got)
+        g = fastgrad.gradient(cubes_nested, X, args=((c,),), method="forward")
+        assert np.max(np.abs(g / (3.0 * C64 * X**2) - 1)) <= (
+            1e-6 if c.dtype == np.float64 else 2e-2), (c.dtype, g)
+
+
+def test_steps_follow_the_dtype_of_an_array_subclass(tmp_path):
+    """np.memmap data (an ndarray subclass) of float64, then of float32."""
+    for name, dtype in (("a64", np.float64), ("a32", np.float32)):
+        c = np.memmap(tmp_path / name, dtype=dtype, mode="w+", shape=(3,))
+        c[:] = C64
+        limits = LIMIT64 if dtype == np.float64 else LIMIT32
+        got = errors(cubes_memmap, cubes_vector_memmap, c)
+        assert all(e <= limit for e, limit in zip(got, limits)), (dtype, got)
+
+
+def test_argument_kinds():
+    from fastgrad.diff.probe import probe_key
+    a64, a32 = np.zeros(2), np.zeros(2, dtype=np.float32)
+    assert probe_key(2, ((a64,),)) != probe_key(2, ((a32,),))
+    assert probe_key(2, ([a64],)) != probe_key(2, ([a32],))
+    assert probe_key(2, ((a64, 1.0),)) != probe_key(2, ((a64, np.float32(1.0)),))
+    assert probe_key(2, ((a64,),)) == probe_key(2, ((np.ones(2),),))

@@ -106,7 +106,25 @@ def probe_key(n: int, args: tuple) -> tuple:
     per argument types: the steps found for float64 data must not serve float32 data."""
     if not args:
         return (n,)
-    return (n,) + tuple((a.dtype, a.ndim) if type(a) is np.ndarray else type(a) for a in args)
+    return (n,) + tuple((a.dtype, a.ndim) if type(a) is np.ndarray else argument_kind(a)
+                        for a in args)
+
+
+def argument_kind(a) -> object:
+    """The part of :func:`probe_key` for one argument ``a`` other than a plain array: an
+    array of a subclass (``np.memmap``) by its type, dtype and dimensions; a tuple by the
+    kinds of its items and a list by that of its first (Numba's lists hold one type), so
+    that float32 data nested in a tuple, ``args=((X32, y32),)``, does not get the steps of
+    float64 data; Numba's typed containers by their Numba type; anything else by its type."""
+    kind = type(a)
+    if isinstance(a, np.ndarray):
+        return (kind, a.dtype, a.ndim)
+    if isinstance(a, tuple):
+        return (kind,) + tuple(map(argument_kind, a))
+    if isinstance(a, list):
+        return (kind,) + ((argument_kind(a[0]),) if a else ())
+    typed = getattr(a, "_numba_type_", None)
+    return kind if typed is None else (kind, typed)
 
 
 def probe(obj, x: np.ndarray, args: tuple, *, x_dtype=None, bounds: bool = True,
