@@ -425,3 +425,14 @@ def test_all_finite_answers_every_element(values, expected, shape):
     elif shape == "long":
         a = np.concatenate([np.ones(40), a])
     assert all_finite(a) is expected
+
+
+@pytest.mark.parametrize("step", [1e-170, [1e-3, 1e-160]])
+def test_hessian_refuses_a_step_whose_square_underflows(step):
+    """h**2 divides a second difference: at h = 1e-170 it is 0 and the Hessian was
+    [[nan]] (x = 0, so x + h != x and the step passed as large enough)."""
+    with pytest.raises(ValueError, match="step is too small for a Hessian"):
+        fastgrad.hessian(lambda x: x[0] * x[0] + x[1] ** 2, [0.0, 0.0], step=step)
+    np.testing.assert_allclose(
+        fastgrad.hessian(lambda x: x[0] * x[0] + x[1] ** 2, [0.0, 0.0], step=1e-150),
+        2 * np.eye(2), rtol=1e-6)

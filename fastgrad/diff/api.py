@@ -8,6 +8,8 @@ scheme, specialised for the objective (:mod:`fastgrad._core.objective`).
 
 from __future__ import annotations
 
+import math
+import sys
 import time
 from functools import partial
 from typing import Any, Callable
@@ -18,6 +20,7 @@ from .. import scaleout
 from .._core import cache
 from .._core.objective import _LOCK, is_compile_error, threads_may_share
 from .._core.validate import (
+    _show,
     all_finite,
     as_float_array,
     check_args,
@@ -450,7 +453,7 @@ def hessian(
     if workers is not None:
         pool = scaleout.check_workers(workers)
         steps = (_probe.pool_steps(cache.get(f, jit), f, pool, xw, args, x_dtype)
-                 if step is None else steps_array(step, n))
+                 if step is None else hessian_steps(step, n))
         if box is not None and _bounded.hessian_within(None, f, pool, xw, steps, args, box,
                                                        out, False) is not None:
             return out
@@ -460,13 +463,31 @@ def hessian(
         return out
     obj = cache.get(f, jit)
     auto = _probe.probe(obj, xw, args, x_dtype=x_dtype, strict=jit is True)
-    steps = auto if step is None else steps_array(step, n)
+    steps = auto if step is None else hessian_steps(step, n)
     if box is not None and _bounded.hessian_within(obj, f, None, xw, steps, args, box, out,
                                                    jit is True) is not None:
         return out
     status = obj.run("hessian", xw, HESSIAN, steps, out, args, strict=jit is True)
     check_status(status, xw, steps)
     return out
+
+
+HESSIAN_MIN_STEP = math.sqrt(sys.float_info.min)
+"""The least step :func:`hessian` takes from the user (1.5e-154): below it ``h**2``, the
+divisor of a second difference, underflows (to 0 at 1e-162: a NaN or inf Hessian)."""
+
+
+def hessian_steps(step, n: int) -> np.ndarray:
+    """The user's ``step`` of :func:`hessian` as the kernels' step array
+    (:func:`steps_array`), refusing a step whose square underflows."""
+    steps = steps_array(step, n)
+    if steps.min() < HESSIAN_MIN_STEP:
+        raise ValueError(
+            f"step is too small for a Hessian: its square, the divisor of a second "
+            f"difference, underflows below {HESSIAN_MIN_STEP:.2g} (got {_show(step)}); use a "
+            "larger step or step=None"
+        )
+    return steps
 
 
 SCHEMES_DOC = _SCHEMES_DOC
