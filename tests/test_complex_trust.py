@@ -454,6 +454,87 @@ def test_domain_edge_is_no_false_alarm(x0, jit):
     np.testing.assert_allclose(g, [0.5 / np.sqrt(x0), 1.0], rtol=COMPLEX_TOL)
 
 
+def sqrt_and_abs(x):
+    return np.sqrt(x[0]) + abs(x[1])
+
+
+def sqrt_and_unused(x):
+    return np.sqrt(x[0]) + 0.0 * x[1]
+
+
+def sqrt_and_abs_rows(X):
+    return np.sqrt(X[:, 0]) + np.abs(X[:, 1])
+
+
+def log_and_abs_map(x):
+    return np.array([np.log(x[0]) + abs(x[1]), x[1]])
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_a_lost_derivative_next_to_a_domain_edge_is_recomputed(jit):
+    """Where every point of the check is NaN (sqrt at 1e-8, the check's steps ~5e-6), the
+    complex step stood unchecked: abs's lost derivative came back as 0 for 1, silently.
+    The components that are exactly 0 are now recomputed by central4 (x1 is far from the
+    edge), with the warning; sqrt's component keeps the complex step's accuracy."""
+    x = np.array([1e-8, 3.0])
+    with np.errstate(invalid="ignore"):  # numpy's sqrt of the check's points (jit=False)
+        g = _call(True, lambda: fastgrad.gradient(sqrt_and_abs, x, method="complex",
+                                                  jit=jit))
+    np.testing.assert_allclose(g, [0.5 / np.sqrt(1e-8), 1.0], rtol=CENTRAL4_TOL)
+    with np.errstate(invalid="ignore"):
+        g = _call(False, lambda: fastgrad.gradient(sqrt_and_unused, x, method="complex",
+                                                   jit=jit))
+    assert g[1] == 0.0  # a true 0, confirmed by central4: no warning
+    np.testing.assert_allclose(g[0], 0.5 / np.sqrt(1e-8), rtol=COMPLEX_TOL)
+    with np.errstate(invalid="ignore"):
+        J = _call(True, lambda: fastgrad.jacobian(log_and_abs_map, np.array([1e-7, -2.0]),
+                                                  method="complex", jit=jit))
+    # the entry lost in a column that is not all 0 (output 1 gives x1's 1)
+    np.testing.assert_allclose(J, [[1e7, -1.0], [0.0, 1.0]], rtol=CENTRAL4_TOL, atol=0)
+
+
+def test_a_lost_derivative_next_to_a_domain_edge_vectorized():
+    with np.errstate(invalid="ignore"):  # numpy's sqrt of the check's points
+        g = _call(True, lambda: fastgrad.gradient(sqrt_and_abs_rows, np.array([1e-8, 3.0]),
+                                                  method="complex", vectorized=True))
+    np.testing.assert_allclose(g, [0.5 / np.sqrt(1e-8), 1.0], rtol=CENTRAL4_TOL)
+
+
+def exp_and_abs(x):
+    return np.exp(10.0 * x[0]) + abs(x[1])
+
+
+def exp_and_unused(x):
+    return np.exp(10.0 * x[0]) + 0.0 * x[1]
+
+
+def exp_and_abs_rows(X):
+    return np.exp(10.0 * X[:, 0]) + np.abs(X[:, 1])
+
+
+@pytest.mark.parametrize("step", [1e-3, 1e-2])
+@pytest.mark.parametrize("jit", ENGINES)
+def test_a_lost_derivative_within_a_user_steps_allowance_is_recomputed(step, jit):
+    """With the user's step 1e-3, exp(10 x0)'s complex step has a truncation of ~6e2 that
+    the check allows for; abs's lost 1 hid in it and came back as 0, silently."""
+    x = np.array([1.0, 2.0])
+    g = _call(True, lambda: fastgrad.gradient(exp_and_abs, x, method="complex", step=step,
+                                              jit=jit))
+    assert abs(g[1] - 1.0) <= 1e-9
+    # component 0 is still the complex step of the user's step (its truncation included)
+    h = step
+    assert g[0] == pytest.approx(10 * np.exp(10.0) * np.sin(10 * h) / (10 * h), rel=1e-12)
+    g = _call(False, lambda: fastgrad.gradient(exp_and_unused, x, method="complex",
+                                               step=step, jit=jit))
+    assert g[1] == 0.0
+
+
+def test_a_lost_derivative_within_a_user_steps_allowance_vectorized():
+    g = _call(True, lambda: fastgrad.gradient(exp_and_abs_rows, np.array([1.0, 2.0]),
+                                              method="complex", step=1e-3, vectorized=True))
+    assert abs(g[1] - 1.0) <= 1e-9
+
+
 def pole(x):
     return 1.0 / (x[0] - 1e-3) + x[1] * x[1]
 

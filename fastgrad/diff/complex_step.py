@@ -20,6 +20,7 @@ from .direction_check import (
     NO_VERDICT,
     REFUTED,
     RETRY_FACTOR,
+    allowance_dominates,
     check_direction,
     check_step,
     check_verdict,
@@ -48,6 +49,12 @@ REJECTED = 1
 """State of a component whose complex-step quotient is not trusted: to recompute by central4."""
 RECOMPUTED = 2
 """State of a component computed by central4."""
+UNVOUCHED_ZERO = 3
+"""State of a component whose complex-step quotient is exactly 0 (a lost derivative, as
+``abs`` gives, or a true 0) in its column that the directional check could not vouch for: f was not finite
+at the check's points (a domain edge), or the check confirmed ``J p`` only within the
+truncation allowance of other components (a user's step). Recomputed by central4, and a
+fallback (counted, warned about) only where central4 finds it not 0."""
 
 EXTRA_EVALUATIONS = 1 << 32
 """A complex-step kernel's status is ``fallbacks + EXTRA_EVALUATIONS * extra``: the number of
@@ -140,6 +147,56 @@ def column_finite(J, i):
     return 0
 
 
+ZERO_ROUNDING = 8.0
+"""A central4 value within ``ZERO_ROUNDING * eps * |f| / h`` of 0 confirms a complex-step 0
+(the rounding of the stencil's four values, weights summing to 18 over 12 h, is
+``1.5 eps |f| / h``)."""
+
+
+@jit_cached
+def largest_finite(v):
+    """``max |v_k|`` over the finite entries of ``v`` (0 if none)."""
+    top = 0.0
+    for k in range(v.shape[0]):
+        if np.isfinite(v[k]):
+            top = max(top, abs(v[k]))
+    return top
+
+
+@jit_cached
+def mark_unvouched_zeros(J, state):
+    """Mark the accepted components with an entry of ``J`` exactly 0
+    :data:`UNVOUCHED_ZERO`; returns how many."""
+    m, n = J.shape
+    marked = 0
+    for i in range(n):
+        if state[i] != ACCEPTED:
+            continue
+        for k in range(m):
+            if J[k, i] == 0.0:
+                state[i] = UNVOUCHED_ZERO
+                marked += 1
+                break
+    return marked
+
+
+@jit_cached
+def settle_zeros(J, i, saved, rounding):
+    """Column ``i`` of ``J`` recomputed by central4 where the complex step gave ``saved``
+    with exact zeros the check could not vouch for: the complex step's nonzero entries are
+    kept (the check did not refute them), its zeros too where central4 is within
+    ``rounding`` of 0 or not finite (its stencil met a NaN of f: no evidence against the
+    0); elsewhere central4's value stands (a lost derivative).
+    Returns 1 if some zero was not confirmed (a fallback, for the warning), else 0."""
+    lost = 0
+    for k in range(J.shape[0]):
+        if saved[k] != 0.0 or not np.isfinite(J[k, i]) or abs(J[k, i]) <= rounding:
+            J[k, i] = saved[k]
+        else:
+            lost = 1
+    return lost
+
+
 def make_complex_check(f):
     """Confirm or replace the components of a complex-step Jacobian ``J`` (m, n) of ``f``
     (a gradient is ``m = 1``): the one place where a complex-step result is trusted.
@@ -160,8 +217,13 @@ def make_complex_check(f):
        drops the imaginary part does not shrink with ``t``, while the truncation of the
        check near a singularity of f does. A failure by less than that retry's rounding
        could show is final (:func:`~fastgrad.diff.direction_check.retry_resolves`). ``J`` is rejected if the second check
-       fails, or if it is not finite after a failed first one; if f is not finite at the
-       points of both, ``J`` stands unchecked. Every
+       fails, or if it is not finite after a failed first one. If f is not finite at the
+       points of both (a domain edge within ``t max(1, |x_i|)``), or the check confirmed
+       ``J p`` only within the truncation allowance of a user's step
+       (:func:`~fastgrad.diff.direction_check.allowance_dominates`), the components that
+       are exactly 0 are recomputed by central4 (:data:`UNVOUCHED_ZERO`: a lost
+       derivative is most often a lost imaginary part, an exact 0), and the others stand
+       as the complex step gave them. Every
        component counts, so a component that lost its imaginary part (0 where the
        derivative is not) or part of it (``x * abs(x)`` gives ``|x|`` for ``2 |x|``) shows
        as soon as it matters above the rounding of the check. Exactly-zero components get
@@ -189,23 +251,30 @@ def make_complex_check(f):
         checked = False
         while True:
             for i in range(n):
-                if state[i] != REJECTED:
+                if state[i] != REJECTED and state[i] != UNVOUCHED_ZERO:
                     continue
                 xi = x[i]
                 hr = step_for(CENTRAL4, xi, steps, i)
                 if hr == 0.0:
                     return ZERO_STEP
+                saved = J[:, i].copy() if state[i] == UNVOUCHED_ZERO else J[:0, i]
+                size = 0.0  # the largest |f| of the stencil
                 scale_column(J, i, np.inf)
                 for p in range(STENCIL_POINTS[CENTRAL4]):  # the stencil of gradient_range
                     x[i] = xi + STENCIL_OFFSETS[CENTRAL4, p] * hr
                     copy_values(f(x, *args), row)
                     add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], row)
+                    size = max(size, largest_finite(row))
                 x[i] = xi
                 scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
+                if state[i] == REJECTED:  # an all-NaN column reports a NaN of f
+                    fallbacks += column_finite(J, i)
+                else:
+                    fallbacks += settle_zeros(J, i, saved,
+                                              ZERO_ROUNDING * value_eps(steps) * size / hr)
                 state[i] = RECOMPUTED
                 recomputed += 1
                 evaluations += 4
-                fallbacks += column_finite(J, i)  # an all-NaN column reports a NaN of f
             if checked or recomputed == n:
                 break
             checked = True
@@ -227,8 +296,12 @@ def make_complex_check(f):
                     if confirmed or verdict == REFUTED:
                         break
                 t = t / RETRY_FACTOR
-            if not refuted:
-                break  # confirmed, or f not finite at the check's points: J stands unchecked
+            if not refuted:  # confirmed, or f not finite at the check's points
+                if ((not confirmed or allowance_dominates(values, J, direction, allowance,
+                                                          t, eps))
+                        and mark_unvouched_zeros(J, state) > 0):
+                    continue  # recompute those zeros, then stop
+                break
             for i in range(n):
                 if state[i] == ACCEPTED:
                     state[i] = REJECTED

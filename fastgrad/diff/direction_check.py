@@ -161,18 +161,41 @@ def check_verdict(values, shift, J, direction, allowance, t, eps):
                 return -1
     verdict = AGREE
     for k in range(m):
-        size = 0.0
-        for i in range(n):
-            if direction[i] != 0.0:
-                size += abs(J[k, i] * direction[i])
         e1 = ((values[0, k] - values[1, k]) - (shift[0, k] - shift[1, k])) / (2.0 * t)
         e2 = ((values[2, k] - values[3, k]) - (shift[2, k] - shift[3, k])) / (4.0 * t)
-        curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
-            3.0 * t * t)
-        scale = (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
-                 + abs(values[3, k])) / 4.0 + size + abs(curvature)
+        scale = check_scale(values, J, direction, k, t)
         if not direction_agrees(e1, e2, scale, t, n, allowance[k], eps):
             if not retry_resolves(e1, e2, scale, t, n, eps):
                 return REFUTED
             verdict = DISAGREE
     return verdict
+
+
+@jit_cached
+def check_scale(values, J, direction, k, t):
+    """The ``scale`` of output ``k`` in the rounding bound of :func:`direction_agrees`: the
+    mean ``|f|`` of the check's four points, ``sum |J_ki p_i|`` and ``|p^T H p|`` estimated
+    from the even part of the four values."""
+    n = J.shape[1]
+    size = 0.0
+    for i in range(n):
+        if direction[i] != 0.0:
+            size += abs(J[k, i] * direction[i])
+    curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (3.0 * t * t)
+    return (abs(values[0, k]) + abs(values[1, k]) + abs(values[2, k])
+            + abs(values[3, k])) / 4.0 + size + abs(curvature)
+
+
+@jit_cached
+def allowance_dominates(values, J, direction, allowance, t, eps):
+    """True if the check that confirmed ``J p`` at step ``t`` (its finite ``values``) did so
+    within an ``allowance`` larger than its own rounding bound for some output: the
+    truncation of a user's step in the accepted components then sets what the check can
+    resolve, and a component lost entirely (an exact 0, as ``abs`` gives) may hide in it
+    (``exp(10 x0) + |x1|`` at step 1e-3: the lost 1 of ``|x1|`` passed within the 6e2 of
+    ``exp``'s truncation)."""
+    m, n = J.shape
+    for k in range(m):
+        if allowance[k] > rounding_bound(check_scale(values, J, direction, k, t), t, n, eps):
+            return True
+    return False

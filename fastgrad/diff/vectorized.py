@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.scalar import ObjectiveReturnError
-from .complex_step import complex_steps_agree, complex_truncation_consistent, is_user_step
+from .complex_step import (
+    ZERO_ROUNDING, complex_steps_agree, complex_truncation_consistent, is_user_step,
+)
 from .direction_check import (
     CHECK_OFFSETS,
     RETRY_FACTOR,
@@ -19,6 +21,7 @@ from .direction_check import (
     check_step,
     direction_agrees,
     retry_resolves,
+    rounding_bound,
 )
 from .kernels import NONFINITE_X, ZERO_STEP
 from .steps import (
@@ -101,17 +104,21 @@ def _evaluate(f, X, H, offsets, args, dtype=np.float64):
     return values
 
 
-def _real_gradient(f, X, code, steps, args):
-    """``(gradients, steps taken)``; the gradients are None when a step vanished."""
+def _real_gradient(f, X, code, steps, args, sizes=False):
+    """``(gradients, steps taken)``; the gradients are None when a step vanished. With
+    ``sizes``, also the largest finite ``|f|`` of each component's stencil (m, n)."""
     H = scheme_steps(X, code, steps)
     if np.any(H == 0.0):
-        return None, H
+        return (None, H, None) if sizes else (None, H)
     offsets, weights, centre, divisor = STENCILS[code]
     vals = _evaluate(f, X, H, offsets, args)
     total = sum(w * v for w, v in zip(weights, vals))
     if centre:
         total = total + centre * call_batch(f, X, args)[None, :]
-    return (total.T / (divisor * H)), H
+    if not sizes:
+        return (total.T / (divisor * H)), H
+    size = np.max(np.where(np.isfinite(vals), np.abs(vals), 0.0), axis=0).T
+    return (total.T / (divisor * H)), H, size
 
 
 def _complex_gradient(f, X, steps, args):
@@ -147,7 +154,9 @@ def _complex_gradient(f, X, steps, args):
         allowance = np.sum(np.where(rejected | nan, 0.0, 2.0 * np.abs(d1 - d2) * np.abs(P)),
                            axis=1)
     check = ~np.all(rejected, axis=1)
+    checked = check.copy()
     failed = np.zeros(m, dtype=bool)
+    vouched = np.zeros(m, dtype=bool)  # confirmed within the check's own rounding
     eps = value_eps.py_func(steps)  # float32 objectives: their own rounding and step
     t = np.full(m, check_step.py_func(eps))
     for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
@@ -170,6 +179,8 @@ def _complex_gradient(f, X, steps, args):
             agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx], eps)
             final = ~agree & ~retry_resolves.py_func(e1, e2, scale, tt, n, eps)
         failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
+        vouched[idx[finite & agree]] = (allowance[idx] <= rounding_bound.py_func(
+            scale, tt, n, eps))[finite & agree]
         check[idx[finite & (agree | final)]] = False  # confirmed, or refuted for good
         t[idx] = tt / RETRY_FACTOR
     if np.any(failed):
@@ -180,7 +191,30 @@ def _complex_gradient(f, X, steps, args):
         rejected[failed] = True
     # a recomputed component that is NaN reports a NaN of f, as the real schemes do: the
     # warning counts the others
-    return out, int(np.count_nonzero(rejected & np.isfinite(out)))
+    lost = _settle_zeros(f, X, out, rejected, checked & ~failed & ~vouched, steps, args, eps)
+    if lost is None:
+        return out, ZERO_STEP
+    return out, int(np.count_nonzero(rejected & np.isfinite(out))) + lost
+
+
+def _settle_zeros(f, X, out, rejected, unvouched, steps, args, eps):
+    """As :func:`fastgrad.diff.complex_step.settle_zeros`, for the rows the check could not
+    vouch for (``unvouched``: f not finite at its points, or confirmed only within the
+    truncation allowance of a user's step): their accepted components that are exactly 0
+    are recomputed by central4, which stands where it is not within its rounding of 0.
+    Returns how many did not stay 0 (fallbacks), or None if a central4 step vanished."""
+    zeros = (out == 0.0) & ~rejected & unvouched[:, None]
+    rows = np.flatnonzero(np.any(zeros, axis=1))
+    if rows.size == 0:
+        return 0
+    c4, H4, size = _real_gradient(f, X[rows], CENTRAL4, steps, args, sizes=True)
+    if c4 is None:
+        return None
+    lost = zeros[rows] & np.isfinite(c4) & (np.abs(c4) > ZERO_ROUNDING * eps * size / H4)
+    block = out[rows]
+    block[lost] = c4[lost]
+    out[rows] = block
+    return int(np.count_nonzero(lost))
 
 
 def vectorized_gradient(f, X, code, steps, args):
