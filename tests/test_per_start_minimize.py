@@ -46,6 +46,40 @@ def test_row_i_is_the_single_run_with_its_own_data(m):
     assert np.all(batch.success)
 
 
+def sse_in_data_precision(p, t, y):
+    r = np.empty_like(y)  # float32 data: f computes in float32
+    for i in range(y.shape[0]):
+        r[i] = p[0] * np.exp(-p[1] * t[i]) - y[i]
+    return (r * r).sum()
+
+
+def residuals_in_data_precision(p, t, y):
+    r = np.empty_like(y)
+    for i in range(y.shape[0]):
+        r[i] = p[0] * np.exp(-p[1] * t[i]) - y[i]
+    return r
+
+
+def test_float32_per_start_data_stay_float32():
+    """per_start converted float32 data to float64, so a batch row ran a float64 f while
+    the single run with Y[i] ran a float32 one (other steps, another result: x differed
+    by 6e-7, status 0 against 11)."""
+    t = np.linspace(0.0, 2.0, 20)
+    Y = np.array([2.0 * np.exp(-t), 3.0 * np.exp(-0.5 * t)]).astype(np.float32)
+    assert fastgrad.per_start(Y).array.dtype == np.float32
+    P0 = np.ones((2, 2))
+    batch = fastgrad.minimize(sse_in_data_precision, P0, args=(t, fastgrad.per_start(Y)))
+    singles = [fastgrad.minimize(sse_in_data_precision, P0[i], args=(t, Y[i]))
+               for i in range(2)]
+    same_rows(batch, range(2), singles)
+    fits = fastgrad.least_squares(residuals_in_data_precision, P0,
+                                  args=(t, fastgrad.per_start(Y)))
+    for i in range(2):
+        one = fastgrad.least_squares(residuals_in_data_precision, P0[i], args=(t, Y[i]))
+        np.testing.assert_array_equal(fits.x[i], one.x)
+        assert (fits.nfev[i], fits.status[i]) == (one.nfev, one.status)
+
+
 def test_per_start_on_the_python_engine():
     Y = data(4)
     P0 = np.tile([1.0, 1.0, 0.0], (4, 1))

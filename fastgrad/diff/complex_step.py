@@ -238,7 +238,11 @@ def make_complex_check(f):
     :data:`EXTRA_EVALUATIONS`), or :data:`ZERO_STEP` if a central4 step vanished.
     """
 
+    # Long because the kernel's one function: its recomputations and checks share the
+    # workspace and the column states, and a helper calling f would need it passed along.
+
     def complex_check(x, z, steps, J, work, args, evaluations):
+        # Long because it is that one kernel (see make_complex_check).
         m, n = J.shape
         state = work[:n]
         allowance = work[n:n + m]

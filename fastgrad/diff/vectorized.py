@@ -153,13 +153,35 @@ def _complex_gradient(f, X, steps, args):
     with np.errstate(invalid="ignore"):  # NaN components of f are reported, not checked
         allowance = np.sum(np.where(rejected | nan, 0.0, 2.0 * np.abs(d1 - d2) * np.abs(P)),
                            axis=1)
-    check = ~np.all(rejected, axis=1)
-    checked = check.copy()
-    failed = np.zeros(m, dtype=bool)
-    vouched = np.zeros(m, dtype=bool)  # confirmed within the check's own rounding
+    checked = ~np.all(rejected, axis=1)
     eps = value_eps.py_func(steps)  # float32 objectives: their own rounding and step
+    failed, vouched = _check_rows(f, X, out, P, allowance, checked, eps, args)
+    if np.any(failed):
+        fallback, H4 = _real_gradient(f, X[failed], CENTRAL4, steps, args)
+        if fallback is None:  # a central4 step vanished
+            return out, ZERO_STEP
+        out[failed] = fallback
+        rejected[failed] = True
+    # a recomputed component that is NaN reports a NaN of f, as the real schemes do: the
+    # warning counts the others
+    lost = _settle_zeros(f, X, out, rejected, checked & ~failed & ~vouched, steps, args, eps)
+    if lost is None:
+        return out, ZERO_STEP
+    return out, int(np.count_nonzero(rejected & np.isfinite(out))) + lost
+
+
+def _check_rows(f, X, out, P, allowance, checked, eps, args):
+    """The directional check of the gradients ``out`` of the rows ``checked`` of ``X``, as
+    the kernels' (:func:`fastgrad.diff.complex_step.make_complex_check`): along ``P`` at
+    t, once more at t / 16 unless decided. Returns ``(failed, vouched)``: the rows whose
+    last finite verdict refutes ``out``, and those confirmed within the check's own rounding
+    (not only within the ``allowance`` of a user's step's truncation)."""
+    m, n = X.shape
+    check = checked.copy()
+    failed = np.zeros(m, dtype=bool)
+    vouched = np.zeros(m, dtype=bool)
     t = np.full(m, check_step.py_func(eps))
-    for attempt in range(2):  # as the kernels: once more at t / 16 unless confirmed
+    for attempt in range(2):
         idx = np.flatnonzero(check)
         if idx.size == 0:
             break
@@ -178,23 +200,12 @@ def _complex_gradient(f, X, steps, args):
                 np.abs(curvature))
             agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx], eps)
             final = ~agree & ~retry_resolves.py_func(e1, e2, scale, tt, n, eps)
+            within = allowance[idx] <= rounding_bound.py_func(scale, tt, n, eps)
         failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
-        vouched[idx[finite & agree]] = (allowance[idx] <= rounding_bound.py_func(
-            scale, tt, n, eps))[finite & agree]
+        vouched[idx[finite & agree]] = within[finite & agree]
         check[idx[finite & (agree | final)]] = False  # confirmed, or refuted for good
         t[idx] = tt / RETRY_FACTOR
-    if np.any(failed):
-        fallback, H4 = _real_gradient(f, X[failed], CENTRAL4, steps, args)
-        if fallback is None:  # a central4 step vanished
-            return out, ZERO_STEP
-        out[failed] = fallback
-        rejected[failed] = True
-    # a recomputed component that is NaN reports a NaN of f, as the real schemes do: the
-    # warning counts the others
-    lost = _settle_zeros(f, X, out, rejected, checked & ~failed & ~vouched, steps, args, eps)
-    if lost is None:
-        return out, ZERO_STEP
-    return out, int(np.count_nonzero(rejected & np.isfinite(out))) + lost
+    return failed, vouched
 
 
 def _settle_zeros(f, X, out, rejected, unvouched, steps, args, eps):

@@ -34,7 +34,9 @@ def per_start(A) -> PerStart:
     ----------
     A : array_like
         An array whose leading axis has length m (the number of starts). It is converted to
-        a contiguous numpy array; float data are kept as float64.
+        a contiguous numpy array of its own dtype: start i gets what a single run given
+        ``A[i]`` gets (float32 data stay float32, and f computes in their precision with
+        the steps of that precision, in a batch as in a single run).
 
     Returns
     -------
@@ -62,13 +64,14 @@ def per_start(A) -> PerStart:
         raise ValueError(
             f"per_start(A) needs an array whose leading axis runs over the starts, got a "
             f"scalar {A!r}")
-    if arr.dtype.kind in "fiu" and arr.dtype != np.float64 and arr.dtype.kind == "f":
-        arr = arr.astype(np.float64)
     return PerStart(arr)
 
 
 def has_per_start(args: tuple) -> bool:
-    return any(isinstance(a, PerStart) for a in args)
+    """Whether some argument is marked by :func:`per_start` (by exact type: only
+    :func:`per_start` makes a PerStart, and the test runs at every call of a compiled
+    ``solve`` from Python)."""
+    return PerStart in map(type, args)
 
 
 def split_args(args: tuple, m: int | None, names=None) -> tuple:
