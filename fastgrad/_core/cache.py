@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import types
+import warnings
 import weakref
 from collections import OrderedDict
 
@@ -24,7 +25,8 @@ from numba.core.registry import CPUDispatcher
 
 from .jit import is_dispatcher
 from .objective import (
-    _LOCK, Objective, _detached_function, not_compilable, warn_python_engine,
+    _LOCK, FastgradWarning, Objective, _detached_function, _user_level, not_compilable,
+    warn_python_engine,
 )
 
 
@@ -238,6 +240,106 @@ def _frozen_global(value, names: list, budget: list, depth: int = 0):
     return key
 
 
+WATCH_IDENTITY, WATCH_VALUE, WATCH_ARRAY = 0, 1, 2
+"""How an entry of an objective's watch list (:func:`_watch_list`) is compared."""
+
+
+def _watch_list(f) -> tuple:
+    """The globals Numba freezes into the compiled ``f`` as the values they have when it
+    compiles: those its code names (and the attributes of a module global that its code
+    names, as :func:`_frozen_global` follows them), each as ``(namespace, name, value,
+    how, key)``: numbers, strings and tuples by value, arrays by their bytes (a change in
+    place counts), functions by identity. :func:`stale` compares them with the values the
+    names have now: Python would read the new values, and the compiled ``f`` would not."""
+    entries: list = []
+    names = sorted(_global_names(f.__code__))
+    for name in names:
+        _watch(f.__globals__, name, names, entries, 0)
+    return tuple(entries)
+
+
+def _watch(space: dict, name: str, names: list, entries: list, depth: int) -> None:
+    value = space.get(name, _MISSING)
+    if value is _MISSING:
+        return
+    if value.__class__ is types.ModuleType:
+        if depth < MODULE_DEPTH:
+            inner = value.__dict__
+            for attribute in names:
+                if attribute in inner:
+                    _watch(inner, attribute, names, entries, depth + 1)
+        return
+    if isinstance(value, np.ndarray):
+        if not value.dtype.hasobject:
+            entries.append((space, name, value, WATCH_ARRAY,
+                            (value.dtype.str, value.shape, value.tobytes())))
+    elif isinstance(value, (bool, int, float, complex, str, bytes, np.generic, tuple)):
+        try:
+            entries.append((space, name, value, WATCH_VALUE, _frozen(value, [np.inf])))
+        except _NotShareable:
+            pass
+    elif isinstance(value, (types.FunctionType, CPUDispatcher)):
+        entries.append((space, name, value, WATCH_IDENTITY, None))
+
+
+def changed_globals(obj: Objective) -> list:
+    """The names of the globals of ``obj``'s watch list (:func:`_watch_list`) whose value
+    is no longer the one Numba froze when it compiled ``f`` (empty while none changed)."""
+    changed = []
+    for space, name, value, how, key in obj.watch:
+        now = space.get(name, _MISSING)
+        if how == WATCH_ARRAY:
+            same = (isinstance(now, np.ndarray) and now.dtype.str == key[0]
+                    and now.shape == key[1] and now.tobytes() == key[2])
+        elif now is value:
+            same = True
+        elif how == WATCH_VALUE:
+            try:
+                same = _frozen(now, [np.inf]) == key
+            except _NotShareable:
+                same = False
+        else:
+            same = False
+        if not same:
+            changed.append(name)
+    return changed
+
+
+def stale(obj: Objective) -> bool:
+    """True if a global that Numba froze into the compiled objective ``obj`` has changed
+    since (:func:`changed_globals`): its kernels would compute with the old value."""
+    return bool(obj.watch) and bool(changed_globals(obj))
+
+
+def refuse_stale(obj: Objective, maker: str) -> None:
+    """Raise ``ValueError`` if ``obj`` is :func:`stale`: a compiled function that ``maker``
+    built (``compile_minimizer``'s ``solve``, ``grad(f)``) holds the globals of f as they
+    were then, and cannot be compiled again in place."""
+    names = changed_globals(obj) if obj.watch else []
+    if names:
+        raise ValueError(
+            f"{maker} compiled the objective with the global(s) {', '.join(names)} as they "
+            "were then, and they have changed since (Numba freezes globals into compiled "
+            f"code): call {maker} again, or pass data that changes as arguments")
+
+
+def _renew(f, obj: Objective) -> None:
+    """Forget ``f``'s stale objective (:func:`stale`), after a warning naming the globals
+    that changed: the next lookup compiles ``f`` again with their new values."""
+    names = changed_globals(obj)
+    with _LOCK:
+        _forget(identity(f))
+        for key in [k for k, v in _SHARED.items() if v is obj]:
+            del _SHARED[key]
+    if names:
+        warnings.warn(
+            f"the objective {getattr(f, '__name__', f)!s} reads the global(s) "
+            f"{', '.join(names)}, whose value changed since Numba compiled it (Numba freezes "
+            "globals into compiled code): it is compiled again with the new values. Pass "
+            "data that changes through args= (no recompilation), or jit=False",
+            FastgradWarning, stacklevel=_user_level())
+
+
 def _cell_contents(cell):
     try:
         return cell.cell_contents
@@ -257,6 +359,8 @@ def _new_objective(f, engine: str, scalar: bool) -> Objective:
             return obj
     held, attempt = _held(f)
     obj = Objective(held, engine, scalar, attempt)
+    if obj.engine == "jit" and f.__class__ is types.FunctionType:
+        obj.watch = _watch_list(f)
     if share is not None:
         _SHARED[share] = obj
         while len(_SHARED) > SHARED_OBJECTIVES:
@@ -270,7 +374,10 @@ def peek(f, jit_mode):
     announced: :func:`get` does that)."""
     if jit_mode is not None and jit_mode is not True and jit_mode is not False:
         return None
-    return _REGISTRY.get((id(f), "python" if jit_mode is False else "jit", False))
+    obj = _REGISTRY.get((id(f), "python" if jit_mode is False else "jit", False))
+    if obj is not None and obj.watch and stale(obj):
+        return None  # get() compiles it again
+    return obj
 
 
 def get(f, jit_mode, scalar: bool = False) -> Objective:
@@ -285,6 +392,9 @@ def get(f, jit_mode, scalar: bool = False) -> Objective:
     engine = "python" if jit_mode is False else "jit"
     # id(f) first: a live entry under a bare id belongs to a live object, hence to f itself
     obj = _REGISTRY.get((id(f), engine, scalar))
+    if obj is not None and obj.watch and stale(obj):
+        _renew(f, obj)
+        obj = None
     if obj is None:
         key = (identity(f), engine, scalar)
         with _LOCK:

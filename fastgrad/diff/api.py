@@ -285,6 +285,8 @@ def gradient(
     # function costs a noticeable share of a microseconds-long gradient.
     try:
         obj, code, names = _PLANS[id(f), method, jit]
+        if obj.watch and cache.stale(obj):  # a global Numba froze into f has changed
+            raise KeyError
     except (KeyError, TypeError):
         obj, code, names = _plan(f, method, jit)
     if args.__class__ is not tuple:

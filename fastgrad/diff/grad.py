@@ -255,6 +255,8 @@ def grad(
         obj.recover(exc, strict, name, args + tuple(call_args[1:]), stacklevel=6)
 
     def check(x, more):  # a call from Python: f reads within x (checked once per length)
+        if obj.watch:
+            cache.refuse_stale(obj, "grad")
         if box is not None:
             _check_box(np.asarray(x, dtype=np.float64), box)
         if (x.__class__ is np.ndarray and x.ndim == 1

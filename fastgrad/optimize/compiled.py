@@ -288,6 +288,8 @@ def _python_check(obj, opts: Options, box, args: tuple, jit):
     checked = set()  # (len(x0), len(more)) whose lengths and probe have passed
 
     def check(x0, more):
+        if obj.watch:
+            cache.refuse_stale(obj, "compile_minimizer")
         if (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.dtype.kind == "f"
                 and (x0.shape[0], len(more)) in checked and all_finite(x0)
                 and not (more and has_per_start(more))):

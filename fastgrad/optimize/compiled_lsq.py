@@ -245,6 +245,8 @@ def _checker(obj, setup, bound: tuple, jit):
     seen = set()
 
     def check(x0, more):
+        if obj.watch:
+            cache.refuse_stale(obj, "compile_least_squares")
         _check_start(x0, setup.steps)
         if x0.shape[0] == 0:
             raise ValueError(f"x0 must not be empty, got shape {x0.shape}")

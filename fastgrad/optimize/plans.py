@@ -6,8 +6,8 @@ The first such call runs the whole pipeline (validation, the objective's first-c
 the choice of the compiled loop) and leaves a :class:`Plan` on the objective's cache entry,
 under a key of the options; later calls with an equal key and a 1-D float64 ``x0`` of the
 same length check only ``x0`` (finite) and run the same chunked loop on it (the first chunk
-called directly, :func:`run`), so their results are
-those of the full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
+called directly, :func:`run`), so their results are those of the full pipeline, bit for
+bit, and Ctrl-C, chunks and messages behave alike.
 
 Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers`` or
 ``progress``; ``jac`` None or a scheme name; ``step`` None or a number; method options that

@@ -1,0 +1,148 @@
+"""Globals that Numba froze into a compiled objective: a plain Python objective reading a
+module-level value or array (``C``, ``DATA``) is compiled with the values they have then,
+while Python reads them anew at every call. Changing such a global between calls (the
+next data set of a loop, ``DATA[:] = ...``) made every later gradient and minimization
+use the old values, silently: minimize returned the old minimizer. fastgrad now compiles
+the objective again, after a warning naming the globals (kernels, drivers and lean-path
+plans with it), and the compiled functions made from it (``compile_minimizer``'s
+``solve``, ``grad(f)``), which cannot be recompiled in place, refuse a call from Python."""
+
+from __future__ import annotations
+
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import fastgrad
+
+CHANGED = "changed since Numba compiled it"
+
+C = 1.0
+DATA = np.array([1.0, 2.0])
+CFG = types.ModuleType("cfg")
+CFG.scale = 2.0
+SCALES = (1.0, 1.0)
+
+
+def shifted(x):
+    return ((x - C) ** 2).sum()
+
+
+def towards_data(x):
+    return ((x - DATA) ** 2).sum()
+
+
+def scaled(x):
+    return CFG.scale * ((x - 1.0) ** 2).sum()
+
+
+def weighted(x):
+    return SCALES[0] * (x[0] - 1.0) ** 2 + SCALES[1] * (x[1] - 1.0) ** 2
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    global C, DATA, SCALES
+    yield
+    C, DATA, SCALES = 1.0, np.array([1.0, 2.0]), (1.0, 1.0)
+    CFG.scale = 2.0
+    fastgrad.clear_cache()  # the next test compiles with the values restored
+
+
+def test_a_global_scalar_rebound_is_compiled_again():
+    global C
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.minimize(shifted, x0).x, [1.0, 1.0], atol=1e-6)
+    for _ in range(3):  # the lean path's plan of the first call
+        fastgrad.minimize(shifted, x0)
+    C = 5.0
+    with pytest.warns(fastgrad.FastgradWarning, match=f"global\\(s\\) C, whose value {CHANGED}"):
+        res = fastgrad.minimize(shifted, x0)
+    np.testing.assert_allclose(res.x, [5.0, 5.0], atol=1e-6)
+    np.testing.assert_allclose(fastgrad.minimize(shifted, x0).x, [5.0, 5.0], atol=1e-6)
+    np.testing.assert_allclose(fastgrad.gradient(shifted, x0), [-10.0, -10.0], rtol=1e-8)
+    C = 5.0 + 0.0  # a new object of the same value: nothing to recompile, no warning
+    np.testing.assert_allclose(fastgrad.gradient(shifted, x0), [-10.0, -10.0], rtol=1e-8)
+
+
+def test_a_global_array_changed_in_place_is_compiled_again():
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.gradient(towards_data, x0), [-2.0, -4.0], rtol=1e-8)
+    np.testing.assert_allclose(fastgrad.gradient(towards_data, x0), [-2.0, -4.0], rtol=1e-8)
+    DATA[:] = [7.0, 8.0]
+    with pytest.warns(fastgrad.FastgradWarning, match=f"DATA, whose value {CHANGED}"):
+        g = fastgrad.gradient(towards_data, x0)  # the hot path's plan
+    np.testing.assert_allclose(g, [-14.0, -16.0], rtol=1e-8)
+    with pytest.warns(fastgrad.FastgradWarning, match=CHANGED):
+        DATA[0] = 0.5
+        np.testing.assert_allclose(fastgrad.hessian(towards_data, x0), 2 * np.eye(2),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(fastgrad.minimize(towards_data, x0).x, [0.5, 8.0],
+                                   atol=1e-6)
+
+
+def test_every_function_sees_the_new_value():
+    global C
+    x0 = np.array([0.0, 0.0])
+    fastgrad.gradient(shifted, x0)
+    fastgrad.jacobian(shifted, x0)
+    fastgrad.derivative(lambda t: (t - C) ** 2, 0.0)
+    C = -3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastgrad.FastgradWarning)
+        np.testing.assert_allclose(fastgrad.jacobian(shifted, x0), [[6.0, 6.0]], rtol=1e-8)
+        np.testing.assert_allclose(fastgrad.hessian(shifted, x0), 2 * np.eye(2), rtol=1e-6)
+        np.testing.assert_allclose(fastgrad.least_squares(lambda p: p - C, x0).x,
+                                   [-3.0, -3.0], atol=1e-8)
+    np.testing.assert_allclose(fastgrad.derivative(lambda t: (t - C) ** 2, 0.0), 6.0,
+                               rtol=1e-8)
+
+
+def test_a_module_attribute_and_a_tuple_global():
+    global SCALES
+    x0 = np.zeros(2)
+    fastgrad.gradient(scaled, x0)
+    fastgrad.gradient(weighted, x0)
+    CFG.scale = 3.0
+    SCALES = (1.0, 10.0)
+    with pytest.warns(fastgrad.FastgradWarning, match=f"scale, whose value {CHANGED}"):
+        np.testing.assert_allclose(fastgrad.gradient(scaled, x0), [-6.0, -6.0], rtol=1e-8)
+    with pytest.warns(fastgrad.FastgradWarning, match=f"SCALES, whose value {CHANGED}"):
+        np.testing.assert_allclose(fastgrad.gradient(weighted, x0), [-2.0, -20.0], rtol=1e-8)
+
+
+def residuals(p):
+    return p - C
+
+
+def test_compiled_functions_refuse_a_call_after_the_change():
+    global C
+    solve = fastgrad.compile_minimizer(shifted)
+    fit = fastgrad.compile_least_squares(residuals)
+    g = fastgrad.grad(shifted)
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fit(x0).x, [1.0, 1.0], atol=1e-8)
+    np.testing.assert_allclose(solve(x0).x, [1.0, 1.0], atol=1e-6)
+    np.testing.assert_allclose(g(x0), [-2.0, -2.0], rtol=1e-8)
+    C = 4.0
+    with pytest.raises(ValueError, match="compile_minimizer compiled the objective with the "
+                                         "global\\(s\\) C"):
+        solve(x0)
+    with pytest.raises(ValueError, match="grad compiled the objective"):
+        g(x0)
+    with pytest.raises(ValueError, match="compile_least_squares compiled the objective"):
+        fit(x0)
+    with pytest.warns(fastgrad.FastgradWarning, match=CHANGED):
+        solve = fastgrad.compile_minimizer(shifted)
+    np.testing.assert_allclose(solve(x0).x, [4.0, 4.0], atol=1e-6)
+
+
+def test_the_python_engine_reads_globals_as_python_does():
+    global C
+    x0 = np.zeros(2)
+    fastgrad.gradient(shifted, x0, jit=False)
+    C = 2.0
+    np.testing.assert_allclose(fastgrad.gradient(shifted, x0, jit=False), [-4.0, -4.0],
+                               rtol=1e-8)
