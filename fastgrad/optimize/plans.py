@@ -30,8 +30,8 @@ from .._core.boxcheck import project_rows
 from .._core.objective import is_compile_error
 from .chunks import FIRST_CHUNK, interrupt_consumed, iterate
 from .driver import Driver, Run, driver_scope, get_driver
-from .report import converged_result
-from .result import CONVERGED
+from .columns import FALLBACKS
+from .report import single_result
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
 """Types of the values a key may hold (their equality is that of the values)."""
@@ -56,10 +56,15 @@ class Plan:
     driver: Driver
     prototype: Run  # an unstarted run (zeros for x, no args): each call renews it
     settings: tuple = field(init=False)  # of a call's first chunk (see run)
+    report: tuple = field(init=False)  # of the result's message (report.single_result)
 
     def __post_init__(self):
+        options = self.options
         object.__setattr__(self, "settings",
-                           self.prototype.settings(self.options.max_iter, FIRST_CHUNK))
+                           self.prototype.settings(options.max_iter, FIRST_CHUNK))
+        object.__setattr__(self, "report", (
+            options.gtol, options.max_iter, options.lr if options.method.uses_lr else None,
+            options.max_time, (options.ftol, options.xtol)))
 
 
 def detached(options):
@@ -160,8 +165,8 @@ def prototype(options, n: int, steps: np.ndarray, fixed: tuple) -> Run:
 
 def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
-    finite) with ``args``. Returns the result itself when the run converged in its first
-    chunk (:func:`~fastgrad.optimize.report.converged_result`: the common end); otherwise
+    finite) with ``args``. Returns the result itself when the run ended in its first chunk
+    with no warning to give (:func:`~fastgrad.optimize.report.single_result`); otherwise
     ``(run, True if Ctrl-C stopped it, projected)`` for minimize's report, ``projected`` (1,)
     saying whether x0 was projected into the plan's box (None without bounds).
 
@@ -169,7 +174,7 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     direct call of that loop on the prototype's fresh arrays with the plan's ``settings``
     (those :meth:`Driver.run` builds for it: stop ``max_iter``, budget :data:`FIRST_CHUNK`,
     no deadline), and a :class:`Run` is made of them only if the run goes on, was
-    interrupted or ended otherwise (a few microseconds a call). Chunks never change a
+    interrupted or took complex-step fallbacks (a few microseconds a call). Chunks never change a
     result; Ctrl-C and Numba's refusal of new argument types are handled as
     :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python engine, a
     loop that may compile first, bounds) runs in iterate."""
@@ -194,10 +199,8 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
             raise
         state = proto.renewed(X, args, arrays)
         return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj, args), None
-    if status == CONVERGED:
-        res = converged_result(X, G, FV, INFO, options.gtol)
-        if res is not None:
-            return res
+    if status >= 0 and INFO[0, FALLBACKS] == 0:  # no warning to give: the result at once
+        return single_result(X, G, FV, INFO, plan.report)
     state = proto.renewed(X, args, arrays)
     return state, status < 0 and _iterate(state, driver, plan, obj, args), None
 

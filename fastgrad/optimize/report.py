@@ -9,7 +9,7 @@ import numpy as np
 
 from .._core.objective import FastgradWarning
 from .driver import Run
-from .columns import F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
+from .columns import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
     CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
 )
@@ -30,29 +30,14 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     """The result of a run; ``tested``: the vectors (m, n) whose norm the messages quote
     in place of the gradient (a bounded run's projected gradient)."""
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
-    T = G if tested is None else tested
     if not batched:
-        if tested is None and not history:
-            res = converged_result(X, G, FV, INFO, gtol)
-            if res is not None:
-                return res
-        nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
-        values = FV[0].tolist()
-        fun = values[F]
-        x, g = X[0], G[0]
-        if status == CONVERGED:
-            message = converged_message(nit, T[0], gtol)
-        else:
-            message = status_message(
-                status, nit=nit, g=T[0], x=x, gtol=gtol, max_iter=max_iter, f0=values[F0],
-                fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
-                noise=(values[GNOISE], values[FNOISE], values[PREDICTED]))
-        res = OptimizeResult(x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
-                             success=status in SUCCESS, status=status, message=message)
+        res = single_result(X, G, FV, INFO, (gtol, max_iter, lr, max_time, tolerances),
+                            None if tested is None else tested[0])
         if history:
-            res.x_history = XH[0, :nit + 1].copy()
-            res.f_history = FH[0, :nit + 1].copy()
+            res.x_history = XH[0, :res.nit + 1].copy()
+            res.f_history = FH[0, :res.nit + 1].copy()
         return res
+    T = G if tested is None else tested
     status = INFO[:, STATUS].copy()
     messages = [
         status_message(code, nit=nit, g=T[r], x=X[r], gtol=gtol, max_iter=max_iter, f0=f0,
@@ -77,22 +62,29 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     return res
 
 
-def converged_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
-                     gtol: float) -> OptimizeResult | None:
-    """The result of a single start (row 0 of the state arrays) that converged with
-    ``||g||_inf <= gtol`` (status 0) and used no complex-step fallback (whose warning
-    :func:`fastgrad.optimize.api._report` gives), built with no more than it needs: the
-    common end of a run, and of minimize's lean path (:func:`fastgrad.optimize.plans.run`),
-    which calls it on the arrays of a run it has not wrapped in a :class:`Run`. None for
-    any other end (:func:`result` then builds it). ``x`` and ``jac`` are views of the run's
-    own arrays (the run is not used again)."""
-    nit, nfev, njev, status, fallbacks = INFO[0, :FALLBACKS + 1].tolist()
-    if status != CONVERGED or fallbacks:
-        return None
+def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
+                  report: tuple, tested: np.ndarray | None = None) -> OptimizeResult:
+    """The result of the single start of row 0 of the state arrays, without history;
+    ``report = (gtol, max_iter, lr, max_time, (ftol, xtol))`` for its message, ``tested``
+    the vector (n,) whose norm the message quotes in place of the gradient (a bounded
+    run's projected gradient). ``x`` and ``jac`` are views of the run's own arrays (the run
+    is not used again). :func:`result`'s single start, and minimize's lean path
+    (:func:`fastgrad.optimize.plans.run`), which calls it on the arrays of a run it has not
+    wrapped in a :class:`Run`."""
+    nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
+    fun = FV.item(0, F)
     g = G[0]
-    return OptimizeResult(x=X[0], fun=FV.item(0, F), jac=g, nit=nit, nfev=nfev, njev=njev,
-                          success=True, status=CONVERGED,
-                          message=converged_message(nit, g, gtol))
+    gtol, max_iter, lr, max_time, tolerances = report
+    if status == CONVERGED:  # the common end, its message without the table's call
+        message = converged_message(nit, g if tested is None else tested, gtol)
+    else:
+        values = FV[0].tolist()
+        message = status_message(
+            status, nit=nit, g=g if tested is None else tested, x=X[0], gtol=gtol,
+            max_iter=max_iter, f0=values[F0], fun=fun, lr=lr, max_time=max_time,
+            tolerances=tolerances, noise=(values[GNOISE], values[FNOISE], values[PREDICTED]))
+    return OptimizeResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
+                          success=status in SUCCESS, status=status, message=message)
 
 
 def warn_interrupted(status: np.ndarray, nit: np.ndarray, stacklevel: int = 3) -> None:
