@@ -284,15 +284,14 @@ def _python_check(obj, opts: Options, box, args: tuple, jit):
     """The check of a call of ``solve`` from Python: x0 a finite 1-D float array whose
     length fits ``step`` and ``bounds``, no per-start data, and, once per length of x0 and
     number of arguments, f reading within x (as ``minimize`` checks). A length and number
-    of arguments seen before cost only the type and finiteness tests (about 0.3 us)."""
-    checked = set()  # (len(x0), len(more)) whose lengths and probe have passed
+    of arguments seen before cost only the type and finiteness tests (about 0.5 us)."""
+    checked = set()  # (shape, dtype char, len(more)) of 1-D float x0 that have passed
 
     def check(x0, more):
         if obj.watch:
             cache.refuse_stale(obj, "compile_minimizer")
-        if (isinstance(x0, np.ndarray) and x0.ndim == 1 and x0.dtype.kind == "f"
-                and (x0.shape[0], len(more)) in checked and all_finite(x0)
-                and not (more and has_per_start(more))):
+        if (x0.__class__ is np.ndarray and (x0.shape, x0.dtype.char, len(more)) in checked
+                and all_finite(x0) and not (more and has_per_start(more))):
             return
         _check_start(x0, opts.user_steps, box)
         _refuse_per_start(more)
@@ -302,7 +301,7 @@ def _python_check(obj, opts: Options, box, args: tuple, jit):
             if box is not None:  # f is evaluated within the box only, as solve will
                 np.clip(x, *box, out=x)
             _probe.probe(obj, x, args + tuple(more), strict=jit is True)
-        checked.add((x0.shape[0], len(more)))
+        checked.add((x0.shape, x0.dtype.char, len(more)))  # x0: 1-D float (_check_start)
 
     return check
 
