@@ -493,6 +493,41 @@ def test_a_lost_derivative_next_to_a_domain_edge_is_recomputed(jit):
     np.testing.assert_allclose(J, [[1e7, -1.0], [0.0, 1.0]], rtol=CENTRAL4_TOL, atol=0)
 
 
+def sqrt_and_flat_sine(x):
+    return np.sqrt(x[0]) + np.sin(50.0 * x[1]) - 50.0 * x[1]
+
+
+def sqrt_and_fifth_power(x):
+    return np.sqrt(x[0]) + x[1] * x[1] * x[1] * x[1] * x[1]
+
+
+@pytest.mark.parametrize("f", [sqrt_and_flat_sine, sqrt_and_fifth_power])
+@pytest.mark.parametrize("jit", ENGINES)
+def test_a_true_zero_next_to_a_domain_edge_stays_zero_silently(f, jit):
+    """A derivative that is 0 at x1 = 0. sin(50 x1) - 50 x1: the complex step gives an
+    exact 0, which central4, recomputing it next to a domain edge, got as its truncation
+    (-3e-6): no evidence against the 0. x1**5: the two complex steps give h**4 and
+    (h/64)**4 (h ~ 1e-18), "disagreeing" by 100%: a false alarm, and central4's -1e-12."""
+    with np.errstate(invalid="ignore"):  # numpy's sqrt of the check's points (jit=False)
+        g = _call(False, lambda: fastgrad.gradient(f, np.array([1e-8, 0.0]),
+                                                   method="complex", jit=jit))
+    assert abs(g[1]) <= 1e-30
+    np.testing.assert_allclose(g[0], 0.5 / np.sqrt(1e-8), rtol=COMPLEX_TOL)
+
+
+@pytest.mark.parametrize("jit", ENGINES)
+def test_odd_powers_at_their_stationary_point_are_no_false_alarm(jit):
+    """x**3 and x**5 at 0: derivative 0, and the two complex steps' quotients (-h**2,
+    -(h/64)**2) differ by 100% of almost nothing; they were rejected, recomputed by
+    central4 (2.5e-14) and warned about as a non-analytic objective."""
+    def f(x):
+        return x[0] * x[0] * x[0] + x[1] * x[1] * x[1] * x[1] * x[1] + x[2] * x[2]
+
+    g = _call(False, lambda: fastgrad.gradient(f, np.array([0.0, 0.0, 1.0]),
+                                               method="complex", jit=jit))
+    assert abs(g[0]) <= 1e-30 and abs(g[1]) <= 1e-30 and g[2] == 2.0
+
+
 def test_a_lost_derivative_next_to_a_domain_edge_vectorized():
     with np.errstate(invalid="ignore"):  # numpy's sqrt of the check's points
         g = _call(True, lambda: fastgrad.gradient(sqrt_and_abs_rows, np.array([1e-8, 3.0]),

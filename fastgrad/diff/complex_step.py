@@ -82,9 +82,21 @@ def is_user_step(steps):
 
 
 @jit_cached
-def complex_steps_agree(d1, d2):
-    """True where the quotients of two complex steps agree to rounding (elementwise)."""
-    return np.abs(d1 - d2) <= COMPLEX_CHECK_RTOL * np.maximum(np.abs(d1), np.abs(d2))
+def complex_steps_agree(d1, d2, floor):
+    """True where the quotients of two complex steps agree to rounding (elementwise), or
+    differ by at most ``floor`` (:func:`agreement_floor`)."""
+    return np.abs(d1 - d2) <= COMPLEX_CHECK_RTOL * np.maximum(np.abs(d1), np.abs(d2)) + floor
+
+
+@jit_cached
+def agreement_floor(value, xi, eps):
+    """A difference of two complex-step quotients that is no disagreement: ``eps max(1,
+    |f|) / max(1, |x_i|)`` (``value``: f at the complex point, ``eps`` the unit roundoff of
+    f's values), far below the complex step's documented accuracy. Where the derivative
+    is 0, two steps differ by the truncation alone, relatively by 100% (``x**3`` at 0:
+    ``-h**2`` against ``-(h/64)**2``, with h ~ 1e-18), which made a false alarm and a
+    central4 value of an exact 0 (elementwise)."""
+    return eps * np.maximum(1.0, np.abs(value.real)) / np.maximum(1.0, np.abs(xi))
 
 
 @jit_cached
@@ -148,19 +160,24 @@ def column_finite(J, i):
 
 
 ZERO_ROUNDING = 8.0
-"""A central4 value within ``ZERO_ROUNDING * eps * |f| / h`` of 0 confirms a complex-step 0
-(the rounding of the stencil's four values, weights summing to 18 over 12 h, is
-``1.5 eps |f| / h``)."""
+"""The rounding of central4's four values, weights summing to 18 over 12 h, is
+``1.5 eps |f| / h``: this many ``eps |f| / h`` of it confirm a complex-step 0
+(:func:`zero_tolerance`)."""
+
+assert tuple(STENCIL_OFFSETS[CENTRAL4]) == (2.0, 1.0, -1.0, -2.0)  # zero_tolerance's order
 
 
 @jit_cached
-def largest_finite(v):
-    """``max |v_k|`` over the finite entries of ``v`` (0 if none)."""
-    top = 0.0
-    for k in range(v.shape[0]):
-        if np.isfinite(v[k]):
-            top = max(top, abs(v[k]))
-    return top
+def zero_tolerance(v2, v1, m1, m2, h, eps):
+    """How far from 0 central4 may come out for a derivative that is 0, from its stencil's
+    values ``f(x + 2h), f(x + h), f(x - h), f(x - 2h)``: its rounding (:data:`ZERO_ROUNDING`)
+    plus the difference of the central differences at h and 2h, about h**2 |f3| / 2 (f3
+    the third derivative), which bounds central4's own truncation, about h**4 |f5| / 30,
+    wherever f's features are wider than h (``sin(50 x) - 50 x`` at 0, whose derivative is
+    0: central4 gives -3e-6 at h = 7e-4, the difference is 3e-2). Elementwise on arrays."""
+    size = np.maximum(np.maximum(np.abs(v2), np.abs(v1)), np.maximum(np.abs(m1), np.abs(m2)))
+    spread = np.abs((v1 - m1) / (2.0 * h) - (v2 - m2) / (4.0 * h))
+    return spread + ZERO_ROUNDING * eps * size / h
 
 
 @jit_cached
@@ -181,16 +198,18 @@ def mark_unvouched_zeros(J, state):
 
 
 @jit_cached
-def settle_zeros(J, i, saved, rounding):
-    """Column ``i`` of ``J`` recomputed by central4 where the complex step gave ``saved``
-    with exact zeros the check could not vouch for: the complex step's nonzero entries are
-    kept (the check did not refute them), its zeros too where central4 is within
-    ``rounding`` of 0 or not finite (its stencil met a NaN of f: no evidence against the
-    0); elsewhere central4's value stands (a lost derivative).
-    Returns 1 if some zero was not confirmed (a fallback, for the warning), else 0."""
+def settle_zeros(J, i, saved, points, h, eps):
+    """Column ``i`` of ``J`` recomputed by central4 (step ``h``, the stencil's values in
+    ``points`` (4, m)) where the complex step gave ``saved`` with exact zeros the check
+    could not vouch for: the complex step's nonzero entries are kept (the check did not
+    refute them), its zeros too where central4 is within :func:`zero_tolerance` of 0 or not
+    finite (its stencil met a NaN of f: no evidence against the 0); elsewhere central4's
+    value stands (a lost derivative). Returns 1 if some zero was not confirmed (a
+    fallback, for the warning), else 0."""
     lost = 0
     for k in range(J.shape[0]):
-        if saved[k] != 0.0 or not np.isfinite(J[k, i]) or abs(J[k, i]) <= rounding:
+        if saved[k] != 0.0 or not np.isfinite(J[k, i]) or abs(J[k, i]) <= zero_tolerance(
+                points[0, k], points[1, k], points[2, k], points[3, k], h, eps):
             J[k, i] = saved[k]
         else:
             lost = 1
@@ -261,21 +280,22 @@ def make_complex_check(f):
                 hr = step_for(CENTRAL4, xi, steps, i)
                 if hr == 0.0:
                     return ZERO_STEP
-                saved = J[:, i].copy() if state[i] == UNVOUCHED_ZERO else J[:0, i]
-                size = 0.0  # the largest |f| of the stencil
+                unvouched = state[i] == UNVOUCHED_ZERO
+                saved = J[:, i].copy() if unvouched else J[:0, i]
+                points = np.empty((STENCIL_POINTS[CENTRAL4] if unvouched else 0, m))
                 scale_column(J, i, np.inf)
                 for p in range(STENCIL_POINTS[CENTRAL4]):  # the stencil of gradient_range
                     x[i] = xi + STENCIL_OFFSETS[CENTRAL4, p] * hr
                     copy_values(f(x, *args), row)
                     add_to_column(J, i, STENCIL_WEIGHTS[CENTRAL4, p], row)
-                    size = max(size, largest_finite(row))
+                    if unvouched:
+                        points[p] = row
                 x[i] = xi
                 scale_column(J, i, STENCIL_DIVISOR[CENTRAL4] * hr)
-                if state[i] == REJECTED:  # an all-NaN column reports a NaN of f
+                if unvouched:
+                    fallbacks += settle_zeros(J, i, saved, points, hr, value_eps(steps))
+                else:  # an all-NaN column reports a NaN of f
                     fallbacks += column_finite(J, i)
-                else:
-                    fallbacks += settle_zeros(J, i, saved,
-                                              ZERO_ROUNDING * value_eps(steps) * size / hr)
                 state[i] = RECOMPUTED
                 recomputed += 1
                 evaluations += 4
@@ -365,7 +385,7 @@ def make_complex_gradient(check, f):
             d1 = v1.imag / h
             d2 = v2.imag / h2
             out[i] = d1
-            if not complex_steps_agree(d1, d2):
+            if not complex_steps_agree(d1, d2, agreement_floor(v1, xi, value_eps(steps))):
                 trusted = False
                 if user:
                     h3 = h2 * COMPLEX_CHECK_FACTOR
@@ -414,7 +434,8 @@ def make_complex_jacobian(check, f):
                     agree = False
                     continue
                 out[k, i] = v1[k].imag / h
-                if not complex_steps_agree(out[k, i], v2[k].imag / h2):
+                if not complex_steps_agree(out[k, i], v2[k].imag / h2,
+                                           agreement_floor(v1[k], xi, value_eps(steps))):
                     agree = False
             if not agree:
                 if user:

@@ -12,7 +12,8 @@ import numpy as np
 
 from .._core.scalar import ObjectiveReturnError
 from .complex_step import (
-    ZERO_ROUNDING, complex_steps_agree, complex_truncation_consistent, is_user_step,
+    agreement_floor, complex_steps_agree, complex_truncation_consistent, is_user_step,
+    zero_tolerance,
 )
 from .direction_check import (
     CHECK_OFFSETS,
@@ -104,21 +105,20 @@ def _evaluate(f, X, H, offsets, args, dtype=np.float64):
     return values
 
 
-def _real_gradient(f, X, code, steps, args, sizes=False):
+def _real_gradient(f, X, code, steps, args, values=False):
     """``(gradients, steps taken)``; the gradients are None when a step vanished. With
-    ``sizes``, also the largest finite ``|f|`` of each component's stencil (m, n)."""
+    ``values``, also the stencil's values of f, (points, n, m)."""
     H = scheme_steps(X, code, steps)
     if np.any(H == 0.0):
-        return (None, H, None) if sizes else (None, H)
+        return (None, H, None) if values else (None, H)
     offsets, weights, centre, divisor = STENCILS[code]
     vals = _evaluate(f, X, H, offsets, args)
     total = sum(w * v for w, v in zip(weights, vals))
     if centre:
         total = total + centre * call_batch(f, X, args)[None, :]
-    if not sizes:
+    if not values:
         return (total.T / (divisor * H)), H
-    size = np.max(np.where(np.isfinite(vals), np.abs(vals), 0.0), axis=0).T
-    return (total.T / (divisor * H)), H, size
+    return (total.T / (divisor * H)), H, vals
 
 
 def _complex_gradient(f, X, steps, args):
@@ -136,7 +136,8 @@ def _complex_gradient(f, X, steps, args):
     nan = ~(np.isfinite(v1.real) & np.isfinite(v2.real))  # f NaN or overflowing there
     d1 = np.where(nan, np.nan, v1.imag / H)
     d2 = np.where(nan, np.nan, v2.imag / H2)
-    rejected = ~complex_steps_agree.py_func(d1, d2)  # NaN included: real central4 decides
+    floor = agreement_floor.py_func(v1, X, value_eps.py_func(steps))
+    rejected = ~complex_steps_agree.py_func(d1, d2, floor)  # NaN: real central4 decides
     if np.any(rejected) and is_user_step.py_func(steps):
         H3 = H2 * COMPLEX_CHECK_FACTOR
         d3 = _evaluate(f, X, 1j * H3, (1.0,), args, dtype=np.complex128)[0].imag.T / H3
@@ -218,10 +219,13 @@ def _settle_zeros(f, X, out, rejected, unvouched, steps, args, eps):
     rows = np.flatnonzero(np.any(zeros, axis=1))
     if rows.size == 0:
         return 0
-    c4, H4, size = _real_gradient(f, X[rows], CENTRAL4, steps, args, sizes=True)
+    c4, H4, vals = _real_gradient(f, X[rows], CENTRAL4, steps, args, values=True)
     if c4 is None:
         return None
-    lost = zeros[rows] & np.isfinite(c4) & (np.abs(c4) > ZERO_ROUNDING * eps * size / H4)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN values: the 0 stands
+        tolerance = zero_tolerance.py_func(vals[0].T, vals[1].T, vals[2].T, vals[3].T, H4,
+                                           eps)
+        lost = zeros[rows] & np.isfinite(c4) & (np.abs(c4) > tolerance)
     block = out[rows]
     block[lost] = c4[lost]
     out[rows] = block
