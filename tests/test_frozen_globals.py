@@ -9,6 +9,7 @@ plans with it), and the compiled functions made from it (``compile_minimizer``'s
 
 from __future__ import annotations
 
+import collections
 import types
 import warnings
 
@@ -146,3 +147,53 @@ def test_the_python_engine_reads_globals_as_python_does():
     C = 2.0
     np.testing.assert_allclose(fastgrad.gradient(shifted, x0, jit=False), [-4.0, -4.0],
                                rtol=1e-8)
+
+
+Point = collections.namedtuple("Point", "c")
+POINT = Point(1.0)
+T = 1.0
+TABLE = {"c": 1.0}
+K = 2.0
+
+
+def towards_point(x):
+    return ((x - POINT.c) ** 2).sum()
+
+
+def transposed(x):
+    return (x.T ** 2).sum()  # reads the attribute T of x, not the global T
+
+
+def through_a_dict(x):
+    return K * ((x - TABLE["c"]) ** 2).sum()  # Numba cannot type a global dict
+
+
+def test_a_named_tuple_global_is_watched():
+    global POINT
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.gradient(towards_point, x0), [-2.0, -2.0], rtol=1e-8)
+    POINT = Point(5.0)
+    with pytest.warns(fastgrad.FastgradWarning, match=f"POINT, whose value {CHANGED}"):
+        np.testing.assert_allclose(fastgrad.gradient(towards_point, x0), [-10.0, -10.0],
+                                   rtol=1e-8)
+    POINT = Point(1.0)
+
+
+def test_an_attribute_of_the_same_name_is_no_global_read():
+    global T
+    x0 = np.array([1.0, 2.0])
+    fastgrad.gradient(transposed, x0)
+    T = 2.0  # no warning, no compilation: f does not read the global T
+    np.testing.assert_allclose(fastgrad.gradient(transposed, x0), [2.0, 4.0], rtol=1e-8)
+    T = 1.0
+
+
+def test_an_objective_on_the_python_engine_reads_globals_as_they_are():
+    global K
+    x0 = np.zeros(2)
+    with pytest.warns(fastgrad.FastgradWarning, match="Python engine"):
+        np.testing.assert_allclose(fastgrad.gradient(through_a_dict, x0), [-4.0, -4.0],
+                                   rtol=1e-8)
+    K = 3.0  # Numba never compiled f: nothing to warn about, nothing to compile
+    np.testing.assert_allclose(fastgrad.gradient(through_a_dict, x0), [-6.0, -6.0], rtol=1e-8)
+    K = 2.0

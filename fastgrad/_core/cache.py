@@ -13,6 +13,7 @@ recent one (a ``lambda`` written in a loop) shares that one's Objective
 
 from __future__ import annotations
 
+import dis
 import hashlib
 import inspect
 import types
@@ -162,8 +163,9 @@ def _frozen(value, budget: list):
         digest = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=20)
         return (np.ndarray, value.dtype.str, value.shape, value.flags.writeable,
                 value.flags.c_contiguous, value.flags.f_contiguous, digest.digest())
-    if value.__class__ is tuple:
-        return (tuple,) + tuple(_frozen(v, budget) for v in value)
+    if isinstance(value, tuple):  # a named tuple by its class as well
+        head = tuple if value.__class__ is tuple else _Same(value.__class__)
+        return (head,) + tuple(_frozen(v, budget) for v in value)
     if isinstance(value, _IDENTITY_TYPES):
         return (_Same(value),)
     raise _NotShareable
@@ -252,10 +254,28 @@ def _watch_list(f) -> tuple:
     place counts), functions by identity. :func:`stale` compares them with the values the
     names have now: Python would read the new values, and the compiled ``f`` would not."""
     entries: list = []
-    names = sorted(_global_names(f.__code__))
-    for name in names:
-        _watch(f.__globals__, name, names, entries, 0)
+    loaded, attributes = _loaded_names(f.__code__)
+    for name in sorted(loaded):
+        _watch(f.__globals__, name, sorted(attributes), entries, 0)
     return tuple(entries)
+
+
+def _loaded_names(code) -> tuple:
+    """``(globals, attributes)``: the names ``code`` (and the code nested in it) loads as
+    globals, and those it looks up as attributes (``co_names`` mixes both: a global ``T``
+    is not read by ``x.T``)."""
+    loaded, attributes = set(), set()
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            loaded.add(instruction.argval)
+        elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            attributes.add(instruction.argval)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner_loaded, inner_attributes = _loaded_names(const)
+            loaded |= inner_loaded
+            attributes |= inner_attributes
+    return loaded, attributes
 
 
 def _watch(space: dict, name: str, names: list, entries: list, depth: int) -> None:
@@ -276,8 +296,8 @@ def _watch(space: dict, name: str, names: list, entries: list, depth: int) -> No
     elif isinstance(value, (bool, int, float, complex, str, bytes, np.generic, tuple)):
         try:
             entries.append((space, name, value, WATCH_VALUE, _frozen(value, [np.inf])))
-        except _NotShareable:
-            pass
+        except _NotShareable:  # a tuple of what has no value key: rebinding, at least
+            entries.append((space, name, value, WATCH_IDENTITY, None))
     elif isinstance(value, (types.FunctionType, CPUDispatcher)):
         entries.append((space, name, value, WATCH_IDENTITY, None))
 
@@ -307,15 +327,18 @@ def changed_globals(obj: Objective) -> list:
 
 def stale(obj: Objective) -> bool:
     """True if a global that Numba froze into the compiled objective ``obj`` has changed
-    since (:func:`changed_globals`): its kernels would compute with the old value."""
-    return bool(obj.watch) and bool(changed_globals(obj))
+    since (:func:`changed_globals`): its kernels would compute with the old value. (An
+    objective Numba could not compile runs on the Python engine, which reads globals
+    anew.) The test compares arrays by their bytes: about 0.05 ms a call per MB of the
+    global arrays f reads (data passed through ``args=`` costs nothing)."""
+    return bool(obj.watch) and obj.engine == "jit" and bool(changed_globals(obj))
 
 
 def refuse_stale(obj: Objective, maker: str) -> None:
     """Raise ``ValueError`` if ``obj`` is :func:`stale`: a compiled function that ``maker``
     built (``compile_minimizer``'s ``solve``, ``grad(f)``) holds the globals of f as they
     were then, and cannot be compiled again in place."""
-    names = changed_globals(obj) if obj.watch else []
+    names = changed_globals(obj) if obj.watch and obj.engine == "jit" else []
     if names:
         raise ValueError(
             f"{maker} compiled the objective with the global(s) {', '.join(names)} as they "

@@ -314,6 +314,8 @@ class Objective:
                 return  # another thread met it first and warned
             self.failures[key] = reason
             self.fast = False
+            if scope == OBJECTIVE:  # f runs on the Python engine, which reads its globals
+                self.watch = ()  # anew (fastgrad._core.cache.stale): nothing to recompile
         warn_python_engine(self, reason, scope, stacklevel=stacklevel)
 
     def _compiles_for(self, args: tuple) -> bool:
