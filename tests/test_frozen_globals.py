@@ -197,3 +197,23 @@ def test_an_objective_on_the_python_engine_reads_globals_as_they_are():
     K = 3.0  # Numba never compiled f: nothing to warn about, nothing to compile
     np.testing.assert_allclose(fastgrad.gradient(through_a_dict, x0), [-6.0, -6.0], rtol=1e-8)
     K = 2.0
+
+
+PAIR = (np.array([1.0, 2.0]), 0.0)
+
+
+def towards_pair(x):
+    return ((x - PAIR[0]) ** 2).sum() + PAIR[1]
+
+
+def test_an_array_in_a_tuple_changed_in_place():
+    """A tuple is the same object after its array changed in place: compared by value."""
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.gradient(towards_pair, x0), [-2.0, -4.0], rtol=1e-8)
+    fastgrad.gradient(towards_pair, x0)  # unchanged: no warning
+    PAIR[0][:] = [3.0, 5.0]
+    with pytest.warns(fastgrad.FastgradWarning, match=f"PAIR, whose value {CHANGED}"):
+        np.testing.assert_allclose(fastgrad.gradient(towards_pair, x0), [-6.0, -10.0],
+                                   rtol=1e-8)
+    PAIR[0][:] = [1.0, 2.0]
+    fastgrad.clear_cache()

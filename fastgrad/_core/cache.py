@@ -242,8 +242,10 @@ def _frozen_global(value, names: list, budget: list, depth: int = 0):
     return key
 
 
-WATCH_IDENTITY, WATCH_VALUE, WATCH_ARRAY = 0, 1, 2
-"""How an entry of an objective's watch list (:func:`_watch_list`) is compared."""
+WATCH_IDENTITY, WATCH_VALUE, WATCH_ARRAY, WATCH_CONTENTS = 0, 1, 2, 3
+"""How an entry of an objective's watch list (:func:`_watch_list`) is compared:
+WATCH_CONTENTS is a tuple holding arrays, compared by value even when it is the same
+object (its arrays may have changed in place)."""
 
 
 def _watch_list(f) -> tuple:
@@ -294,12 +296,19 @@ def _watch(space: dict, name: str, names: list, entries: list, depth: int) -> No
             entries.append((space, name, value, WATCH_ARRAY,
                             (value.dtype.str, value.shape, value.tobytes())))
     elif isinstance(value, (bool, int, float, complex, str, bytes, np.generic, tuple)):
+        how = WATCH_CONTENTS if _holds_array(value) else WATCH_VALUE
         try:
-            entries.append((space, name, value, WATCH_VALUE, _frozen(value, [np.inf])))
+            entries.append((space, name, value, how, _frozen(value, [np.inf])))
         except _NotShareable:  # a tuple of what has no value key: rebinding, at least
             entries.append((space, name, value, WATCH_IDENTITY, None))
     elif isinstance(value, (types.FunctionType, CPUDispatcher)):
         entries.append((space, name, value, WATCH_IDENTITY, None))
+
+
+def _holds_array(value) -> bool:
+    """Whether ``value``, a tuple (or not), holds an array, at any depth."""
+    return isinstance(value, tuple) and any(
+        isinstance(v, np.ndarray) or _holds_array(v) for v in value)
 
 
 def changed_globals(obj: Objective) -> list:
@@ -311,9 +320,9 @@ def changed_globals(obj: Objective) -> list:
         if how == WATCH_ARRAY:
             same = (isinstance(now, np.ndarray) and now.dtype.str == key[0]
                     and now.shape == key[1] and now.tobytes() == key[2])
-        elif now is value:
+        elif now is value and how != WATCH_CONTENTS:
             same = True
-        elif how == WATCH_VALUE:
+        elif how == WATCH_VALUE or how == WATCH_CONTENTS:
             try:
                 same = _frozen(now, [np.inf]) == key
             except _NotShareable:

@@ -50,11 +50,11 @@ REJECTED = 1
 RECOMPUTED = 2
 """State of a component computed by central4."""
 UNVOUCHED_ZERO = 3
-"""State of a component whose complex-step quotient is exactly 0 (a lost derivative, as
-``abs`` gives, or a true 0) in its column that the directional check could not vouch for: f was not finite
-at the check's points (a domain edge), or the check confirmed ``J p`` only within the
-truncation allowance of other components (a user's step). Recomputed by central4, and a
-fallback (counted, warned about) only where central4 finds it not 0."""
+"""State of a component with an entry exactly 0 (a lost derivative, as ``abs`` gives, or a
+true 0) that the directional check could not vouch for: f was not finite at the check's
+points (a domain edge), or the check confirmed ``J p`` only within the truncation allowance
+of other components (a user's step). Recomputed by central4, and a fallback (counted,
+warned about) only where central4 finds that entry not 0."""
 
 EXTRA_EVALUATIONS = 1 << 32
 """A complex-step kernel's status is ``fallbacks + EXTRA_EVALUATIONS * extra``: the number of
@@ -364,6 +364,7 @@ def make_complex_gradient(check, f):
             status = check(x, z, steps, out.reshape((1, n)), work, args, 4 - 2 * n)
             return status if status < 0 else 0  # (4 - 2n) + 4n - (2n + 4) = 0 extra
         user = is_user_step(steps)
+        eps = value_eps(steps)
         evaluations = 2 * n
         for i in range(n):
             xi = x[i]
@@ -385,7 +386,7 @@ def make_complex_gradient(check, f):
             d1 = v1.imag / h
             d2 = v2.imag / h2
             out[i] = d1
-            if not complex_steps_agree(d1, d2, agreement_floor(v1, xi, value_eps(steps))):
+            if not complex_steps_agree(d1, d2, agreement_floor(v1, xi, eps)):
                 trusted = False
                 if user:
                     h3 = h2 * COMPLEX_CHECK_FACTOR
@@ -417,6 +418,7 @@ def make_complex_jacobian(check, f):
                 return NONFINITE_X, out
         work, state, allowance = complex_workspace(n, m)
         user = is_user_step(steps)
+        eps = value_eps(steps)
         evaluations = 2 * n
         for i in range(n):
             xi = x[i]
@@ -435,7 +437,7 @@ def make_complex_jacobian(check, f):
                     continue
                 out[k, i] = v1[k].imag / h
                 if not complex_steps_agree(out[k, i], v2[k].imag / h2,
-                                           agreement_floor(v1[k], xi, value_eps(steps))):
+                                           agreement_floor(v1[k], xi, eps)):
                     agree = False
             if not agree:
                 if user:
