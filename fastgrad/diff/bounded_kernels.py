@@ -24,6 +24,9 @@ from .steps import HESSIAN, column_lost, relative_step_for, retake_step, value_e
 NO_ROOM = -4
 """Status: the bounds leave no room for a step in some coordinate."""
 
+NO_HELD = np.empty(0)
+"""The ``held`` argument of a gradient kernel outside minimize's loop (not read)."""
+
 
 def make_bounded_gradient_at(f, fixed=False):
     """Gradient of ``f(x, *args) -> float`` within ``[lo, hi]``, given ``f0 = f(x)`` (NaN:
@@ -33,16 +36,20 @@ def make_bounded_gradient_at(f, fixed=False):
 
     A coordinate with ``lo == hi`` leaves no room for a step (:data:`NO_ROOM`), unless
     ``fixed`` (minimize's loop, a constant of the compiled kernel): its component is then 0,
-    with no evaluation, as the projected gradient of a fixed coordinate is."""
+    with no evaluation, as the projected gradient of a fixed coordinate is. With ``fixed``,
+    a coordinate whose ``held[i]`` is nonzero keeps ``out[i]`` as it is, with no evaluation
+    (the loop's coordinates held on a bound, :mod:`fastgrad.optimize.boxloop`); without,
+    ``held`` is not read (:data:`NO_HELD`)."""
 
-    def bounded_gradient_at(x, scheme, steps, lo, hi, out, args, f0):
+    def bounded_gradient_at(x, scheme, steps, lo, hi, out, args, f0, held):
         if not finite(x):
             return NONFINITE_X
         have_f0 = f0 == f0
         count = 0
         for i in range(x.shape[0]):
-            if fixed and lo[i] == hi[i]:
-                out[i] = 0.0
+            if fixed and (lo[i] == hi[i] or held[i] != 0.0):
+                if lo[i] == hi[i]:
+                    out[i] = 0.0
                 continue
             xi = x[i]
             row, h = bounded_step(scheme, xi, steps, i, lo[i], hi[i])
@@ -72,7 +79,7 @@ def make_bounded_gradient(at):
     evaluated there where a stencil uses it; returns 0 or a negative status."""
 
     def bounded_gradient(x, scheme, steps, lo, hi, out, args):
-        code = at(x, scheme, steps, lo, hi, out, args, np.nan)
+        code = at(x, scheme, steps, lo, hi, out, args, np.nan, NO_HELD)
         return code if code < 0 else 0
 
     return bounded_gradient

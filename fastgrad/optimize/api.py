@@ -22,7 +22,7 @@ from ..diff.rows import complex_step_message
 from . import batch, boxreport, plans
 from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
-from .columns import FALLBACKS, NIT, STATUS
+from .columns import FALLBACKS, HELD, NIT, STATUS
 from .options import Options, check_arity, check_jac_output, validate
 from .report import clear_not_run, result, warn_interrupted
 from .result import INTERRUPTED, NOT_RUN, NOT_STARTED, RUNNING, OptimizeResult
@@ -166,15 +166,22 @@ def minimize(
         (default): nothing is shown, at no cost. Never changes a number of the result.
     bounds : None, (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds, optional
         A box ``lb <= x <= ub`` (as :func:`fastgrad.gradient`'s ``bounds``; infinite or None
-        entries bound nothing; for n = 2, two lists or tuples of two values are read as in
-        SciPy's ``minimize``, two ``(lo, hi)`` pairs, where only that reading has every lower
-        bound below its upper bound, and are refused as ambiguous where both readings do and
-        differ: numpy arrays ``(lb, ub)`` or ``Bounds`` say which is meant): one for every
+        entries bound nothing; for n = 2, two lists or tuples of two values, or an array of
+        shape (2, 2), are read as in SciPy's ``minimize``, two ``(lo, hi)`` pairs, where only
+        that reading is a box (no ``lo`` above its ``hi``), and are refused as ambiguous where
+        both readings are boxes and differ, also where one of them fixes a coordinate
+        (``lo == hi``; one that fixes both is no box): a tuple of two numpy arrays
+        ``(lb, ub)`` or ``Bounds`` says which is meant): one for every
         start, or for a batch one per start (``lb``, ``ub`` of shape (m, n)). f is never
         evaluated outside it: gd, momentum, nesterov and adam project x after each update,
         lbfgs and bfgs are a projected quasi-Newton method (see
         :mod:`fastgrad.optimize.boxloop`), and the gradients use one-sided stencils next to a
-        bound. A start outside the box is projected into it and its message says so. The run
+        bound. lbfgs and bfgs do not difference a coordinate again while it stays on a bound
+        that its gradient points out of (no evaluations: the step does not use that
+        component, only its sign); before claiming convergence, and when they stop, they take
+        it again at x (and free the coordinate if it now points into the box), so ``jac`` is
+        the gradient at x (NaN there in a run stopped between chunks by Ctrl-C or
+        ``max_time``, and in a callback's intermediate result). A start outside the box is projected into it and its message says so. The run
         converges when the projected gradient ``||P(x - g) - x||_inf <= gtol``; the result also
         has ``active_mask`` (as SciPy's: -1 where x is at its lower bound, +1 at its upper
         bound, 0 elsewhere) and ``projected_gradient`` (that norm). ``lb == ub`` fixes a
@@ -266,11 +273,11 @@ def minimize(
             and type(args) is tuple and batch.CHUNK.control is None):
         key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
                            method_options, bounds)
-    if key is not None:  # the lean path: this call's options were checked before
-        obj = cache.peek(f, jit)
-        plan = None if obj is None or not obj.fast else obj.plans.get(key)
-        if plan is not None and all_finite(x0):
-            return run_planned(plan, obj, x0, args)
+        obj = None if key is None else cache.peek(f, jit)
+        if obj is not None and obj.fast:  # the lean path: these options were checked before
+            plan = obj.plans.get(key)
+            if plan is not None and all_finite(x0):
+                return run_planned(plan, obj, x0, args)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -426,5 +433,5 @@ def _report(run: Run, options: Options, interrupted: bool, timed: bool,
                  options.max_time, (options.ftol, options.xtol),
                  None if arrays is None else arrays[0])
     if arrays is not None:
-        boxreport.bounded_result(res, options, arrays, projected)
+        boxreport.bounded_result(res, options, arrays, projected, run.WORK[:, HELD])
     return res

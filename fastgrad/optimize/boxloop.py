@@ -54,31 +54,16 @@ from ..diff.kernels import ZERO_STEP
 from ..diff.steps import scaled_steps, value_eps
 from .accuracy import SWITCH_FRACTION, make_noise, make_table
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
-from .columns import (CURVATURE, F, F0, FNOISE, NFEV, NIT, NJEV, PNORM, PREDICTED, REFINE,
-                      SCHEME, STATUS, STEP, STEPS)
+from .columns import (CURVATURE, F, F0, FNOISE, HELD, NFEV, NIT, NJEV, PNORM, PREDICTED,
+                      REFINE, SCHEME, STATUS, STEP, STEPS)
 from .loop import CLOCK_SECONDS
 from .stopping import checks_gtol, gtol_status, step_status
+from .boxsearch import QN_BEYOND, make_box_extend, make_box_search
 from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
 from .result import (CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING,
                      STEP_TOO_SMALL)
-
-QN_BEYOND = 4.0
-"""A quasi-Newton step on forward differences accepted at once is extended (as a steepest
-descent step is) when the quadratic through ``f(x)``, the slope and f at the trial has its
-minimizer beyond this many times the trial step (a valley not learnt yet, a bound far away;
-beyond 1, most extensions fail and cost an evaluation each). Not on central differences:
-near the noise of the gradient, "decreases" along noisy directions would go on forever."""
-EXPAND = 4.0
-EXPAND_MAX = 100.0
-"""A projected steepest descent step accepted at once is tried longer: by the factor to
-the minimizer of a quadratic model along the path, kept in ``[EXPAND, EXPAND_MAX]``."""
-
-BACKTRACK_LOW = 0.1
-BACKTRACK_HIGH = 0.5
-"""A rejected trial step t is replaced by one in ``[0.1 t, 0.5 t]``."""
-
 
 @jit_cached
 def previous_row(method, params, n):
@@ -112,6 +97,48 @@ def held_gradient(x, g, lo, hi, state, row, restart, out):
             out[i] = state[row + 1, i]
             changed = changed or out[i] != g[i]
     return changed
+
+
+@jit_cached
+def hold(x, g, base, lo, hi, held):
+    """Mark in ``held`` (nonzero) the coordinates whose gradient component the next gradient
+    need not take: those that stayed on a bound (``x_i = base_i``, the iterate the step
+    came from) that their component ``g_i`` at ``base`` points out of. The step and the
+    curvature pairs do not use such a component (:func:`box_direction`,
+    :func:`held_gradient`), only its sign keeps the coordinate on its bound; the loop takes
+    the held components again before it claims convergence, frees a coordinate whose
+    component then points into the box, and before it returns a final status (G is then
+    the gradient at x). A coordinate on a bound costs no evaluations while it stays there
+    (SciPy's L-BFGS-B differences every coordinate at every iterate)."""
+    for i in range(x.shape[0]):
+        held[i] = 1.0 if x[i] == base[i] and is_active(x[i], g[i], lo[i], hi[i]) else 0.0
+
+
+@jit_cached
+def holds(held):
+    """Whether some component is held (see :func:`hold`)."""
+    for i in range(held.shape[0]):
+        if held[i] != 0.0:
+            return True
+    return False
+
+
+@jit_cached
+def take_held(held):
+    """If some component is held, turn ``held`` into the mask of a gradient that takes the
+    held components alone (held <-> not held) and return True; else False."""
+    if not holds(held):
+        return False
+    for i in range(held.shape[0]):
+        held[i] = 0.0 if held[i] != 0.0 else 1.0
+    return True
+
+
+@jit_cached
+def release(held):
+    """No component held: the next gradient takes every one."""
+    for i in range(held.shape[0]):
+        held[i] = 0.0
 
 
 @jit_cached
@@ -159,13 +186,14 @@ def box_direction(method, x, g, lo, hi, state, scalars, params, nit, d, reduced,
 
 
 def make_box_gradient(kernel):
-    """``gradient(x, g, scheme, steps, lo, hi, args, info, fx) -> status``: the bounded
-    kernel ``kernel(x, scheme, steps, lo, hi, out, args, f0) -> evaluations or status``
+    """``gradient(x, g, scheme, steps, lo, hi, args, info, fx, held) -> status``: the bounded
+    kernel ``kernel(x, scheme, steps, lo, hi, out, args, f0, held) -> evaluations or status``
     (:func:`fastgrad.diff.bounded_kernels.make_bounded_gradient_at`, or an analytic jac
-    adapted, which makes none) into ``g``, counted and checked."""
+    adapted, which makes none) into ``g``, counted and checked; the components marked in
+    ``held`` keep their values (see :func:`hold`)."""
 
-    def gradient(x, g, scheme, steps, lo, hi, args, info, fx):
-        code = kernel(x, scheme, steps, lo, hi, g, args, fx)
+    def gradient(x, g, scheme, steps, lo, hi, args, info, fx, held):
+        code = kernel(x, scheme, steps, lo, hi, g, args, fx, held)
         info[NJEV] += 1
         if code >= 0:
             info[NFEV] += code
@@ -184,9 +212,9 @@ def make_box_gradient(kernel):
 def make_box_jac(jac_into):
     """An analytic gradient ``jac_into(x, scheme, steps, out, args, f0)`` (see
     :func:`fastgrad.optimize.loop.make_jac_into`) with the bounded kernels' signature; it
-    evaluates f nowhere."""
+    evaluates f nowhere, and takes every component (the loop holds none: see :func:`hold`)."""
 
-    def box_jac(x, scheme, steps, lo, hi, out, args, f0):
+    def box_jac(x, scheme, steps, lo, hi, out, args, f0, held):
         jac_into(x, scheme, steps, out, args, f0)
         return 0
 
@@ -194,108 +222,19 @@ def make_box_jac(jac_into):
 
 
 def make_box_evaluate(value, gradient):
-    """``evaluate(x, g, scheme, steps, lo, hi, args, info) -> (f(x), status)``."""
+    """``evaluate(x, g, scheme, steps, lo, hi, args, info, held) -> (f(x), status)``: f and
+    every component of the gradient (``held`` is cleared)."""
 
-    def evaluate(x, g, scheme, steps, lo, hi, args, info):
+    def evaluate(x, g, scheme, steps, lo, hi, args, info, held):
         fx = value(x, args, info)
         if not np.isfinite(fx):
             for i in range(x.shape[0]):
                 g[i] = np.nan
             return fx, DIVERGED
-        return fx, gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+        release(held)
+        return fx, gradient(x, g, scheme, steps, lo, hi, args, info, fx, held)
 
     return evaluate
-
-
-def make_box_extend(value):
-    """``extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best) -> f``: from the
-    accepted trial ``x = P(base + t d)`` (f there ``ft``), longer trials while they decrease
-    f and move x; x is left at the best of them. The first two are :data:`EXPAND` times
-    longer each; from then on each goes to the minimizer of the quadratic in t through the
-    last three trials, kept within :data:`EXPAND` to :data:`EXPAND_MAX` times the last
-    trial step (:data:`EXPAND` times where the quadratic has no minimizer). Trials, not
-    ``base``: where the path bends at a bound, the trials beyond the bend lie on one
-    quadratic, whose minimizer may be far (a coordinate with a small gradient that must
-    travel far, as in HS 3)."""
-
-    def extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best):
-        n = x.shape[0]
-        t1 = f1 = t2 = f2 = 0.0  # the two trials before (t, ft), from the third one on
-        for k in range(max_ls):
-            for i in range(n):
-                best[i] = x[i]
-            factor = EXPAND
-            if k > 1:  # the quadratic through (t1, f1), (t2, f2), (t, ft)
-                a = ((ft - f2) / (t - t2) - (f2 - f1) / (t2 - t1)) / (t - t1)
-                if a > 0.0:
-                    at = t2 + t - (ft - f2) / ((t - t2) * a)  # twice its minimizer
-                    factor = min(max(0.5 * at / t, EXPAND), EXPAND_MAX)
-            t1, f1 = t2, f2
-            t2, f2 = t, ft
-            t *= factor
-            moved = False
-            for i in range(n):
-                x[i] = min(max(base[i] + t * d[i], lo[i]), hi[i])
-                moved = moved or x[i] != best[i]
-            if not moved:
-                break
-            fe = value(x, args, info)
-            if not (fe < ft):
-                break
-            ft = fe
-        for i in range(n):
-            x[i] = best[i]
-        return ft
-
-    return extend
-
-
-def make_box_search(value, gradient, extend):
-    """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
-    expand, best) -> (status, f)``: the projected backtracking search (module docstring).
-    On success x, f and g are those of the accepted point; on failure x is ``base`` again
-    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` > 0: an
-    accepted trial is followed by longer trials while they decrease f further and still
-    move x (values only; ``best`` (n,) holds the best point; see ``make_box_extend``), if
-    the quadratic through ``f(x)``, the slope and f at the trial has its minimizer beyond
-    ``expand`` times the trial step (1 for a steepest descent step, whose length the method
-    does not know; :data:`QN_BEYOND` for a quasi-Newton one on forward differences). The
-    caller takes the gradient at the accepted point."""
-
-    def search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
-               expand, best):
-        n = x.shape[0]
-        predicted = np.inf
-        for _ in range(max_ls):
-            decrease = 0.0
-            moved = False
-            for i in range(n):
-                xi = min(max(base[i] + t * d[i], lo[i]), hi[i])
-                x[i] = xi
-                decrease += g[i] * (xi - base[i])
-                moved = moved or xi != base[i]
-            predicted = -decrease
-            if not moved or predicted <= value_eps(steps) * abs(fx):
-                break  # no trial can show a decrease this small
-            ft = value(x, args, info)
-            if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:
-                # the quadratic through f(x), the slope and f(x(t)) has its minimizer at
-                # -decrease / curvature times t: expand only if that is beyond expand t
-                if expand > 0.0 and -decrease > expand * 2.0 * (ft - fx - decrease):
-                    ft = extend(x, base, d, ft, t, lo, hi, args, info, max_ls, best)
-                return RUNNING, ft
-            trial = BACKTRACK_LOW * t
-            if np.isfinite(ft) and decrease < 0.0:
-                curvature = 2.0 * (ft - fx - decrease)  # of f(x(s t)) in s, at s = 1
-                if curvature > 0.0:
-                    trial = -decrease / curvature * t
-            t = min(max(trial, BACKTRACK_LOW * t), BACKTRACK_HIGH * t)
-        for i in range(n):
-            x[i] = base[i]
-        fv[PREDICTED] = predicted
-        return LINE_SEARCH, fx
-
-    return search
 
 
 def make_box_iteration(evaluate, gradient, search):
@@ -306,7 +245,7 @@ def make_box_iteration(evaluate, gradient, search):
     def iteration(x, g, fx, lo, hi, state, scalars, work, fv, info, method, params, nit,
                   scheme, steps, args, settings, predicted):
         c1, max_ls, auto = settings[6], settings[8], settings[11]
-        d, base, reduced = work[0], work[1], work[2]
+        d, base, reduced, held = work[0], work[1], work[2], work[HELD]
         restart = nit < 0  # False as a plain bool (see loop.make_iteration)
         while True:
             t, steepest = box_direction(method, x, g, lo, hi, state, scalars, params, nit, d,
@@ -319,11 +258,13 @@ def make_box_iteration(evaluate, gradient, search):
                         x, g, fx, lo, hi, steps, fv[CURVATURE], predicted, settings[2]):
                     info[SCHEME] = CENTRAL  # for good, before the forward gradient is taken
                     scheme = info[SCHEME]  # (not a literal: Numba compiles a callee per literal)
-                return gradient(x, g, scheme, steps, lo, hi, args, info, fx), fx, scheme
+                if settings[1] > 0:  # finite differences: not those of held coordinates
+                    hold(x, g, base, lo, hi, held)
+                return gradient(x, g, scheme, steps, lo, hi, args, info, fx, held), fx, scheme
             if auto and scheme == FORWARD:  # a more accurate gradient, the same iterate
                 info[SCHEME] = CENTRAL
-                scheme = info[SCHEME]
-                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                scheme = info[SCHEME]  # (held components stay held: only their sign is used)
+                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx, held)
                 if status != RUNNING:
                     return status, fx, scheme
                 continue
@@ -387,8 +328,9 @@ def make_box_single(gradient, evaluate, iteration, noise):
         interval = 1
         last = -np.inf
         record = xh.shape[0] > 0
+        held = work[HELD]
         if status == NOT_STARTED:
-            fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info)
+            fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info, held)
             fv[F] = fx
             fv[F0] = fx
             if record:
@@ -399,10 +341,16 @@ def make_box_single(gradient, evaluate, iteration, noise):
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
         regrad = False  # the gradient at x again first (a new scheme or step)
+        refresh = False  # ... only its held components (see hold)
         while status == RUNNING:
             if regrad:  # one call site: the gradient is inlined, each site compiles it
-                regrad = False
-                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx)
+                regrad = False  # a new scheme or step: all but the held components
+                if refresh:  # the held components alone
+                    take_held(held)
+                status = gradient(x, g, scheme, steps, lo, hi, args, info, fx, held)
+                if refresh:
+                    release(held)
+                    refresh = False
                 continue
             pnorm = projected_norm(x, g, lo, hi)
             error = 0.0
@@ -412,6 +360,9 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 info[SCHEME] = CENTRAL  # for good
                 scheme = info[SCHEME]
                 regrad = True
+                continue
+            if pnorm <= gtol and holds(held):  # the held components first: one may be free
+                status, regrad, refresh = RUNNING, True, True
                 continue
             if pnorm <= gtol:  # converged, unless gtol lies below the gradient's error
                 status = CONVERGED
@@ -463,7 +414,7 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 else:
                     adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
                 project(x, lo, hi)
-                fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info)
+                fx, status = evaluate(x, g, scheme, steps, lo, hi, args, info, held)
             nit += 1
             if record:
                 for i in range(n):
@@ -473,6 +424,10 @@ def make_box_single(gradient, evaluate, iteration, noise):
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
                 if auto:
                     free_curvature(x, g, base, previous, lo, hi, fv)
+        if status >= 0 and status != DIVERGED and take_held(held):  # G: the gradient at x
+            code = gradient(x, g, scheme, steps, lo, hi, args, info, fx, held)
+            status = status if code == RUNNING else code
+            release(held)  # (a run stopped between chunks keeps its mark: see HELD)
         fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status

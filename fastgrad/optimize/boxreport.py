@@ -24,18 +24,22 @@ def box_arrays(X: np.ndarray, G: np.ndarray, LB: np.ndarray, UB: np.ndarray):
     return PG, norms, mask
 
 
-def bounded_result(res: OptimizeResult, options, arrays, projected) -> None:
+def bounded_result(res: OptimizeResult, options, arrays, projected, held) -> None:
     """Add ``active_mask`` and ``projected_gradient`` (the norms of the projected gradient
     the messages already quote; ``arrays`` from :func:`box_arrays`) to ``res``, say in its
     messages which norm the convergence test uses, and note the starts ``minimize``
     projected into the box (``projected`` (m,), True for those). With finite differences,
-    ``jac`` is NaN at a coordinate fixed by ``lb == ub`` (f is not differentiated along it)."""
+    ``jac`` is NaN at a coordinate fixed by ``lb == ub`` (f is not differentiated along it),
+    and at a component the loop held (``held`` (m, n), the run's
+    :data:`~fastgrad.optimize.columns.HELD` rows: nonzero only for a start stopped between
+    two chunks, by Ctrl-C or ``max_time``; its value there is from an earlier iterate)."""
     _, norms, mask = arrays
     if options.kind != "analytic":  # a fixed coordinate has no finite difference: NaN, as
         fixed = options.box[0] == options.box[1]  # SciPy's minimize reports it
-        if fixed.any():
+        unknown = (held != 0.0) | fixed
+        if unknown.any():
             jac = res.jac if options.batched else res.jac.reshape(1, -1)
-            jac[np.broadcast_to(fixed, jac.shape)] = np.nan
+            jac[unknown] = np.nan
     if options.batched:
         res.message = [m.replace("||g||_inf", PROJECTED) for m in res.message]
         res.active_mask, res.projected_gradient = mask, norms

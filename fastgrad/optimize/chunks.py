@@ -11,7 +11,7 @@ import numpy as np
 from .._core.clock import clock
 from .._core.objective import is_compile_error, threads_may_share
 from .driver import Driver, Run
-from .columns import NFEV, NIT, NJEV, STATUS
+from .columns import HELD, NFEV, NIT, NJEV, STATUS
 from .progress import Progress
 from .result import CALLBACK, MAX_TIME, NOT_STARTED, RUNNING, OptimizeResult, callback_halts
 
@@ -208,13 +208,19 @@ def interrupt_consumed(INFO: np.ndarray) -> bool:
 
 
 def _intermediate(run: Run, batched: bool) -> OptimizeResult:
-    X, G, FV, INFO = run.X, run.G, run.FV, run.INFO
+    """The callback's result: a copy of the run's state; ``jac`` NaN at the components the
+    bounded loop held (:data:`~fastgrad.optimize.columns.HELD`: not taken at this x)."""
+    X, FV, INFO = run.X, run.FV, run.INFO
+    G = run.G.copy()
+    held = run.WORK[:, HELD] != 0.0
+    if held.any():
+        G[held] = np.nan
     if batched:
         return OptimizeResult(
-            x=X.copy(), fun=FV[:, 0].copy(), jac=G.copy(), nit=INFO[:, NIT].copy(),
+            x=X.copy(), fun=FV[:, 0].copy(), jac=G, nit=INFO[:, NIT].copy(),
             nfev=INFO[:, NFEV].copy(), njev=INFO[:, NJEV].copy(),
         )
     return OptimizeResult(
-        x=X[0].copy(), fun=float(FV[0, 0]), jac=G[0].copy(), nit=int(INFO[0, NIT]),
+        x=X[0].copy(), fun=float(FV[0, 0]), jac=G[0], nit=int(INFO[0, NIT]),
         nfev=int(INFO[0, NFEV]), njev=int(INFO[0, NJEV]),
     )

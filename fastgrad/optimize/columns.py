@@ -24,6 +24,16 @@ for them)."""
 
 FV_ROW = (np.nan,) * CURVATURE + (0.0, 1.0, 0.0) + (np.nan,) * SCALED_SIZE  # before a first f
 
+WORK_ROWS = 5
+"""Rows of a start's WORK (n,) vectors: the search direction, the point the line search
+starts from, a scratch row, the gradient at the previous iterate, and (the box loop's)
+:data:`HELD`."""
+
+HELD = 4
+"""The row of WORK that marks the gradient components the box loop did not take again at
+the iterate, those of coordinates held on a bound (nonzero; see
+:mod:`fastgrad.optimize.boxloop`): their values in G are from an earlier iterate."""
+
 REFINE = -3
 """Internal status of an iteration or a stopping test: the step was refined (the loop takes
 the gradient again at the same iterate, with the new steps)."""

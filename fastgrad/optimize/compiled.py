@@ -26,7 +26,7 @@ from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
-from .columns import FV_ROW, F, NFEV, NIT, SCHEME, STATUS
+from .columns import FV_ROW, WORK_ROWS, F, NFEV, NIT, SCHEME, STATUS
 from .loop import UNLIMITED
 from .options import LATER, Options, check_arity, refuse_for_bounds, validate
 from .per_start import has_per_start
@@ -259,7 +259,7 @@ def make_solve(single, opts: Options, compiled_f, box=None):
         INFO[0, SCHEME] = code
         STATE = np.zeros((1, max(1, rows0 + rows1 * n), n))
         SCAL = np.zeros((1, n_scalars))
-        WORK = np.zeros((1, 4, n))
+        WORK = np.zeros((1, WORK_ROWS, n))
         XH = np.empty((1, 0, n))
         FH = np.empty((1, 0))
         steps = precision_steps(compiled_f, x0, args, user_steps.copy())

@@ -16,7 +16,7 @@ from .._core.clock import clock
 from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
-from .columns import FV_ROW, SCHEME, STATUS
+from .columns import FV_ROW, WORK_ROWS, SCHEME, STATUS
 from .loop import UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value
 from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
@@ -284,7 +284,7 @@ class Run:
         self.FV = _rows(_FV_ROW, m)  # what a failed line search measures: NaN until then;
         self.STATE = np.zeros((m, rows, n))  # f is set at the first evaluation, the
         self.SCAL = np.zeros((m, k))  # curvature starts at 0
-        self.WORK = np.zeros((m, 4, n))
+        self.WORK = np.zeros((m, WORK_ROWS, n))
         self.INFO = _rows(_INFO_ROW, m)
         if m == 1:
             self.INFO[0, SCHEME] = fixed[0]

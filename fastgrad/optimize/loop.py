@@ -22,8 +22,8 @@ FV        (m, 8 + 8)       f at the iterate, f at x0, what a failed line search 
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
 STATE     (m, rows, n)     method memory (:mod:`fastgrad.optimize.methods`)
 SCAL      (m, k)           method scalars
-WORK      (m, 4, n)        direction, starting point and best gradient of the line search,
-                           gradient at the previous iterate
+WORK      (m, 5, n)        direction, starting point and best gradient of the line search,
+                           gradient at the previous iterate, components held (box loop)
 XH, FH    (m, H, n), (m,H) history (H = 0 without history); row j holds iterate j
 ========  ===============  ===============================================================
 
@@ -266,8 +266,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
     ``deadline`` is a time of :func:`fastgrad._core.clock.clock`, ``inf`` for none; ``auto``
     is 1 for ``jac="auto"``, whose current scheme is kept in ``INFO[r, SCHEME]``); ``work``
-    (4, n) holds the search direction, the point the line search starts from, the gradient at
-    its best trial and the gradient at the previous iterate. The row is taken here, in
+    (:data:`~fastgrad.optimize.columns.WORK_ROWS`, n) holds the search direction, the point
+    the line search starts from, the gradient at its best trial and the gradient at the
+    previous iterate (the last row is the box loop's). The row is taken here, in
     compiled code, so that a single start costs Python no indexing. A start that has not
     been evaluated yet when the deadline has passed is not started (it returns
     ``NOT_STARTED``).

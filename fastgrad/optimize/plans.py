@@ -36,9 +36,8 @@ from .report import single_result
 SCALARS = frozenset((int, float, str, bool, type(None)))
 """Types of the values a key may hold (their equality is that of the values)."""
 
-ARGUMENTS = frozenset((np.ndarray, float, int))
-"""Types of ``args`` a call with a plan may pass (per-start markers, lists and other objects
-take the full pipeline)."""
+FLOAT64 = np.dtype(np.float64)
+"""numpy's float64 dtype: an ``x0`` whose dtype is this very object may have a plan."""
 
 _LOCK = threading.Lock()
 
@@ -84,8 +83,8 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
     plan. ``args`` enter by their types only (arrays by dtype and dimensions): their values
     are the call's data, passed to the loop as they are, as the full pipeline does.
     ``bounds`` enter by their values (:func:`bounds_key`)."""
-    if type(x0) is not np.ndarray or x0.ndim != 1 or x0.dtype != np.float64:
-        return None
+    if type(x0) is not np.ndarray or x0.dtype is not FLOAT64 or x0.ndim != 1:
+        return None  # (a float64 dtype that is not numpy's own object: the full pipeline)
     values = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
     types = tuple(map(type, values))
     if not SCALARS.issuperset(types):
@@ -112,14 +111,15 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
 
 def args_key(args: tuple):
     """The key of ``args`` (a tuple): the type of each (an array by dtype and dimensions),
-    or None when one is not an array or a number (:data:`ARGUMENTS`): a per-start marker,
-    a list or another object takes the full pipeline."""
+    or None when one is not an array, a float or an int: a per-start marker, a list or
+    another object takes the full pipeline."""
     key = []
     for a in args:
         kind = type(a)
         if kind is np.ndarray:
-            key.append((a.dtype, a.ndim))
-        elif kind in ARGUMENTS:
+            key.append(a.dtype)
+            key.append(a.ndim)
+        elif kind is float or kind is int:
             key.append(kind)
         else:
             return None
@@ -179,7 +179,7 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python engine, a
     loop that may compile first, bounds) runs in iterate."""
     options, driver, proto = plan.options, plan.driver, plan.prototype
-    X = x0.reshape(1, -1).copy()
+    X = x0[None].copy()  # (1, n), the run's own
     arrays = proto.fresh()
     if options.box is not None or driver.engine != "jit" or False not in driver.warm:
         moved = None
