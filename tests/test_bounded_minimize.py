@@ -73,8 +73,8 @@ def reference(p):
 @pytest.mark.parametrize("name", sorted(BOXED))
 def test_bound_constrained_problems_known_solutions(name):
     p = BOXED[name]
-    res = fastgrad.minimize(p.f, p.x0, bounds=(p.lb, p.ub), gtol=1e-12 if name == "hs3"
-                            else 1e-9)
+    res = fastgrad.minimize(p.f, p.x0, bounds=(np.array(p.lb), np.array(p.ub)),
+                            gtol=1e-12 if name == "hs3" else 1e-9)
     assert res.success, res.message
     assert np.max(np.abs(res.x - reference(p))) <= 1e-6
     assert np.all(res.x >= np.array(p.lb)) and np.all(res.x <= np.array(p.ub))
@@ -168,7 +168,8 @@ def test_analytic_jac_within_bounds():
     def f(x):
         return (x[0] - 3.0) ** 2 + (x[1] + 4.0) ** 2
 
-    res = fastgrad.minimize(f, [0.0, 0.0], jac=grad, bounds=([-1, -1], [1, 1]))
+    res = fastgrad.minimize(f, [0.0, 0.0], jac=grad, bounds=(np.array([-1, -1]),
+                                                             np.array([1, 1])))
     assert res.success and np.array_equal(res.x, [1.0, -1.0])
     assert np.array_equal(res.active_mask, [1, -1])
 
@@ -211,11 +212,16 @@ def _bowl(x):
 
 
 def test_two_pairs_for_two_coordinates_are_read_as_scipy_minimize_reads_them():
-    # read as (lb, ub), [(0, 1), (0, 2)] would fix x[0] at 0 and keep x[1] in [1, 2]: the
-    # run would end at (0, 1.5) with a success; one (lo, hi) pair per coordinate is meant
-    res = fastgrad.minimize(_bowl, [0.5, 0.5], bounds=[(0, 1), (0, 2)])
+    # read as (lb, ub), [(0, 1), (-1, 2)] is no box (1 > 2 is fine, 0 > -1 is not): one
+    # (lo, hi) pair per coordinate is meant
+    res = fastgrad.minimize(_bowl, [0.5, 0.5], bounds=[(0, 1), (-1, 2)])
     np.testing.assert_allclose(res.x, [0.7, 1.5], atol=1e-6)
     assert res.success and "projected" not in res.message, res.message
+    # read as (lb, ub), [(0, 1), (0, 2)] would fix x[0] at 0 and keep x[1] in [1, 2]; as
+    # pairs, x[0] in [0, 1] and x[1] in [0, 2]: both are boxes, which one is meant is not
+    # known (both were read once, each silently)
+    with pytest.raises(ValueError, match=r"ambiguous for two coordinates"):
+        fastgrad.minimize(_bowl, [0.5, 0.5], bounds=[(0, 1), (0, 2)])
     with pytest.raises(ValueError, match=r"ambiguous for two coordinates.*pass \(lb, ub\) as "
                                          r"two numpy arrays, or scipy.optimize.Bounds"):
         fastgrad.minimize(_bowl, [0.5, 1.5], bounds=[(0, 2), (1, 3)])

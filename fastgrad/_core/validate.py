@@ -271,34 +271,38 @@ def _is_pair(entry) -> bool:
             and all(v is None or np.ndim(v) == 0 for v in entry))
 
 
-def _two_entries(bounds, name: str):
-    """``(lo, hi)`` of a minimizer's ``bounds`` of two entries: ``(lb, ub)``, except that two
-    lists or tuples of two values also read as one ``(lo, hi)`` pair per coordinate of an x
-    of two coordinates (SciPy's ``minimize``). Then
-    the reading in which every lower bound lies below its upper bound is taken (failing
-    that, the one in which none lies above it: ``lo == hi`` fixes a coordinate of
-    ``minimize``); when both readings are of the same kind and differ, the call is refused
-    as ambiguous (numpy arrays ``(lb, ub)`` or ``scipy.optimize.Bounds`` say which is
-    meant)."""
+def _two_entries(bounds, name: str, shape):
+    """``(lo, hi)`` of a minimizer's ``bounds`` of two entries for an x of ``shape`` (None:
+    not known yet): ``(lb, ub)``, except that two
+    lists or tuples of two values, or a numpy array of shape (2, 2), also read as one
+    ``(lo, hi)`` pair per coordinate of an x of two coordinates (SciPy's ``minimize``). The
+    reading that is a box (no lower bound above its upper bound; ``lo == hi`` fixes a
+    coordinate at a finite value, but not every one: nothing would be left to minimize, as
+    ``([-1, -1], [1, 1])`` read as pairs) is taken; when both are boxes and differ, the
+    call is refused as ambiguous, also where one of them fixes a coordinate (``[(0, 0), (2,
+    5)]``: SciPy's minimize fixes x[0] at 0, ``(lb, ub)`` would not): a tuple of two 1-D
+    numpy arrays ``(lb, ub)`` or ``scipy.optimize.Bounds`` says which is meant."""
     first, second = bounds[0], bounds[1]
-    if not (_is_pair(first) and _is_pair(second)):
+    if shape is not None and tuple(shape)[-1:] != (2,):  # x has no two coordinates
+        return first, second
+    if isinstance(bounds, np.ndarray) and bounds.shape == (2, 2):  # SciPy: rows are pairs
+        first, second = tuple(bounds[0].tolist()), tuple(bounds[1].tolist())
+    elif not (_is_pair(first) and _is_pair(second)):
         return first, second
     (a, b), (c, d) = first, second
-    sides, pairs = ((a, b), (c, d)), ((a, c), (b, d))
+    sides, pairs = ((a, b), (c, d)), ((a, c), (b, d))  # (lb, ub) of each reading
     sized = [(_bound_side(lo, f"{name} lower bounds", -np.inf),
               _bound_side(hi, f"{name} upper bounds", np.inf)) for lo, hi in (sides, pairs)]
-    for below in (np.less, np.less_equal):
-        proper = [bool(np.all(below(lb, ub))) for lb, ub in sized]
-        if proper != [False, False]:
-            break
-    if proper == [True, True] and sides != pairs:
+    boxes = [bool(np.all(lb <= ub) and np.all(np.isfinite(lb[lb == ub])) and np.any(lb < ub))
+             for lb, ub in sized]
+    if boxes == [True, True] and sides != pairs:
         raise ValueError(
             f"{name}={_show(bounds)} is ambiguous for two coordinates: read as (lb, ub) "
             f"(as SciPy's approx_derivative does) it gives x[0] in [{a}, {c}] and x[1] in "
             f"[{b}, {d}], read as one (lo, hi) pair per coordinate (as SciPy's minimize does) "
             f"x[0] in [{a}, {b}] and x[1] in [{c}, {d}]; pass (lb, ub) as two numpy arrays, "
             "or scipy.optimize.Bounds(lb, ub)")
-    return pairs if proper == [False, True] else sides
+    return pairs if boxes[1] else sides
 
 
 def bounds_arrays(bounds, shape, name: str = "bounds", pairs: bool = False):
@@ -322,7 +326,7 @@ def bounds_arrays(bounds, shape, name: str = "bounds", pairs: bool = False):
         raise TypeError(f"{name} must be None, (lb, ub), a sequence of (lo, hi) pairs or a "
                         f"scipy.optimize.Bounds, got {type(bounds).__name__} {_show(bounds)}")
     elif len(bounds) == 2:
-        lo, hi = _two_entries(bounds, name) if pairs else (bounds[0], bounds[1])
+        lo, hi = _two_entries(bounds, name, shape) if pairs else (bounds[0], bounds[1])
     else:
         pairs = [tuple(p) if hasattr(p, "__len__") and len(p) == 2 else None for p in bounds]
         if not pairs or any(p is None for p in pairs):
