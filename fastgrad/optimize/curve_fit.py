@@ -44,8 +44,9 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         The data; ``per_start(Y)`` with Y of shape (m, k) fits m curves (with ``p0`` of
         shape (m, n)).
     p0 : array_like, shape (n,) or (m, n), optional
-        Initial parameters; default all ones, n from the signature of ``model`` (with
-        bounds, as SciPy: the middle of a finite box, one inside a half-bounded one).
+        Initial parameters; default all ones, n the positional parameters of ``model``
+        after x, as SciPy counts them (``*args`` needs p0); with bounds, as SciPy: the
+        middle of a finite box, one inside a half-bounded one.
     sigma : None or array_like of shape (k,) or (k, k), optional
         Uncertainty of ``ydata``, as SciPy's: 1-D, the residuals are
         ``(model - ydata) / sigma``; 2-D, the covariance matrix of ``ydata``, and the
@@ -116,6 +117,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         n = p0.shape[-1]
         args = _data(xdata, ydata, sigma, m)
         model_obj = cache.get(model, jit)
+        _keywords(model_obj, n, jit is True)
         plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
         value_eps = _check_model(model_obj, plain, mask, p0, n)
         python = _on_python(model_obj, n)
@@ -123,6 +125,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         jac_arg = "auto" if jac is None else jac
         if callable(jac):
             jac_obj = cache.get(jac, jit)
+            _keywords(jac_obj, n, jit is True)
             _check_jac(jac_obj, plain, mask, p0, n)
             jac_arg = residuals_of(jac_obj, n, jacobian=True,
                                    python=python or _on_python(jac_obj, n))
@@ -147,9 +150,8 @@ _OWN = ("p0", "sigma", "absolute_sigma", "bounds", "method", "jac", "full_output
 def _checked_before(model, xdata, ydata, p0, jit, kwargs):
     """``(residuals, value_eps, python)`` when this call (no sigma, bounds or jac) repeats
     one whose checks hold for it as they are: ``p0`` a 1-D float64 array, ``xdata`` and
-    ``ydata`` C-contiguous float64 arrays (ydata 1-D) of shapes an earlier call of this
-    model with this n checked (:func:`_check_model`), keywords all known; else None (the
-    full checks run). The fit itself then takes its own lean path (``fit``'s plans)."""
+    ``ydata`` C-contiguous float64 arrays (ydata 1-D) of shapes an earlier call with this n
+    checked (:func:`_check_model`), keywords all known; else None (the full checks run)."""
     if not (type(p0) is np.ndarray and p0.ndim == 1 and p0.dtype == np.float64
             and _plain(xdata) and _plain(ydata) and ydata.ndim == 1):
         return None
@@ -162,19 +164,17 @@ def _checked_before(model, xdata, ydata, p0, jit, kwargs):
     residual = obj.drivers.get(("curve_fit", n, False, python))
     if value_eps is None or residual is None:
         return None
-    for name in kwargs:
-        if name not in _PASSED_ON:
-            return None
+    if any(name not in _PASSED_ON for name in kwargs):
+        return None
     return residual, value_eps, python
 
 
 def _on_python(obj, n: int) -> bool:
     """Whether the model (or jac) of ``obj`` runs on the Python engine for n parameters: its
-    engine, or a compile failure of ``model(x, p1, ..., pn)`` that an evaluation recorded
-    (:func:`_check_model`'s: a function Numba accepts but cannot type, such as a lambda
-    calling a plain Python function). Its residuals then unpack the parameters in Python
-    too: a compiled unpacker would call, and fail to compile, the model again."""
-    return obj.engine == "python" or obj.failed(OBJECTIVE, (0.0,) * n) is not None
+    engine, or a recorded compile failure of ``model(x, p1, ..., pn)`` (a lambda calling a
+    plain Python function, ``**kwargs``: :func:`_keywords`). Its residuals then unpack the
+    parameters in Python too: a compiled unpacker would fail to compile."""
+    return obj.engine == "python" or obj.failed(OBJECTIVE, (0.0,) * n + _keywords(obj)) is not None
 
 
 def _plain(a) -> bool:
@@ -188,8 +188,9 @@ def _points(y) -> int:
 
 
 def _initial(model, p0, bounds) -> np.ndarray:
-    """``p0`` as an array, or the default start from the signature of ``model`` (within
-    ``bounds``, as SciPy's: the middle of a finite interval, 1 inside a half-bounded one)."""
+    """``p0`` as an array, or the default start: ones for the positional parameters of
+    ``model`` after x (within ``bounds``, as SciPy: the middle of a finite interval, 1 inside
+    a half-bounded one)."""
     if p0 is None and bounds is not None:
         p = _initial(model, None, None)
         box = bounds_arrays(bounds, p.shape)
@@ -206,15 +207,42 @@ def _initial(model, p0, bounds) -> np.ndarray:
         if p.ndim not in (1, 2) or p.size == 0:
             raise ValueError(f"p0 must have shape (n,) or (m, n), got shape {p.shape}")
         return p
-    try:
-        params = list(inspect.signature(model).parameters.values())
+    try:  # n as SciPy counts it: keyword-only parameters and **kwargs are not fitted
+        sig = inspect.signature(model)
     except (TypeError, ValueError) as exc:
-        raise ValueError("p0 is needed: the number of parameters cannot be read from the "
+        raise ValueError("p0 is needed: the number of fit parameters cannot be read from the "
                          "signature of model") from exc
-    if any(q.kind is q.VAR_POSITIONAL for q in params) or len(params) < 2:
-        raise ValueError("p0 is needed: model takes *args (or no parameter after x), so "
-                         "the number of parameters is unknown")
-    return np.ones(len(params) - 1)
+    params = sig.parameters.values()
+    n = sum(q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD) for q in params) - 1
+    if (n < 1 or any(q.kind is q.VAR_POSITIONAL for q in params)
+            or any(q.kind is q.KEYWORD_ONLY and q.default is q.empty for q in params)):
+        raise ValueError(f"p0 is needed unless model is model(x, p1, ..., pn), its fit "
+                         f"parameters named and positional (keyword-only ones with defaults); "
+                         f"got model{sig}")
+    return np.ones(n)
+
+
+def _keywords(obj, n: int = -1, strict: bool = False) -> tuple:
+    """What a compiled model (or jac) takes by position after its n parameters: its
+    keyword-only defaults (Numba binds keyword-only parameters by position, without their
+    defaults); () on the Python engine. Given n, a model taking ``**kwargs``, which Numba
+    cannot bind, goes to the Python engine after the usual warning (TypeError if ``strict``)."""
+    if obj.engine == "python":
+        return ()
+    kept = obj.drivers.get("curve_fit keywords")
+    if kept is None:
+        try:
+            params = inspect.signature(obj.python_f).parameters.values()
+        except (TypeError, ValueError):
+            params = ()
+        kept = obj.drivers["curve_fit keywords"] = (
+            tuple(q.default for q in params if q.kind is q.KEYWORD_ONLY),
+            any(q.kind is q.VAR_KEYWORD for q in params))
+    args = (0.0,) * n + kept[0]
+    if n >= 0 and kept[1] and obj.failed(OBJECTIVE, args) is None:
+        obj.recover(TypeError(f"{obj.name} takes **kwargs, which Numba cannot bind"), strict,
+                    OBJECTIVE, args)
+    return kept[0]
 
 
 def _array(value, name: str) -> np.ndarray | PerStart:
@@ -229,8 +257,7 @@ def _array(value, name: str) -> np.ndarray | PerStart:
 def _data(xdata, ydata, sigma, m) -> tuple:
     """xdata, ydata and the weights 1/sigma as float64 (per-start markers kept), after
     checking that their lengths agree (naming the arguments and their shapes)."""
-    x = _array(xdata, "xdata")
-    y = _array(ydata, "ydata")
+    x, y = _array(xdata, "xdata"), _array(ydata, "ydata")
     per = {"xdata": isinstance(x, PerStart), "ydata": isinstance(y, PerStart)}
     x_len = (x.array if per["xdata"] else x).shape[-1]
     y_arr = y.array if per["ydata"] else y
@@ -243,10 +270,7 @@ def _data(xdata, ydata, sigma, m) -> tuple:
             f"xdata and ydata must have the same number k of points (the last axis): xdata "
             f"has shape {(x.array if per['xdata'] else x).shape}, ydata has shape "
             f"{y_arr.shape}")
-    if sigma is None:
-        w = UNWEIGHTED
-    else:
-        w = _weights(_array(sigma, "sigma"), k)
+    w = UNWEIGHTED if sigma is None else _weights(_array(sigma, "sigma"), k)
     if isinstance(y, PerStart) and m is None:
         raise ValueError("ydata is marked per_start, but p0 has shape (n,): give p0 of "
                          "shape (m, n), one row of initial parameters per curve")
@@ -280,22 +304,26 @@ def _weights(s, k: int):
 
 def _check_model(model_obj, plain, mask, p0, n) -> float:
     """Evaluate the model once at the first p0 and check what it returns against ydata, the
-    first time a model meets these shapes of xdata and ydata and this n (one evaluation,
-    not counted in ``nfev``; later calls with the same shapes skip it). Returns the unit
-    roundoff of the model's values (float32's for a float32 model: the automatic
-    finite-difference step must follow it, though the residuals are float64)."""
+    first time a model meets these shapes of xdata and ydata and this n (not counted in
+    ``nfev``). Returns the unit roundoff of the model's values (float32's for a float32
+    model: the automatic finite-difference step must follow it; the residuals are float64)."""
     x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit checked", x.shape, y.shape, n)
     if key in model_obj.drivers:
         return model_obj.drivers[key]
-    value = model_obj.call(x, params)
+    extra = _keywords(model_obj)
+    try:
+        value = model_obj.call(x, params + extra)
+    except TypeError:  # Numba failed, and the Python engine was given ``extra`` too
+        if not extra or model_obj.failed(OBJECTIVE, params + extra) is None:
+            raise
+        value = model_obj.python_f(x, *params)
     shape = np.shape(value)
     if shape != y.shape:
         raise ValueError(
             f"model(xdata, *p0) must return one value per point of ydata, shape {y.shape}; "
             f"it returned shape {shape} (xdata of shape {x.shape}, {n} parameters)")
-    eps = precision_eps(np.asarray(value).dtype)
-    model_obj.drivers[key] = eps
+    model_obj.drivers[key] = eps = precision_eps(np.asarray(value).dtype)
     return eps
 
 
@@ -309,14 +337,13 @@ def _first_point(plain, mask, p0) -> tuple:
 
 
 def _check_jac(jac_obj, plain, mask, p0, n) -> None:
-    """Evaluate the model's ``jac`` once at the first p0, the first time it meets these
-    shapes of xdata and ydata and this n (not counted in ``njev``): it must return (k, n);
-    a compile failure is recorded there (see :func:`_on_python`)."""
+    """Evaluate ``jac`` once at the first p0 for these shapes of xdata and ydata and this n
+    (not counted in ``njev``): it must return (k, n); a compile failure is recorded."""
     x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit jac checked", x.shape, y.shape, n)
     if key in jac_obj.drivers:
         return
-    shape = np.shape(jac_obj.call(x, params))
+    shape = np.shape(jac_obj.call(x, params + _keywords(jac_obj)))
     if shape != (y.shape[0], n):
         raise ValueError(
             f"jac(xdata, *p0) must return the Jacobian of the model, shape (k, n) = "
@@ -324,20 +351,20 @@ def _check_jac(jac_obj, plain, mask, p0, n) -> None:
     jac_obj.drivers[key] = True
 
 
-def unpacker(f, n: int, python: bool):
-    """``call(x, p, ())`` -> ``f(x, p[0], ..., p[n-1])``, compiled unless ``python``: a
-    chain of n small functions, each appending one parameter to the tuple it passes on,
-    which Numba inlines into one another (``inline="always"``): separately compiled, the n
-    calls cost about 80 ns per evaluation of a 6-parameter model (Lanczos1: 343 against 266
-    ns), and compiling them took longer (0.84 against 0.30 s for 6 parameters, 2.6 against
-    0.55 s for 20)."""
+def unpacker(f, n: int, python: bool, extra: tuple = ()):
+    """``call(x, p, ())`` -> ``f(x, p[0], ..., p[n-1], *extra)`` (:func:`_keywords`),
+    compiled unless ``python``: a chain of n small functions, each appending one parameter
+    to the tuple it passes on, which Numba inlines into one another (``inline="always"``):
+    separately compiled, the n calls cost about 80 ns per evaluation of a 6-parameter model
+    (Lanczos1: 343 against 266 ns), and compiling them took longer (0.84 against 0.30 s for
+    6 parameters, 2.6 against 0.55 s for 20)."""
     compile_ = (lambda fn: fn) if python else _jit.jit_inline
     if n == 0:
         def call_all(x, p, given):
-            return f(x, *given)
+            return f(x, *(given + extra))
 
         return compile_(call_all)
-    inner = unpacker(f, n - 1, python)
+    inner = unpacker(f, n - 1, python, extra)
 
     def call_next(x, p, given):
         return inner(x, p, given + (p[len(given)],))
@@ -347,15 +374,14 @@ def unpacker(f, n: int, python: bool):
 
 UNWEIGHTED = np.empty(0)
 """The weights ``w`` of a fit without sigma: none (the residuals are ``model - y`` as they
-are, with no pass over them to multiply by ones)."""
+are, not multiplied by ones)."""
 
 
 def weigh(d, w, out, col):
     """Column ``col`` of ``out`` (a vector: ``col`` ignored) = the weighted ``d``: ``d * w``
     for 1-D weights ``w = 1 / sigma``, ``d`` itself for no weights (:data:`UNWEIGHTED`), or
     ``L**-1 d`` (forward substitution) for the lower Cholesky factor ``w = L`` of a 2-D
-    ``sigma`` (SciPy's conventions); ``d`` may be ``out`` itself. Compiled code gets the
-    overload below, one version per kind of ``w`` and ``out``."""
+    ``sigma`` (SciPy's conventions); ``d`` may be ``out``. Compiled: the overload below."""
     target = out if np.ndim(out) == 1 else out[:, col]
     if np.ndim(w) == 1:
         target[:] = d if w.shape[0] == 0 else d * w
@@ -421,8 +447,7 @@ def make_jacobian(call):
 
 def residuals_of(obj, n: int, jacobian: bool = False, python: bool = False):
     """The weighted residuals (or their Jacobian, from the model's) of a model's Objective
-    with n parameters, built once and kept on the Objective; on the Python engine (the
-    user's function, unpacked in Python) with ``python`` or that engine."""
+    with n parameters, kept on it; on the Python engine with ``python`` or that engine."""
     python = python or obj.engine == "python"
     key = ("curve_fit", n, jacobian, python)
     fn = obj.drivers.get(key)
@@ -430,7 +455,8 @@ def residuals_of(obj, n: int, jacobian: bool = False, python: bool = False):
         with _LOCK:
             fn = obj.drivers.get(key)
             if fn is None:
-                call = unpacker(obj.python_f if python else obj.callable, n, python)
+                call = (unpacker(obj.python_f, n, True) if python
+                        else unpacker(obj.callable, n, False, _keywords(obj)))
                 source = (make_jacobian if jacobian else make_residuals)(call)
                 fn = source if python else _jit.jit(source)
                 obj.drivers[key] = fn
@@ -439,9 +465,8 @@ def residuals_of(obj, n: int, jacobian: bool = False, python: bool = False):
 
 def covariance(res, n: int, absolute_sigma: bool) -> np.ndarray:
     """SciPy's ``pcov`` of each fit: ``pinv(J' J)`` of the weighted Jacobian at the solution
-    by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), scaled by
-    ``2 cost / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated
-    (:func:`fastgrad.optimize.lm_linalg.covariance_into`)."""
+    by its SVD (singular values at or below ``eps max(k, n) s_max`` dropped), times ``2 cost
+    / (k - n)`` unless ``absolute_sigma``; inf where it cannot be estimated (``lm_linalg``)."""
     J = res["jac"]
     if J.ndim == 2:
         out = np.empty((n, n))

@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from .._core.validate import _show, bounds_arrays, check_float, check_int
+from .per_start import PerStart
 from .api import minimize
 from .result import SUCCESS, OptimizeResult
 
@@ -21,7 +22,9 @@ def sample(sampler: str, n_starts: int, lb: np.ndarray, ub: np.ndarray,
     (``scipy.stats.qmc.LatinHypercube``) when SciPy is installed; without SciPy, "sobol" and
     "lhs" fall back to fastgrad's own Latin hypercube (each coordinate's n_starts strata,
     one uniform point in each, in a random order, from ``numpy.random.default_rng(seed)``).
-    "uniform": independent uniform points from ``numpy.random.default_rng(seed)``."""
+    "uniform": independent uniform points from ``numpy.random.default_rng(seed)``. A unit
+    point u maps to ``lb (1 - u) + ub u``, which cannot overflow for finite bounds (``ub -
+    lb`` can: ``(-1e308, 1e308)``), clipped into the box against rounding."""
     n = lb.shape[0]
     if sampler == "uniform":
         unit = np.random.default_rng(seed).random((n_starts, n))
@@ -38,7 +41,7 @@ def sample(sampler: str, n_starts: int, lb: np.ndarray, ub: np.ndarray,
             unit = engine.random(count)[:n_starts]
         else:
             unit = qmc.LatinHypercube(n, seed=seed).random(n_starts)
-    return lb + unit * (ub - lb)
+    return np.minimum(np.maximum(lb * (1.0 - unit) + ub * unit, lb), ub)
 
 
 def latin_hypercube(m: int, n: int, seed) -> np.ndarray:
@@ -64,6 +67,14 @@ def distinct_minima(x: np.ndarray, fun: np.ndarray, ok: np.ndarray, tol: float) 
     return minima
 
 
+def _sides(bounds) -> tuple:
+    """``(lo, hi)`` of ``bounds`` as given (before broadcasting), to tell scalar bounds, which
+    say nothing of n, from one bound per coordinate; () for a sequence of pairs."""
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        return bounds.lb, bounds.ub
+    return (bounds[0], bounds[1]) if len(bounds) == 2 else ()
+
+
 def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
                method: str | None = None, seed=0, sampler: str = "sobol",
                tol: float = 1e-4, **options) -> OptimizeResult:
@@ -75,7 +86,8 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
         Objective, as for :func:`fastgrad.minimize`.
     bounds : (lb, ub), sequence of (lo, hi) pairs or scipy.optimize.Bounds
         The box, finite in every coordinate (the starts are sampled in it); as
-        ``minimize``'s ``bounds``.
+        ``minimize``'s ``bounds``, one bound per coordinate: n is read from them (scalar
+        ``(lo, hi)`` is refused; ``[(lo, hi)]`` for one coordinate).
     n_starts : int, optional
         Number of starts (default 64).
     method : str or None, optional
@@ -92,7 +104,8 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
         Two successful results closer than ``tol`` (max norm, relative to ``max(1, |x|)``)
         are the same minimum in ``minima`` (default 1e-4).
     **options
-        Passed to :func:`fastgrad.minimize` (``args``, ``jac``, ``gtol``, ``workers``, ...).
+        Passed to :func:`fastgrad.minimize` (``args``, ``jac``, ``gtol``, ``workers``, ...);
+        every start runs with the same ``args`` (``per_start`` data is refused).
 
     Returns
     -------
@@ -111,6 +124,17 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
     if box is None or not (np.all(np.isfinite(box[0])) and np.all(np.isfinite(box[1]))):
         raise ValueError("multistart samples its starts in the box: bounds must be finite in "
                          f"every coordinate, got {_show(bounds)}")
+    sides = _sides(bounds)
+    if sides and all(np.ndim(side) == 0 for side in sides):
+        raise ValueError(
+            "multistart learns n, the number of coordinates, from bounds: bounds must give one "
+            "bound per coordinate (a sequence of n (lo, hi) pairs, or (lb, ub) of arrays of "
+            f"length n; [(lo, hi)] for one coordinate), got scalar bounds {_show(bounds)}")
+    args = options.get("args", ())
+    if isinstance(args, tuple) and any(isinstance(a, PerStart) for a in args):
+        raise ValueError("multistart does not support per_start arguments: every start runs "
+                         "with the same args (its starts are sampled, not given row by row); "
+                         "got args with a per_start marker")
     lb, ub = box
     starts = sample(sampler, n_starts, lb, ub, seed)
     batch = minimize(f, starts, method=method, bounds=(lb, ub), **options)
