@@ -14,7 +14,10 @@ factorization with column pivoting:
   (radius halved or cut down to a tenth on a poor ratio, doubled on a good one; a step is
   accepted when the ratio is at least 1e-4);
 * ``D`` is the running maximum of the column norms of J (``x_scale="jac"``, MINPACK's
-  ``mode=1``) or ``1 / x_scale``.
+  ``mode=1``) or ``1 / x_scale``;
+* norms, the cosines of the gtol test and the subproblem are taken without overflow or
+  underflow (:mod:`fastgrad.optimize.lm_linalg`), so residuals and columns beyond 1e154 or
+  below 1e-162 are fitted as others (a cost that overflows is never a success).
 * a run that Gauss-Newton brings to the ftol test with linear convergence (a
   large-residual problem) goes on with the augmented model ``J'J + S`` of
   :mod:`fastgrad.optimize.lm_secant` (:data:`SLOW`).
@@ -38,7 +41,8 @@ from .._core.scalar import copy_values
 from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
-from .lm_linalg import EPS, factor_scaled, lm_parameter, rank_cutoff, scaled_step
+from .lm_linalg import (EPS, column_cosine, factor_scaled, norm2, rank_cutoff,
+                        scale_subproblem, scaled_norm, subproblem_step)
 from .lm_secant import (LAST_RED, MODEL, PENDING, PREV_RED, augmented_factor, quadratic,
                         secant_update, secant_views, state_size)
 
@@ -127,23 +131,6 @@ def analytic_cost(scheme, n):
 
 
 @jit_cached
-def norm2(v):
-    """Euclidean norm of a vector (plain loop: no temporary)."""
-    total = 0.0
-    for i in range(v.shape[0]):
-        total += v[i] * v[i]
-    return np.sqrt(total)
-
-
-@jit_cached
-def scaled_norm(D, x):
-    total = 0.0
-    for i in range(x.shape[0]):
-        total += (D[i] * x[i]) ** 2
-    return np.sqrt(total)
-
-
-@jit_cached
 def run_settings(template, n, now):
     """The ``settings`` of a run of n parameters starting at time ``now`` (on
     :func:`fastgrad._core.clock.clock`), from the template of
@@ -180,7 +167,16 @@ def make_lm(f, jacobian_at, jacobian_cost):
     ``jacobian_cost(scheme, n)`` evaluations of f plus the number it returns (columns taken
     twice, :func:`fastgrad.diff.kernels.make_jacobian_at`). Long because the solver it returns is
     lmder's outer loop (Jacobian, scale, gradient test) and inner loop (step, ratio, radius,
-    stopping tests) over one shared state, which reads best in one piece."""
+    stopping tests) over one shared state, which reads best in one piece.
+
+    The budget (``max_nfev``, and the deadline likewise) is tested after every trial step
+    and before every Jacobian but the first, and no evaluation begins once it is spent: a
+    Jacobian begun below it is finished and followed by one trial step, so a run ends with
+    ``nfev <= max(max_nfev - 1, 1) + c + 1`` for ``c`` the evaluations of its last
+    Jacobian (a budget below one Jacobian cannot be met). The Jacobian at the solution is
+    taken only on success and below the budget: after ``MAX_NFEV`` or ``MAX_TIME``, ``J`` is
+    the one at the last iterate where it was computed (as "trf"). A successful stop where
+    ``0.5 ||r||**2`` overflows is ``NONFINITE``."""
 
     def lm_solve(x, r, J, D, info, fs, settings, scheme, steps, args):
         # Long because it is lmder's outer and inner loop with its stopping tests, one
@@ -233,6 +229,13 @@ def make_lm(f, jacobian_at, jacobian_cost):
             if nit >= stop_nit or (njev > chunk_jacobians and chunk_end < np.inf
                                    and clock() > chunk_end):
                 break  # the end of this chunk: the run goes on from here in the next one
+            if njev > 0:  # no Jacobian past the budget (after a switch of scheme or model)
+                if nfev >= max_nfev:
+                    status = MAX_NFEV
+                    break
+                if deadline < np.inf and clock() > deadline:
+                    status = MAX_TIME
+                    break
             extra = jacobian_at(x, scheme, steps, r, J, work, args)
             if extra == ZERO_STEP:
                 status = STEP_VANISHED
@@ -256,7 +259,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     gj += J[i, j] * r[i]
                 g[j] = gj
                 if cn > 0.0 and fnorm > 0.0:
-                    gnorm = max(gnorm, abs(gj) / (cn * fnorm))
+                    gnorm = max(gnorm, column_cosine(J, j, r, gj, cn, fnorm))
             if njev == 1:
                 xnorm = scaled_norm(D, x)
                 delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
@@ -278,10 +281,11 @@ def make_lm(f, jacobian_at, jacobian_cost):
             augmented = fs[MODEL] > 0.0 and augmented_factor(sv, uf, V, D, S, H, sv2, uf2,
                                                              V2, coef)
             msv, muf, mV = (sv2, uf2, V2) if augmented else (sv, uf, V)
+            rho, sigma = scale_subproblem(msv, muf)  # 1.0, 1.0 unless far from 1 (lm_linalg)
             cutoff = rank_cutoff(msv, k)
             while True:
-                lam = lm_parameter(msv, muf, delta, lam, cutoff)
-                pnorm = scaled_step(msv, muf, mV, D, lam, cutoff, coef, p)
+                lam, pnorm = subproblem_step(msv, muf, mV, D, delta, lam, cutoff, rho, sigma,
+                                             coef, p)
                 if nit == 0 and njev == 1:
                     delta = min(delta, pnorm)
                 for j in range(n):
@@ -374,11 +378,16 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     break
                 if status != RUNNING or accepted:
                     break
+        if GTOL <= status <= TOO_SMALL and not 0.5 * fnorm * fnorm < np.inf:
+            status = NONFINITE  # the cost overflows: a stationary point of nothing finite
         # an analytic Jacobian costs no evaluation: always the one at the solution
-        reuse = JAC_REUSE if jacobian_cost(scheme, n) > 0 else 0.0
-        if status >= 0 and status != NONFINITE and status != STEP_VANISHED and (
+        cost = jacobian_cost(scheme, n)
+        reuse = JAC_REUSE if cost > 0 else 0.0
+        if GTOL <= status <= TOO_SMALL and (cost == 0 or nfev < max_nfev) and (
                 moved > reuse * xnorm):
-            # the Jacobian at the solution, for jac, grad and the covariance
+            # the Jacobian at the solution, for jac, grad and the covariance (only on
+            # success and within the budget, as "trf": after MAX_NFEV or MAX_TIME, J stays
+            # the one at the last iterate where it was computed)
             extra = jacobian_at(x, scheme, steps, r, J, work, args)
             if extra == ZERO_STEP:
                 status = STEP_VANISHED

@@ -9,9 +9,17 @@ With ``J D**-1 = Q R`` and ``R = U diag(s) V'``, the scaled step of parameter ``
 
 Every function writes into the arrays it is given; none allocates. The singular values are
 not sorted: the functions read their largest and smallest where they need them.
+
+Norms and cosines are taken without overflow or underflow (as MINPACK's ``enorm``), on the
+plain sum of squares wherever it is safely in range, so ordinary problems get the plain
+result bit for bit; :func:`scale_subproblem` keeps the subproblem in range the same way
+where the residuals or the singular values of ``J D**-1`` are far from 1 (``D`` the running
+maximum of the column norms, singular values shrink as the columns do).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -20,6 +28,126 @@ from .._core.jit import jit_cached
 EPS = float(np.finfo(np.float64).eps)
 JACOBI_SWEEPS = 60
 """Sweeps of the Jacobi SVD at most (it converges quadratically: a few sweeps for n <= 10)."""
+
+
+SQUARES_LOW = 2.0 ** -900
+"""A plain sum of squares at or above this lost nothing to underflow that matters (squares
+below the smallest normal number, 2e-308, are below it by a factor eps**2 at least); a sum
+below it, or one that overflowed, is taken again scaled by the largest magnitude."""
+COSINE_RANGE = (2.0 ** -900, 2.0 ** 990)
+"""``|J_j' r| / (||J_j|| ||r||)`` is taken as it is where the denominator lies in this
+range (no term of the dot product can then overflow, and none that underflows matters),
+else from the normalized vectors."""
+SCALE_RANGE = (2.0 ** -100, 2.0 ** 100)
+"""The subproblem is solved as it is where the largest singular value and the largest
+``|U' Q' r|`` lie in this range (the squares of :func:`lm_parameter`, of quotients down to
+the rank cutoff, then stay in range), else scaled, :func:`scale_subproblem`."""
+
+
+@jit_cached
+def rescaled_norm(v, D, weighted):
+    """``||v||`` (``||D v||`` when ``weighted``) as ``m ||v / m||``, ``m`` the largest
+    magnitude: no square overflows, and only squares negligible next to 1 underflow. NaN
+    where v holds a NaN, inf where it holds an inf."""
+    big = 0.0
+    for i in range(v.shape[0]):
+        a = abs(D[i] * v[i]) if weighted else abs(v[i])
+        if np.isnan(a):
+            return a
+        big = max(big, a)
+    if big == 0.0 or big == np.inf:
+        return big
+    total = 0.0
+    for i in range(v.shape[0]):
+        t = (D[i] * v[i] if weighted else v[i]) / big
+        total += t * t
+    return big * np.sqrt(total)
+
+
+@jit_cached
+def norm2(v):
+    """Euclidean norm of a vector (plain loop: no temporary), without overflow or underflow:
+    the plain sum of squares where it is in range (at least :data:`SQUARES_LOW`, finite),
+    else :func:`rescaled_norm`."""
+    total = 0.0
+    for i in range(v.shape[0]):
+        total += v[i] * v[i]
+    if SQUARES_LOW <= total < np.inf:
+        return np.sqrt(total)
+    return rescaled_norm(v, v, False)
+
+
+@jit_cached
+def scaled_norm(D, x):
+    """``||D x||``, as :func:`norm2`."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += (D[i] * x[i]) ** 2
+    if SQUARES_LOW <= total < np.inf:
+        return np.sqrt(total)
+    return rescaled_norm(x, D, True)
+
+
+@jit_cached
+def column_cosine(J, j, r, gj, cn, fnorm):
+    """``|J_j' r| / (cn fnorm)``, the cosine of column j of J with r, for ``gj = J_j' r``
+    and the norms ``cn = ||J_j|| > 0``, ``fnorm = ||r|| > 0``; from the normalized vectors
+    where ``cn fnorm`` is outside :data:`COSINE_RANGE` (where ``gj`` may have overflowed
+    or lost its terms to underflow)."""
+    denom = cn * fnorm
+    if COSINE_RANGE[0] <= denom <= COSINE_RANGE[1]:
+        return abs(gj) / denom
+    acc = 0.0
+    for i in range(r.shape[0]):
+        acc += (J[i, j] / cn) * (r[i] / fnorm)
+    return abs(acc)
+
+
+@jit_cached
+def power_of_two(value, limit):
+    """The power of two next to ``1 / value`` (its exponent within ``+-limit``) where
+    ``value`` is positive, finite and outside :data:`SCALE_RANGE`, else 1.0."""
+    if not 0.0 < value < np.inf or SCALE_RANGE[0] <= value <= SCALE_RANGE[1]:
+        return 1.0
+    return math.ldexp(1.0, min(max(-math.frexp(value)[1], -limit), limit))
+
+
+@jit_cached
+def scale_subproblem(sv, uf):
+    """Scale the subproblem ``(sv, uf)`` in place to ``(sv / rho, sigma uf)`` with powers of
+    two (exact) near 1 over the largest of each, and return ``(rho, sigma)``: (1.0, 1.0),
+    nothing changed, where both lie in :data:`SCALE_RANGE`. With the trust radius
+    ``rho sigma delta`` and parameter ``lam / rho**2``, the scaled problem's step is
+    ``rho sigma`` times the step (:func:`subproblem_step`)."""
+    big_s = 0.0
+    big_u = 0.0
+    for i in range(sv.shape[0]):
+        big_s = max(big_s, sv[i])
+        big_u = max(big_u, abs(uf[i]))
+    rho = 1.0 / power_of_two(big_s, 500)  # rho**2 stays finite and normal
+    sigma = power_of_two(big_u, 1000)
+    if rho != 1.0 or sigma != 1.0:
+        for i in range(sv.shape[0]):
+            sv[i] /= rho
+            uf[i] *= sigma
+    return rho, sigma
+
+
+@jit_cached
+def subproblem_step(sv, uf, V, D, delta, lam, cutoff, rho, sigma, coef, p):
+    """:func:`lm_parameter` and :func:`scaled_step` on the subproblem that
+    :func:`scale_subproblem` scaled by ``(rho, sigma)`` (``cutoff`` that of the scaled
+    ``sv``), for the radius ``delta`` and previous parameter ``lam`` of the problem itself:
+    writes the step ``p`` and returns ``(lam, ||D p||)``, both of the problem itself."""
+    if rho == 1.0 and sigma == 1.0:
+        lam = lm_parameter(sv, uf, delta, lam, cutoff)
+        return lam, scaled_step(sv, uf, V, D, lam, cutoff, coef, p)
+    rho2 = rho * rho
+    lam_s = lm_parameter(sv, uf, delta * rho * sigma, lam / rho2, cutoff)
+    pnorm = scaled_step(sv, uf, V, D, lam_s, cutoff, coef, p) / rho / sigma
+    for j in range(p.shape[0]):
+        p[j] = p[j] / rho / sigma
+    return lam_s * rho2, pnorm
 
 
 @jit_cached
@@ -267,7 +395,11 @@ def summarize(J, r, grad, out):
     cost = 0.0
     for i in range(k):
         cost += r[i] * r[i]
-    out[0] = 0.5 * cost
+    half = 0.5 * cost
+    if cost == np.inf:  # the sum overflowed: inf only if half of it does
+        root = np.sqrt(0.5) * rescaled_norm(r, r, False)
+        half = root * root
+    out[0] = half
     best = 0.0
     for j in range(n):
         g = 0.0

@@ -53,6 +53,12 @@ def lsq_message(status: int, info: np.ndarray, x: np.ndarray, r: np.ndarray,
             at = "x0" if nit == 0 else "x"
             return (f"stopped{where}: the residuals at {at} = {_short(x)} are not finite: "
                     f"fun[{_short(bad)}] = {_short(r[bad])}; check fun near x0")
+        largest = float(np.max(np.abs(r))) if r.size else 0.0
+        if largest > 0.0 and not np.isfinite(  # (its half, scaled: no overflow on the way)
+                0.5 * float(np.sum(np.square(r / largest))) * largest * largest):
+            return (f"stopped{where}: the residuals at x = {_short(x)} are finite, but the "
+                    f"cost 0.5 ||fun||**2 overflows float64 (largest |fun| {largest:.3g}); x is "
+                    "not a solution: rescale fun")
         cols = np.flatnonzero(~np.all(np.isfinite(J), axis=0))
         if cols.size == 0:  # the trust region shrank to nothing on non-finite trials
             return (f"stopped{where}: fun is not finite at the trial points next to x = "

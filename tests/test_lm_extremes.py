@@ -1,0 +1,176 @@
+"""``least_squares(method="lm")`` at the edges of float64 and of its budget.
+
+Norms of residuals and Jacobian columns beyond 1e154 (or below 1e-162) used to overflow (or
+underflow) as plain sums of squares: the gtol cosine became 0 and the run stopped at x0 as
+"converged". A cost that is not finite is never a success.
+
+``max_nfev`` and ``max_time`` used to be overrun by a final Jacobian. The rule now: no
+evaluation of fun begins once ``nfev >= max_nfev``, except the first Jacobian and the trial
+step after it; a Jacobian begun below the budget is finished and followed by one trial step.
+So ``nfev <= max(max_nfev - 1, 1) + (evaluations of one Jacobian) + 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize as so
+
+import fastgrad
+
+T20 = np.linspace(0.0, 1.0, 20)
+Y20 = np.exp(2.0 * T20)
+BIG_T = np.linspace(1.0, 2.0, 10) * 1e160
+
+
+def exp_residuals(p, t, y):
+    return np.exp(p[0] * t) - y
+
+
+def big_linear(p, t, y):
+    return p[0] * t - y
+
+
+def tiny_parameter(p):
+    return np.array([p[0] * 1e300 - 2.0, p[1] - 1.0])
+
+
+def decay(p, t, y):
+    return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+
+def test_residuals_beyond_1e154_are_not_converged_at_x0():
+    # exp(360 t) reaches 2e156: ||r||**2 overflows. SciPy's lm (MINPACK's enorm) walks p
+    # down by about 1 per iteration and runs out of evaluations far from 2; lm must not
+    # claim convergence at x0 either, and must move the same way.
+    res = fastgrad.least_squares(exp_residuals, [360.0], args=(T20, Y20))
+    assert not res.success and res.status == 0
+    assert res.x[0] < 300.0 and np.isfinite(res.cost)
+    with np.errstate(over="ignore"):  # SciPy's own initial cost overflows (a warning)
+        ref = so.least_squares(exp_residuals, [360.0], args=(T20, Y20), method="lm")
+    assert not ref.success and ref.x[0] < 300.0
+
+
+def test_residuals_beyond_1e154_reach_the_solution_with_budget():
+    # with budget enough the same run reaches p = 2 (the data are exact: cost ~ 0); 1e-8
+    # relative is what ftol/xtol = 1e-8 guarantee on this well-conditioned 1-parameter fit
+    res = fastgrad.least_squares(exp_residuals, [360.0], args=(T20, Y20), max_nfev=5000)
+    assert res.success and res.x[0] == pytest.approx(2.0, rel=1e-8)
+
+
+def test_jacobian_column_beyond_1e154():
+    # r = p T - 3 T is linear: SciPy's lm solves it exactly (x = 3, cost 0). One
+    # Gauss-Newton step from 1 gives 3 to rounding (a few ulps of the forward-difference
+    # Jacobian's error, far below 1e-10 relative); the cost left is rounding of 1e160-sized
+    # residuals: 0.5 * 10 * (eps * 6e160)**2 ~ 1e290 at most.
+    y = 3.0 * BIG_T
+    res = fastgrad.least_squares(big_linear, [1.0], args=(BIG_T, y))
+    with np.errstate(over="ignore"):
+        ref = so.least_squares(big_linear, [1.0], args=(BIG_T, y), method="lm")
+    assert ref.success and ref.x[0] == pytest.approx(3.0)
+    assert res.success and res.x[0] == pytest.approx(ref.x[0], rel=1e-10)
+    assert np.isfinite(res.cost) and res.cost <= 1e291
+
+
+def test_jacobian_column_norm_overflow_with_small_parameter():
+    # the column of p0 is 1e300: its squared norm overflows. The answer is (2e-300, 1)
+    # exactly (SciPy's lm finds it); 1e-10 relative leaves room for the forward-difference
+    # Jacobian of the first phase, and the cost is that of rounding of O(1) residuals.
+    res = fastgrad.least_squares(tiny_parameter, [1e-300, 0.0])
+    ref = so.least_squares(tiny_parameter, [1e-300, 0.0], method="lm")
+    assert res.success and res.x == pytest.approx([2e-300, 1.0], rel=1e-10)
+    assert res.x == pytest.approx(ref.x, rel=1e-10)
+    assert res.cost < 1e-20
+
+
+def test_jacobian_column_norm_underflow():
+    # the mirror: residuals of 1e-170 and a column of 1e-170, whose squares underflow to 0
+    # (the column was skipped and the gtol test passed at x0). The fit is linear, so the
+    # answer p = 3 is reached to rounding (1e-8 relative: forward differences).
+    t = np.linspace(1.0, 2.0, 10) * 1e-170
+    res = fastgrad.least_squares(big_linear, [1.0], args=(t, 3.0 * t))
+    assert res.success and res.x[0] == pytest.approx(3.0, rel=1e-8)
+
+
+@pytest.mark.parametrize("level", [1e200, 1e160])
+def test_an_infinite_cost_is_never_success(level):
+    # a residual of 1e200 that no parameter changes: the cost 0.5e400 is not finite in
+    # float64, and x = x0 is "stationary" only for the gtol test; 1e160: the cost's sum
+    # overflows at the first residual, its half too (0.5e320)
+    res = fastgrad.least_squares(lambda p: np.array([level, p[0] - 1.0]), [0.0])
+    assert not np.isfinite(res.cost)
+    assert not res.success and res.status == 6
+
+
+@pytest.mark.parametrize("case", ["exp", "big", "flat"])
+def test_success_only_with_a_finite_cost(case):
+    runs = {"exp": lambda: fastgrad.least_squares(exp_residuals, [360.0], args=(T20, Y20)),
+            "big": lambda: fastgrad.least_squares(big_linear, [1.0],
+                                                  args=(BIG_T, 3.0 * BIG_T)),
+            "flat": lambda: fastgrad.least_squares(lambda p: np.array([1e300, p[0]]),
+                                                   [0.0])}
+    res = runs[case]()
+    assert not (res.success and not np.isfinite(res.cost))
+
+
+DECAY_T = np.linspace(0.0, 3.0, 30)
+DECAY_Y = 2.5 * np.exp(-1.3 * DECAY_T) + 0.5 + 0.01 * np.sin(5.0 * DECAY_T)
+
+
+def decay_jac(p, t, y):
+    e = np.exp(-p[1] * t)
+    return np.column_stack((e, -p[0] * t * e, np.ones_like(t)))
+
+
+@pytest.mark.parametrize("max_nfev", [1, 2, 4, 6, 7, 10, 20])
+def test_max_nfev_is_overrun_by_the_iteration_in_progress_only(max_nfev):
+    # n = 3 and forward differences throughout: a Jacobian is 3 evaluations (no column of
+    # this fit is taken twice); every status, success included, obeys the bound
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y),
+                                 jac="2-point", max_nfev=max_nfev)
+    assert res.nfev <= max(max_nfev - 1, 1) + 3 + 1
+    if res.status == 0:
+        assert res.nfev >= max_nfev
+
+
+def test_max_nfev_with_the_central_phase_of_auto():
+    # jac="auto": forward differences, then a central phase (Jacobians of 2n = 6); the run
+    # whose forward phase converges at the budget does not start the central one (it
+    # stops with status 0), and no Jacobian is larger than 6 evaluations
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y),
+                                 max_nfev=20)
+    assert res.nfev <= 19 + 6 + 1 and res.status == 0 and not res.success
+
+
+def test_no_final_jacobian_after_max_nfev():
+    # the run stops on the trial step after its first Jacobian: 1 + 3 + 1 evaluations;
+    # the old code took one more Jacobian (3 more)
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y),
+                                 max_nfev=5)
+    assert res.status == 0 and res.nfev == 1 + 3 + 1 and res.njev == 1
+
+
+def test_jac_after_max_nfev_is_the_last_one_taken():
+    # an analytic Jacobian on the Python engine (its calls recorded): after MAX_NFEV no
+    # Jacobian is taken at the returned x; jac is the one of the last call (an earlier
+    # iterate when a step was accepted since, as "trf")
+    calls = []
+
+    def jac(p, t, y):
+        calls.append(np.array(p, dtype=float))
+        return decay_jac(p, t, y)
+
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y),
+                                 jac=jac, max_nfev=3, jit=False)
+    assert res.status == 0 and res.nfev == 3 and res.njev == len(calls) == 2
+    assert not np.array_equal(calls[-1], res.x)  # the last step was accepted
+    assert np.array_equal(res.jac, decay_jac(calls[-1], DECAY_T, DECAY_Y))
+
+
+def test_an_overflowing_cost_says_so():
+    # finite residuals whose half sum of squares overflows: no success, and the message
+    # says what happened (it spoke of non-finite residuals at the trial points)
+    res = fastgrad.least_squares(lambda p: np.array([p[0] * 1e200, 1e200]), [1.0],
+                                 method="lm")
+    assert not res.success and res.cost == np.inf
+    assert "cost 0.5 ||fun||**2 overflows float64" in res.message, res.message
