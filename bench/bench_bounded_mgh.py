@@ -27,27 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout this script is in
 
 import fastgrad  # noqa: E402
-from fastgrad.problems import MGH  # noqa: E402
-
-CUT = 0.2
-"""The bounds lie this far (times ``1 + |x*_i|``) beyond the unconstrained minimizer."""
-
-
-def variants():
-    """``(name, problem, lb, ub)`` for every MGH problem with a known minimizer."""
-    for name, p in MGH.items():
-        if p.xmin is None:
-            continue
-        xs = np.array(p.xmin, dtype=float)
-        for kind, parity in (("A", 0), ("B", 1)):
-            lb, ub = np.full(p.n, -np.inf), np.full(p.n, np.inf)
-            for i in range(parity, p.n, 2):
-                if kind == "A":
-                    ub[i] = xs[i] - CUT * (1.0 + abs(xs[i]))
-                else:
-                    lb[i] = xs[i] + CUT * (1.0 + abs(xs[i]))
-            yield f"{name}-{kind}", p, lb, ub
-
+from fastgrad.problems.boxed import mgh_variants  # noqa: E402
 
 def main() -> int:
     from scipy.optimize import minimize as scipy_minimize
@@ -55,8 +35,7 @@ def main() -> int:
     ratios, ours_total, theirs_total = [], 0, 0
     print(f"{'variant':26s} {'nfev fg':>7s} {'nfev sp':>7s} {'f fastgrad':>14s} "
           f"{'f scipy':>14s} status")
-    for name, p, lb, ub in variants():
-        x0 = np.clip(np.array(p.x0, dtype=float), lb, ub)
+    for name, p, lb, ub, x0 in mgh_variants():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # max_iter or accuracy notes: the table says
             ours = fastgrad.minimize(p.f, x0, bounds=(lb, ub), max_iter=3000)

@@ -131,3 +131,32 @@ GLOBAL = {p.name: p for p in (
 )}
 """Name -> :class:`GlobalProblem`: Himmelblau's four global minima in [-5, 5]^2, the six-hump
 camel's two in [-3, 3] x [-2, 2]."""
+
+
+MGH_CUT = 0.2
+""":func:`mgh_variants` puts its bounds this far (times ``1 + |x*_i|``) beyond the
+unconstrained minimizer x*."""
+
+
+def mgh_variants():
+    """``(name, problem, lb, ub, x0)`` for every Moré-Garbow-Hillstrom problem of
+    :data:`fastgrad.problems.MGH` with a known minimizer x*, in two variants that cut x* off,
+    as the box-constrained MGH problems of the L-BFGS-B papers do: ``A``, an upper bound
+    ``x*_i - 0.2 (1 + |x*_i|)`` on the even coordinates; ``B``, a lower bound
+    ``x*_i + 0.2 (1 + |x*_i|)`` on the odd ones (so some bounds are active at the
+    solution, which is not known in closed form); ``x0`` the standard start projected into
+    the box."""
+    from . import MGH
+
+    for name, p in MGH.items():
+        if p.xmin is None:
+            continue
+        xs = np.array(p.xmin, dtype=float)
+        for kind, parity in (("A", 0), ("B", 1)):
+            lb, ub = np.full(p.n, -np.inf), np.full(p.n, np.inf)
+            for i in range(parity, p.n, 2):
+                if kind == "A":
+                    ub[i] = xs[i] - MGH_CUT * (1.0 + abs(xs[i]))
+                else:
+                    lb[i] = xs[i] + MGH_CUT * (1.0 + abs(xs[i]))
+            yield f"{name}-{kind}", p, lb, ub, np.clip(np.array(p.x0, dtype=float), lb, ub)
