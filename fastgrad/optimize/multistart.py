@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from .._core.validate import _show, bounds_arrays, check_float, check_int
-from .per_start import PerStart
+from .per_start import has_per_start
 from .api import minimize
 from .result import SUCCESS, OptimizeResult
 
@@ -131,7 +131,7 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
             "bound per coordinate (a sequence of n (lo, hi) pairs, or (lb, ub) of arrays of "
             f"length n; [(lo, hi)] for one coordinate), got scalar bounds {_show(bounds)}")
     args = options.get("args", ())
-    if isinstance(args, tuple) and any(isinstance(a, PerStart) for a in args):
+    if isinstance(args, tuple) and has_per_start(args):
         raise ValueError("multistart does not support per_start arguments: every start runs "
                          "with the same args (its starts are sampled, not given row by row); "
                          "got args with a per_start marker")
