@@ -41,8 +41,9 @@ from .._core.scalar import copy_values
 from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
-from .lm_linalg import (EPS, column_cosine, factor_scaled, norm2, rank_cutoff,
-                        scale_subproblem, scaled_norm, subproblem_step)
+from .lm_linalg import (COSINE_RANGE, EPS, column_cosine, factor_scaled, lm_parameter, norm2,
+                        rank_cutoff, scale_subproblem, scaled_norm, scaled_step,
+                        subproblem_step)
 from .lm_secant import (LAST_RED, MODEL, PENDING, PREV_RED, augmented_factor, quadratic,
                         secant_update, secant_views, state_size)
 
@@ -259,7 +260,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
                     gj += J[i, j] * r[i]
                 g[j] = gj
                 if cn > 0.0 and fnorm > 0.0:
-                    gnorm = max(gnorm, column_cosine(J, j, r, gj, cn, fnorm))
+                    denom = cn * fnorm  # column_cosine where gj may over- or underflow
+                    in_range = COSINE_RANGE[0] <= denom <= COSINE_RANGE[1]
+                    gnorm = max(gnorm, abs(gj) / denom if in_range
+                                else column_cosine(J, j, r, gj, cn, fnorm))
             if njev == 1:
                 xnorm = scaled_norm(D, x)
                 delta = settings[FACTOR_S] * xnorm if xnorm > 0.0 else settings[FACTOR_S]
@@ -284,8 +288,12 @@ def make_lm(f, jacobian_at, jacobian_cost):
             rho, sigma = scale_subproblem(msv, muf)  # 1.0, 1.0 unless far from 1 (lm_linalg)
             cutoff = rank_cutoff(msv, k)
             while True:
-                lam, pnorm = subproblem_step(msv, muf, mV, D, delta, lam, cutoff, rho, sigma,
-                                             coef, p)
+                if rho == 1.0 and sigma == 1.0:
+                    lam = lm_parameter(msv, muf, delta, lam, cutoff)
+                    pnorm = scaled_step(msv, muf, mV, D, lam, cutoff, coef, p)
+                else:
+                    lam, pnorm = subproblem_step(msv, muf, mV, D, delta, lam, cutoff, rho,
+                                                 sigma, coef, p)
                 if nit == 0 and njev == 1:
                     delta = min(delta, pnorm)
                 for j in range(n):

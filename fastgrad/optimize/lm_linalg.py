@@ -91,12 +91,9 @@ def scaled_norm(D, x):
 @jit_cached
 def column_cosine(J, j, r, gj, cn, fnorm):
     """``|J_j' r| / (cn fnorm)``, the cosine of column j of J with r, for ``gj = J_j' r``
-    and the norms ``cn = ||J_j|| > 0``, ``fnorm = ||r|| > 0``; from the normalized vectors
-    where ``cn fnorm`` is outside :data:`COSINE_RANGE` (where ``gj`` may have overflowed
-    or lost its terms to underflow)."""
-    denom = cn * fnorm
-    if COSINE_RANGE[0] <= denom <= COSINE_RANGE[1]:
-        return abs(gj) / denom
+    and the norms ``cn = ||J_j|| > 0``, ``fnorm = ||r|| > 0``: the quotient where ``cn fnorm``
+    lies in :data:`COSINE_RANGE` (the caller tests it inline, the common case), else from the
+    normalized vectors (where ``gj`` may have overflowed or lost its terms to underflow)."""
     acc = 0.0
     for i in range(r.shape[0]):
         acc += (J[i, j] / cn) * (r[i] / fnorm)
@@ -138,10 +135,9 @@ def subproblem_step(sv, uf, V, D, delta, lam, cutoff, rho, sigma, coef, p):
     """:func:`lm_parameter` and :func:`scaled_step` on the subproblem that
     :func:`scale_subproblem` scaled by ``(rho, sigma)`` (``cutoff`` that of the scaled
     ``sv``), for the radius ``delta`` and previous parameter ``lam`` of the problem itself:
-    writes the step ``p`` and returns ``(lam, ||D p||)``, both of the problem itself."""
-    if rho == 1.0 and sigma == 1.0:
-        lam = lm_parameter(sv, uf, delta, lam, cutoff)
-        return lam, scaled_step(sv, uf, V, D, lam, cutoff, coef, p)
+    writes the step ``p`` and returns ``(lam, ||D p||)``, both of the problem itself. Called
+    only where ``(rho, sigma) != (1, 1)``: else the caller calls those two directly (one call
+    less per trial step on the common path)."""
     rho2 = rho * rho
     lam_s = lm_parameter(sv, uf, delta * rho * sigma, lam / rho2, cutoff)
     pnorm = scaled_step(sv, uf, V, D, lam_s, cutoff, coef, p) / rho / sigma
