@@ -10,8 +10,10 @@ plans with it), and the compiled functions made from it (``compile_minimizer``'s
 from __future__ import annotations
 
 import collections
+import gc
 import types
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -59,7 +61,7 @@ def test_a_global_scalar_rebound_is_compiled_again():
     for _ in range(3):  # the lean path's plan of the first call
         fastgrad.minimize(shifted, x0)
     C = 5.0
-    with pytest.warns(fastgrad.FastgradWarning, match=f"global\\(s\\) C, whose value {CHANGED}"):
+    with pytest.warns(fastgrad.FastgradWarning, match=f"value\\(s\\) C, whose value {CHANGED}"):
         res = fastgrad.minimize(shifted, x0)
     np.testing.assert_allclose(res.x, [5.0, 5.0], atol=1e-6)
     np.testing.assert_allclose(fastgrad.minimize(shifted, x0).x, [5.0, 5.0], atol=1e-6)
@@ -129,7 +131,7 @@ def test_compiled_functions_refuse_a_call_after_the_change():
     np.testing.assert_allclose(g(x0), [-2.0, -2.0], rtol=1e-8)
     C = 4.0
     with pytest.raises(ValueError, match="compile_minimizer compiled the objective with the "
-                                         "global\\(s\\) C"):
+                                         "global or captured value\\(s\\) C"):
         solve(x0)
     with pytest.raises(ValueError, match="grad compiled the objective"):
         g(x0)
@@ -217,3 +219,68 @@ def test_an_array_in_a_tuple_changed_in_place():
                                    rtol=1e-8)
     PAIR[0][:] = [1.0, 2.0]
     fastgrad.clear_cache()
+
+
+def _fit_of_closure(points=20):
+    T = np.linspace(0.0, 3.0, points)
+    Y = 2.0 * T + 1.0
+
+    def res(p):
+        return p[0] * T + p[1] - Y
+
+    return res, T, Y
+
+
+def test_a_closure_cell_changed_in_place_is_compiled_in():
+    # Numba freezes what a closure captures as it freezes globals: the compiled residual kept
+    # fitting the old Y ([2, 1]) while Python's reads the new one ([5, -1]), silently
+    res, T, Y = _fit_of_closure()
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.least_squares(res, x0).x, [2.0, 1.0], atol=1e-8)
+    Y[:] = 5.0 * T - 1.0
+    with pytest.warns(fastgrad.FastgradWarning, match=f"value\\(s\\) Y, whose value {CHANGED}"):
+        fit = fastgrad.least_squares(res, x0)
+    np.testing.assert_allclose(fit.x, [5.0, -1.0], atol=1e-8)
+
+
+def test_a_rebound_nonlocal_and_a_changed_default_are_compiled_in():
+    scale = 1.0
+
+    def f(x):
+        return scale * ((x - 1.0) ** 2).sum()
+
+    def set_scale(value):
+        nonlocal scale
+        scale = value
+
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.gradient(f, x0), [-2.0, -2.0], rtol=1e-7)
+    set_scale(3.0)
+    with pytest.warns(fastgrad.FastgradWarning, match=f"scale, whose value {CHANGED}"):
+        g = fastgrad.gradient(f, x0)
+    np.testing.assert_allclose(g, [-6.0, -6.0], rtol=1e-7)  # central differences: ~1e-10
+
+    target = np.array([1.0, 2.0])
+
+    def towards(x, c=target):
+        return ((x - c) ** 2).sum()
+
+    np.testing.assert_allclose(fastgrad.minimize(towards, x0).x, [1.0, 2.0], atol=1e-6)
+    target[:] = [3.0, 4.0]  # the default argument's array, changed in place
+    with pytest.warns(fastgrad.FastgradWarning, match=f"c, whose value {CHANGED}"):
+        res = fastgrad.minimize(towards, x0)
+    np.testing.assert_allclose(res.x, [3.0, 4.0], atol=1e-6)
+
+
+def test_watching_a_closure_keeps_neither_it_nor_its_data_alive():
+    # the watch of captured values reads them through the objective's own copy of the
+    # function: once the user drops the residual, it and the array it captured are freed
+    # (data above cache.SHARED_ARRAY_BYTES: smaller captured values of the most recent
+    # functions are kept to share their compiled code with fresh copies)
+    res, T, Y = _fit_of_closure(points=200_000)
+    fastgrad.least_squares(res, np.zeros(2))
+    dead_res, dead_y = weakref.ref(res), weakref.ref(Y)
+    del res, T, Y
+    gc.collect()
+    assert dead_res() is None
+    assert dead_y() is None

@@ -249,17 +249,50 @@ object (its arrays may have changed in place)."""
 
 
 def _watch_list(f) -> tuple:
-    """The globals Numba freezes into the compiled ``f`` as the values they have when it
-    compiles: those its code names (and the attributes of a module global that its code
-    names, as :func:`_frozen_global` follows them), each as ``(namespace, name, value,
-    how, key)``: numbers, strings and tuples by value, arrays by their bytes (a change in
-    place counts), functions by identity. :func:`stale` compares them with the values the
-    names have now: Python would read the new values, and the compiled ``f`` would not."""
+    """The globals and captured values Numba freezes into the compiled ``f`` as the values
+    they have when it compiles: the globals its code names (and the attributes of a module
+    global that its code names, as :func:`_frozen_global` follows them), the values of its
+    closure cells and its default arguments (:class:`_Captured`), each as ``(namespace,
+    name, value, how, key)``: numbers, strings and tuples by value, arrays by their bytes (a
+    change in place counts), functions by identity. :func:`stale` compares them with the
+    values the names have now: Python would read the new values, and the compiled ``f``
+    would not."""
     entries: list = []
     loaded, attributes = _loaded_names(f.__code__)
+    attributes = sorted(attributes)
     for name in sorted(loaded):
-        _watch(f.__globals__, name, sorted(attributes), entries, 0)
+        _watch(f.__globals__, name, attributes, entries, 0)
+    captured = _Captured(f)
+    for name in captured.names():
+        _watch(captured, name, attributes, entries, 0)
     return tuple(entries)
+
+
+class _Captured:
+    """What a function holds besides its globals, read as a namespace (``get`` as a dict's):
+    the value each closure cell holds now (by the name of its free variable, ``nonlocal``
+    rebinding included), and each default argument (by its parameter's name)."""
+
+    __slots__ = ("f",)
+
+    def __init__(self, f):
+        self.f = f
+
+    def names(self) -> list:
+        f, code = self.f, self.f.__code__
+        defaulted = code.co_varnames[code.co_argcount - len(f.__defaults__ or ()):code.co_argcount]
+        return list(code.co_freevars) + list(defaulted) + sorted(f.__kwdefaults__ or {})
+
+    def get(self, name: str, default):
+        f, code = self.f, self.f.__code__
+        if name in code.co_freevars:
+            value = _cell_contents(f.__closure__[code.co_freevars.index(name)])
+            return default if value is _MISSING else value
+        if name in (f.__kwdefaults__ or {}):
+            return f.__kwdefaults__[name]
+        defaults = f.__defaults__ or ()  # (positional parameters come first in co_varnames)
+        index = code.co_varnames.index(name) - (code.co_argcount - len(defaults))
+        return defaults[index] if 0 <= index < len(defaults) else default
 
 
 def _loaded_names(code) -> tuple:
@@ -350,9 +383,10 @@ def refuse_stale(obj: Objective, maker: str) -> None:
     names = changed_globals(obj) if obj.watch and obj.engine == "jit" else []
     if names:
         raise ValueError(
-            f"{maker} compiled the objective with the global(s) {', '.join(names)} as they "
-            "were then, and they have changed since (Numba freezes globals into compiled "
-            f"code): call {maker} again, or pass data that changes as arguments")
+            f"{maker} compiled the objective with the global or captured value(s) "
+            f"{', '.join(names)} as they were then, and they have changed since (Numba "
+            "freezes globals, closure variables and default arguments into compiled code): "
+            f"call {maker} again, or pass data that changes as arguments")
 
 
 def _renew(f, obj: Objective) -> None:
@@ -365,10 +399,11 @@ def _renew(f, obj: Objective) -> None:
             del _SHARED[key]
     if names:
         warnings.warn(
-            f"the objective {getattr(f, '__name__', f)!s} reads the global(s) "
-            f"{', '.join(names)}, whose value changed since Numba compiled it (Numba freezes "
-            "globals into compiled code): it is compiled again with the new values. Pass "
-            "data that changes through args= (no recompilation), or jit=False",
+            f"the objective {getattr(f, '__name__', f)!s} reads the global or captured "
+            f"value(s) {', '.join(names)}, whose value changed since Numba compiled it (Numba "
+            "freezes globals, closure variables and default arguments into compiled code): "
+            "it is compiled again with the new values. Pass data that changes through args= "
+            "(no recompilation), or jit=False",
             FastgradWarning, stacklevel=_user_level())
 
 
@@ -392,7 +427,7 @@ def _new_objective(f, engine: str, scalar: bool) -> Objective:
     held, attempt = _held(f)
     obj = Objective(held, engine, scalar, attempt)
     if obj.engine == "jit" and f.__class__ is types.FunctionType:
-        obj.watch = _watch_list(f)
+        obj.watch = _watch_list(held)  # the copy: a watch must not keep f alive
     if share is not None:
         _SHARED[share] = obj
         while len(_SHARED) > SHARED_OBJECTIVES:
