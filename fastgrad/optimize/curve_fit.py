@@ -23,6 +23,7 @@ from .._core.validate import unknown_keyword_hint
 from ..diff.steps import precision_eps
 from .least_squares import _PARAMETERS, fit
 from .lm_linalg import covariance_into
+from .model_signature import fit_parameters, keywords_after
 from .per_start import PerStart, per_start, split_args
 
 
@@ -117,7 +118,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         n = p0.shape[-1]
         args = _data(xdata, ydata, sigma, m)
         model_obj = cache.get(model, jit)
-        _keywords(model_obj, n, jit is True)
+        keywords_after(model_obj, n, jit is True)
         plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
         value_eps = _check_model(model_obj, plain, mask, p0, n)
         python = _on_python(model_obj, n)
@@ -125,7 +126,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         jac_arg = "auto" if jac is None else jac
         if callable(jac):
             jac_obj = cache.get(jac, jit)
-            _keywords(jac_obj, n, jit is True)
+            keywords_after(jac_obj, n, jit is True)
             _check_jac(jac_obj, plain, mask, p0, n)
             jac_arg = residuals_of(jac_obj, n, jacobian=True,
                                    python=python or _on_python(jac_obj, n))
@@ -172,9 +173,10 @@ def _checked_before(model, xdata, ydata, p0, jit, kwargs):
 def _on_python(obj, n: int) -> bool:
     """Whether the model (or jac) of ``obj`` runs on the Python engine for n parameters: its
     engine, or a recorded compile failure of ``model(x, p1, ..., pn)`` (a lambda calling a
-    plain Python function, ``**kwargs``: :func:`_keywords`). Its residuals then unpack the
+    plain Python function, ``**kwargs``: :func:`keywords_after`). Its residuals then unpack the
     parameters in Python too: a compiled unpacker would fail to compile."""
-    return obj.engine == "python" or obj.failed(OBJECTIVE, (0.0,) * n + _keywords(obj)) is not None
+    return obj.engine == "python" or obj.failed(
+        OBJECTIVE, (0.0,) * n + keywords_after(obj, n)) is not None
 
 
 def _plain(a) -> bool:
@@ -207,42 +209,7 @@ def _initial(model, p0, bounds) -> np.ndarray:
         if p.ndim not in (1, 2) or p.size == 0:
             raise ValueError(f"p0 must have shape (n,) or (m, n), got shape {p.shape}")
         return p
-    try:  # n as SciPy counts it: keyword-only parameters and **kwargs are not fitted
-        sig = inspect.signature(model)
-    except (TypeError, ValueError) as exc:
-        raise ValueError("p0 is needed: the number of fit parameters cannot be read from the "
-                         "signature of model") from exc
-    params = sig.parameters.values()
-    n = sum(q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD) for q in params) - 1
-    if (n < 1 or any(q.kind is q.VAR_POSITIONAL for q in params)
-            or any(q.kind is q.KEYWORD_ONLY and q.default is q.empty for q in params)):
-        raise ValueError(f"p0 is needed unless model is model(x, p1, ..., pn), its fit "
-                         f"parameters named and positional (keyword-only ones with defaults); "
-                         f"got model{sig}")
-    return np.ones(n)
-
-
-def _keywords(obj, n: int = -1, strict: bool = False) -> tuple:
-    """What a compiled model (or jac) takes by position after its n parameters: its
-    keyword-only defaults (Numba binds keyword-only parameters by position, without their
-    defaults); () on the Python engine. Given n, a model taking ``**kwargs``, which Numba
-    cannot bind, goes to the Python engine after the usual warning (TypeError if ``strict``)."""
-    if obj.engine == "python":
-        return ()
-    kept = obj.drivers.get("curve_fit keywords")
-    if kept is None:
-        try:
-            params = inspect.signature(obj.python_f).parameters.values()
-        except (TypeError, ValueError):
-            params = ()
-        kept = obj.drivers["curve_fit keywords"] = (
-            tuple(q.default for q in params if q.kind is q.KEYWORD_ONLY),
-            any(q.kind is q.VAR_KEYWORD for q in params))
-    args = (0.0,) * n + kept[0]
-    if n >= 0 and kept[1] and obj.failed(OBJECTIVE, args) is None:
-        obj.recover(TypeError(f"{obj.name} takes **kwargs, which Numba cannot bind"), strict,
-                    OBJECTIVE, args)
-    return kept[0]
+    return np.ones(fit_parameters(model))
 
 
 def _array(value, name: str) -> np.ndarray | PerStart:
@@ -311,7 +278,7 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
     key = ("curve_fit checked", x.shape, y.shape, n)
     if key in model_obj.drivers:
         return model_obj.drivers[key]
-    extra = _keywords(model_obj)
+    extra = keywords_after(model_obj, n)
     try:
         value = model_obj.call(x, params + extra)
     except TypeError:  # Numba failed, and the Python engine was given ``extra`` too
@@ -343,7 +310,7 @@ def _check_jac(jac_obj, plain, mask, p0, n) -> None:
     key = ("curve_fit jac checked", x.shape, y.shape, n)
     if key in jac_obj.drivers:
         return
-    shape = np.shape(jac_obj.call(x, params + _keywords(jac_obj)))
+    shape = np.shape(jac_obj.call(x, params + keywords_after(jac_obj, n)))
     if shape != (y.shape[0], n):
         raise ValueError(
             f"jac(xdata, *p0) must return the Jacobian of the model, shape (k, n) = "
@@ -456,7 +423,7 @@ def residuals_of(obj, n: int, jacobian: bool = False, python: bool = False):
             fn = obj.drivers.get(key)
             if fn is None:
                 call = (unpacker(obj.python_f, n, True) if python
-                        else unpacker(obj.callable, n, False, _keywords(obj)))
+                        else unpacker(obj.callable, n, False, keywords_after(obj, n)))
                 source = (make_jacobian if jacobian else make_residuals)(call)
                 fn = source if python else _jit.jit(source)
                 obj.drivers[key] = fn
