@@ -174,3 +174,24 @@ def test_an_overflowing_cost_says_so():
                                  method="lm")
     assert not res.success and res.cost == np.inf
     assert "cost 0.5 ||fun||**2 overflows float64" in res.message, res.message
+
+
+@pytest.mark.parametrize("max_nfev", [1, 2, 4, 6, 7, 10, 20, 30])
+@pytest.mark.parametrize("jac", ["2-point", "auto"])
+def test_trf_keeps_the_same_budget(max_nfev, jac):
+    # "trf" (the method within bounds) follows lm's rule: a Jacobian is at most 2n = 6
+    # evaluations (auto's central phase; 3 with 2-point), and none begins past the budget;
+    # the final Jacobian of a successful run used to overrun it
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y), jac=jac,
+                                 method="trf", max_nfev=max_nfev)
+    assert res.nfev <= max(max_nfev - 1, 1) + (3 if jac == "2-point" else 6) + 1
+    if res.status == 0:
+        assert res.nfev >= max_nfev
+
+
+def test_trf_does_not_begin_the_central_phase_past_the_budget():
+    # jac="auto": the forward phase converges at nfev = 21 = max_nfev; the old code began
+    # the central phase's Jacobian anyway (nfev 27, success); as lm, the run stops there
+    res = fastgrad.least_squares(decay, [1.0, 1.0, 0.0], args=(DECAY_T, DECAY_Y),
+                                 method="trf", max_nfev=21)
+    assert res.nfev == 21 and res.status == 0 and not res.success

@@ -143,7 +143,12 @@ def make_trf(f, jacobian_at, analytic):
     the user's Jacobian (then always recomputed at the solution: it costs no evaluation).
     Long because, like :func:`fastgrad.optimize.lm.make_lm`, the solver is one outer loop
     (Jacobian, scaling, gradient test) and one inner loop (step, ratio, radius, stopping
-    tests) over one state."""
+    tests) over one state.
+
+    The budget is kept as by lm (:func:`fastgrad.optimize.lm.make_lm`): no finite-difference
+    Jacobian but the first begins once ``nfev >= max_nfev`` (nor any Jacobian past the
+    deadline), and the one at the solution is taken only on success within the budget, so
+    ``nfev <= max(max_nfev - 1, 1) + c + 1`` for ``c`` the evaluations of one Jacobian."""
 
     def trf_solve(x, r, J, box, info, fs, settings, scheme, steps, args):
         # Long because it is the outer and inner loop with their stopping tests over one
@@ -201,6 +206,13 @@ def make_trf(f, jacobian_at, analytic):
             if nit >= stop_nit or (njev > chunk_jacobians and chunk_end < np.inf
                                    and clock() > chunk_end):
                 break  # the end of this chunk: the run goes on from here in the next one
+            if need_jac and njev > 0:  # no Jacobian past the budget (see make_trf)
+                if nfev >= max_nfev and not analytic:
+                    status = MAX_NFEV
+                    break
+                if deadline < np.inf and clock() > deadline:
+                    status = MAX_TIME
+                    break
             if need_jac:
                 count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
                 if count < 0:
@@ -288,7 +300,8 @@ def make_trf(f, jacobian_at, analytic):
             elif GTOL <= status <= TOO_SMALL and scheme != polish:
                 scheme, status, need_jac, delta, alpha = polish, RUNNING, True, -1.0, 0.0
         reuse = 0.0 if analytic else JAC_REUSE
-        if need_jac and GTOL <= status <= TOO_SMALL and moved > reuse * norm2(D * x):
+        if (need_jac and GTOL <= status <= TOO_SMALL and (analytic or nfev < max_nfev)
+                and moved > reuse * norm2(D * x)):
             count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
             if count < 0:
                 status = STEP_VANISHED
