@@ -284,3 +284,23 @@ def test_watching_a_closure_keeps_neither_it_nor_its_data_alive():
     gc.collect()
     assert dead_res() is None
     assert dead_y() is None
+
+
+def test_fresh_functions_with_default_arrays_are_watched_each():
+    # two fresh functions of the same code whose default arrays are equal when they compile
+    # may not share compiled code: the second one's array, changed in place, was not watched
+    def make(c):
+        def towards(x, c=c):
+            return ((x - c) ** 2).sum()
+        return towards
+
+    first_target, second_target = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+    first, second = make(first_target), make(second_target)
+    x0 = np.zeros(2)
+    np.testing.assert_allclose(fastgrad.minimize(first, x0).x, [1.0, 2.0], atol=1e-6)
+    np.testing.assert_allclose(fastgrad.minimize(second, x0).x, [1.0, 2.0], atol=1e-6)
+    second_target[:] = [3.0, 4.0]
+    with pytest.warns(fastgrad.FastgradWarning, match=f"c, whose value {CHANGED}"):
+        res = fastgrad.minimize(second, x0)
+    np.testing.assert_allclose(res.x, [3.0, 4.0], atol=1e-6)
+    np.testing.assert_allclose(fastgrad.minimize(first, x0).x, [1.0, 2.0], atol=1e-6)

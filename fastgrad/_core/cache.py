@@ -213,7 +213,11 @@ def _share_key(f, engine: str, scalar: bool):
     except _NotShareable:
         return None
     cells = tuple(_Same(c) for c in f.__closure__ or ())
-    return (f.__code__, _Same(glob), cells, frozen, engine, scalar)
+    # an array among the defaults is watched on the function that compiled (_watch_list):
+    # a fresh copy whose own array is changed in place later must not share its code
+    mutable = tuple(_Same(v) for v in (f.__defaults__ or ()) + tuple(
+        (f.__kwdefaults__ or {}).values()) if isinstance(v, np.ndarray) or _holds_array(v))
+    return (f.__code__, _Same(glob), cells, mutable, frozen, engine, scalar)
 
 
 MODULE_DEPTH = 3
