@@ -375,7 +375,7 @@ def stale(obj: Objective) -> bool:
     """True if a global that Numba froze into the compiled objective ``obj`` has changed
     since (:func:`changed_globals`): its kernels would compute with the old value. (An
     objective Numba could not compile runs on the Python engine, which reads globals
-    anew.) The test compares arrays by their bytes: about 0.05 ms a call per MB of the
+    anew.) The test compares arrays by their bytes: about 0.1 ms a call per MB of the
     global arrays f reads (data passed through ``args=`` costs nothing)."""
     return bool(obj.watch) and obj.engine == "jit" and bool(changed_globals(obj))
 
