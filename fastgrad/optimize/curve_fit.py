@@ -8,7 +8,6 @@ SciPy's conventions (:func:`covariance`).
 
 from __future__ import annotations
 
-import inspect
 import warnings
 
 import numpy as np
