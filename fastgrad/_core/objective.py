@@ -441,9 +441,13 @@ def not_compilable(reason: str) -> TypeError:
 
 
 def warn_python_engine(obj: Objective, reason: str | None = None, scope=OBJECTIVE,
-                       stacklevel: int = 4) -> None:
+                       stacklevel: int | None = 4) -> None:
     """Say that ``obj`` (or its kernel ``scope`` for some argument types) runs on the Python
-    engine, and why."""
+    engine, and why (``stacklevel=None``: at the first caller outside fastgrad)."""
+    if stacklevel is None:
+        frame, stacklevel = sys._getframe(0), 1
+        while frame is not None and frame.f_globals.get("__name__", "").startswith("fastgrad"):
+            frame, stacklevel = frame.f_back, stacklevel + 1
     if obj.engine == "python":
         what = ""
     else:

@@ -246,7 +246,7 @@ def grad(
     if obj.engine != "jit":
         return python_g
     reason = obj.failed(name, args)
-    if reason is not None:
+    if reason is not None or _probe.binds_by_position(obj, args, strict):
         if strict:
             raise not_compilable(reason)
         return python_g

@@ -35,6 +35,7 @@ is taken as float64 (as in SciPy, the precision is that of the value returned).
 
 from __future__ import annotations
 
+import inspect
 import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -249,7 +250,8 @@ def _note_shared_writes(obj, args: tuple, before: list) -> None:
 
 
 def _probe_engine(obj, x, args, bounds, strict):
-    if obj.engine == "jit" and obj.failed(OBJECTIVE, args) is None:
+    if obj.engine == "jit" and not binds_by_position(obj, args, strict) and (
+            obj.failed(OBJECTIVE, args) is None):
         try:
             return _probe_compiled(obj, x, args, bounds)
         except Exception as exc:  # noqa: BLE001 - Numba rejects some code with any type
@@ -258,6 +260,31 @@ def _probe_engine(obj, x, args, bounds, strict):
             if strict:
                 return None
     return _probe_python(obj, x, args)
+
+
+def binds_by_position(obj, args: tuple, strict: bool) -> bool:
+    """True, after the warning of the Python engine (``TypeError`` if ``strict``), when f has
+    keyword-only parameters: Numba binds them by position, to values of ``args`` that
+    Python refuses (``f(x, a, *, s)`` with ``args=(a, s)`` runs with that s), or, when args
+    leaves them to their defaults, not at all. f then runs on the Python engine for these
+    types of args, which binds them as Python does. (``curve_fit`` binds a model's
+    defaults itself: :func:`fastgrad.optimize.model_signature.keywords_after`.)"""
+    names = obj.drivers.get("keyword-only")
+    if names is None:
+        try:
+            params = inspect.signature(getattr(obj.f, "py_func", obj.f)).parameters.values()
+        except (TypeError, ValueError):  # no signature to read (a ufunc, a builtin)
+            params = ()
+        names = obj.drivers["keyword-only"] = tuple(
+            q.name for q in params if q.kind is q.KEYWORD_ONLY)
+    if not names:
+        return False
+    if obj.failed(OBJECTIVE, args) is None:
+        obj.recover(TypeError(
+            f"{obj.name} has keyword-only parameter(s) {', '.join(names)}, which Numba binds "
+            "by position (to values of args, not as Python does); make them positional to "
+            "compile f"), strict, OBJECTIVE, args, stacklevel=None)
+    return True
 
 
 def _probe_python(obj, x, args):

@@ -148,6 +148,9 @@ def compile_minimizer(
         if jit is True:
             raise not_compilable(obj.reason)
         return fallback
+    if any(each is not None and _probe.binds_by_position(each, args, jit is True)
+           for each in (obj, jac_obj)):
+        return fallback  # keyword-only parameters: bound as Python binds them
     driver = get_driver(obj, opts.kind, jac_obj, args, strict=jit is True,
                         bounded=box is not None)
     if driver.engine != "jit":

@@ -29,6 +29,7 @@ from ..diff.grad import _needs_more_args
 from ..diff.steps import auto_steps, is_auto
 from . import lm
 from .compiled import _check_start, _refuse_per_start
+from ..diff.probe import binds_by_position
 from .least_squares import _engine, _probe, _solver
 from .lsq_setup import lm_setup
 from .lm_linalg import summarize
@@ -153,6 +154,9 @@ def compile_least_squares(
             return fallback
     if _engine(obj, jac_obj) != "jit" and jit is not True:
         return fallback  # least_squares met a compile failure: its Python engine
+    if any(each is not None and binds_by_position(each, bound, jit is True)
+           for each in (obj, jac_obj)):
+        return fallback  # keyword-only parameters: bound as Python binds them
     solve = fallback_jit(make_solve(_solver(obj, jac_obj, "jit").single, obj.callable, setup,
                                     bound), fallback, _on_failure(obj, bound, jit),
                          before=_checker(obj, setup, bound, jit))
