@@ -26,10 +26,10 @@ from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.scalar import copy_values
 from .._core.validate import check_args, check_callable, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
+from ..diff.probe import binds_by_position
 from ..diff.steps import auto_steps, is_auto
 from . import lm
 from .compiled import _check_start, _refuse_per_start
-from ..diff.probe import binds_by_position
 from .least_squares import _engine, _probe, _solver
 from .lsq_setup import lm_setup
 from .lm_linalg import summarize
