@@ -110,3 +110,18 @@ def test_curve_fit_binds_the_default_itself_and_stays_compiled():
         warnings.simplefilter("error")  # no warning of the Python engine
         popt, _ = fastgrad.curve_fit(model, t, 4.0 * t + 1.0)
     np.testing.assert_allclose(popt, [2.0, 1.0], rtol=1e-6)
+
+
+def test_var_keyword_is_not_a_positional_slot():
+    # Numba took **kw as one more positional parameter: args=(2.0, 5.0) ran (kw = 5.0,
+    # unused) where Python raises; args=(2.0,) failed with "not enough arguments"
+    def f(x, a, **kw):
+        return a * x[0] ** 2 + x[1] ** 2
+
+    x = np.array([1.0, 2.0])
+    with pytest.warns(FastgradWarning, match=r"\*\*kw"):
+        got = fastgrad.gradient(f, x, args=(2.0,))
+    np.testing.assert_allclose(got, [4.0, 4.0], rtol=1e-7)
+    with pytest.warns(FastgradWarning, match=r"\*\*kw"):
+        with pytest.raises(TypeError, match="positional argument"):
+            fastgrad.gradient(f, x, args=(2.0, 5.0))

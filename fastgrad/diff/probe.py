@@ -264,7 +264,7 @@ def _probe_engine(obj, x, args, bounds, strict):
 
 def binds_by_position(obj, args: tuple, strict: bool) -> bool:
     """True, after the warning of the Python engine (``TypeError`` if ``strict``), when f has
-    keyword-only parameters: Numba binds them by position, to values of ``args`` that
+    keyword-only parameters (or ``**kwargs``): Numba binds them by position, to values of ``args`` that
     Python refuses (``f(x, a, *, s)`` with ``args=(a, s)`` runs with that s), or, when args
     leaves them to their defaults, not at all. f then runs on the Python engine for these
     types of args, which binds them as Python does. (``curve_fit`` binds a model's
@@ -276,7 +276,8 @@ def binds_by_position(obj, args: tuple, strict: bool) -> bool:
         except (TypeError, ValueError):  # no signature to read (a ufunc, a builtin)
             params = ()
         names = obj.drivers["keyword-only"] = tuple(
-            q.name for q in params if q.kind is q.KEYWORD_ONLY)
+            ("**" if q.kind is q.VAR_KEYWORD else "") + q.name for q in params
+            if q.kind is q.KEYWORD_ONLY or q.kind is q.VAR_KEYWORD)
     if not names:
         return False
     if obj.failed(OBJECTIVE, args) is None:
