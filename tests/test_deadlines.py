@@ -195,3 +195,37 @@ def test_workers_chunks_share_one_deadline():
         elapsed, res = within_bound(lambda: timed_run(BUSY, x0, 0.2, workers=pool), 0.2)
     check_stopped_by_time(res, x0)
     assert res.status[0] == MAX_TIME and res.status[-1] == NOT_RUN
+
+
+def _rosen_sum(x):
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+
+
+def test_a_compilation_that_fails_is_not_counted_either():
+    # f calls a Python function Numba cannot compile: the compiled loop fails after about
+    # 1.5 s, then the Python engine runs. That time was counted: a single start came back
+    # "not started" (status 8, fun NaN) where it converges in a few milliseconds
+    def f(x):
+        return _rosen_sum(x)
+
+    with pytest.warns(fastgrad.FastgradWarning, match="Python engine"):
+        res = fastgrad.minimize(f, np.array([-1.2, 1.0, 0.5]), max_time=0.5)
+    assert res.status == 0 and res.success, res.message
+    np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["lm", "trf"])
+def test_least_squares_does_not_count_compiling_against_max_time(method):
+    # a fresh residual function compiles its solver for seconds before the first
+    # iteration: that time was counted, so the fit stopped with status 8 after 8
+    # evaluations (the fit itself takes about a millisecond)
+    t = np.linspace(0.0, 3.0, 30)
+    y = 2.5 * np.exp(-1.3 * t) + 0.5
+
+    def residuals(p, t, y):
+        return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+    res = fastgrad.least_squares(residuals, [1.0, 1.0, 0.0], args=(t, y), method=method,
+                                 max_time=0.3)
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, [2.5, 1.3, 0.5], rtol=1e-6)

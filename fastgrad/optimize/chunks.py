@@ -129,6 +129,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
                 return interrupt_consumed(INFO)
             first = False
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
+            attempt = clock()
             try:
                 if (deadline is not None or meter is not None) and parallel not in prepared:
                     compiling = driver.prepare(run, parallel)  # compilation is not counted
@@ -143,6 +144,8 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
                 if driver.engine == "python" or not is_compile_error(exc):  # state is intact
                     raise
                 driver = fall_back(exc)
+                if deadline is not None:  # nor is the time of a compilation that failed
+                    deadline += clock() - attempt
                 budget = FIRST_CHUNK_PYTHON
                 prepared.clear()
                 continue

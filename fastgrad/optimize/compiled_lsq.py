@@ -30,7 +30,8 @@ from ..diff.probe import binds_by_position
 from ..diff.steps import auto_steps, is_auto
 from . import lm
 from .compiled import _check_start, _refuse_per_start
-from .least_squares import _engine, _probe, _solver
+from .least_squares import _probe
+from .lsq_drive import _engine, _solver
 from .lsq_setup import lm_setup
 from .lm_linalg import summarize
 

@@ -6,17 +6,12 @@ and report (:mod:`fastgrad.optimize.lsq_report`)."""
 from __future__ import annotations
 
 import inspect
-import math
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from .._core import cache
-from .._core import jit as _jit
 from .._core.clock import clock
-from .._core.objective import (
-    _LOCK, FastgradWarning, _reason, is_compile_error, threads_may_share)
 from .._core.scalar import ObjectiveReturnError
 from .._core.validate import (
     all_finite, as_float_array, check_args, check_callable, check_int, unknown_keyword_hint,
@@ -24,10 +19,11 @@ from .._core.validate import (
 from ..diff import probe
 from . import lm, lsq_plans, trf
 from .lsq_bounds import METHODS, box_array, method_and_bounds, strictly_feasible
+from .lsq_drive import _solver, drive
 from .lsq_report import lsq_result
-from .per_start import make_picker, row_args, split_args
+from .per_start import row_args, split_args
 from .lsq_setup import lm_setup
-from .result import OptimizeResult, callback_halts
+from .result import OptimizeResult
 
 
 def least_squares(
@@ -97,8 +93,12 @@ def least_squares(
         cost is below ``ftol * cost`` (and the step's ratio above 0.25), ``xtol`` when
         ``||dx|| < xtol (xtol + ||x||)``, ``gtol`` when ``optimality < gtol``.
     max_nfev : int, optional
-        Maximum number of evaluations of ``fun``, those of finite differences included.
-        Default: ``100 n`` with an analytic ``jac``, else ``100 n (n + 1)`` (SciPy's).
+        Maximum number of evaluations of ``fun``, those of finite differences included,
+        that the iterations may begin (the iteration in progress is finished). A run that
+        stops on it then takes the Jacobian at the returned x, if x moved since the last
+        one (n or 2n evaluations more, counted in ``nfev``), so that ``jac``, ``grad`` and
+        ``optimality`` describe x, as SciPy's do. Default: ``100 n`` with an analytic
+        ``jac``, else ``100 n (n + 1)`` (SciPy's).
     x_scale : None, "jac", float or array_like of shape (n,), optional
         "jac": the scale ``D`` of each parameter is the running maximum of the norms of the
         Jacobian's columns (MINPACK's ``mode=1``), which makes the method invariant to the
@@ -113,12 +113,17 @@ def least_squares(
         a column that step leaves without a digit (a parameter far below 1 whose residuals
         are not) is taken again with the step relative to ``max(1, |x_i|)``.
     max_time : float, optional
-        Wall-clock limit in seconds (checked after every trial step; status 8).
+        Wall-clock limit in seconds (checked after every trial step; status 8); Numba's
+        compilation of the solver is not counted, as in ``minimize``. As after
+        ``max_nfev``, the Jacobian at the returned x is then taken if x moved since the last
+        one.
     callback : callable, optional
         ``callback(intermediate_result)`` after every ``callback_every`` iterations (default
         1) while the run goes on; ``intermediate_result`` is an :class:`OptimizeResult` with
-        the fields of the result (batched: of every problem). Raising ``StopIteration`` or
-        returning True stops the run (status 10) and keeps its result.
+        the fields of the result (batched: of every problem; its ``jac``, ``grad`` and
+        ``optimality`` are of the last Jacobian, maybe taken at an earlier iterate). Raising
+        ``StopIteration`` or returning True stops the run (status 10) and keeps its result,
+        after the Jacobian at x (as after ``max_nfev``).
     callback_every : int, optional
         Iterations between callbacks. The solver runs compiled between callbacks; without
         a callback it returns to Python only every 0.25 s (or at the end), which is where
@@ -246,7 +251,8 @@ def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
     constants ``setup`` (:func:`fastgrad.optimize.lsq_setup.lm_setup`) and scale (or "trf"
     box) ``D``, after learning k (the probe, when the caller has not) and the automatic
     steps; the result of :func:`fastgrad.optimize.lsq_report.lsq_result`. ``solver``: the
-    one to start with (by default the objective's for its engine, :func:`_run`)."""
+    one to start with (by default the objective's for its engine,
+    :func:`fastgrad.optimize.lsq_drive._run`)."""
     n = X.shape[1]
     if k is None:
         k, auto = _probe(obj, X[0], row_args(plain, mask, 0), n, method, strict)
@@ -270,10 +276,6 @@ def _solve(obj, jac_obj, X, plain, mask, k, method, setup, D, value_eps, strict,
                       D if method == "trf" else None)
 
 
-CHUNK_SECONDS = 0.25
-"""A run returns to Python (where Ctrl-C is noticed) at least this often."""
-
-
 def _callback_every(callback, every) -> int | None:
     if callback is None:
         if every is not None:
@@ -281,44 +283,6 @@ def _callback_every(callback, every) -> int | None:
         return None
     check_callable(callback, "callback")
     return 1 if every is None else check_int(every, "callback_every")
-
-
-def drive(obj, jac_obj, mask, strict, arrays, x_start, callback, every, batched,
-          method="lm", solver=None) -> None:
-    """Run the solver of ``method`` chunk by chunk until every problem has stopped: a chunk
-    ends at the next multiple of ``every`` iterations (with a callback) or after
-    :data:`CHUNK_SECONDS`; the callback runs once every running problem has reached that
-    multiple (a chunk that ends on time, as the first can while it compiles, does not call
-    it). Ctrl-C between chunks stops the problems still running (status 11)."""
-    X, R, J, D, INFO, FS, settings = arrays[:7]
-    due = math.inf if every is None else every
-    threads = X.shape[0] == 1 or all(
-        threads_may_share(o) for o in ((obj,) if jac_obj is None else (obj, jac_obj)))
-    try:
-        while True:
-            settings[lm.CHUNK_ITER_S] = due
-            settings[lm.CHUNK_END_S] = clock() + CHUNK_SECONDS
-            solver, more = _run(obj, jac_obj, mask, strict, arrays, x_start, solver, method,
-                                threads)
-            if not more:
-                return
-            running = INFO[:, lm.STATUS] == lm.RUNNING
-            if not running.any() or INFO[running, lm.NIT].min() < due:
-                continue
-            due += every
-            if callback_halts(callback, lsq_result(
-                X.copy(), R.copy(), J.copy(), INFO.copy(), settings, x_start, batched,
-                D if method == "trf" else None)):
-                INFO[running, lm.STATUS] = lm.CALLBACK
-                return
-    except KeyboardInterrupt:
-        left = (INFO[:, lm.STATUS] == lm.RUNNING) | (INFO[:, lm.STATUS] == lm.NOT_STARTED)
-        if not left.any():
-            raise
-        INFO[left, lm.STATUS] = lm.INTERRUPTED
-        warnings.warn(f"least_squares was interrupted (KeyboardInterrupt): {int(left.sum())} "
-                      "problem(s) stopped with status 11 and their last iterate; the result "
-                      "is returned", FastgradWarning, stacklevel=4)
 
 
 _PARAMETERS = tuple(inspect.signature(least_squares).parameters)[2:-1]
@@ -352,146 +316,3 @@ def _too_few(k: int, n: int) -> str:
     return (f"method 'lm' needs at least as many residuals as parameters: fun returned "
             f"{k} residuals at x0 for {n} parameters (k >= n is required; method 'trf' "
             "takes fewer)")
-
-
-def make_analytic_jacobian(jac, copy):
-    """A Jacobian kernel with the signature of ``jacobian_at`` that calls the user's
-    ``jac(x, *args) -> (k, n)`` and copies it into ``out``."""
-
-    def jacobian_at(x, scheme, steps, r0, out, work, args):
-        copy(jac(x, *args), out)
-        return 0
-
-    return jacobian_at
-
-
-def copy_matrix(value, out):
-    """Copy a (k, n) array into ``out``, or raise when its shape differs."""
-    if value.ndim != 2 or value.shape[0] != out.shape[0] or value.shape[1] != out.shape[1]:
-        raise ValueError("jac must return an array of shape (k, n): k residuals, n parameters")
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = value[i, j]
-
-
-_copy_matrix_jit = _jit.jit(copy_matrix)
-
-
-class _Solver:
-    """The compiled (or Python) single-problem solver of one residual function and Jacobian,
-    and its batched loops, one per per-start mask (built on first use)."""
-
-    __slots__ = ("engine", "single", "batched")
-
-    def __init__(self, engine: str, single):
-        self.engine = engine
-        self.single = single
-        self.batched: dict = {}
-
-    def batch_loop(self, mask: tuple):
-        loop = self.batched.get(mask)
-        if loop is None:
-            python = self.engine == "python"
-            source = lm.make_batched_lm(self.single, make_picker(mask, python))
-            loop = source if python else _jit.jit_parallel(source)
-            self.batched[mask] = loop
-        return loop
-
-
-def _solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
-    key = ("least_squares", jac_obj, engine) + (() if method == "lm" else (method,))
-    solver = obj.drivers.get(key)
-    if solver is None:
-        with _LOCK:
-            solver = obj.drivers.get(key)
-            if solver is None:
-                solver = _build_solver(obj, jac_obj, engine, method)
-                obj.drivers[key] = solver
-    return solver
-
-
-def _build_solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
-    python = engine == "python"
-    f = obj.python_f if python else obj.callable
-    bounded = method == "trf"
-    if jac_obj is None:
-        name = "bounded_jacobian_at" if bounded else "jacobian_at"
-        jacobian = obj.python_kernel(name) if python else obj.kernel(name)
-    else:
-        jac_f = jac_obj.python_f if python else jac_obj.callable
-        make = trf.make_analytic_jacobian if bounded else make_analytic_jacobian
-        jacobian = make(jac_f, copy_matrix if python else _copy_matrix_jit)
-        jacobian = jacobian if python else _jit.jit(jacobian)
-    if bounded:
-        single = trf.make_trf(f, jacobian, jac_obj is not None)
-    else:
-        single = lm.make_lm(f, jacobian, lm.difference_cost if jac_obj is None
-                            else lm.analytic_cost)
-    return _Solver(engine, single if python else _jit.jit(single))
-
-
-def _engine(obj, jac_obj) -> str:
-    if obj.engine == "python" or (jac_obj is not None and jac_obj.engine == "python"):
-        return "python"
-    if obj.failures and any(key[0] == "least_squares" for key in obj.failures):
-        return "python"
-    return "jit"
-
-
-def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
-         solver=None, method: str = "lm", threads: bool = True):
-    """Run one chunk of the solver over every row of ``X`` (in place; over threads where
-    ``threads``), compiled where Numba can: ``(the solver used (the Python engine's after a
-    compile failure), True if a problem is still running)``."""
-    if solver is None:
-        solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
-    try:
-        more = _run_rows(solver, mask, arrays, x_start, threads)
-    except Exception as exc:
-        if solver.engine == "python" or not is_compile_error(exc):
-            raise
-        obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
-        with _LOCK:
-            obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        solver = _solver(obj, jac_obj, "python", method)
-        more = _run_rows(solver, mask, arrays, x_start, threads)
-    return solver, more
-
-
-def _run_rows(solver: _Solver, mask: tuple, arrays: tuple, x_start: np.ndarray,
-              threads: bool = True) -> bool:
-    """One chunk over the rows (in parallel where ``threads``, else one after another): True
-    if a problem is still running after it."""
-    X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
-    m = X.shape[0]
-    if m == 1 and solver.engine != "python":  # (compiled code keeps no numpy error state)
-        return solver.single(X[0], R[0], J[0], D[0], INFO[0], FS[0], settings, scheme, steps,
-                             row_args(plain, mask, 0)) == lm.RUNNING
-    if m == 1 or not threads:
-        with np.errstate(all="ignore"):
-            for i in range(m):
-                solver.single(X[i], R[i], J[i], D[i], INFO[i], FS[i], settings, scheme, steps,
-                              row_args(plain, mask, i))
-        return bool((INFO[:, lm.STATUS] == lm.RUNNING).any())
-    finished = np.zeros(m, dtype=np.bool_)
-    loop = solver.batch_loop(mask)
-    try:
-        with np.errstate(all="ignore"):
-            if solver.engine == "python":
-                loop(X, R, J, D, INFO, FS, settings, scheme, steps, plain, finished)
-            else:
-                _jit.launch_parallel(loop, (X, R, J, D, INFO, FS, settings, scheme, steps,
-                                            plain, finished))
-    except SystemError:  # fun raised in the parallel loop, on the main thread
-        pass
-    for i in np.flatnonzero(~finished):  # rerun alone from x0, to raise what fun raised
-        whole = settings.copy()
-        whole[lm.CHUNK_ITER_S] = whole[lm.CHUNK_END_S] = math.inf
-        info = np.zeros(lm.INFO_SIZE, dtype=np.int64)
-        info[lm.STATUS] = lm.NOT_STARTED
-        fs = np.zeros(lm.state_size(X.shape[1]))
-        solver.single(x_start[i].copy(), R[i], J[i], D[i].copy(), info, fs, whole, scheme,
-                      steps, row_args(plain, mask, i))
-        raise RuntimeError(f"fun raised an exception for problem {i} of the batch in a "
-                           "parallel thread, and did not raise it again when rerun alone")
-    return bool((INFO[:, lm.STATUS] == lm.RUNNING).any())

@@ -174,9 +174,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
     and before every Jacobian but the first, and no evaluation begins once it is spent: a
     Jacobian begun below it is finished and followed by one trial step, so a run ends with
     ``nfev <= max(max_nfev - 1, 1) + c + 1`` for ``c`` the evaluations of its last
-    Jacobian (a budget below one Jacobian cannot be met). The Jacobian at the solution is
-    taken only on success and below the budget: after ``MAX_NFEV`` or ``MAX_TIME``, ``J`` is
-    the one at the last iterate where it was computed (as "trf"). A successful stop where
+    Jacobian (a budget below one Jacobian cannot be met), and then one more Jacobian, at the
+    returned x when it moved since the last one (on success, and after ``MAX_NFEV`` or
+    ``MAX_TIME`` too, as "trf": ``J``, the gradient and the optimality describe x, as
+    SciPy's do). A successful stop where
     ``0.5 ||r||**2`` overflows is ``NONFINITE``."""
 
     def lm_solve(x, r, J, D, info, fs, settings, scheme, steps, args):
@@ -391,11 +392,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
         # an analytic Jacobian costs no evaluation: always the one at the solution
         cost = jacobian_cost(scheme, n)
         reuse = JAC_REUSE if cost > 0 else 0.0
-        if GTOL <= status <= TOO_SMALL and (cost == 0 or nfev < max_nfev) and (
+        if (GTOL <= status <= TOO_SMALL or status == MAX_NFEV or status == MAX_TIME) and (
                 moved > reuse * xnorm):
-            # the Jacobian at the solution, for jac, grad and the covariance (only on
-            # success and within the budget, as "trf": after MAX_NFEV or MAX_TIME, J stays
-            # the one at the last iterate where it was computed)
+            # the Jacobian at the returned x, for jac, grad, optimality and the covariance
+            # (after MAX_NFEV or MAX_TIME too: the one returned describes x, as SciPy's)
             extra = jacobian_at(x, scheme, steps, r, J, work, args)
             if extra == ZERO_STEP:
                 status = STEP_VANISHED

@@ -40,7 +40,7 @@ class LsqPlan:
 
     setup: LmSetup  # the checked options (lsq_setup.lm_setup)
     scale: np.ndarray  # the scale D of the parameters, (1, n): copied for each run
-    solver: object  # the compiled solver (least_squares._Solver): the plan is for "jit"
+    solver: object  # the compiled solver (lsq_drive._Solver): the plan is for "jit"
 
 
 def key_of(x0, args: tuple, k, method, jac, ftol, xtol, gtol, max_nfev, x_scale, step, jit,

@@ -30,7 +30,8 @@ LSQ_STATUS = {
     lm.NOT_STARTED: "not started: the time limit max_time passed before this problem began",
     lm.CALLBACK: "stopped by the callback",
     lm.INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run; x is the last "
-                    "iterate",
+                    "iterate (jac, grad and optimality are of the last Jacobian taken, maybe "
+                    "at an earlier iterate)",
 }
 """Status code -> description; ``success`` is True for :data:`fastgrad.optimize.lm.SUCCESS`
 (1 to 5)."""

@@ -147,8 +147,10 @@ def make_trf(f, jacobian_at, analytic):
 
     The budget is kept as by lm (:func:`fastgrad.optimize.lm.make_lm`): no finite-difference
     Jacobian but the first begins once ``nfev >= max_nfev`` (nor any Jacobian past the
-    deadline), and the one at the solution is taken only on success within the budget, so
-    ``nfev <= max(max_nfev - 1, 1) + c + 1`` for ``c`` the evaluations of one Jacobian."""
+    deadline), so the iterations end with ``nfev <= max(max_nfev - 1, 1) + c + 1`` for ``c``
+    the evaluations of one Jacobian; then the Jacobian at the returned x is taken when x moved
+    since the last one, on success and after ``MAX_NFEV`` or ``MAX_TIME`` too (``c`` more),
+    so that ``J``, the gradient and the optimality describe x."""
 
     def trf_solve(x, r, J, box, info, fs, settings, scheme, steps, args):
         # Long because it is the outer and inner loop with their stopping tests over one
@@ -300,8 +302,9 @@ def make_trf(f, jacobian_at, analytic):
             elif GTOL <= status <= TOO_SMALL and scheme != polish:
                 scheme, status, need_jac, delta, alpha = polish, RUNNING, True, -1.0, 0.0
         reuse = 0.0 if analytic else JAC_REUSE
-        if (need_jac and GTOL <= status <= TOO_SMALL and (analytic or nfev < max_nfev)
-                and moved > reuse * norm2(D * x)):
+        if (need_jac and (GTOL <= status <= TOO_SMALL or status == MAX_NFEV
+                          or status == MAX_TIME) and moved > reuse * norm2(D * x)):
+            # the Jacobian at the returned x, after MAX_NFEV or MAX_TIME too (see lm)
             count = jacobian_at(x, scheme, steps, typical, lo, hi, r, J, work, args)
             if count < 0:
                 status = STEP_VANISHED
