@@ -688,3 +688,25 @@ def test_an_analytic_objective_at_large_f_stays_silent(jit):
     g = _call(False, lambda: fastgrad.gradient(
         lambda x: 1e6 + x[0] * x[0] + x[1] * x[1], LARGE_X, method="complex", jit=jit))
     np.testing.assert_allclose(g, LARGE_G, rtol=COMPLEX_TOL)
+
+
+@pytest.mark.parametrize("offset", [1e10, 1e11])
+def test_a_lost_derivative_does_not_hide_under_a_large_value(offset):
+    # |x0| loses its derivative in the complex step (an exact 0); the real check that
+    # confirms the gradient resolves errors of about 1.6e-9 |f| only, so at |f| = 1e10 the
+    # lost -1 passed it: gradient [0, 1] and derivative 0, silently. The zero is now
+    # recomputed by central4, whose rounding error at |f| = 1e11 is about
+    # eps |f| / (eps**0.2 * 2) ~ 1.6e-2 (allowed: 3e-2), with the warning of a fallback
+    def f(x):
+        return offset + abs(x[0]) + x[1]
+
+    x = np.array([-2.0, 1.0])
+    with pytest.warns(fastgrad.FastgradWarning, match="complex step"):
+        g = fastgrad.gradient(f, x, method="cs")
+    np.testing.assert_allclose(g, [-1.0, 1.0], atol=3e-2)
+    with pytest.warns(fastgrad.FastgradWarning, match="complex step"):
+        rows = fastgrad.gradient(f, np.array([[-2.0, 1.0], [3.0, 1.0]]), method="cs")
+    np.testing.assert_allclose(rows, [[-1.0, 1.0], [1.0, 1.0]], atol=3e-2)
+    with pytest.warns(fastgrad.FastgradWarning, match="complex step"):
+        d = fastgrad.derivative(lambda t: offset + abs(t), -2.0, method="cs")
+    assert abs(d + 1.0) < 3e-2

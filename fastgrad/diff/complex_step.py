@@ -21,6 +21,7 @@ from .direction_check import (
     REFUTED,
     RETRY_FACTOR,
     allowance_dominates,
+    too_coarse,
     check_direction,
     check_step,
     check_verdict,
@@ -239,7 +240,9 @@ def make_complex_check(f):
        fails, or if it is not finite after a failed first one. If f is not finite at the
        points of both (a domain edge within ``t max(1, |x_i|)``), or the check confirmed
        ``J p`` only within the truncation allowance of a user's step
-       (:func:`~fastgrad.diff.direction_check.allowance_dominates`), the components that
+       (:func:`~fastgrad.diff.direction_check.allowance_dominates`), or within a rounding
+       bound too coarse to see a lost derivative
+       (:func:`~fastgrad.diff.direction_check.too_coarse`), the components that
        are exactly 0 are recomputed by central4 (:data:`UNVOUCHED_ZERO`: a lost
        derivative is most often a lost imaginary part, an exact 0), and the others stand
        as the complex step gave them. Every
@@ -322,7 +325,8 @@ def make_complex_check(f):
                 t = t / RETRY_FACTOR
             if not refuted:  # confirmed, or f not finite at the check's points
                 if ((not confirmed or allowance_dominates(values, J, direction, allowance,
-                                                          t, eps))
+                                                          t, eps)
+                     or too_coarse(values, J, direction, t, eps))
                         and mark_unvouched_zeros(J, state) > 0):
                     continue  # recompute those zeros, then stop
                 break

@@ -186,6 +186,41 @@ def check_scale(values, J, direction, k, t):
             + abs(values[3, k])) / 4.0 + size + abs(curvature)
 
 
+COARSE = 1e-3
+"""A confirmation vouches for the exact zeros of ``J`` only where the check could have seen
+a lost derivative of ``COARSE`` times the largest term of ``J p`` (:func:`sees_lost`)."""
+
+
+@jit_cached
+def sees_lost(scale, t, n, eps, largest):
+    """Whether the check at step ``t`` (values of size ``scale``, unit roundoff ``eps``)
+    resolves a lost derivative (an exact 0 where the derivative is not) of ``COARSE`` times
+    ``largest``, the size of the derivatives there: the largest ``|J_ki p_i|``, or the
+    change ``|p^T H p| t`` of ``J p`` over the step where that is larger (at a stationary
+    point). A loss changes ``J p`` by at least half its size (the weights of
+    :func:`check_direction` are >= 1/2), which must exceed the rounding bound. Not where
+    ``|f|`` dwarfs the derivatives: for ``1e10 + |x0| + x1`` the lost -1 of ``|x0|`` hid in
+    a bound of about 8 (elementwise on arrays)."""
+    return 2.0 * rounding_bound(scale, t, n, eps) <= COARSE * largest
+
+
+@jit_cached
+def too_coarse(values, J, direction, t, eps):
+    """True if the check that confirmed ``J p`` at step ``t`` (its finite ``values``) could
+    not have seen a lost derivative of some output (:func:`sees_lost`)."""
+    m, n = J.shape
+    for k in range(m):
+        curvature = ((values[2, k] + values[3, k]) - (values[0, k] + values[1, k])) / (
+            3.0 * t * t)
+        largest = abs(curvature) * t
+        for i in range(n):
+            if direction[i] != 0.0:
+                largest = max(largest, abs(J[k, i] * direction[i]))
+        if not sees_lost(check_scale(values, J, direction, k, t), t, n, eps, largest):
+            return True
+    return False
+
+
 @jit_cached
 def allowance_dominates(values, J, direction, allowance, t, eps):
     """True if the check that confirmed ``J p`` at step ``t`` (its finite ``values``) did so

@@ -23,6 +23,7 @@ from .direction_check import (
     direction_agrees,
     retry_resolves,
     rounding_bound,
+    sees_lost,
 )
 from .kernels import NONFINITE_X, ZERO_STEP
 from .steps import (
@@ -201,7 +202,9 @@ def _check_rows(f, X, out, P, allowance, checked, eps, args):
                 np.abs(curvature))
             agree = direction_agrees.py_func(e1, e2, scale, tt, n, allowance[idx], eps)
             final = ~agree & ~retry_resolves.py_func(e1, e2, scale, tt, n, eps)
-            within = allowance[idx] <= rounding_bound.py_func(scale, tt, n, eps)
+            within = (allowance[idx] <= rounding_bound.py_func(scale, tt, n, eps)) & (
+                sees_lost.py_func(scale, tt, n, eps, np.maximum(
+                    np.max(np.abs(gc * Pc), axis=1), np.abs(curvature) * tt)))
         failed[idx[finite]] = ~agree[finite]  # the last finite verdict counts
         vouched[idx[finite & agree]] = within[finite & agree]
         check[idx[finite & (agree | final)]] = False  # confirmed, or refuted for good
