@@ -125,3 +125,12 @@ def test_var_keyword_is_not_a_positional_slot():
     with pytest.warns(FastgradWarning, match=r"\*\*kw"):
         with pytest.raises(TypeError, match="positional argument"):
             fastgrad.gradient(f, x, args=(2.0, 5.0))
+
+
+def test_a_numpy_ufunc_stays_compiled():
+    # np.sin's signature has keyword-only parameters (where=, casting=, ...), which are
+    # not the objective's: fastgrad compiles a call of it with x alone (no warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = fastgrad.derivative(np.sin, 1.0)
+    assert abs(got - np.cos(1.0)) < 1e-9

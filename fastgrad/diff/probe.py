@@ -270,6 +270,8 @@ def binds_by_position(obj, args: tuple, strict: bool) -> bool:
     types of args, which binds them as Python does. (``curve_fit`` binds a model's
     defaults itself: :func:`fastgrad.optimize.model_signature.keywords_after`.)"""
     names = obj.drivers.get("keyword-only")
+    if names is None and isinstance(obj.f, np.ufunc):  # (out=, where=, ...): Numba compiles
+        names = obj.drivers["keyword-only"] = ()  # a call of it with x and args alone
     if names is None:
         try:
             params = inspect.signature(getattr(obj.f, "py_func", obj.f)).parameters.values()
