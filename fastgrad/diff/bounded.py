@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from functools import partial
 
+import warnings
+
 import numpy as np
 
 from .. import scaleout
 from .._core.jit import jit_cached
-from .._core.objective import threads_may_share
+from .._core.objective import FastgradWarning, _user_level, threads_may_share
 from .._core.validate import bounds_arrays, no_room_message, outside_bounds_message
 from . import registry
 from .bounded_kernels import NO_ROOM
 from .bounds import (
-    BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS, BOUNDED_WEIGHTS,
-    NO_ROOM_ROW, bounded_step, central4_steps, natural_fits,
+    AMPLIFICATION, BOUNDED_CENTRE, BOUNDED_DIVISOR, BOUNDED_OFFSETS, BOUNDED_POINTS,
+    BOUNDED_WEIGHTS, NO_ROOM_ROW, ROUNDING_WARN, bounded_step, central4_steps, natural_fits,
 )
 from .kernels import NONFINITE_X, OBJECTIVE_RAISED, ZERO_STEP
 from .rows import PARALLEL_MIN_ROWS, check_status, run_rows
-from .steps import CENTRAL4, COMPLEX, HESSIAN
-from .vectorized import call_batch, vectorized_gradient
+from .steps import CENTRAL4, COMPLEX, EPS, HESSIAN, SCHEME_CODES
+from .vectorized import call_batch, scheme_steps, vectorized_gradient
 
 
 def box_for(bounds, xw: np.ndarray, name: str = "x"):
@@ -79,13 +81,49 @@ def split_rows(X, LB, UB, code, steps, out, plain, bounded):
         out[fits] = part
     rows = ~fits
     part = np.empty((int(rows.sum()), X.shape[1]))
-    status = _combine(status, bounded(np.ascontiguousarray(X[rows]), bounded_code(code),
-                                      np.ascontiguousarray(LB[rows]),
-                                      np.ascontiguousarray(UB[rows]), part,
-                                      central4_steps.py_func(steps) if code == COMPLEX
-                                      else steps))
+    X, LB, UB = (np.ascontiguousarray(a[rows]) for a in (X, LB, UB))
+    bcode = bounded_code(code)
+    bsteps = central4_steps.py_func(steps) if code == COMPLEX else steps
+    warn_shrunk(X, LB, UB, bcode, bsteps, np.flatnonzero(rows) if rows.size > 1 else None)
+    status = _combine(status, bounded(X, bcode, LB, UB, part, bsteps))
     out[rows] = part
     return status
+
+
+def warn_shrunk(X, LB, UB, code, steps, starts=None) -> None:
+    """Warn (:class:`FastgradWarning`, at the user's line) where the box ``[LB, UB]`` leaves a
+    coordinate of a row of ``X`` (m, n) so little room that its step of scheme ``code``
+    shrinks until the rounding error of f, amplified by the stencil, may exceed
+    :data:`~fastgrad.diff.bounds.ROUNDING_WARN` of ``|f| / max(1, |x_i|)`` (``**2`` for the
+    Hessian): the result is then only that accurate. ``starts``: for a batch, the index
+    of each row among the caller's starts, for the message (None: one x). Nothing when the bounds leave
+    no room at all (the kernels' error says so)."""
+    rows = np.empty(X.shape, dtype=np.int64)
+    H = np.empty(X.shape)
+    if plan(X, code, steps, LB, UB, rows, H) < 0:
+        return
+    size = np.abs(H)
+    power = 2 if code == HESSIAN else 1
+    error = EPS * AMPLIFICATION[rows] * (np.maximum(1.0, np.abs(X)) / size) ** power
+    natural = np.abs(scheme_steps(X, code, steps))
+    error[size >= natural * (1.0 - 1e-12)] = 0.0  # not shrunk
+    if not (error > ROUNDING_WARN).any():
+        return
+    r, i = np.unravel_index(int(np.argmax(error)), error.shape)
+    count = int(np.count_nonzero(error > ROUNDING_WARN))
+    where = f"x[{i}]" if starts is None else f"x[{i}] of start {int(starts[r])}"
+    others = "" if count == 1 else (
+        f" (and {count - 1} more coordinate{'s' if count > 2 else ''})")
+    name = "Hessian" if code == HESSIAN else next(
+        k for k, v in SCHEME_CODES.items() if v == code) + " differences"
+    warnings.warn(
+        f"the bounds leave {where}{others} too little room for the step of the {name}: "
+        f"the box is {UB[r, i] - LB[r, i]:.3g} wide there, and the step shrank from "
+        f"{natural[r, i]:.3g} to {size[r, i]:.3g}, "
+        f"which amplifies the rounding error of f to about {error[r, i]:.2g} relative (of "
+        f"|f| / max(1, |x_i|){'**2' if power == 2 else ''}): the derivative is only that "
+        "accurate. Widen the box, or differentiate further from the bounds",
+        FastgradWarning, stacklevel=_user_level())
 
 
 def run_bounded_rows(obj, X, code, steps, LB, UB, out, args, strict):
@@ -226,6 +264,7 @@ def jacobian_within(obj, f, pool, xw, code, steps, args, box, strict):
     bcode = bounded_code(code)
     if code == COMPLEX:
         steps = central4_steps.py_func(steps)
+    warn_shrunk(xw[None], box[0][None], box[1][None], bcode, steps)
     if pool is None:
         result = obj.run("bounded_jacobian", xw, bcode, steps, box[0], box[1], args,
                          strict=strict)
@@ -240,6 +279,7 @@ def hessian_within(obj, f, pool, xw, steps, args, box, out, strict):
     """The bounded Hessian into ``out``, or None where every stencil fits."""
     if natural_fits(xw, box[0], box[1], HESSIAN, steps).all():
         return None
+    warn_shrunk(xw[None], box[0][None], box[1][None], HESSIAN, steps)
     if pool is None:
         status = obj.run("bounded_hessian", xw, HESSIAN, steps, box[0], box[1], out, args,
                          strict=strict)

@@ -75,6 +75,22 @@ REACH_UP = np.array([1.0, 0.0, 1.0, 2.0, 2.0, 4.0, 1.0, 3.0])
 REACH_DOWN = np.array([0.0, 1.0, 1.0, 2.0, 0.0, 0.0, 1.0, 0.0])
 """How far below x each row reaches, in units of a positive h."""
 
+AMPLIFICATION = np.concatenate((
+    (np.abs(BOUNDED_CENTRE[:6]) + np.abs(BOUNDED_WEIGHTS[:6]).sum(axis=1)) / BOUNDED_DIVISOR[:6],
+    [4.0, 12.0]))
+"""Per row: the sum of the stencil's |weights| over its divisor, the factor by which the
+rounding error of f (about ``eps |f|``) reaches the difference quotient before the division
+by ``h`` (a first difference) or ``h**2`` (the Hessian's rows: central ``1, -2, 1``,
+one-sided ``2, -5, 4, -1``)."""
+
+ROUNDING_WARN = 1e-6
+"""Where the box shrinks a coordinate's step so far that the rounding error of f, amplified
+by the stencil (:data:`AMPLIFICATION`), may exceed this fraction of ``|f| / max(1, |x_i|)``
+(``**2`` for the Hessian), the derivative functions warn (:func:`shrunk_message`): the
+unshrunk schemes stay below it (forward differences about 3e-8, the Hessian's one-sided
+rows about 2e-7)."""
+
+
 # scheme code -> its own row, and the one-sided row used near a bound (-1: none, complex)
 NATURAL_ROW = np.array([FORWARD, BACKWARD, CENTRAL, CENTRAL4, -1, HESSIAN_CENTRAL])
 ONE_SIDED_ROW = np.array([FORWARD, FORWARD, ONE_SIDED3, ONE_SIDED5, -1, HESSIAN_ONE_SIDED])
