@@ -27,7 +27,8 @@ from .per_start import PerStart, per_start, split_args
 
 
 def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
-              bounds=None, method=None, jac=None, full_output=False, jit=None, **kwargs):
+              bounds=None, method=None, jac=None, full_output=False, jit=None,
+              check_finite=True, **kwargs):
     """Fit ``model(xdata, *params)`` to ``ydata`` by least squares, as
     ``scipy.optimize.curve_fit`` does (method "lm", or "trf" within bounds).
 
@@ -68,6 +69,11 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         Also return the :class:`OptimizeResult` of :func:`fastgrad.least_squares`.
     jit : bool or None, optional
         As :func:`fastgrad.least_squares`.
+    check_finite : bool, optional
+        True (default, as SciPy): a ``ValueError`` names the first non-finite entry of
+        ``xdata`` or ``ydata`` (an infinite x can give a finite model value, and the fit
+        would go on with it silently). False: no check; a NaN or inf that reaches the
+        residuals stops the fit (``RuntimeError``).
     **kwargs
         Passed on to :func:`fastgrad.least_squares` (``ftol``, ``xtol``, ``gtol``,
         ``max_nfev``, ``x_scale``, ``step``, ``max_time``).
@@ -107,6 +113,10 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     if sigma is None and bounds is None and jac is None:
         checked = _checked_before(model, xdata, ydata, p0, jit, kwargs)
     if checked is not None:  # the checks of an earlier call with these shapes hold
+        if check_finite is not True:
+            check_bool(check_finite, "check_finite")
+        elif not (_finite(xdata) and _finite(ydata)):
+            _data(xdata, ydata, None, None, True)  # raises, naming the entry
         residual, value_eps, python = checked
         m, n, jac_arg = None, p0.shape[0], "auto"
         args = (xdata, ydata, UNWEIGHTED)
@@ -115,7 +125,7 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         p0 = _initial(model, p0, bounds)
         m = p0.shape[0] if p0.ndim == 2 else None
         n = p0.shape[-1]
-        args = _data(xdata, ydata, sigma, m)
+        args = _data(xdata, ydata, sigma, m, check_bool(check_finite, "check_finite"))
         model_obj = cache.get(model, jit)
         keywords_after(model_obj, n, jit is True)
         plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
@@ -144,7 +154,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
 _PASSED_ON = tuple(name for name in _PARAMETERS
                    if name not in ("jac", "bounds", "method", "args", "jit"))
 """Keywords passed on to :func:`fastgrad.least_squares`."""
-_OWN = ("p0", "sigma", "absolute_sigma", "bounds", "method", "jac", "full_output", "jit")
+_OWN = ("p0", "sigma", "absolute_sigma", "bounds", "method", "jac", "full_output", "jit",
+        "check_finite")
 
 
 def _checked_before(model, xdata, ydata, p0, jit, kwargs):
@@ -176,6 +187,14 @@ def _on_python(obj, n: int) -> bool:
     parameters in Python too: a compiled unpacker would fail to compile."""
     return obj.engine == "python" or obj.failed(
         OBJECTIVE, (0.0,) * n + keywords_after(obj, n)) is not None
+
+
+def _finite(a: np.ndarray) -> bool:
+    """True if every entry of the float64 array ``a`` is finite."""
+    return bool(_ISFINITE(a).all())
+
+
+_ISFINITE = np.isfinite
 
 
 def _plain(a) -> bool:
@@ -220,10 +239,19 @@ def _array(value, name: str) -> np.ndarray | PerStart:
     return arr
 
 
-def _data(xdata, ydata, sigma, m) -> tuple:
+def _data(xdata, ydata, sigma, m, check_finite: bool) -> tuple:
     """xdata, ydata and the weights 1/sigma as float64 (per-start markers kept), after
     checking that their lengths agree (naming the arguments and their shapes)."""
     x, y = _array(xdata, "xdata"), _array(ydata, "ydata")
+    if check_finite:
+        for name, a in (("xdata", x), ("ydata", y)):
+            arr = a.array if isinstance(a, PerStart) else a
+            if not _finite(arr):
+                bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+                raise ValueError(
+                    f"{name} must be finite (check_finite=True, as SciPy's curve_fit): "
+                    f"{name}[{bad[0] if len(bad) == 1 else bad}] = {arr[bad]}; pass "
+                    "check_finite=False to fit it as it is")
     per = {"xdata": isinstance(x, PerStart), "ydata": isinstance(y, PerStart)}
     x_len = (x.array if per["xdata"] else x).shape[-1]
     y_arr = y.array if per["ydata"] else y
