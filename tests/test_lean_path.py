@@ -231,6 +231,10 @@ def test_every_keyword_of_minimize_is_in_the_plan_key_or_leaves_the_lean_path(mo
     {"bounds": (np.array([-2.0, -1.0, 1.5]), np.array([0.5, 2.0, 3.0]))},
     {"bounds": (-np.inf, np.array([0.5, 0.2, np.inf])), "method": "bfgs"},
     {"bounds": (0, 2), "method": "gd", "lr": 1e-3, "max_iter": 200},
+    {"bounds": (np.array([-2.0, 0.5, 1.5]), np.array([0.5, 0.5, 3.0]))},  # x1 fixed: jac NaN
+    {"bounds": (-1.0, 0.8), "max_iter": 3},  # stops on max_iter, its own message
+    {"bounds": (-1.0, 0.8), "jac": "forward"},
+    {"bounds": (-1.0, 0.8), "jac": "central4", "method": "bfgs"},
 ])
 @pytest.mark.parametrize("x0", [[0.1, -0.3, 1.6], [5.0, -9.0, 4.0]])  # inside, outside
 def test_a_planned_bounded_call_equals_the_full_pipeline(options, x0):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.boxcheck import box_report
+from .report import single_result
 from .result import OptimizeResult
 
 PROJECTED = "||P(x - g) - x||_inf"
@@ -47,6 +48,27 @@ def bounded_result(res: OptimizeResult, options, arrays, projected, held) -> Non
         res.message = res.message.replace("||g||_inf", PROJECTED)
         res.active_mask, res.projected_gradient = mask[0], float(norms[0])
     note_projected(res, projected, options.batched)
+
+
+def bounded_single_result(X, G, FV, INFO, report: tuple, box: tuple, differenced: bool,
+                          moved: np.ndarray) -> OptimizeResult:
+    """The result of a single bounded start that finished with no warning to give, from the
+    run's state arrays (as :func:`~fastgrad.optimize.report.single_result`): what
+    minimize's report (``result`` and :func:`bounded_result`) makes of it, for the lean
+    path (:func:`fastgrad.optimize.plans.run`). ``box``: the run's ``(LB, UB)``, (1, n);
+    ``differenced``: a finite-difference gradient (NaN at fixed coordinates); ``moved``
+    (1,): whether minimize projected x0 into the box. No component is held at the end of a
+    finished run."""
+    PG, norms, mask = box_arrays(X, G, box[0], box[1])
+    res = single_result(X, G, FV, INFO, report, PG[0])
+    if differenced:
+        fixed = box[0][0] == box[1][0]
+        if fixed.any():
+            res.jac[fixed] = np.nan
+    res.message = res.message.replace("||g||_inf", PROJECTED) + (
+        PROJECTED_NOTE if moved[0] else "")
+    res.active_mask, res.projected_gradient = mask[0], float(norms[0])
+    return res
 
 
 def note_projected(res: OptimizeResult, projected, batched: bool) -> OptimizeResult:

@@ -31,6 +31,7 @@ from .._core.objective import is_compile_error
 from .chunks import FIRST_CHUNK, interrupt_consumed, iterate
 from .driver import Driver, Run, driver_scope, get_driver
 from .columns import FALLBACKS
+from .boxreport import bounded_single_result
 from .report import single_result
 
 SCALARS = frozenset((int, float, str, bool, type(None)))
@@ -170,39 +171,51 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     ``(run, True if Ctrl-C stopped it, projected)`` for minimize's report, ``projected`` (1,)
     saying whether x0 was projected into the plan's box (None without bounds).
 
-    On a compiled driver whose serial loop has run, without bounds, the first chunk is one
-    direct call of that loop on the prototype's fresh arrays with the plan's ``settings``
+    On a compiled driver whose serial loop has run, the first chunk is one direct call of
+    that loop on the prototype's fresh arrays (and its box) with the plan's ``settings``
     (those :meth:`Driver.run` builds for it: stop ``max_iter``, budget :data:`FIRST_CHUNK`,
     no deadline), and a :class:`Run` is made of them only if the run goes on, was
-    interrupted or took complex-step fallbacks (a few microseconds a call). Chunks never change a
-    result; Ctrl-C and Numba's refusal of new argument types are handled as
+    interrupted or took complex-step fallbacks (a few microseconds a call); a bounded run's
+    result is :func:`~fastgrad.optimize.boxreport.bounded_single_result`. Chunks never
+    change a result; Ctrl-C and Numba's refusal of new argument types are handled as
     :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python engine, a
-    loop that may compile first, bounds) runs in iterate."""
+    loop that may compile first) runs in iterate."""
     options, driver, proto = plan.options, plan.driver, plan.prototype
     X = x0[None].copy()  # (1, n), the run's own
     arrays = proto.fresh()
-    if options.box is not None or driver.engine != "jit" or False not in driver.warm:
-        moved = None
-        if options.box is not None:  # x0 into the box, as minimize's validation does
-            moved = np.empty(1, dtype=np.bool_)
-            project_rows(X, options.box[0], options.box[1], moved)
+    box = options.box
+    moved = None
+    if box is not None:  # x0 into the box, as minimize's validation does
+        moved = np.empty(1, dtype=np.bool_)
+        project_rows(X, box[0], box[1], moved)
+    if driver.engine != "jit" or False not in driver.warm:
         state = proto.renewed(X, args, arrays)
         return state, _iterate(state, driver, plan, obj, args), moved
     G, FV, INFO, STATE, SCAL, WORK = arrays
     try:
-        status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
-                               proto.method, proto.params, proto.steps, args, plan.settings)
+        if box is None:
+            status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
+                                   proto.method, proto.params, proto.steps, args,
+                                   plan.settings)
+        else:
+            status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
+                                   proto.LB, proto.UB, proto.method, proto.params,
+                                   proto.steps, args, plan.settings)
     except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
-        return proto.renewed(X, args, arrays), interrupt_consumed(INFO), None
+        return proto.renewed(X, args, arrays), interrupt_consumed(INFO), moved
     except Exception as exc:  # Numba's refusal comes before the loop ran
         if not is_compile_error(exc):
             raise
         state = proto.renewed(X, args, arrays)
-        return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj, args), None
+        return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj,
+                               args), moved
     if status >= 0 and INFO[0, FALLBACKS] == 0:  # no warning to give: the result at once
-        return single_result(X, G, FV, INFO, plan.report)
+        if box is None:
+            return single_result(X, G, FV, INFO, plan.report)
+        return bounded_single_result(X, G, FV, INFO, plan.report, box,
+                                     options.kind != "analytic", moved)
     state = proto.renewed(X, args, arrays)
-    return state, status < 0 and _iterate(state, driver, plan, obj, args), None
+    return state, status < 0 and _iterate(state, driver, plan, obj, args), moved
 
 
 def _iterate(state: Run, driver: Driver, plan: Plan, obj, args: tuple) -> bool:
