@@ -106,11 +106,19 @@ def _prepare(obj, jac_obj, mask, strict, arrays, solver, method, threads):
     except Exception as exc:
         if not is_compile_error(exc):
             raise
-        obj.recover(exc, strict, "least_squares", plain, stacklevel=6)
-        with _LOCK:
-            obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        solver = _solver(obj, jac_obj, "python", method)
+        solver = _fall_back(exc, obj, jac_obj, strict, plain, method)
     return solver
+
+
+def _fall_back(exc, obj, jac_obj, strict: bool, plain: tuple, method: str):
+    """The Python engine's solver after Numba refused to compile the solver (``exc``): the
+    warning (at the user's line: call paths differ in depth), or TypeError if ``strict``;
+    the refusal recorded so that later fits of this objective go to the Python engine at
+    once."""
+    obj.recover(exc, strict, "least_squares", plain, stacklevel=None)
+    with _LOCK:
+        obj.failures.setdefault(("least_squares", ()), _reason(exc))
+    return _solver(obj, jac_obj, "python", method)
 
 
 class _Solver:
@@ -186,10 +194,7 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
     except Exception as exc:
         if solver.engine == "python" or not is_compile_error(exc):
             raise
-        obj.recover(exc, strict, "least_squares", arrays[-1], stacklevel=5)
-        with _LOCK:
-            obj.failures.setdefault(("least_squares", ()), _reason(exc))
-        solver = _solver(obj, jac_obj, "python", method)
+        solver = _fall_back(exc, obj, jac_obj, strict, arrays[-1], method)
         more = _run_rows(solver, mask, arrays, x_start, threads)
     return solver, more
 
