@@ -1,6 +1,8 @@
 """fastgrad.multistart: starts sampled in the box, one batched bounded minimize, the best
 result, every start's result and the distinct minima; deterministic for a seed."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,17 @@ def test_multistart_validation_messages():
         fastgrad.multistart(himmelblau, ([-5, -np.inf], [5, 5]))
     with pytest.raises(ValueError, match="n_starts"):
         fastgrad.multistart(himmelblau, ([-5, -5], [5, 5]), n_starts=0)
+
+
+def test_no_finite_start_has_no_best():
+    """No start has a finite f: ``best`` is None, as ``all.best`` (it said 0 while
+    ``all.best`` said None); the fields are start 0's, its failure reported."""
+    def nowhere(x):
+        return np.nan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastgrad.FastgradWarning)
+        res = fastgrad.multistart(nowhere, [(0.0, 1.0), (0.0, 1.0)], n_starts=4)
+    assert res.best is None and res.all.best is None
+    assert not res.success and res.status == 2 and np.isnan(res.fun)
+    np.testing.assert_array_equal(res.x, res.all.x[0])

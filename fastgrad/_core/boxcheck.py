@@ -50,20 +50,28 @@ def project_rows(X, LB, UB, moved):
 
 
 @jit_cached
+def projected_step(x, g, lo, hi):
+    """``P(x - g) - x`` for one coordinate ``x`` in ``[lo, hi]`` (P: the projection onto
+    it), as L-BFGS-B computes it: ``-g`` limited by the distance to the bound it points
+    towards. Not by rounding ``x - g``: where |g| is below half an ulp of x that gives 0,
+    and a run far from its minimum at |x| ~ 1e23 claimed convergence. NaN for a NaN g."""
+    if g > 0.0:
+        return -min(g, x - lo)
+    if g < 0.0:
+        return min(-g, hi - x)
+    return g if g != g else 0.0
+
+
+@jit_cached
 def box_report(X, G, LB, UB, PG, norms, mask):
-    """Row by row: the projected gradient ``PG = min(max(X - G, LB), UB) - X``, its max
-    norm ``norms`` (NaN if any component is NaN) and SciPy's ``active_mask`` (-1 at a lower
-    bound, +1 at an upper one, 0 elsewhere)."""
+    """Row by row: the projected gradient ``PG = P(X - G) - X`` (:func:`projected_step`),
+    its max norm ``norms`` (NaN if any component is NaN) and SciPy's ``active_mask`` (-1 at
+    a lower bound, +1 at an upper one, 0 elsewhere)."""
     for r in range(X.shape[0]):
         worst = 0.0
         for i in range(X.shape[1]):
             x, lo, hi = X[r, i], LB[r, i], UB[r, i]
-            p = x - G[r, i]
-            if p < lo:
-                p = lo
-            elif p > hi:
-                p = hi
-            p -= x
+            p = projected_step(x, G[r, i], lo, hi)
             PG[r, i] = p
             if p != p or worst != worst:
                 worst = p if p != p else worst

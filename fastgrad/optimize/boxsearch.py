@@ -75,7 +75,9 @@ def make_box_search(value, gradient, extend):
     """``search(x, g, base, d, fx, t, lo, hi, scheme, steps, args, info, c1, max_ls, fv,
     expand, best) -> (status, f)``: the projected backtracking search (module docstring).
     On success x, f and g are those of the accepted point; on failure x is ``base`` again
-    and ``fv[PREDICTED]`` the decrease the last trial predicted. ``expand`` > 0: an
+    and ``fv[PREDICTED]`` the decrease the last trial that moved x predicted (inf if none
+    did: a first step below the resolution of x says nothing of f's noise, and a run 1e16
+    from its minimum claimed to have converged to it). ``expand`` > 0: an
     accepted trial is followed by longer trials while they decrease f further and still
     move x (values only; ``best`` (n,) holds the best point; see ``make_box_extend``), if
     the quadratic through ``f(x)``, the slope and f at the trial has its minimizer beyond
@@ -95,8 +97,10 @@ def make_box_search(value, gradient, extend):
                 x[i] = xi
                 decrease += g[i] * (xi - base[i])
                 moved = moved or xi != base[i]
+            if not moved:  # x cannot resolve this step: it tells nothing of f (predicted
+                break  # stays the last trial's that moved, inf if none did)
             predicted = -decrease
-            if not moved or predicted <= value_eps(steps) * abs(fx):
+            if predicted <= value_eps(steps) * abs(fx):
                 break  # no trial can show a decrease this small
             ft = value(x, args, info)
             if np.isfinite(ft) and ft <= fx + c1 * decrease and ft < fx:

@@ -112,7 +112,9 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
     OptimizeResult
         The result of the best start (lowest finite f) as ``minimize`` gives it for one
         start, plus ``starts`` (n_starts, n), ``all`` (the batched result of every start),
-        ``best`` (its index) and ``minima``: the distinct minima of the successful starts,
+        ``best`` (its index; None, as ``all.best``, when no start has a finite f: the
+        fields are then those of start 0) and ``minima``: the distinct minima of the
+        successful starts,
         lowest f first, each an :class:`OptimizeResult` with ``x``, ``fun`` and ``count``
         (the starts that reached it).
     """
@@ -144,7 +146,7 @@ def multistart(f: Callable[..., float], bounds, *, n_starts: int = 64,
     res.success = bool(res.success)
     res.starts = starts
     res.all = batch
-    res.best = best
+    res.best = batch.best
     res.minima = [OptimizeResult(x=x, fun=fun, count=count) for x, fun, count in
                   distinct_minima(batch.x, batch.fun, np.isin(batch.status, SUCCESS), tol)]
     return res

@@ -4,6 +4,7 @@ active coordinates (used by :mod:`fastgrad.optimize.boxloop` and
 
 from __future__ import annotations
 
+from .._core.boxcheck import projected_step
 from .._core.jit import jit_cached
 
 
@@ -20,11 +21,11 @@ def project(x, lo, hi):
 @jit_cached
 def projected_norm(x, g, lo, hi):
     """``||P(x - g) - x||_inf``: 0 exactly at a point that satisfies the first-order
-    conditions of the box (KKT)."""
+    conditions of the box (KKT); each component as
+    :func:`fastgrad._core.boxcheck.projected_step` computes it (never by rounding x - g)."""
     worst = 0.0
     for i in range(x.shape[0]):
-        step = min(max(x[i] - g[i], lo[i]), hi[i]) - x[i]
-        worst = max(worst, abs(step))
+        worst = max(worst, abs(projected_step(x[i], g[i], lo[i], hi[i])))
     return worst
 
 
