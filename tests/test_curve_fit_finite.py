@@ -77,3 +77,12 @@ def test_large_finite_data_accepted():
 def test_check_finite_must_be_bool():
     with pytest.raises(TypeError, match="check_finite"):
         fastgrad.curve_fit(decay, T, Y, p0=[1.0, 1.0], check_finite="yes")
+
+
+@pytest.mark.parametrize("flag", [True, np.True_])
+def test_numpy_true_checks_on_the_lean_path_too(flag):
+    """A repeated call (the lean path) with ``check_finite=np.True_`` checks as True does."""
+    fastgrad.curve_fit(decay, T, Y, p0=np.array([1.0, 1.0]), check_finite=flag)
+    with pytest.raises(ValueError, match=r"xdata must be finite"):
+        fastgrad.curve_fit(decay, spoiled(T, 2, np.inf), Y, p0=np.array([1.0, 1.0]),
+                           check_finite=flag)

@@ -8,9 +8,8 @@ computed with the bounded central4 (see :mod:`fastgrad.diff.bounds`).
 
 from __future__ import annotations
 
-from functools import partial
-
 import warnings
+from functools import partial
 
 import numpy as np
 
@@ -96,8 +95,8 @@ def warn_shrunk(X, LB, UB, code, steps, starts=None) -> None:
     shrinks until the rounding error of f, amplified by the stencil, may exceed
     :data:`~fastgrad.diff.bounds.ROUNDING_WARN` of ``|f| / max(1, |x_i|)`` (``**2`` for the
     Hessian): the result is then only that accurate. ``starts``: for a batch, the index
-    of each row among the caller's starts, for the message (None: one x). Nothing when the bounds leave
-    no room at all (the kernels' error says so)."""
+    of each row among the caller's starts, for the message (None: one x). Nothing when the
+    bounds leave no room at all (the kernels' error says so)."""
     rows = np.empty(X.shape, dtype=np.int64)
     H = np.empty(X.shape)
     if plan(X, code, steps, LB, UB, rows, H) < 0:

@@ -86,9 +86,9 @@ one-sided ``2, -5, 4, -1``)."""
 ROUNDING_WARN = 1e-6
 """Where the box shrinks a coordinate's step so far that the rounding error of f, amplified
 by the stencil (:data:`AMPLIFICATION`), may exceed this fraction of ``|f| / max(1, |x_i|)``
-(``**2`` for the Hessian), the derivative functions warn (:func:`shrunk_message`): the
-unshrunk schemes stay below it (forward differences about 3e-8, the Hessian's one-sided
-rows about 2e-7)."""
+(``**2`` for the Hessian), the derivative functions warn
+(:func:`fastgrad.diff.bounded.warn_shrunk`): the unshrunk schemes stay below it (forward
+differences about 3e-8, the Hessian's one-sided rows about 2e-7)."""
 
 
 # scheme code -> its own row, and the one-sided row used near a bound (-1: none, complex)

@@ -266,8 +266,8 @@ def binds_by_position(obj, args: tuple, strict: bool) -> bool:
     """True, after the warning of the Python engine (``TypeError`` if ``strict``), when f has
     keyword-only parameters (or ``**kwargs``): Numba binds them by position, to values of
     ``args`` that Python refuses (``f(x, a, *, s)`` with ``args=(a, s)`` runs with that s),
-    or, when args leaves them to their defaults, not at all. f then runs on the Python engine for these
-    types of args, which binds them as Python does. (``curve_fit`` binds a model's
+    or, when args leaves them to their defaults, not at all. f then runs on the Python engine
+    for these types of args, which binds them as Python does. (``curve_fit`` binds a model's
     defaults itself: :func:`fastgrad.optimize.model_signature.keywords_after`.)"""
     names = obj.drivers.get("keyword-only")
     if names is None and isinstance(obj.f, np.ufunc):  # (out=, where=, ...): Numba compiles

@@ -113,9 +113,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
     if sigma is None and bounds is None and jac is None:
         checked = _checked_before(model, xdata, ydata, p0, jit, kwargs)
     if checked is not None:  # the checks of an earlier call with these shapes hold
-        if check_finite is not True:
-            check_bool(check_finite, "check_finite")
-        elif not (_finite(xdata) and _finite(ydata)):
+        if (check_finite is True or check_bool(check_finite, "check_finite")) and not (
+                _finite(xdata) and _finite(ydata)):
             _data(xdata, ydata, None, None, True)  # raises, naming the entry
         residual, value_eps, python = checked
         m, n, jac_arg = None, p0.shape[0], "auto"
@@ -191,10 +190,7 @@ def _on_python(obj, n: int) -> bool:
 
 def _finite(a: np.ndarray) -> bool:
     """True if every entry of the float64 array ``a`` is finite."""
-    return bool(_ISFINITE(a).all())
-
-
-_ISFINITE = np.isfinite
+    return bool(np.isfinite(a).all())
 
 
 def _plain(a) -> bool:
