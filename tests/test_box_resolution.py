@@ -67,9 +67,12 @@ def test_projected_step_is_the_projection(x, g, lo, width):
     p = projected_step.py_func(x, g, lo, hi)
     reference = min(max(x - g, lo), hi) - x
     assert p == pytest.approx(reference, rel=1e-12, abs=4 * np.spacing(max(abs(x), abs(g))))
-    assert lo <= x + p <= hi or p == 0.0
-    if g != 0.0 and (x + p) not in (lo, hi):
-        assert p == -g  # interior: the gradient itself
+    ulp = 4 * np.spacing(max(abs(x), abs(lo), abs(hi)))  # x + p rounds
+    assert lo - ulp <= x + p <= hi + ulp
+    if (g > 0.0 and g < x - lo) or (g < 0.0 and -g < hi - x):
+        assert p == -g  # the full step stays in the box: the gradient itself
+    elif g != 0.0:
+        assert p == (lo - x if g > 0.0 else hi - x)  # the distance to that bound
 
 
 def test_projected_step_edges():
