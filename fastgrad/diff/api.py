@@ -232,7 +232,9 @@ def gradient(
     vectorized : bool, optional
         If True, ``f`` takes a batch of points of shape (k, n) and returns k values (numpy
         style). The gradient then costs a few batched calls of ``f`` instead of one call per
-        stencil point: the fast path for numpy objectives that Numba cannot compile.
+        stencil point: the fast path for numpy objectives that Numba cannot compile. Each
+        value must depend on its own row only: an ``f`` that mixes rows (``len(X)``, a sum or,
+        over a batch of starts, a mean over the batch) is refused on its first call.
     jit : bool or None, optional
         None (default): compile when Numba can; True: require compilation; False: use the
         Python engine without a warning.
@@ -307,8 +309,8 @@ def gradient(
         if workers is not None:
             raise ValueError("workers= cannot be combined with vectorized=True: a vectorized "
                              "objective already evaluates the whole stencil in one call")
-        steps = (_probe.probe_vectorized(obj, xw.reshape(-1, n), args, x_dtype=x_dtype)
-                 if step is None else steps_array(step, n))
+        steps = _probe.probe_vectorized(obj, xw.reshape(-1, n), args, x_dtype=x_dtype,
+                                        given=None if step is None else steps_array(step, n))
         if box is not None:
             return _bounded.vectorized_gradient_within(f, xw, code, steps, args, box)
         out, status = vectorized_gradient(f, xw, code, steps, args)

@@ -45,6 +45,7 @@ from numba.np.numpy_support import as_dtype
 
 from .. import scaleout
 from .._core.objective import OBJECTIVE, is_compile_error
+from .._core.scalar import ObjectiveReturnError
 from .steps import EPS, auto_steps, precision_eps
 
 PAD = 64
@@ -198,22 +199,58 @@ def pool_steps(obj, f, workers, x: np.ndarray, args: tuple, x_dtype=None) -> np.
     return _with_x(steps, x_dtype)
 
 
-def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None) -> np.ndarray:
+def probe_vectorized(obj, X: np.ndarray, args: tuple, *, x_dtype=None,
+                     given: np.ndarray | None = None) -> np.ndarray:
     """:func:`probe` for a vectorized objective ``f(X (k, n), *args) -> (k,)``: the
-    precision of its values, from one call with the first row, once per :func:`probe_key`.
-    No bounds check: a batch function indexes its rows itself and numpy checks those
-    bounds."""
+    precision of its values, from one call with the first row, once per :func:`probe_key`;
+    ``given``: the caller's steps, returned as they are (no precision to find). Either way,
+    once per key, :func:`_check_rows_apart`. No bounds check: a batch function indexes its
+    rows itself and numpy checks those bounds."""
     key = ("vectorized",) + probe_key(X.shape[1], args)
     steps = obj.probes.get(key)
     if steps is None:
         if not np.isfinite(X[0]).all():
-            return x_steps(x_dtype)
+            return x_steps(x_dtype) if given is None else given
         first = X[:1].copy()
         value = obj.f(first, *args)
         _check_unchanged(obj, X[:1], first)
         steps = auto_steps(precision_eps(np.asarray(value).dtype))
+        _check_rows_apart(obj, X, np.asarray(value), args, steps)
         obj.probes[key] = steps
-    return _with_x(steps, x_dtype)
+    return _with_x(steps, x_dtype) if given is None else given
+
+
+def _check_rows_apart(obj, X: np.ndarray, alone: np.ndarray, args: tuple,
+                      steps: np.ndarray) -> None:
+    """Raise :class:`ObjectiveReturnError` when f's value at ``x = X[0]`` in the batch
+    ``(y, x, y)`` differs from ``alone``, its value in a batch of one: f mixes rows, and each
+    stencil point's value would depend on the others sent with it (a plausible, wrong
+    gradient). ``y`` is ``X[1]`` for a batch of starts, where a mean over the batch moves
+    (the gradient evaluates f there anyway), else ``x`` itself: no point the gradient does
+    not evaluate, so bounds and f's domain hold. That finds a factor ``len(X)`` or a sum over
+    the batch always, and a mean over the batch across starts. The two values may differ by
+    rounding (BLAS may sum a 1-row and a 3-row product in another order): up to
+    ``max(1e-6, sqrt(eps))`` of their size, eps that of f's values."""
+    if alone.shape != (1,) or alone.dtype.kind not in "fiu":
+        return  # the shape or kind of the values is refused where the gradient calls f
+    x = X[0]
+    y = X[1] if X.shape[0] > 1 and np.isfinite(X[1]).all() else x
+    values = np.asarray(obj.f(np.stack([y, x, y]), *args))
+    if values.shape != (3,) or values.dtype.kind not in "fiu":
+        return  # as above
+    a, b = float(alone[0]), float(values[1])
+    eps = steps[1] if steps.shape[0] else EPS
+    if a == b or (a != a and b != b) or abs(a - b) <= max(1e-6, eps ** 0.5) * max(
+            abs(a), abs(b)):
+        return
+    raise ObjectiveReturnError(
+        f"with vectorized=True the objective {_name(obj)} must compute the value of each row "
+        f"of its batch from that row alone, but its value at the same x was {a!r} in a batch "
+        f"of one row and {b!r} in a batch of three: it mixes rows (a mean or sum over the "
+        "batch, its length len(X), ...). The gradient sends all stencil points in one batch "
+        "and would be wrong. Reduce over axis 1 only (np.sum(X ** 2, axis=1)), or drop "
+        "vectorized=True"
+    )
 
 
 def _with_x(steps: np.ndarray, x_dtype) -> np.ndarray:
