@@ -188,8 +188,21 @@ def check_float(value, name: str, rule: str = "positive") -> float:
     return number
 
 
-def check_int(value, name: str, minimum: int = 1) -> int:
-    """An integer (Python or numpy, not bool) ``>= minimum``, as a Python int."""
+MAX_COUNT = 2**62
+"""The largest iteration or evaluation count accepted (``max_iter``, ``max_nfev``,
+``max_linesearch``): the compiled loops count in int64 (at most 2**63 - 1), and 2**62 leaves
+headroom for their arithmetic on a count (``max_iter + 1`` rows of history, evaluations past
+a budget); no run comes near it."""
+
+COUNT_LIMIT = "2**62 (the compiled loops count in int64)"
+"""How :data:`MAX_COUNT` is shown in a message."""
+
+
+def check_int(value, name: str, minimum: int = 1, maximum: int | None = None,
+              limit: str | None = None) -> int:
+    """An integer (Python or numpy, not bool) ``>= minimum`` and, unless ``maximum`` is None,
+    ``<= maximum``, as a Python int. ``limit`` shows the maximum in the message of a value
+    above it, with its reason (``"2**62 (...)"``; default: the number)."""
     if value.__class__ is not int and (
         not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_))
     ):
@@ -198,7 +211,15 @@ def check_int(value, name: str, minimum: int = 1) -> int:
         )
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {_show(value)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer >= {minimum} and <= "
+                         f"{maximum if limit is None else limit}, got {_show(value)}")
     return int(value)
+
+
+def check_count(value, name: str) -> int:
+    """An iteration or evaluation count: an integer in ``[1, MAX_COUNT]``."""
+    return check_int(value, name, 1, MAX_COUNT, COUNT_LIMIT)
 
 
 def check_max_time(value) -> float | None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._core.schemes import CENTRAL, FORWARD
 from .._core.validate import (
-    check_callable, check_float, check_int, check_max_time, scheme_code, steps_array,
+    check_callable, check_count, check_float, check_max_time, scheme_code, steps_array,
 )
 from . import lm
 
@@ -64,7 +64,7 @@ def _settings(ftol, xtol, gtol, max_nfev, analytic, polish, max_time) -> np.ndar
     if max(ftol, xtol, gtol) < lm.EPS:
         raise ValueError(f"at least one of ftol, xtol and gtol must be >= {lm.EPS:.3g} "
                          f"(machine epsilon), got ftol={ftol!r}, xtol={xtol!r}, gtol={gtol!r}")
-    evals = math.nan if max_nfev is None else float(check_int(max_nfev, "max_nfev"))
+    evals = math.nan if max_nfev is None else float(check_count(max_nfev, "max_nfev"))
     seconds = check_max_time(max_time)
     return np.array([ftol, xtol, gtol, evals, 100.0, math.inf if seconds is None else seconds,
                      0.0, float(polish), math.inf, math.inf, float(analytic)])

@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from .._core.jit import jit_cached
-from .._core.validate import check_float, check_int
+from .._core.validate import COUNT_LIMIT, MAX_COUNT, check_float, check_int
 
 GD, MOMENTUM, NESTEROV, ADAM, LBFGS, BFGS = range(6)
 """Method codes, as the driver sees them."""
@@ -272,7 +272,8 @@ class Method:
         for name, (default, rule) in self.options.items():
             value = given.get(name, default)
             if rule == "int":
-                values.append(float(check_int(value, name)))
+                top, shown = INT_LIMITS.get(name, (MAX_COUNT, COUNT_LIMIT))
+                values.append(float(check_int(value, name, 1, top, shown)))
             else:
                 values.append(check_float(value, name, rule))
         return np.array(values, dtype=np.float64)
@@ -291,6 +292,21 @@ class Method:
         """``(rows, k)``: the state of one run is ``(rows, n)`` memory and ``k`` scalars,
         zeros at the start (at least one of each, so that every method types alike)."""
         return max(1, self.state_rows(params, n)), max(1, self.n_scalars(params))
+
+
+MAX_MEMORY = 10**4
+"""The largest L-BFGS ``memory`` (pairs kept) accepted. Each pair costs ``16 n`` bytes per
+start and about ``4 n`` operations per iteration, and no more pairs are made than iterations:
+SciPy's ``maxcor`` is typically 10 to a few hundred, and 10**4 pairs cost more per iteration
+than dense ``bfgs`` (about n**2) for every n up to 4 * 10**4. Values such as 10**12 could not
+be allocated (numpy refused them without naming the option)."""
+
+INT_LIMITS = {
+    "memory": (MAX_MEMORY, f"{MAX_MEMORY} (each pair kept costs 16 n bytes per start and 4 n "
+                           "operations per iteration; a few hundred at most is useful)"),
+}
+"""Integer option name -> (largest value, how the message shows it); any other integer
+option is a count, at most :data:`fastgrad._core.validate.MAX_COUNT`."""
 
 
 LINE_SEARCH_OPTIONS = {

@@ -20,6 +20,7 @@ from .._core.validate import (
     check_args,
     check_bool,
     check_callable,
+    check_count,
     check_float,
     check_int,
     check_max_time,
@@ -125,7 +126,7 @@ def validate(f, x0, *, method, jac, lr, max_iter, gtol, ftol, xtol, history, cal
     meth = get_method(DEFAULT_METHOD if method is None else method)
     kind, code, auto = _check_jac(default_jac(meth) if jac is None else jac, step)
     lr = check_float(lr, "lr", "positive")
-    max_iter = check_int(max_iter, "max_iter", 1)
+    max_iter = check_count(max_iter, "max_iter")
     gtol = check_float(gtol, "gtol", "nonnegative")
     if ftol.__class__ is not float or ftol != 0.0:  # the default (off) needs no check
         ftol = check_float(ftol, "ftol", "nonnegative")
