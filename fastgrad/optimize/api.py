@@ -191,9 +191,9 @@ def minimize(
     **method_options
         Options of the method, by name: momentum, nesterov: ``momentum=0.9`` (in [0, 1));
         adam: ``beta1=0.9``, ``beta2=0.999`` (in [0, 1)), ``eps=1e-8``; lbfgs:
-        ``memory=10`` (pairs kept, at most 10**4); lbfgs and bfgs: ``c1=1e-4`` (sufficient decrease),
-        ``c2=0.9`` (curvature, ``c1 < c2 < 1``), ``max_linesearch=20`` (trial steps per
-        line search).
+        ``memory=10`` (pairs kept, at most 10**4); lbfgs and bfgs: ``c1=1e-4`` (sufficient
+        decrease), ``c2=0.9`` (curvature, ``c1 < c2 < 1``), ``max_linesearch=20`` (trial
+        steps per line search).
 
     Returns
     -------
