@@ -42,6 +42,8 @@ the truncation of the standard central step as large as the gradient, is resolve
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core.jit import jit_cached
@@ -119,10 +121,32 @@ def largest(g):
 @jit_cached
 def table_estimates(v, scheme):
     """``(noise of f, truncation term)`` from the values ``v`` at equally spaced points
-    (overwritten by the difference table); NaN when a value is not finite."""
+    (overwritten by the difference table); NaN when a value is not finite. Values above
+    :data:`SCALED_ABOVE` in size are scaled by a power of two first (exactly) and the
+    estimates scaled back: the differences and their squares would overflow (inf estimates
+    of a finite f, once taken for noise)."""
+    big = 0.0
     for j in range(v.shape[0]):
         if not np.isfinite(v[j]):
             return np.nan, np.nan
+        big = max(big, abs(v[j]))
+    if big > SCALED_ABOVE:
+        power = math.frexp(big)[1]
+        for j in range(v.shape[0]):
+            v[j] = math.ldexp(v[j], -power)
+        noise, truncation = _table_estimates(v, scheme)
+        return math.ldexp(noise, power), math.ldexp(truncation, power)
+    return _table_estimates(v, scheme)
+
+
+SCALED_ABOVE = 2.0 ** 500
+"""Size of f's values above which :func:`table_estimates` scales them (squares of their
+differences could overflow above about 1e154); below it nothing changes, bit for bit."""
+
+
+@jit_cached
+def _table_estimates(v, scheme):
+    """:func:`table_estimates` of values of moderate size."""
     noise = 0.0
     truncation = 0.0
     gamma = 1.0

@@ -229,7 +229,7 @@ def make_iteration(evaluate, gradient, search, noise):
                     fv[STEP] = factor
                     return REFINE, fx, scheme, cost
                 top = largest(g)  # its error is measured: the others' only if it is noise
-                if abs(g[top]) <= NOISE_FACTOR * error and (n == 1 or not noise(
+                if abs(g[top]) <= NOISE_FACTOR * error < np.inf and (n == 1 or not noise(
                         x, g, fx, NO_BOX, NO_BOX, scheme if cost > 0 else ANALYTIC, steps,
                         args, info, not everywhere, top)[3] > NOISE_FACTOR):
                     return NOISE, fx, scheme, cost  # every component at its noise level
@@ -241,8 +241,8 @@ def make_iteration(evaluate, gradient, search, noise):
                 continue  # finds a large one. Along -g first
             predicted = predicted_decrease(fx, slope, t, first) if slope < 0.0 else np.inf
             fv[PREDICTED] = predicted
-            if predicted <= NOISE_FACTOR * fv[FNOISE]:
-                return NOISE, fx, scheme, cost
+            if predicted <= NOISE_FACTOR * fv[FNOISE] < np.inf:  # an inf noise is no
+                return NOISE, fx, scheme, cost  # estimate (f overflowed): not a claim
             return LINE_SEARCH, fx, scheme, cost
 
     return iteration
