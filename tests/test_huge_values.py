@@ -49,3 +49,31 @@ def test_table_estimates_scale_exactly(scheme, power):
     big_noise, big_truncation = table_estimates(v * 2.0 ** power, scheme)
     assert big_noise == math.ldexp(noise, power)
     assert big_truncation == math.ldexp(truncation, power)
+
+
+def line(p, t, y):
+    return p[0] * t + p[1] - y
+
+
+@pytest.mark.parametrize("bound", [1e10, 1e100, 1e200, 1e300])
+def test_least_squares_within_huge_finite_bounds(bound):
+    """A straight-line fit with parameters of 1e-8 within bounds of up to 1e300 (a stand-in
+    for "no bound"): the trust-region subproblem's scaled variables reach sv ~ sqrt(bound)
+    and a radius ~ 1 / sqrt(bound); it returned x0 with success True from 1e154 on (from an
+    adversarial probe). The answer is that of numpy's lstsq, as SciPy's trf gives."""
+    rng = np.random.default_rng(8)
+    t = np.linspace(0.0, 1.0, 40)
+    y = 1e-8 * t + 1e-9 + 1e-10 * rng.standard_normal(40)
+    exact = np.linalg.lstsq(np.column_stack([t, np.ones_like(t)]), y, rcond=None)[0]
+    res = fastgrad.least_squares(line, np.array([1.0, 1.0]), args=(t, y),
+                                 bounds=([-bound] * 2, [bound] * 2))
+    assert res.success, res.message
+    # the run stops once a step reduces the cost by less than ftol = 1e-8 of it: the cost
+    # within about that of the minimum, and x within sqrt of it (a quadratic minimum),
+    # 1e-4 relative: far below the fit's own standard errors (3 % for the intercept)
+    best = 0.5 * np.sum((exact[0] * t + exact[1] - y) ** 2)
+    assert res.cost - best <= 1e-7 * best
+    np.testing.assert_allclose(res.x, exact, rtol=1e-4)
+    popt = fastgrad.curve_fit(lambda t, a, b: a * t + b, t, y, [1.0, 1.0],
+                              bounds=(-bound, bound))[0]
+    np.testing.assert_allclose(popt, exact, rtol=1e-4)

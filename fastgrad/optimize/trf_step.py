@@ -11,6 +11,8 @@ function writes into the arrays it is given (no allocation) and sees arrays and 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core.jit import jit_cached
@@ -226,7 +228,30 @@ def trust_step(sv, uf, V, delta, alpha, k, ph):
     ``solve_lsq_trust_region``: the Gauss-Newton step where A has full rank (``k`` rows)
     and it fits; else the Levenberg-Marquardt parameter to 1% by the safeguarded Newton
     iteration (from ``alpha``, the previous value), and the step scaled onto the sphere.
-    Returns the parameter (0.0 for the Gauss-Newton step)."""
+    Returns the parameter (0.0 for the Gauss-Newton step).
+
+    Solved as the same problem in ``u = c s`` (``sv / c``, ``delta c``, ``alpha / c**2``)
+    with c the power of two nearest the largest singular value: exactly the same numbers
+    where nothing over- or underflows, and moderate ones where the scaled variables are
+    extreme (bounds of 1e300 give sv ~ 1e150 and delta ~ 1e-150, whose secular derivative
+    underflowed to 0: an infinite parameter, a zero step, and x0 reported as converged)."""
+    smax = np.max(sv)
+    if not (smax > 0.0 and smax < np.inf):
+        return _trust_step(sv, uf, V, delta, alpha, k, ph)
+    power = math.frexp(smax)[1]
+    for i in range(sv.shape[0]):
+        sv[i] = math.ldexp(sv[i], -power)
+    alpha = _trust_step(sv, uf, V, math.ldexp(delta, power), math.ldexp(alpha, -2 * power), k, ph)
+    for i in range(sv.shape[0]):
+        sv[i] = math.ldexp(sv[i], power)
+    for j in range(ph.shape[0]):
+        ph[j] = math.ldexp(ph[j], -power)
+    return math.ldexp(alpha, 2 * power)
+
+
+@jit_cached
+def _trust_step(sv, uf, V, delta, alpha, k, ph):
+    """:func:`trust_step` on the scaled problem."""
     n = sv.shape[0]
     smax = np.max(sv)
     full_rank = k >= n and np.min(sv) > EPS_ * k * smax
