@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fastgrad
+from fastgrad.problems import nist
 from fastgrad.optimize.accuracy import table_estimates
 from fastgrad.steps import CENTRAL, CENTRAL4, FORWARD
 
@@ -77,3 +78,25 @@ def test_least_squares_within_huge_finite_bounds(bound):
     popt = fastgrad.curve_fit(lambda t, a, b: a * t + b, t, y, [1.0, 1.0],
                               bounds=(-bound, bound))[0]
     np.testing.assert_allclose(popt, exact, rtol=1e-4)
+
+
+@pytest.mark.skipif(not nist.DATA_DIR.exists(), reason="no NIST StRD data")
+def test_python_engine_survives_residuals_whose_square_overflows():
+    """NIST MGH17 from its first start within (-1e6, 1e6): a trial step of trf gives
+    residuals whose squared norm overflows; it is rejected (the trust region shrinks) on
+    either engine. On the Python engine the solver's code runs on Python floats, whose
+    ``** 2`` raised OverflowError (from an adversarial probe)."""
+    prob = nist.load("MGH17")
+
+    def residuals(b, x, y):
+        return b[0] + b[1] * np.exp(-x * b[3]) + b[2] * np.exp(-x * b[4]) - y
+
+    x0 = np.array(prob.starts[0], dtype=float)
+    runs = [fastgrad.least_squares(residuals, x0, args=(prob.x, prob.y), bounds=(-1e6, 1e6),
+                                   jit=jit) for jit in (None, False)]
+    for res in runs:
+        # the budget runs out on this ill-conditioned start (SciPy's trf: status 0 too, at
+        # cost 3.98e-5), with the cost at a finite value near the compiled engine's
+        assert res.status == 0 and not res.success, res.message
+        assert np.isfinite(res.cost)
+        np.testing.assert_allclose(res.cost, runs[0].cost, rtol=1e-2)

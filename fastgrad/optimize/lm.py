@@ -42,7 +42,7 @@ from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
 from .lm_linalg import (COSINE_RANGE, EPS, column_cosine, factor_scaled, lm_parameter, norm2,
-                        rank_cutoff, scale_subproblem, scaled_norm, scaled_step,
+                        rank_cutoff, scale_subproblem, scaled_norm, scaled_step, square,
                         subproblem_step)
 from .lm_secant import (LAST_RED, MODEL, PENDING, PREV_RED, augmented_factor, quadratic,
                         secant_update, secant_views, state_size)
@@ -304,7 +304,7 @@ def make_lm(f, jacobian_at, jacobian_cost):
                 fnorm1 = norm2(rt) if finite(rt) else np.inf
                 actred = -1.0
                 if 0.1 * fnorm1 < fnorm:
-                    actred = 1.0 - (fnorm1 / fnorm) ** 2
+                    actred = 1.0 - square(fnorm1 / fnorm)
                 for i in range(k):
                     acc = 0.0
                     for j in range(n):

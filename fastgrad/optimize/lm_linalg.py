@@ -65,6 +65,13 @@ def rescaled_norm(v, D, weighted):
 
 
 @jit_cached
+def square(value):
+    """``value * value``: not ``value ** 2``, which for a Python float (the Python engine runs
+    the solvers' code on them) raises OverflowError where the product is inf."""
+    return value * value
+
+
+@jit_cached
 def norm2(v):
     """Euclidean norm of a vector (plain loop: no temporary), without overflow or underflow:
     the plain sum of squares where it is in range (at least :data:`SQUARES_LOW`, finite),

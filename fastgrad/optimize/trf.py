@@ -53,7 +53,7 @@ from .lm import (
     NOT_STARTED, POLISH_S, RUNNING, SCHEME, STATUS, STEP_VANISHED, TOO_SMALL, XTOL, XTOL_S,
     norm2,
 )
-from .lm_linalg import EPS, factor_scaled
+from .lm_linalg import EPS, factor_scaled, square
 from .trf_step import choose_step, cl_scaling, trust_step
 
 SCALE, LOWER, UPPER, TYPICAL = 0, 1, 2, 3
@@ -84,7 +84,8 @@ def initial_radius(x, D, v, dv):
     total = 0.0
     for j in range(x.shape[0]):
         vj = v[j] * D[j] if dv[j] != 0.0 else v[j]
-        total += (x[j] * D[j]) ** 2 / vj
+        xd = x[j] * D[j]  # (a product, not ** 2: Python's float ** raises on overflow)
+        total += xd * xd / vj
     return np.sqrt(total) if total > 0.0 else 1.0
 
 
@@ -193,7 +194,7 @@ def make_trf(f, jacobian_at, analytic):
             nfev, njev, nit = 1, 0, 0
             status = RUNNING if finite(r) else NONFINITE
             delta, alpha, need_jac, moved = -1.0, 0.0, True, 0.0
-            cost = 0.5 * norm2(r) ** 2
+            cost = 0.5 * square(norm2(r))
         elif status != RUNNING:
             return status
         else:  # the next chunk of a run: its state as the last chunk left it
@@ -263,7 +264,7 @@ def make_trf(f, jacobian_at, analytic):
                 hnorm = norm2(ph)
                 step_norm = 0.0
                 for j in range(n):
-                    step_norm += (xt[j] - x[j]) ** 2
+                    step_norm += square(xt[j] - x[j])
                 step_norm = np.sqrt(step_norm)
                 if not finite(rt):  # shrink the region, as SciPy; stop where it vanished
                     delta = 0.25 * hnorm
@@ -271,7 +272,7 @@ def make_trf(f, jacobian_at, analytic):
                         status = NONFINITE
                         break
                     continue
-                cost_new = 0.5 * norm2(rt) ** 2
+                cost_new = 0.5 * square(norm2(rt))
                 actred = cost - cost_new
                 ratio, delta_new = radius_update(delta, actred, prered, hnorm)
                 if actred < ftol * cost and ratio > 0.25:
