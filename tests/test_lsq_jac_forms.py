@@ -56,3 +56,30 @@ def test_a_transposed_jac_is_refused_when_compiled():
     with pytest.raises(ValueError, match=r"jac must return an array of shape \(k, n\)"):
         fastgrad.least_squares(residuals, np.array([1.0, 1.0, 0.0]), args=(T, Y),
                                jac=jac_transposed)
+
+
+@pytest.mark.parametrize("fit", ["least_squares", "curve_fit"])
+def test_jit_true_refuses_after_a_fallback(fit):
+    """``jit=True`` raises TypeError for a model Numba cannot compile, also after a call
+    with the default ``jit=None`` fell back to the Python engine (it then ran on Python,
+    silently: from an adversarial probe)."""
+    from scipy import special
+
+    def model_res(p, t, y):
+        return p[0] * special.expit(-p[1] * t) + p[2] - y
+
+    def model(t, a, b, c):
+        return a * special.expit(-b * t) + c
+
+    def call(jit):
+        if fit == "least_squares":
+            return fastgrad.least_squares(model_res, np.array([1.0, 1.0, 0.0]), args=(T, Y),
+                                          jit=jit)
+        return fastgrad.curve_fit(model, T, Y, [1.0, 1.0, 0.0], jit=jit)
+
+    with pytest.raises(TypeError, match="jit=True"):
+        call(True)
+    with pytest.warns(fastgrad.FastgradWarning):  # the fallback, once per objective
+        call(None)
+    with pytest.raises(TypeError, match="jit=True"):
+        call(True)

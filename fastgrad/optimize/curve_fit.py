@@ -15,7 +15,7 @@ from numba.extending import overload
 
 from .._core import cache
 from .._core import jit as _jit
-from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning
+from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from .._core.scalar import as_real_vector
 from .._core.validate import bounds_arrays, check_bool, check_callable
 from .._core.validate import unknown_keyword_hint
@@ -128,8 +128,8 @@ def curve_fit(model, xdata, ydata, p0=None, *, sigma=None, absolute_sigma=False,
         model_obj = cache.get(model, jit)
         keywords_after(model_obj, n, jit is True)
         plain, mask = split_args(args, m, ("xdata", "ydata", "sigma"))
-        value_eps = _check_model(model_obj, plain, mask, p0, n)
-        python = _on_python(model_obj, n)
+        value_eps = _check_model(model_obj, plain, mask, p0, n, jit is True)
+        python = _on_python(model_obj, n, jit is True)
         residual = residuals_of(model_obj, n, python=python)
         jac_arg = "auto" if jac is None else jac
         if callable(jac):
@@ -179,13 +179,17 @@ def _checked_before(model, xdata, ydata, p0, jit, kwargs):
     return residual, value_eps, python
 
 
-def _on_python(obj, n: int) -> bool:
+def _on_python(obj, n: int, strict: bool = False) -> bool:
     """Whether the model (or jac) of ``obj`` runs on the Python engine for n parameters: its
     engine, or a recorded compile failure of ``model(x, p1, ..., pn)`` (a lambda calling a
     plain Python function, ``**kwargs``: :func:`keywords_after`). Its residuals then unpack the
-    parameters in Python too: a compiled unpacker would fail to compile."""
-    return obj.engine == "python" or obj.failed(
-        OBJECTIVE, (0.0,) * n + keywords_after(obj, n)) is not None
+    parameters in Python too: a compiled unpacker would fail to compile. ``strict``
+    (``jit=True``): a TypeError instead, also where a call with ``jit=None`` fell back."""
+    reason = obj.reason if obj.engine == "python" else obj.failed(
+        OBJECTIVE, (0.0,) * n + keywords_after(obj, n))
+    if reason is not None and strict:
+        raise not_compilable(reason)
+    return reason is not None
 
 
 def _finite(a: np.ndarray) -> bool:
@@ -292,10 +296,10 @@ def _weights(s, k: int):
     return per_start(w) if per else np.ascontiguousarray(w)
 
 
-def _check_model(model_obj, plain, mask, p0, n) -> float:
+def _check_model(model_obj, plain, mask, p0, n, strict=False) -> float:
     """Evaluate the model once at the first p0 and check what it returns against ydata, the
     first time a model meets these shapes of xdata and ydata and this n (not counted in
-    ``nfev``). Returns the unit roundoff of the model's values (float32's for a float32
+    ``nfev``; ``strict``: jit=True, a TypeError where it does not compile). Returns the unit roundoff of the model's values (float32's for a float32
     model: the automatic finite-difference step must follow it; the residuals are float64)."""
     x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit checked", x.shape, y.shape, n)
@@ -303,7 +307,7 @@ def _check_model(model_obj, plain, mask, p0, n) -> float:
         return model_obj.drivers[key]
     extra = keywords_after(model_obj, n)
     try:
-        value = model_obj.call(x, params + extra)
+        value = model_obj.call(x, params + extra, strict)
     except TypeError:  # Numba failed, and the Python engine was given ``extra`` too
         if not extra or model_obj.failed(OBJECTIVE, params + extra) is None:
             raise

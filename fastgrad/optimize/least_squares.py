@@ -300,7 +300,7 @@ def _probe(obj, x: np.ndarray, args: tuple, n: int, method: str = "lm",
     read returns whatever lies after x: residuals of no meaning, and a false success)."""
     steps, value = probe.checked_value(obj, x, args, strict=strict)
     if value is None:  # checked before: one evaluation here
-        value = obj.call(x.copy(), args)
+        value = obj.call(x.copy(), args, strict)
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.dtype.kind not in "fiu":
         raise ObjectiveReturnError(

@@ -15,7 +15,7 @@ import numpy as np
 from .._core import jit as _jit
 from .._core.clock import clock
 from .._core.objective import (
-    _LOCK, FastgradWarning, _reason, is_compile_error, threads_may_share)
+    _LOCK, FastgradWarning, _reason, is_compile_error, not_compilable, threads_may_share)
 from . import lm, trf
 from .lsq_jacobian import copy_matrix, copy_matrix_jit, make_analytic_jacobian
 from .lsq_report import lsq_result
@@ -88,7 +88,7 @@ def _prepare(obj, jac_obj, mask, strict, arrays, solver, method, threads):
     running it; the solver to run: the Python engine's where Numba refuses (after the
     warning, or TypeError if ``strict``)."""
     if solver is None:
-        solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj, strict), method)
     if solver.engine == "python":
         return solver
     X, R, J, D, INFO, FS, settings, scheme, steps, plain = arrays
@@ -174,12 +174,20 @@ def _build_solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
     return _Solver(engine, single if python else _jit.jit(single))
 
 
-def _engine(obj, jac_obj) -> str:
-    if obj.engine == "python" or (jac_obj is not None and jac_obj.engine == "python"):
-        return "python"
-    if obj.failures and any(key[0] == "least_squares" for key in obj.failures):
-        return "python"
-    return "jit"
+def _engine(obj, jac_obj, strict: bool = False) -> str:
+    """The engine of the solver: Python where f or jac runs on it or Numba refused the
+    solver before; with ``strict`` (``jit=True``) a TypeError instead, as on the first call
+    (a refusal remembered from a call with ``jit=None`` must not let ``jit=True`` run on
+    Python)."""
+    python = obj.engine == "python" or (jac_obj is not None and jac_obj.engine == "python")
+    if not python and obj.failures:
+        python = any(key[0] == "least_squares" for key in obj.failures)
+    if not python:
+        return "jit"
+    if strict:
+        reasons = [o.reason for o in (obj, jac_obj) if o is not None and o.engine == "python"]
+        raise not_compilable(reasons[0] if reasons else next(iter(obj.failures.values())))
+    return "python"
 
 
 def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.ndarray,
@@ -188,7 +196,7 @@ def _run(obj, jac_obj, mask: tuple, strict: bool, arrays: tuple, x_start: np.nda
     ``threads``), compiled where Numba can: ``(the solver used (the Python engine's after a
     compile failure), True if a problem is still running)``."""
     if solver is None:
-        solver = _solver(obj, jac_obj, _engine(obj, jac_obj), method)
+        solver = _solver(obj, jac_obj, _engine(obj, jac_obj, strict), method)
     try:
         more = _run_rows(solver, mask, arrays, x_start, threads)
     except Exception as exc:
