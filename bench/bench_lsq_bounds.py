@@ -34,10 +34,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout thi
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fastgrad  # noqa: E402
-from bench_least_squares import best_time  # noqa: E402
 from fastgrad.problems import nist  # noqa: E402
 from scipy import optimize as so  # noqa: E402
 
+
+
+def best_time(fn, rounds: int = 3, min_seconds: float = 0.05) -> float:
+    """Seconds per call: the best of ``rounds`` rounds of as many calls as fill
+    ``min_seconds``, after a warm-up call."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    number = max(1, int(min_seconds / once))
+    best = np.inf
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
 
 def boxes(p0: np.ndarray, cert: np.ndarray) -> dict:
     """The "loose" and "capped" bounds of one problem and start (see the module docstring)."""
