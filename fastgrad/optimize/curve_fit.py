@@ -299,8 +299,9 @@ def _weights(s, k: int):
 def _check_model(model_obj, plain, mask, p0, n, strict=False) -> float:
     """Evaluate the model once at the first p0 and check what it returns against ydata, the
     first time a model meets these shapes of xdata and ydata and this n (not counted in
-    ``nfev``; ``strict``: jit=True, a TypeError where it does not compile). Returns the unit roundoff of the model's values (float32's for a float32
-    model: the automatic finite-difference step must follow it; the residuals are float64)."""
+    ``nfev``; ``strict``: jit=True, a TypeError where it does not compile). Returns the unit
+    roundoff of the model's values (float32's for a float32 model: the automatic
+    finite-difference step must follow it; the residuals are float64)."""
     x, y, params = _first_point(plain, mask, p0)
     key = ("curve_fit checked", x.shape, y.shape, n)
     if key in model_obj.drivers:

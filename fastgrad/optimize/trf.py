@@ -84,8 +84,7 @@ def initial_radius(x, D, v, dv):
     total = 0.0
     for j in range(x.shape[0]):
         vj = v[j] * D[j] if dv[j] != 0.0 else v[j]
-        xd = x[j] * D[j]  # (a product, not ** 2: Python's float ** raises on overflow)
-        total += xd * xd / vj
+        total += square(x[j] * D[j]) / vj
     return np.sqrt(total) if total > 0.0 else 1.0
 
 
