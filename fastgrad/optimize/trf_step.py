@@ -19,6 +19,13 @@ from .._core.jit import jit_cached
 
 EPS_ = float(np.finfo(np.float64).eps)
 
+FAR = 1e10
+"""A bound farther than ``FAR max(1, |x_i|)`` from ``x_i`` scales as an infinite one in
+:func:`cl_scaling`. Its distance ``v_i`` would scale the coordinate by ``sqrt(v_i)``, which
+leaves the scaled subproblem without useful steps for ``v_i`` above about 1e30 (a fit within
+``(0, 1e30)`` claimed convergence at x0 or short of the minimum, as SciPy's ``trf`` does);
+the bound itself still holds, as every step is kept strictly inside the box."""
+
 
 @jit_cached
 def cl_scaling(x, g, lo, hi, v, dv):
@@ -28,10 +35,11 @@ def cl_scaling(x, g, lo, hi, v, dv):
     for i in range(x.shape[0]):
         v[i] = 1.0
         dv[i] = 0.0
-        if g[i] < 0.0 and hi[i] < np.inf:
+        far = FAR * max(1.0, abs(x[i]))
+        if g[i] < 0.0 and hi[i] - x[i] <= far:
             v[i] = hi[i] - x[i]
             dv[i] = -1.0
-        elif g[i] > 0.0 and lo[i] > -np.inf:
+        elif g[i] > 0.0 and x[i] - lo[i] <= far:
             v[i] = x[i] - lo[i]
             dv[i] = 1.0
 
