@@ -41,6 +41,16 @@ def check_args(args):
     return args
 
 
+def frozen_args(args: tuple) -> tuple:
+    """``args`` with a copy of each array (within tuples too), for solvers that compile
+    them in as constants (``compile_minimizer``, ``compile_least_squares``): Numba freezes an
+    array when it compiles a specialization, so the caller's array changed in place later
+    would reach some specializations and not others; the copies freeze them all at the
+    values they had when the solver was made."""
+    return tuple(a.copy() if isinstance(a, np.ndarray)
+                 else frozen_args(a) if type(a) is tuple else a for a in args)
+
+
 def scheme_code(method, name: str = "method", allowed=None) -> int:
     """The kernel code of a finite-difference scheme name (SciPy's aliases accepted)."""
     valid = SCHEME_CODES if allowed is None else allowed

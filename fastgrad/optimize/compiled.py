@@ -21,7 +21,7 @@ from .._core import cache
 from .._core.clock import clock
 from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.jit import jit_inline
-from .._core.validate import _show, all_finite, bounds_arrays
+from .._core.validate import _show, all_finite, bounds_arrays, check_args, frozen_args
 from ..diff import probe as _probe
 from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
@@ -80,7 +80,8 @@ def compile_minimizer(
     args : tuple, optional
         Extra arguments of ``f`` bound here, passed before the ``more_args`` of each call:
         ``f(x, *args, *more_args)``. They are frozen into the compiled ``solve`` as
-        constants; pass large or changing data (each pixel's data) at call time instead.
+        constants (arrays as copies made here: a later change of yours does not reach
+        ``solve``); pass large or changing data (each pixel's data) at call time instead.
 
     Returns
     -------
@@ -102,14 +103,18 @@ def compile_minimizer(
     how per-start data reaches ``solve``, ``solve(x0, A[i])``; ``per_start(A)`` is for a
     batched :func:`fastgrad.minimize` (here a ``ValueError``). The threads of a ``prange``
     share whatever array they pass: ``f`` must not write into an argument that two fits
-    share (a scratch buffer); give each fit its own row, or allocate it inside ``f``. Calls
-    from Python check, once per length of x, that ``f`` reads only within ``x`` and leaves
-    ``x`` as it was (as ``minimize`` does); calls from compiled code are not checked. What ``minimize`` does in Python
-    around its loop is not available: ``history``, ``callback``, ``workers``, ``progress``
-    (a ``TypeError`` says so), and Ctrl-C does not stop a compiled ``solve``: use
-    ``max_time``. If Numba cannot compile ``f``, ``solve`` is a plain Python function that
-    calls ``minimize`` (after a ``FastgradWarning``; ``jit=True`` raises ``TypeError``):
-    Python can call it, compiled code cannot.
+    share (a scratch buffer); give each fit its own row, or allocate it inside ``f``. An
+    exception raised inside a ``prange`` (by ``f``, or ``solve``'s own ``ValueError`` for
+    a wrong length) does not reach you: Numba's parallel loops drop it, and that fit's
+    result is undefined; call ``solve`` once outside the loop first. Calls from Python
+    check, once per length of x and types of the arguments, that ``f`` reads only within
+    ``x`` and leaves ``x`` as it was (as ``minimize`` does); calls from compiled code are
+    not checked. What ``minimize`` does in Python around its loop is not available:
+    ``history``, ``callback``, ``workers``, ``progress`` (a ``TypeError`` says so), and
+    Ctrl-C does not stop a compiled ``solve``: use ``max_time``. If Numba cannot compile
+    ``f``, ``solve`` is a plain Python function that calls ``minimize`` (after a
+    ``FastgradWarning``; ``jit=True`` raises ``TypeError``): Python can call it, compiled
+    code cannot.
 
     Examples
     --------
@@ -134,6 +139,7 @@ def compile_minimizer(
                 "minimize's loop, and solve is compiled; use fastgrad.minimize for it"
             )
     _refuse_per_start(args)
+    args = frozen_args(check_args(args))
     opts = validate(
         f, LATER, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, args=args, step=step, jit=jit, max_time=max_time, method_options=options,
@@ -265,6 +271,8 @@ def make_solve(single, opts: Options, compiled_f, box=None):
         WORK = np.zeros((1, WORK_ROWS, n))
         XH = np.empty((1, 0, n))
         FH = np.empty((1, 0))
+        if user_steps.shape[0] > 1 and user_steps.shape[0] != n:
+            raise ValueError("step has one value per coordinate, not as many as x0 has")
         steps = precision_steps(compiled_f, x0, args, user_steps.copy())
         deadline = clock() + max_time if max_time < np.inf else np.inf
         # np.int64() makes the constants plain int64 values, as minimize passes them:
@@ -286,14 +294,16 @@ def make_solve(single, opts: Options, compiled_f, box=None):
 def _python_check(obj, opts: Options, box, args: tuple, jit):
     """The check of a call of ``solve`` from Python: x0 a finite 1-D float array whose
     length fits ``step`` and ``bounds``, no per-start data, and, once per length of x0 and
-    number of arguments, f reading within x (as ``minimize`` checks). A length and number
-    of arguments seen before cost only the type and finiteness tests (about 0.5 us)."""
-    checked = set()  # (shape, dtype char, len(more)) of 1-D float x0 that have passed
+    types of the arguments, f reading within x (as ``minimize`` checks: f compiles per
+    argument types, and data of another type may make it read past x). A length and types
+    seen before cost only the type and finiteness tests (about 1 us)."""
+    checked = set()  # (shape, dtype char, probe key of more) of x0 and args that passed
 
     def check(x0, more):
         if obj.watch:
             cache.refuse_stale(obj, "compile_minimizer")
-        if (x0.__class__ is np.ndarray and (x0.shape, x0.dtype.char, len(more)) in checked
+        kinds = _probe.probe_key(0, more) if more else ()
+        if (x0.__class__ is np.ndarray and (x0.shape, x0.dtype.char, kinds) in checked
                 and all_finite(x0) and not (more and has_per_start(more))):
             return
         _check_start(x0, opts.user_steps, box)
@@ -304,7 +314,7 @@ def _python_check(obj, opts: Options, box, args: tuple, jit):
             if box is not None:  # f is evaluated within the box only, as solve will
                 np.clip(x, *box, out=x)
             _probe.probe(obj, x, args + tuple(more), strict=jit is True)
-        checked.add((x0.shape, x0.dtype.char, len(more)))  # x0: 1-D float (_check_start)
+        checked.add((x0.shape, x0.dtype.char, kinds))  # x0: 1-D float (_check_start)
 
     return check
 

@@ -24,7 +24,7 @@ from .._core import cache
 from .._core.clock import clock
 from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.scalar import copy_values
-from .._core.validate import check_args, check_callable, unknown_keyword_hint
+from .._core.validate import check_args, check_callable, frozen_args, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
 from ..diff.probe import binds_by_position
 from ..diff.steps import auto_steps, is_auto
@@ -85,7 +85,8 @@ def compile_least_squares(
     args : tuple, optional
         Extra arguments of ``fun`` (and ``jac``) bound here, passed before the ``more_args``
         of each call: ``fun(x, *args, *more_args)``. They are frozen into the compiled
-        ``solve`` as constants; pass large or changing data (each fit's data) at call time.
+        ``solve`` as constants (arrays as copies made here: a later change of yours does not
+        reach ``solve``); pass large or changing data (each fit's data) at call time.
 
     Returns
     -------
@@ -112,8 +113,11 @@ def compile_least_squares(
     compiled function, each fit's data passed as ``more_args``: ``solve(x0, Y[i])``
     (``per_start(Y)`` is for a batched :func:`fastgrad.least_squares`; here a
     ``ValueError``). The threads of a ``prange`` share whatever array they pass: ``fun``
-    must not write into an argument that two fits share. ``callback`` and ``bounds`` are refused (``TypeError``), and Ctrl-C does
-    not stop a compiled ``solve``: use ``max_time``. If Numba cannot compile ``fun``, ``solve``
+    must not write into an argument that two fits share. An exception raised inside a
+    ``prange`` does not reach you (Numba's parallel loops drop it; that fit's result is
+    undefined): call ``solve`` once outside the loop first. ``callback`` and ``bounds`` are
+    refused (``TypeError``), and Ctrl-C does not stop a compiled ``solve``: use
+    ``max_time``. If Numba cannot compile ``fun``, ``solve``
     is a plain Python function that calls ``least_squares`` (after a ``FastgradWarning``;
     ``jit=True`` raises ``TypeError``): Python can call it, compiled code cannot.
 
@@ -140,7 +144,7 @@ def compile_least_squares(
     if method != "lm":
         raise ValueError(f"method must be one of 'lm' here (solve runs Levenberg-Marquardt; "
                          f"'trf', with bounds, runs in fastgrad.least_squares), got {method!r}")
-    bound = check_args(args)
+    bound = frozen_args(check_args(args))
     _refuse_per_start(bound)
     setup = lm_setup(jac, ftol, xtol, gtol, max_nfev, x_scale, step, max_time, None)
     keywords = dict(jac=jac, ftol=ftol, xtol=xtol, gtol=gtol, max_nfev=max_nfev,
