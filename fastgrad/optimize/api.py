@@ -231,6 +231,13 @@ def minimize(
       times the noise of f, the run has converged as far as finite differences and f's
       rounding allow (status 11, ``success`` True, the message says which accuracy was
       reached); otherwise the line search failed (status 4).
+    * Before any such claim of convergence (status 0 or 11) on finite differences, a
+      component that rounding erased (f so large next to its change over the automatic
+      step that ``f(x + h e_i)`` rounds to ``f(x)``: data of size 1e12 fitted from x = 0)
+      is taken again at steps 10, 100, ... times larger (two evaluations each, at most
+      12): where f falls on one side of x and rises on the other, x is no minimum and the
+      run stops with status 12 ("not resolved", ``success`` False; rescale x or f, or pass
+      a larger ``step``) instead of claiming convergence at x0, as SciPy does there.
 
     f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
     those inside finite differences (forward and backward differences reuse f at the

@@ -57,13 +57,14 @@ from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_
 from .columns import (CURVATURE, F, F0, FNOISE, HELD, NFEV, NIT, NJEV, PNORM, PREDICTED,
                       REFINE, SCHEME, STATUS, STEP, STEPS)
 from .loop import CLOCK_SECONDS
+from .resolution import make_unresolved
 from .stopping import checks_gtol, gtol_status, step_status
 from .boxsearch import QN_BEYOND, make_box_extend, make_box_search
 from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
 from .result import (CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING,
-                     STEP_TOO_SMALL)
+                     STEP_TOO_SMALL, UNRESOLVED)
 
 @jit_cached
 def previous_row(method, params, n):
@@ -290,10 +291,11 @@ def make_box_loop(value, kernel, compile_, inline=None):
     search = compile_(make_box_search(value, gradient, compile_(make_box_extend(value))))
     iteration = compile_(make_box_iteration(evaluate, gradient, search))
     noise = compile_(make_noise(compile_(make_table(value))))
-    return compile_(make_box_single(gradient, evaluate, iteration, noise))
+    unresolved = compile_(make_unresolved(value))
+    return compile_(make_box_single(gradient, evaluate, iteration, noise, unresolved))
 
 
-def make_box_single(gradient, evaluate, iteration, noise):
+def make_box_single(gradient, evaluate, iteration, noise, unresolved):
     """The loop of start ``r`` within its box ``LB[r], UB[r]``: the loop of
     :func:`fastgrad.optimize.loop.make_single` (same settings, state, chunks, deadline,
     record, and check of gtol against the gradient's error by ``noise``) with the
@@ -371,6 +373,9 @@ def make_box_single(gradient, evaluate, iteration, noise):
                                                       info, n > 0, n)  # every one (no literal)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
+                    if settings[1] > 0 and unresolved(x, g, fx, lo, hi, scheme, steps, args,
+                                                      info):
+                        status = UNRESOLVED  # (see loop.make_single)
                     break
                 steps = borrowed(scaled_steps(shared, fv[STEP], own))
                 status, regrad = RUNNING, True
@@ -403,6 +408,9 @@ def make_box_single(gradient, evaluate, iteration, noise):
                                                args, settings, predicted)
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:
+                    if status == NOISE and settings[1] > 0 and unresolved(
+                            x, g, fx, lo, hi, scheme, steps, args, info):
+                        status = UNRESOLVED
                     break
             else:
                 if method == GD:

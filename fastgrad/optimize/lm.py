@@ -65,9 +65,13 @@ MAX_TIME = 8
 NOT_STARTED = 9
 CALLBACK = 10
 INTERRUPTED = 11
+UNRESOLVED = 12
 
 SUCCESS = (GTOL, FTOL, XTOL, FTOL_XTOL, TOO_SMALL)
 """The codes of a successful fit."""
+
+NO_BOX = np.empty(0)
+"""No bounds, for :func:`fastgrad.optimize.resolution.make_fit_unresolved`."""
 
 STATUS, NFEV, NJEV, NIT, SCHEME = 0, 1, 2, 3, 4
 """Columns of the ``info`` array (``SCHEME``: the scheme of the Jacobian in use, which
@@ -162,7 +166,7 @@ def scale_row(inverse, n):
     return D
 
 
-def make_lm(f, jacobian_at, jacobian_cost):
+def make_lm(f, jacobian_at, jacobian_cost, fit_unresolved):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the Jacobian
     kernel ``jacobian_at(x, scheme, steps, r0, out, work, args)``, which costs
     ``jacobian_cost(scheme, n)`` evaluations of f plus the number it returns (columns taken
@@ -178,7 +182,10 @@ def make_lm(f, jacobian_at, jacobian_cost):
     returned x when it moved since the last one (on success, and after ``MAX_NFEV`` or
     ``MAX_TIME`` too, as "trf": ``J``, the gradient and the optimality describe x, as
     SciPy's do). A successful stop where
-    ``0.5 ||r||**2`` overflows is ``NONFINITE``."""
+    ``0.5 ||r||**2`` overflows is ``NONFINITE``; one whose finite-difference Jacobian has a
+    column that rounding erased while larger steps show the cost falling across x
+    (``fit_unresolved``, :func:`fastgrad.optimize.resolution.make_fit_unresolved`) is
+    ``UNRESOLVED``."""
 
     def lm_solve(x, r, J, D, info, fs, settings, scheme, steps, args):
         # Long because it is lmder's outer and inner loop with its stopping tests, one
@@ -401,6 +408,11 @@ def make_lm(f, jacobian_at, jacobian_cost):
                 status = STEP_VANISHED
             nfev += jacobian_cost(scheme, n) + max(extra, 0)
             njev += 1
+        if GTOL <= status <= TOO_SMALL and cost > 0:
+            refuted, spent = fit_unresolved(x, r, J, scheme, steps, args, NO_BOX, NO_BOX)
+            nfev += spent
+            if refuted:
+                status = UNRESOLVED
         info[STATUS] = status
         info[NFEV] = nfev
         info[NJEV] = njev

@@ -59,6 +59,7 @@ from .columns import (
     SCHEME, STATUS, STEP, STEPS,
 )
 from .linesearch import make_line_search
+from .resolution import make_unresolved
 from .stopping import checks_gtol, complex_unconfirmed, gtol_status, step_status
 from .methods import (
     GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update, nesterov_update,
@@ -66,6 +67,7 @@ from .methods import (
 )
 from .result import (
     CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
+    UNRESOLVED,
 )
 
 UNLIMITED = 2**62
@@ -157,7 +159,8 @@ def make_loop(value, gradient, compile_, inline=None):
     search = compile_(make_line_search(value, gradient))
     noise = compile_(make_noise(compile_(make_table(value))))
     iteration = compile_(make_iteration(evaluate, gradient, search, noise))
-    return compile_(make_single(value, gradient, evaluate, iteration, noise))
+    unresolved = compile_(make_unresolved(value))
+    return compile_(make_single(value, gradient, evaluate, iteration, noise, unresolved))
 
 
 def make_iteration(evaluate, gradient, search, noise):
@@ -248,7 +251,7 @@ def make_iteration(evaluate, gradient, search, noise):
     return iteration
 
 
-def make_single(value, gradient, evaluate, iteration, noise):
+def make_single(value, gradient, evaluate, iteration, noise, unresolved):
     """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
     record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
     this call; returns the status (``RUNNING`` if the run goes on in a later call).
@@ -260,7 +263,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
     ``||g||_inf <= gtol`` counts only when the gradient's estimated error is at most gtol
     (:func:`fastgrad.optimize.stopping.gtol_status`, from the tables of ``noise``): otherwise
     ``jac="auto"`` refines the step (once) or the run stops with ``NOISE``, a success at the
-    gradient's noise level.
+    gradient's noise level. A claim whose differences rounding erased while a larger step
+    shows f monotone across x (``unresolved``, :mod:`fastgrad.optimize.resolution`) stops
+    with ``UNRESOLVED``, a failure.
 
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
@@ -376,6 +381,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
                                                       steps, args, info, everywhere, n)
                     status = gtol_status(error, noise_f, factor, gtol, auto, steps, fv)
                 if status != REFINE:
+                    if cost > 0 and unresolved(x, g, fx, NO_BOX, NO_BOX, scheme, steps, args,
+                                               info):
+                        status = UNRESOLVED
                     break
                 steps = borrowed(scaled_steps(shared, fv[STEP], own))
                 status, regrad = RUNNING, True
@@ -406,6 +414,9 @@ def make_single(value, gradient, evaluate, iteration, noise):
                                                      args, settings)
                 info[SCHEME] = scheme
                 if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
+                    if status == NOISE and cost > 0 and unresolved(
+                            x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info):
+                        status = UNRESOLVED
                     break
                 if status == REFINE:  # x is the iterate: its gradient with the new step
                     steps = borrowed(scaled_steps(shared, fv[STEP], own))

@@ -19,6 +19,7 @@ from .._core.objective import (
 from . import lm, trf
 from .lsq_jacobian import copy_matrix, copy_matrix_jit, make_analytic_jacobian
 from .lsq_report import lsq_result
+from .resolution import make_fit_unresolved
 from .per_start import make_picker, row_args
 from .result import callback_halts
 
@@ -166,11 +167,13 @@ def _build_solver(obj, jac_obj, engine: str, method: str = "lm") -> _Solver:
         make = trf.make_analytic_jacobian if bounded else make_analytic_jacobian
         jacobian = make(jac_f, copy_matrix if python else copy_matrix_jit)
         jacobian = jacobian if python else _jit.jit(jacobian)
+    unresolved = make_fit_unresolved(f)
+    unresolved = unresolved if python else _jit.jit(unresolved)
     if bounded:
-        single = trf.make_trf(f, jacobian, jac_obj is not None)
+        single = trf.make_trf(f, jacobian, jac_obj is not None, unresolved)
     else:
         single = lm.make_lm(f, jacobian, lm.difference_cost if jac_obj is None
-                            else lm.analytic_cost)
+                            else lm.analytic_cost, unresolved)
     return _Solver(engine, single if python else _jit.jit(single))
 
 

@@ -32,6 +32,9 @@ LSQ_STATUS = {
     lm.INTERRUPTED: "interrupted: KeyboardInterrupt (Ctrl-C) during the run; x is the last "
                     "iterate (jac, grad and optimality are of the last Jacobian taken, maybe "
                     "at an earlier iterate)",
+    lm.UNRESOLVED: "stopped: the finite-difference Jacobian is not resolved (rounding erased "
+                   "the change of the residuals over the step of some parameter, while a "
+                   "larger step shows the cost decreasing across x): x is not a solution",
 }
 """Status code -> description; ``success`` is True for :data:`fastgrad.optimize.lm.SUCCESS`
 (1 to 5)."""
@@ -73,6 +76,12 @@ def lsq_message(status: int, info: np.ndarray, x: np.ndarray, r: np.ndarray,
         return f"{text}{where}; x is the last iterate"
     if status == lm.STEP_VANISHED:
         return f"{text}{where}; give a larger step, or step=None"
+    if status == lm.UNRESOLVED:
+        return (f"stopped{where}: the finite-difference Jacobian is not resolved: the "
+                f"residuals (largest |fun| {float(np.max(np.abs(r))):.3g}) do not change over "
+                "the automatic step of some parameter (relative to max(1, |x_j|)), while a "
+                "larger step shows the cost decreasing across x, so x is not a solution; "
+                "rescale the parameters (or the residuals), or pass a larger step=")
     return text + where
 
 

@@ -29,6 +29,7 @@ NOT_RUN = 8
 FTOL = 9
 XTOL = 10
 NOISE = 11
+UNRESOLVED = 12
 
 SUCCESS = (CONVERGED, FTOL, XTOL, NOISE)
 """The codes of a successful run."""
@@ -49,6 +50,8 @@ STATUS = {
     NOISE: "converged to the accuracy of the finite-difference gradient: ||g||_inf is at the "
            "level of its own error, so no smaller gradient can be resolved (the message says "
            "which accuracy was reached)",
+    UNRESOLVED: "the gradient is not resolved: rounding erased f's change over the "
+                "finite-difference step, and a larger step shows f decreasing across x",
 }
 """Status code -> short description; :attr:`OptimizeResult.success` is True for the codes of
 :data:`SUCCESS` (0, 9, 10, 11)."""
@@ -183,6 +186,14 @@ def status_message(
             "not started: the run was stopped (Ctrl-C or max_time) before f was evaluated at "
             "this start, or with workers= before its worker returned it; x is x0, fun and "
             "jac are NaN"
+        )
+    if status == UNRESOLVED:
+        return (
+            f"stopped at iteration {nit}: the finite-difference gradient is not resolved: f "
+            f"(|f| = {abs(fun):.3g}) rounds to the same value over the automatic step (relative"
+            " to max(1, |x_i|), not to the size of f) of some coordinate, while a larger step "
+            "shows f decreasing across x, so x is no minimum; rescale x or f (so that f "
+            "changes over a step of 1e-8 max(1, |x_i|)), or pass a larger step="
         )
     if status == STEP_TOO_SMALL:
         return (

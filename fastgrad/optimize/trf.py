@@ -50,8 +50,8 @@ from ..diff.kernels import finite
 from .lm import (
     CHUNK_END_S, CHUNK_ITER_S, DEADLINE_S, FTOL, FTOL_S, FTOL_XTOL, GTOL, GTOL_S,
     JAC_REUSE, JAC_SCALE_S, MAX_NFEV, MAX_NFEV_S, MAX_TIME, NFEV, NIT, NJEV, NONFINITE,
-    NOT_STARTED, POLISH_S, RUNNING, SCHEME, STATUS, STEP_VANISHED, TOO_SMALL, XTOL, XTOL_S,
-    norm2,
+    NOT_STARTED, POLISH_S, RUNNING, SCHEME, STATUS, STEP_VANISHED, TOO_SMALL, UNRESOLVED, XTOL,
+    XTOL_S, norm2,
 )
 from .lm_linalg import EPS, factor_scaled, square
 from .trf_step import choose_step, cl_scaling, trust_step
@@ -136,11 +136,12 @@ def build_subproblem(J, r, g, v, dv, D, d, ch, gh, Ja, ra):
             Ja[k + i, j] = np.sqrt(ch[j]) if i == j else 0.0
 
 
-def make_trf(f, jacobian_at, analytic):
+def make_trf(f, jacobian_at, analytic, fit_unresolved):
     """The single-problem solver over residuals ``f(x, *args) -> (k,)`` and the bounded
     Jacobian kernel ``jacobian_at(x, scheme, steps, typical, lo, hi, r0, out, work, args)``
     (returns the evaluations of f it made, or a negative status); ``analytic``: True for
-    the user's Jacobian (then always recomputed at the solution: it costs no evaluation).
+    the user's Jacobian (then always recomputed at the solution: it costs no evaluation);
+    ``fit_unresolved`` checks a claim on finite differences (see ``lm.make_lm``).
     Long because, like :func:`fastgrad.optimize.lm.make_lm`, the solver is one outer loop
     (Jacobian, scaling, gradient test) and one inner loop (step, ratio, radius, stopping
     tests) over one state.
@@ -312,6 +313,11 @@ def make_trf(f, jacobian_at, analytic):
                 nfev += count
                 njev += 1
                 need_jac = False
+        if GTOL <= status <= TOO_SMALL and not analytic:  # see lm.make_lm
+            refuted, spent = fit_unresolved(x, r, J, scheme, steps, args, lo, hi)
+            nfev += spent
+            if refuted:
+                status = UNRESOLVED
         info[STATUS] = status
         info[NFEV] = nfev
         info[NJEV] = njev
