@@ -20,7 +20,7 @@ import numpy as np
 from .._core.jit import jit_cached
 from .._core.scalar import copy_values
 from .._core.schemes import COMPLEX
-from ..diff.steps import LOST_ULPS, column_lost, relative_step_for, step_for, value_eps
+from ..diff.steps import column_lost, relative_step_for, step_for, value_eps
 
 GROWTH = 10.0
 """The factor between two trial steps along a lost component: small enough that the first
@@ -38,12 +38,13 @@ RESOLVED_ULPS = 16.0
 
 def make_unresolved(value):
     """``unresolved(x, g, fx, lo, hi, scheme, steps, args, info) -> bool``: whether a
-    gradient ``g`` (projected, in a box ``lo``, ``hi`` of shape (n,); empty for none) of
-    ``scheme`` at ``x`` (f there is ``fx``), about to be claimed small, has a component
-    whose differences rounding erased (``|g_i| h_i <= LOST_ULPS eps |f|``) while a larger
-    step shows f falling on one side of x and rising on the other, each by more than
-    :data:`RESOLVED_ULPS` units of roundoff: f is monotone across ``x_i``, so x is no
-    minimum. Trial steps grow by :data:`GROWTH`, :data:`LEVELS` at most, two evaluations of
+    gradient ``g`` (in a box ``lo``, ``hi`` of shape (n,); empty for none) of ``scheme`` at
+    ``x`` (f there is ``fx``), about to be claimed small, has a component that is exactly 0
+    (a nonzero difference of f is at least about its rounding unit, so a nonzero component
+    within gtol has a rounding error within gtol too; a zero one may hide any derivative)
+    while a larger step shows f falling on one side of x and rising on the other, each by
+    more than :data:`RESOLVED_ULPS` units of roundoff: f is monotone across ``x_i``, so x is
+    no minimum. Trial steps grow by :data:`GROWTH`, :data:`LEVELS` at most, two evaluations of
     f each (counted in ``info``); the first step whose change counts decides the component
     (both sides rising: a minimum at that resolution). A component that no trial step
     resolves, whose trial step would leave the box, or with a non-finite value, keeps its
@@ -52,15 +53,14 @@ def make_unresolved(value):
     def unresolved(x, g, fx, lo, hi, scheme, steps, args, info):
         if scheme == COMPLEX or not np.isfinite(fx) or fx == 0.0:
             return False  # (f = 0 rounds no difference away: a zero component is exact)
-        eps = value_eps(steps)
-        lost = LOST_ULPS * eps * abs(fx)
-        counts = RESOLVED_ULPS * eps * abs(fx)
+        counts = RESOLVED_ULPS * value_eps(steps) * abs(fx)
         bounded = lo.shape[0] > 0
         for i in range(x.shape[0]):
             xi = x[i]
             h = abs(step_for(scheme, xi, steps, i))
-            if h == 0.0 or abs(g[i]) * h > lost:
-                continue  # resolved at the run's own step: the gradient holds
+            if h == 0.0 or g[i] != 0.0:
+                continue  # a nonzero component is at least f's rounding unit over h: if it
+                # is within gtol, so is its rounding error
             for _ in range(LEVELS):
                 h *= GROWTH
                 if bounded and not (lo[i] <= xi - h and xi + h <= hi[i]):
