@@ -117,9 +117,9 @@ def compile_least_squares(
     ``prange`` does not reach you (Numba's parallel loops drop it; that fit's result is
     undefined): call ``solve`` once outside the loop first. ``callback`` and ``bounds`` are
     refused (``TypeError``), and Ctrl-C does not stop a compiled ``solve``: use
-    ``max_time``. If Numba cannot compile ``fun``, ``solve``
-    is a plain Python function that calls ``least_squares`` (after a ``FastgradWarning``;
-    ``jit=True`` raises ``TypeError``): Python can call it, compiled code cannot.
+    ``max_time``. If Numba cannot compile ``fun``, ``solve`` is a plain Python function that
+    calls ``least_squares`` (after a ``FastgradWarning``; ``jit=True`` raises
+    ``TypeError``): Python can call it, compiled code cannot.
 
     Examples
     --------

@@ -8,9 +8,9 @@ the size of f. Where f is huge next to its change over that step, ``f(x + h e_i)
 same). Nothing in the gradient tells that case from a true minimum of an f with a large
 offset (``1e6 + (x - 1)**2``), whose differences are erased just as well.
 
-:func:`make_unresolved` tells them apart at larger steps, only for a component lost that way
-and only when the run is about to claim convergence: it doubles no cost of a run that
-converges where its differences are resolved.
+:func:`make_unresolved` (and :func:`make_fit_unresolved` for least squares) tells them
+apart at larger steps, only for a component lost that way and only when the run is about to
+claim convergence: a run whose differences are resolved pays nothing.
 """
 
 from __future__ import annotations
