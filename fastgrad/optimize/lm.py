@@ -41,6 +41,7 @@ from .._core.scalar import copy_values
 from .._core.jit import jit_cached
 from ..diff.kernels import ZERO_STEP, finite
 from ..diff.steps import STENCIL_POINTS
+from .columns import NO_BOX
 from .lm_linalg import (COSINE_RANGE, EPS, column_cosine, factor_scaled, lm_parameter, norm2,
                         rank_cutoff, scale_subproblem, scaled_norm, scaled_step, square,
                         subproblem_step)
@@ -69,9 +70,6 @@ UNRESOLVED = 12
 
 SUCCESS = (GTOL, FTOL, XTOL, FTOL_XTOL, TOO_SMALL)
 """The codes of a successful fit."""
-
-NO_BOX = np.empty(0)
-"""No bounds, for :func:`fastgrad.optimize.resolution.make_fit_unresolved`."""
 
 STATUS, NFEV, NJEV, NIT, SCHEME = 0, 1, 2, 3, 4
 """Columns of the ``info`` array (``SCHEME``: the scheme of the Jacobian in use, which
