@@ -82,3 +82,19 @@ def test_step_of_the_wrong_length_raises_in_compiled_code():
         call(np.zeros(5))
     with pytest.raises(ValueError, match="step has one value per coordinate"):
         solve(np.zeros(5))
+
+
+def residuals_len_c(x, c):
+    r = np.empty(c.shape[0])
+    for i in range(c.shape[0]):  # the user's bug: c may be longer than x
+        r[i] = x[i] - c[i]
+    return r
+
+
+def test_compile_least_squares_checks_new_argument_types_for_reads_past_x():
+    solve = fastgrad.compile_least_squares(residuals_len_c)
+    x0 = np.zeros(3)
+    ok = solve(x0, np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(ok.x, [1.0, 2.0, 3.0], atol=1e-6)
+    with pytest.raises(ObjectiveIndexError, match=r"reads x\[3\]"):
+        solve(x0, np.arange(1.0, 5.0, dtype=np.float32))

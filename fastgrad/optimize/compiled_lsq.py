@@ -26,7 +26,7 @@ from .._core.objective import fallback_jit, is_compile_error, not_compilable
 from .._core.scalar import copy_values
 from .._core.validate import check_args, check_callable, frozen_args, unknown_keyword_hint
 from ..diff.grad import _needs_more_args
-from ..diff.probe import binds_by_position
+from ..diff.probe import binds_by_position, probe_key
 from ..diff.steps import auto_steps, is_auto
 from . import lm
 from .compiled import _check_start, _refuse_per_start
@@ -249,8 +249,9 @@ def _precision_steps_jit(value, steps, low):
 
 def _checker(obj, setup, bound: tuple, jit):
     """The check of a call from Python: x0 a finite 1-D float array whose length fits
-    ``step`` and ``x_scale``; once per length of x0 and number of arguments, what ``fun``
-    returns (least_squares' own check: 1-D real residuals, at least n of them)."""
+    ``step`` and ``x_scale``; once per length of x0 and types of the arguments (fun compiles
+    per types, and data of another type may make it read past x), what ``fun`` returns
+    (least_squares' own check: 1-D real residuals, at least n of them, read within x)."""
     seen = set()
 
     def check(x0, more):
@@ -264,7 +265,7 @@ def _checker(obj, setup, bound: tuple, jit):
             raise ValueError(f"x_scale has one value per parameter ({size}), but x0 has shape "
                              f"{x0.shape}")
         _refuse_per_start(more)
-        key = (x0.shape[0], len(bound) + len(more))
+        key = probe_key(x0.shape[0], tuple(more))  # (bound's types never change)
         if key not in seen:
             _probe(obj, np.ascontiguousarray(x0, dtype=np.float64), bound + tuple(more),
                    x0.shape[0])

@@ -30,8 +30,9 @@ the bound itself still holds, as every step is kept strictly inside the box."""
 @jit_cached
 def cl_scaling(x, g, lo, hi, v, dv):
     """Coleman-Li's scaling vector: ``v_i`` the distance to the bound the gradient points to
-    (``x - lo`` where ``g > 0`` and ``lo`` is finite, ``hi - x`` where ``g < 0`` and ``hi``
-    is finite), else 1; ``dv_i`` its derivative (1, -1 or 0)."""
+    (``x - lo`` where ``g > 0``, ``hi - x`` where ``g < 0``) when that bound is within
+    :data:`FAR` ``max(1, |x_i|)``, else 1 (an infinite or far bound); ``dv_i`` its
+    derivative (1, -1 or 0)."""
     for i in range(x.shape[0]):
         v[i] = 1.0
         dv[i] = 0.0
