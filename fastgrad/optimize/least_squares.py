@@ -91,7 +91,9 @@ def least_squares(
         relative to ``||D x||``, ``gtol`` on the largest cosine between the residual vector
         and a column of the Jacobian. SciPy's for "trf": ``ftol`` when the reduction of the
         cost is below ``ftol * cost`` (and the step's ratio above 0.25), ``xtol`` when
-        ``||dx|| < xtol (xtol + ||x||)``, ``gtol`` when ``optimality < gtol``.
+        ``||dx|| < xtol (xtol + ||x||)``, ``gtol`` when ``optimality < gtol``. Both methods
+        claim ``ftol`` only on a Gauss-Newton step, one that the trust radius did not cut: a
+        cut step, far from the solution, can lower the cost by less than ftol too.
     max_nfev : int, optional
         Maximum number of evaluations of ``fun``, those of finite differences included,
         that the iterations may begin (the iteration in progress is finished). A run that
