@@ -69,7 +69,7 @@ def test_a_true_minimum_with_a_large_offset_keeps_its_success(c, method):
 
 def test_a_coordinate_f_ignores_keeps_its_success():
     """x[1] changes nothing: no trial step resolves it, and the claim stands (at a cost
-    of at most 24 evaluations, once)."""
+    of at most 40 evaluations, once)."""
     def flat(x):
         return 1e8 + (x[0] - 1.0) ** 2 + 0.0 * x[1]
 
@@ -120,3 +120,21 @@ def test_least_squares_with_a_larger_step_solves_it():
     res = fastgrad.least_squares(line_residuals, [0.0, 0.0], args=(T, Y), step=1.0)
     assert res.success, res.message
     np.testing.assert_allclose(res.x, [2e12, 3e11], rtol=1e-9)
+
+
+def shallow_float32(x):
+    return np.float32(1e6) + np.float32((x[0] - 1.0) ** 2) + np.float32((x[1] + 2.0) ** 2)
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "gd"])
+@pytest.mark.parametrize("jac", [None, "forward", "central"])
+def test_a_shallow_basin_is_not_stepped_over(jac, method):
+    """f is float32 at 1e6 (rounding unit 0.0625), 5 above its minimum at x0 = 0: every
+    difference over the automatic steps rounds to 0, and trial steps 10x apart went from
+    a change below 16 ulps straight to one where f rises on both sides (success at x0).
+    Steps 4x apart find f falling on one side: no success where f is 5 above its minimum."""
+    res = fastgrad.minimize(shallow_float32, np.zeros(2), method=method, jac=jac)
+    if res.success:  # a claim must be a minimum to within f's 16-ulp resolution (1.0)
+        assert res.fun - 1e6 <= 1.0, (res.x, res.message)
+    else:
+        assert res.status == 12, res.message
