@@ -76,7 +76,7 @@ def test_the_every_component_pass_skips_the_component_already_measured():
     # (6 evaluations each) leaves that one out instead of taking its table a second time
     from fastgrad.optimize.accuracy import make_noise, make_table
     from fastgrad.optimize.columns import NO_BOX
-    from fastgrad.optimize.loop import make_value
+    from fastgrad.optimize.evaluations import make_value
     from fastgrad._core.schemes import FORWARD
 
     noise = make_noise(make_table(make_value(lambda x: float(np.sum(x * x)))))

@@ -12,7 +12,7 @@ import fastgrad
 from fastgrad._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
 from fastgrad.optimize.accuracy import make_noise, make_table, table_estimates
 from fastgrad.optimize.columns import NO_BOX
-from fastgrad.optimize.loop import make_value
+from fastgrad.optimize.evaluations import make_value
 from fastgrad.optimize.result import FTOL, LINE_SEARCH, NOISE, XTOL
 from fastgrad.problems import MGH, at_local_minimum, is_solved
 

@@ -234,16 +234,23 @@ def minimize(
     * Before any such claim of convergence (status 0 or 11) on finite differences, a
       component that rounding erased (f so large next to its change over the automatic
       step that ``f(x + h e_i)`` rounds to ``f(x)``: data of size 1e12 fitted from x = 0)
-      is taken again at steps 10, 100, ... times larger (two evaluations each, at most
-      12): where f falls on one side of x and rises on the other, x is no minimum and the
+      is taken again at steps 4, 16, 64, ... times larger (two evaluations each, at most
+      20): where f falls on one side of x and rises on the other, x is no minimum and the
       run stops with status 12 ("not resolved", ``success`` False; rescale x or f, or pass
       a larger ``step``) instead of claiming convergence at x0, as SciPy does there.
 
-    f is evaluated at every iterate; ``nfev`` counts every evaluation of f, including
+    f is evaluated at every iterate, except by the fixed-step methods (gd, momentum,
+    nesterov, adam) with a finite-difference gradient that does not use it (central,
+    central4, complex) and no ``ftol``, ``xtol`` or ``history``: those value f at x0, where the
+    run stops, and where a callback, ``max_time`` or Ctrl-C reads it (2n evaluations per
+    central step of gd, not 2n + 1; a non-finite f around an iterate still stops the run,
+    through the gradient's stencil, but f is not checked at the iterate itself). ``nfev`` counts every evaluation of f, including
     those inside finite differences (forward and backward differences reuse f at the
-    iterate: n evaluations per gradient, not n + 1) and in the noise estimate. A non-finite f or gradient stops that run with
-    status 2 ("diverged"; the message says at which iteration, which value and x); in a
-    batch, only that start. Row i of a batched result equals the single-start result from
+    iterate: n evaluations per gradient, not n + 1) and in the noise estimate; not those
+    the progress meter makes to show f of such a run (the run's numbers are the same with
+    and without the meter). A non-finite f or gradient stops that run with status 2
+    ("diverged"; the message says at which iteration, which value and x); in a batch, only
+    that start. Row i of a batched result equals the single-start result from
     ``x0[i]``, and results are bit-identical from call to call.
 
     The compiled loop runs in chunks and returns to Python between them. Ctrl-C

@@ -212,7 +212,7 @@ def make_box_gradient(kernel):
 
 def make_box_jac(jac_into):
     """An analytic gradient ``jac_into(x, scheme, steps, out, args, f0)`` (see
-    :func:`fastgrad.optimize.loop.make_jac_into`) with the bounded kernels' signature; it
+    :func:`fastgrad.optimize.evaluations.make_jac_into`) with the bounded kernels' signature; it
     evaluates f nowhere, and takes every component (the loop holds none: see :func:`hold`)."""
 
     def box_jac(x, scheme, steps, lo, hi, out, args, f0, held):
@@ -282,7 +282,7 @@ def make_box_iteration(evaluate, gradient, search):
 
 def make_box_loop(value, kernel, compile_, inline=None):
     """The single-start loop within bounds (:func:`make_box_single`) over ``value``
-    (:func:`fastgrad.optimize.loop.make_value`) and a bounded gradient kernel (see
+    (:func:`fastgrad.optimize.evaluations.make_value`) and a bounded gradient kernel (see
     :func:`make_box_gradient`), compiled as :func:`fastgrad.optimize.loop.make_loop`."""
     inline = inline or compile_
     value = inline(value)

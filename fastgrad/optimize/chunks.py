@@ -21,7 +21,7 @@ the iterations actually run, not ``max_iter``."""
 
 FIRST_CHUNK = 10_000
 """Evaluations of f per start in the first compiled chunk of a run. A short run is one
-compiled call (the seeds' 500 iterations of gd in 3-d take 3,507 evaluations); a long one
+compiled call (the seeds' 500 iterations of gd in 3-d take 3,008 evaluations); a long one
 comes back to Python after the first chunk, and then about every :data:`CHUNK_SECONDS`."""
 
 FIRST_CHUNK_PYTHON = 200
@@ -124,8 +124,10 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             if guard is None and (driver.engine == "python" or driver.compiles(parallel)):
                 guard = SigintGuard()  # Python code runs in the chunk: defer Ctrl-C
             if stopped is not None and stopped():  # the workers= batch was interrupted
+                driver.refresh(run)
                 return True
             if guard is not None and guard.caught and not first:
+                driver.refresh(run)
                 return interrupt_consumed(INFO)
             first = False
             before = INFO[:, NFEV].copy() if batched else INFO[0, NFEV]
@@ -153,8 +155,10 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
                 finished_interrupted = guard is not None and guard.caught
                 return False
             now = clock()
-            if meter is not None:
-                meter.update(run)
+            if (guard is not None and guard.caught) or (deadline is not None and now >= deadline):
+                driver.refresh(run)  # f for the report (lazy runs leave it unvalued)
+            if meter is not None:  # the meter's f is for display only: the run is unchanged
+                meter.update(run, lambda: driver.shown_f(run))
             if guard is not None and guard.caught:
                 return interrupt_consumed(INFO)
             if deadline is not None and now >= deadline:
@@ -179,6 +183,8 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
             nits = INFO[live, NIT]
             if callback is not None and stop == next_callback and nits.min() >= stop:
                 next_callback += every
+                driver.refresh(run)
+                live = INFO[:, STATUS] == RUNNING  # a refreshed f may have diverged
                 if callback_halts(callback, _intermediate(run, batched)):
                     INFO[live, STATUS] = CALLBACK
                     return False
@@ -190,6 +196,7 @@ def iterate(run: Run, driver: Driver, fall_back, batched: bool, max_iter: int, c
         # Python engine it is not known to be.
         if driver.engine == "python":
             raise
+        driver.refresh(run)
         return interrupt_consumed(INFO)
     finally:
         if guard is not None:

@@ -251,6 +251,7 @@ def make_solve(single, opts: Options, compiled_f, box=None):
     max_time = np.inf if opts.max_time is None else float(opts.max_time)
     user_steps = np.empty(0) if opts.user_steps is None else opts.user_steps
     run_loop = make_loop_call(single, box)
+    unbounded = box is None
 
     def solve(x0, *more):
         # Long because it is the one compiled entry: state arrays, settings, loop, result.
@@ -282,7 +283,11 @@ def make_solve(single, opts: Options, compiled_f, box=None):
         run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params.copy(), steps, args,
                  settings)
         status = INFO[0, STATUS]
-        if status == RUNNING:  # the loop stops early only at the deadline
+        if status == RUNNING and unbounded:  # the loop stops early only at the deadline; a
+            run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
+                     settings[:4] + (np.int64(-1),) + settings[5:])  # lazy run's f there:
+            status = INFO[0, STATUS]  # stop -1 values it (the box loop values every iterate)
+        if status == RUNNING:
             status = MAX_TIME
         elif status == NOT_STARTED:  # the deadline passed before x0 was evaluated
             status = NOT_RUN

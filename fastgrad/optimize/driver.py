@@ -16,12 +16,13 @@ from .._core.clock import clock
 from .. import scaleout
 from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
-from .columns import FV_ROW, WORK_ROWS, SCHEME, STATUS
-from .loop import UNLIMITED, make_batched, make_gradient, make_jac_into, make_loop, make_value
+from .columns import FV_ROW, WORK_ROWS, F, SCHEME, STATUS
+from .evaluations import make_gradient, make_jac_into, make_value
+from .loop import UNLIMITED, make_batched, make_loop
 from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
 from .per_start import make_picker, row_args
-from .result import NOT_STARTED
+from .result import NOT_STARTED, RUNNING
 
 
 class Driver:
@@ -125,6 +126,35 @@ class Driver:
                            run.WORK, run.XH, run.FH, run.method, run.params, run.steps,
                            run.row_args(r), settings) < 0
         return left
+
+    def refresh(self, run: "Run", FV: np.ndarray | None = None,
+                INFO: np.ndarray | None = None) -> None:
+        """Value f at the iterate of each running start whose last chunk left it unvalued
+        (NaN: a lazy fixed-step run, :func:`~fastgrad.optimize.loop.make_single`), before
+        Python reads the run (a callback, a stop by the deadline or an interrupt): one
+        evaluation each, counted; a non-finite value stops the start with ``DIVERGED``. The
+        loop's chunk with ``stop = -1`` does only that. ``FV`` and ``INFO``: arrays to write
+        in place of the run's own (copies of them, :meth:`shown_f`)."""
+        FV = run.FV if FV is None else FV
+        INFO = run.INFO if INFO is None else INFO
+        stale = np.flatnonzero((INFO[:, STATUS] == RUNNING) & np.isnan(FV[:, F]))
+        if stale.size == 0 or self.bounded:  # (the box loop values f at every iterate)
+            return
+        settings = run.settings(-1, 0)
+        with np.errstate(all="ignore"):
+            for r in stale.tolist():
+                self.single(r, run.X, run.G, FV, INFO, run.STATE, run.SCAL, run.WORK, run.XH,
+                            run.FH, run.method, run.params, run.steps, run.row_args(r),
+                            settings)
+
+    def shown_f(self, run: "Run") -> np.ndarray:
+        """f at each start's iterate (m,) for the progress meter: where a lazy chunk left it
+        unvalued, evaluated into copies of the run's FV and INFO, so that the run, its
+        ``nfev`` included, is what it is without the meter (these evaluations are not
+        counted)."""
+        FV, INFO = run.FV.copy(), run.INFO.copy()
+        self.refresh(run, FV, INFO)
+        return FV[:, F]
 
     def _run(self, run: "Run", settings: tuple, parallel: bool) -> bool:
         if not parallel:

@@ -45,19 +45,17 @@ from numba import prange
 
 from .._core.borrow import borrowed
 from .._core.clock import clock
-from .._core.scalar import as_real
-from ..diff.complex_step import extra_evaluations_of, fallbacks_of
 from .._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
-from ..diff.kernels import ZERO_STEP
 from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
     ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise, make_table,
     predicted_decrease, refinable, takes_refinement,
 )
 from .columns import (
-    CURVATURE, F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NJEV, NO_BOX, PREDICTED, REFINE,
+    CURVATURE, F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NO_BOX, PREDICTED, REFINE,
     SCHEME, STATUS, STEP, STEPS,
 )
+from .evaluations import make_evaluate
 from .linesearch import make_line_search
 from .resolution import make_unresolved
 from .stopping import checks_gtol, complex_unconfirmed, gtol_status, step_status
@@ -66,8 +64,7 @@ from .methods import (
     update,
 )
 from .result import (
-    CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, STEP_TOO_SMALL,
-    UNRESOLVED,
+    CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, UNRESOLVED,
 )
 
 UNLIMITED = 2**62
@@ -80,79 +77,13 @@ late): a run stops at most about this long, plus one iteration, after its deadli
 (30 ns) costs well under 1% of the run."""
 
 
-def make_value(f):
-    """``value(x, args, info) -> f(x, *args)`` as a float, counted in ``info``."""
-
-    def value(x, args, info):
-        info[NFEV] += 1
-        return as_real(f(x, *args))
-
-    return value
-
-
-def make_gradient(gradient_into):
-    """``gradient(x, g, scheme, steps, args, cost, info, fx) -> status``: the kernel into
-    ``g`` at ``x``, where f is ``fx``, counted (``cost`` evaluations of f per gradient) and
-    checked."""
-
-    def gradient(x, g, scheme, steps, args, cost, info, fx):
-        code = gradient_into(x, scheme, steps, g, args, fx)
-        info[NJEV] += 1
-        info[NFEV] += cost
-        if code > 0:  # complex step: components recomputed by central4, evaluations beyond
-            info[NFEV] += extra_evaluations_of(code)  # the 2n + 4 counted in cost
-            info[FALLBACKS] += fallbacks_of(code)
-        if code == ZERO_STEP:
-            return STEP_TOO_SMALL
-        if code < 0:
-            return DIVERGED
-        for i in range(g.shape[0]):
-            if not np.isfinite(g[i]):
-                return DIVERGED
-        return RUNNING
-
-    return gradient
-
-
-def make_jac_into(jac):
-    """Adapter giving an analytic ``jac(x, *args) -> (n,)`` the gradient kernels' signature."""
-
-    def jac_into(x, scheme, steps, out, args, f0):
-        value = jac(x, *args)
-        if len(value) != x.shape[0]:  # checked at x0 in Python; here at every iterate
-            raise ValueError(
-                "jac must return an array of shape (n,), the shape of x: it returned another "
-                "length at an iterate after x0"
-            )
-        for i in range(x.shape[0]):
-            out[i] = value[i]
-        return 0
-
-    return jac_into
-
-
-def make_evaluate(value, gradient):
-    """``evaluate(x, g, scheme, steps, args, cost, info) -> (f(x), status)``: f at a new
-    iterate and, where it is finite, the gradient there into ``g``; a non-finite f gives a
-    NaN gradient and ``DIVERGED``."""
-
-    def evaluate(x, g, scheme, steps, args, cost, info):
-        fx = value(x, args, info)
-        if not np.isfinite(fx):
-            for i in range(x.shape[0]):
-                g[i] = np.nan
-            return fx, DIVERGED
-        return fx, gradient(x, g, scheme, steps, args, cost, info, fx)
-
-    return evaluate
-
-
 def make_loop(value, gradient, compile_, inline=None):
-    """The single-start loop (:func:`make_single`) over ``value`` (:func:`make_value`) and
-    ``gradient`` (:func:`make_gradient`), every piece passed through ``compile_``: Numba's
-    jit, or the identity for the Python engine; the small pieces the loop calls at every
-    iteration (value, gradient, evaluate) through ``inline`` (Numba's jit with inlining,
-    :func:`fastgrad._core.jit.jit_inline`; default ``compile_``)."""
+    """The single-start loop (:func:`make_single`) over ``value`` and ``gradient``
+    (:func:`~fastgrad.optimize.evaluations.make_value`, ``make_gradient``), every piece
+    passed through ``compile_``: Numba's jit, or the identity for the Python engine; the
+    small pieces the loop calls at every iteration (value, gradient, evaluate) through
+    ``inline`` (Numba's jit with inlining, :func:`fastgrad._core.jit.jit_inline`; default
+    ``compile_``)."""
     inline = inline or compile_
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
@@ -197,7 +128,7 @@ def make_iteration(evaluate, gradient, search, noise):
         while True:
             t = update(method, x, g, state, scalars, params, nit, d, restart)
             if t == 0.0:  # the method moved x: evaluate there
-                fx, status = evaluate(x, g, scheme, steps, args, cost, info)
+                fx, status = evaluate(x, g, scheme, steps, args, cost, info, nit < 0)
                 return status, fx, scheme, cost
             slope = 0.0
             for i in range(n):
@@ -267,6 +198,16 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
     shows f monotone across x (``unresolved``, :mod:`fastgrad.optimize.resolution`) stops
     with ``UNRESOLVED``, a failure.
 
+    A fixed-step method (gd, momentum, nesterov, adam) whose finite-difference gradient does
+    not use f at the iterate (central, central4, complex) and that has no ftol, xtol, history
+    or ``jac="auto"`` runs lazy: f is valued at x0, before a claim of convergence and where
+    the run stops, not at every iterate (the seeds' gd: 2n evaluations per step, not
+    2n + 1). Where f is non-finite around x, the stencil meets it and the run diverges as
+    before; an analytic jac may stay finite where f overflows, so it is never lazy.
+    A chunk that ends with the run going on leaves ``fv[F]`` NaN (a running start's f is
+    otherwise finite); ``stop = -1`` in ``settings`` values it and returns
+    (:meth:`fastgrad.optimize.driver.Driver.refresh`, for Python's readers of f).
+
     ``settings = (scheme, cost, gtol, max_iter, stop, budget, c1, c2, max_linesearch, ftol,
     xtol, auto, deadline)`` (scalars only: a ``prange`` cannot pass nested tuples;
     ``deadline`` is a time of :func:`fastgrad._core.clock.clock`, ``inf`` for none; ``auto``
@@ -297,6 +238,12 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
+        if stop < 0:  # refresh (Driver.refresh): f at an iterate a lazy chunk left unvalued
+            if status == RUNNING and np.isnan(fv[F]):
+                fv[F] = value(x, args, info)
+                if not np.isfinite(fv[F]):
+                    info[STATUS] = DIVERGED
+            return info[STATUS]
         if status >= 0:
             return status
         timed = deadline < np.inf
@@ -313,8 +260,13 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
         interval = 1
         last = -np.inf
         record = xh.shape[0] > 0
+        # a fixed-step method whose finite-difference gradient ignores f(x) (its stencil
+        # around x meets a non-finite f: an analytic jac would not), and which no test,
+        # record or switch of scheme reads f for: f is valued only where the run stops (lazy)
+        lazy = cost > 0 and not (searches or track or record or scheme == FORWARD
+                                 or scheme == BACKWARD)
         if status == NOT_STARTED:
-            fx, status = evaluate(x, g, scheme, steps, args, cost, info)
+            fx, status = evaluate(x, g, scheme, steps, args, cost, info, n < 0)  # f0: valued
             fv[F] = fx
             fv[F0] = fx
             if record:
@@ -322,6 +274,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                     xh[0, i] = x[i]
                 fh[0] = fx
         fx = fv[F]
+        stale = np.isnan(fx) and status == RUNNING  # a running start's f is finite, or unvalued
         nit = info[NIT]
         direction, base, previous = work[0], work[1], work[3]
         regrad = False  # the gradient at x again first (a new scheme or step)
@@ -362,6 +315,11 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                 verify = False  # with the complex step's warning (one component counted)
                 info[FALLBACKS] += 1 if gnorm > gtol else 0
             if gnorm <= gtol:  # converged, unless gtol lies below the gradient's error
+                if stale:  # a lazy run's f, for the claim's tests and its report
+                    fx, stale = value(x, args, info), False
+                    if not np.isfinite(fx):
+                        status = DIVERGED
+                        break
                 if auto and scheme == FORWARD:  # forward differences err by h f''/2, which
                     for i in range(n):  # the curvature of the last steps may not show:
                         previous[i] = g[i]  # the claim is checked on central differences
@@ -392,7 +350,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                 status = MAX_ITER
                 break
             if nit >= stop or info[NFEV] >= fev_stop:
-                break
+                break  # (a lazy f stays unvalued, NaN, until Driver.refresh)
             if timed and info[NFEV] >= clock_at:
                 now = clock()
                 if now >= deadline:
@@ -434,7 +392,8 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                     nesterov_update(x, g, state, scalars, params, nit, direction, nit < 0)
                 else:
                     adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                fx, status = evaluate(x, g, scheme, steps, args, cost, info)
+                fx, status = evaluate(x, g, scheme, steps, args, cost, info, lazy)
+                stale = lazy
             nit += 1
             if record:
                 for i in range(n):
@@ -442,6 +401,11 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                 fh[nit] = fx
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
+        if stale and status >= 0:  # a lazy run stopped: its f (a chunk that ends with the
+            # run going on, at its budget or the deadline, leaves it to Driver.refresh)
+            fx = value(x, args, info)
+            if not np.isfinite(fx):  # as evaluate would have said (no claim is made here:
+                status = DIVERGED  # a claim values f before its tests)
         fv[F] = fx
         info[NIT] = nit
         info[STATUS] = status

@@ -202,7 +202,9 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
                                    proto.LB, proto.UB, proto.method, proto.params,
                                    proto.steps, args, plan.settings)
     except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
-        return proto.renewed(X, args, arrays), interrupt_consumed(INFO), moved
+        state = proto.renewed(X, args, arrays)
+        driver.refresh(state)
+        return state, interrupt_consumed(INFO), moved
     except Exception as exc:  # Numba's refusal comes before the loop ran
         if not is_compile_error(exc):
             raise

@@ -88,13 +88,15 @@ class Progress:
         self.limited = True
         return min(deadline, begin + CHUNK_SECONDS)
 
-    def update(self, run) -> None:
+    def update(self, run, shown_f=None) -> None:
         """After a chunk of ``run`` (:class:`fastgrad.optimize.driver.Run`): draw its state
-        if it is time to, or if it is the first with evaluations."""
+        if it is time to, or if it is the first with evaluations. ``shown_f()``, when given,
+        gives f at each start's iterate (:meth:`~fastgrad.optimize.driver.Driver.shown_f`),
+        called only for a line that is drawn."""
         now = time.monotonic()
         due = now - self.shown >= self._interval(now)
         if due or not self.state[1]:
-            state = run_state(run)
+            state = run_state(run, None if shown_f is None else shown_f())
             if due or state[1]:
                 self._draw(state, now)
 
@@ -168,15 +170,16 @@ class Progress:
             flush()
 
 
-def run_state(run) -> tuple:
+def run_state(run, fun: np.ndarray | None = None) -> tuple:
     """``(iterations, evaluations, best f, running)`` of a local run: the most iterations of
     a start still running (of any start once none is), the evaluations of f of all starts,
-    the lowest finite f of the starts begun (NaN if none), the starts not finished."""
+    the lowest finite f of the starts begun (NaN if none; ``fun``, f of each start, in place
+    of the run's own), the starts not finished."""
     INFO = run.INFO
     status = INFO[:, STATUS]
     live = status < 0
     nit = int(INFO[live, NIT].max() if live.any() else INFO[:, NIT].max())
-    fun = run.FV[status != NOT_STARTED, 0]
+    fun = (run.FV[:, 0] if fun is None else fun)[status != NOT_STARTED]
     return nit, int(INFO[:, NFEV].sum()), _lowest(fun), int(live.sum())
 
 
