@@ -7,9 +7,9 @@ floor: the seeds' gd (n = 3, central differences, lr 0.01) through compile_minim
 For each count of steps, the best of 30 rounds of ``--calls`` solves (a compiled loop, so no
 Python in between) and of the floor (:func:`fastgrad.benchmarks.floors.floor_gd`, the same
 steps without checks), both per solve; the last lines fit ``time = fixed + per_step * steps``
-to the two largest counts. The floor evaluates f 2n times per step, fastgrad 2n + 1 (f at
-each iterate, which it reports and tests for divergence), and tests every iterate, gradient
-and f for finiteness.
+to the two largest counts. Both evaluate f 2n times per step (fastgrad's gd values f only at
+x0 and where it stops: a non-finite f around an iterate reaches the central stencil), and
+fastgrad tests every gradient for finiteness.
 """
 
 from __future__ import annotations

@@ -71,10 +71,10 @@ def make_evaluate(value, gradient):
     that does not use f(x): its caller values f where it needs it)."""
 
     def evaluate(x, g, scheme, steps, args, cost, info, lazy):
-        if lazy:
-            return np.nan, gradient(x, g, scheme, steps, args, cost, info, np.nan)
-        fx = value(x, args, info)
-        if not np.isfinite(fx):
+        fx = np.nan  # one call site of the gradient: each is compiled (inlined) apart
+        if not lazy:
+            fx = value(x, args, info)
+        if not (lazy or np.isfinite(fx)):
             for i in range(x.shape[0]):
                 g[i] = np.nan
             return fx, DIVERGED

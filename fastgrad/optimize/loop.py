@@ -238,13 +238,8 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
         gtol, max_iter, stop, budget = settings[2], settings[3], settings[4], settings[5]
         ftol, xtol, auto, deadline = settings[9], settings[10], settings[11], settings[12]
         status = info[STATUS]
-        if stop < 0:  # refresh (Driver.refresh): f at an iterate a lazy chunk left unvalued
-            if status == RUNNING and np.isnan(fv[F]):
-                fv[F] = value(x, args, info)
-                if not np.isfinite(fv[F]):
-                    info[STATUS] = DIVERGED
-            return info[STATUS]
-        if status >= 0:
+        refresh = stop < 0  # Driver.refresh: only f at a running start's unvalued iterate
+        if status >= 0 or (refresh and status != RUNNING):
             return status
         timed = deadline < np.inf
         if timed and status == NOT_STARTED and clock() >= deadline:
@@ -280,7 +275,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
         regrad = False  # the gradient at x again first (a new scheme or step)
         verify = False  # that gradient decides a complex-step claim
         everywhere = n > 0  # True as a plain bool: Numba compiles noise per literal argument
-        while status == RUNNING:
+        while status == RUNNING and not refresh:
             if regrad:  # one call site: the gradient is inlined, each site compiles it
                 regrad = False
                 status = gradient(x, g, scheme, steps, args, cost, info, fx)
@@ -401,8 +396,8 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                 fh[nit] = fx
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
-        if stale and status >= 0:  # a lazy run stopped: its f (a chunk that ends with the
-            # run going on, at its budget or the deadline, leaves it to Driver.refresh)
+        if stale and (status >= 0 or refresh):  # a lazy run stopped: its f (a chunk that
+            # ends with the run going on, at its budget or the deadline, leaves it to refresh)
             fx = value(x, args, info)
             if not np.isfinite(fx):  # as evaluate would have said (no claim is made here:
                 status = DIVERGED  # a claim values f before its tests)
