@@ -284,9 +284,10 @@ def make_solve(single, opts: Options, compiled_f, box=None):
                  settings)
         status = INFO[0, STATUS]
         if status == RUNNING and unbounded:  # the loop stops early only at the deadline; a
-            run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params, steps, args,
-                     settings[:4] + (np.int64(-1),) + settings[5:])  # lazy run's f there:
-            status = INFO[0, STATUS]  # stop -1 values it (the box loop values every iterate)
+            run_loop(X, G, FV, INFO, STATE, SCAL, WORK, XH, FH, method, params.copy(), steps,
+                     args, settings[:4] + (np.int64(-1),) + settings[5:])  # lazy run's f:
+            status = INFO[0, STATUS]  # stop -1 values it (the box loop values every iterate;
+            # params copied as above: the frozen array is read-only, another signature)
         if status == RUNNING:
             status = MAX_TIME
         elif status == NOT_STARTED:  # the deadline passed before x0 was evaluated
