@@ -196,22 +196,33 @@ class Objective:
                     self.kernels[name] = kern
         return kern
 
-    def inline_kernel(self, name: str):
+    def inline_kernel(self, name: str, deep: bool = False):
         """The compiled kernel ``name`` for Numba to inline into each compiled caller (the
         loop of ``minimize`` calls its gradient kernel once per iteration: inlined, the
         reference counting of its array arguments, which cost as much as gradient descent's
-        whole update, goes). Its inner kernel is :meth:`kernel`'s; a parallel kernel is
+        whole update, goes). Its inner kernel is :meth:`kernel`'s, called; with ``deep``,
+        inlined as well, for a small caller that calls it at every step (the fixed-step
+        methods' steps, :mod:`fastgrad.optimize.fixed_steps`: in a large caller the
+        compiler would not inline it, and the call costs 3.5 ns a step). Each caller of a deep
+        kernel compiles the inner one again, so few should. A parallel kernel is
         :meth:`kernel` itself."""
         spec = KERNELS[name]
         if spec.parallel or self.engine == "python":
             return self.kernel(name)
-        key = ("inline", name)
+        deep = deep and spec.inner is not None
+        key = ("inline", name, deep)
         kern = self.kernels.get(key)
         if kern is None:
             with _LOCK:
                 kern = self.kernels.get(key)
                 if kern is None:
-                    inner = self.kernel(spec.inner) if spec.inner is not None else None
+                    if deep:
+                        below = KERNELS[spec.inner]
+                        inner = jit_inline(below.factory(
+                            None if below.inner is None else self.kernel(below.inner),
+                            self.compiled))
+                    else:
+                        inner = self.kernel(spec.inner) if spec.inner is not None else None
                     kern = jit_inline(spec.factory(inner, self.compiled))
                     self.kernels[key] = kern
         return kern

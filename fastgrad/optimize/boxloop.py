@@ -50,10 +50,10 @@ from .._core.borrow import borrowed
 from .._core.clock import clock
 from .._core.jit import jit_cached
 from .._core.schemes import CENTRAL, FORWARD
-from ..diff.kernels import ZERO_STEP
 from ..diff.steps import scaled_steps, value_eps
 from .accuracy import SWITCH_FRACTION, make_noise, make_table
 from .boxaccuracy import ERROR_MARGIN, box_forward_error, free_curvature, needs_central
+from .evaluations import gradient_status
 from .columns import (CURVATURE, F, F0, FNOISE, HELD, NFEV, NIT, NJEV, PNORM, PREDICTED,
                       REFINE, SCHEME, STATUS, STEP, STEPS)
 from .loop import CLOCK_SECONDS
@@ -64,7 +64,7 @@ from .projection import is_active, project, projected_norm
 from .methods import (GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update,
                       nesterov_update, update)
 from .result import (CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING,
-                     STEP_TOO_SMALL, UNRESOLVED)
+                     UNRESOLVED)
 
 @jit_cached
 def previous_row(method, params, n):
@@ -198,14 +198,7 @@ def make_box_gradient(kernel):
         info[NJEV] += 1
         if code >= 0:
             info[NFEV] += code
-        if code == ZERO_STEP:
-            return STEP_TOO_SMALL
-        if code < 0:
-            return DIVERGED
-        for i in range(g.shape[0]):
-            if not np.isfinite(g[i]):
-                return DIVERGED
-        return RUNNING
+        return gradient_status(code, g)
 
     return gradient
 

@@ -235,12 +235,14 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     python = engine == "python"
     compile_ = _as_it_is if python else _jit.jit
     if jac_obj is not None:
-        kernel = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
-    else:
-        kernel = obj.python_kernel(gradient_key) if python else obj.inline_kernel(gradient_key)
+        kernel = deep = compile_(make_jac_into(jac_obj.python_f if python else jac_obj.callable))
+    elif python:
+        kernel = deep = obj.python_kernel(gradient_key)
+    else:  # the fixed-step methods' steps inline the whole kernel (fixed_steps)
+        kernel, deep = obj.inline_kernel(gradient_key), obj.inline_kernel(gradient_key, True)
     value = make_value(obj.python_f if python else obj.callable)
     return Driver(engine, make_loop(value, make_gradient(kernel), compile_,
-                                    None if python else _jit.jit_inline))
+                                    None if python else _jit.jit_inline, make_gradient(deep)))
 
 
 def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.jit import jit_cached
 from .._core.scalar import as_real
 from ..diff.complex_step import extra_evaluations_of, fallbacks_of
 from ..diff.kernels import ZERO_STEP
@@ -23,6 +24,22 @@ def make_value(f):
     return value
 
 
+@jit_cached
+def gradient_status(code, g):
+    """The run's status after a gradient kernel returned ``code`` into ``g`` (of
+    :mod:`fastgrad.diff.kernels`, a bounded or an adapted analytic one): a vanished step
+    stops the run (``STEP_TOO_SMALL``), a kernel's error or a non-finite component is
+    divergence, anything else runs on."""
+    if code == ZERO_STEP:
+        return STEP_TOO_SMALL
+    if code < 0:
+        return DIVERGED
+    for i in range(g.shape[0]):
+        if not np.isfinite(g[i]):
+            return DIVERGED
+    return RUNNING
+
+
 def make_gradient(gradient_into):
     """``gradient(x, g, scheme, steps, args, cost, info, fx) -> status``: the kernel into
     ``g`` at ``x``, where f is ``fx``, counted (``cost`` evaluations of f per gradient) and
@@ -35,14 +52,7 @@ def make_gradient(gradient_into):
         if code > 0:  # complex step: components recomputed by central4, evaluations beyond
             info[NFEV] += extra_evaluations_of(code)  # the 2n + 4 counted in cost
             info[FALLBACKS] += fallbacks_of(code)
-        if code == ZERO_STEP:
-            return STEP_TOO_SMALL
-        if code < 0:
-            return DIVERGED
-        for i in range(g.shape[0]):
-            if not np.isfinite(g[i]):
-                return DIVERGED
-        return RUNNING
+        return gradient_status(code, g)
 
     return gradient
 

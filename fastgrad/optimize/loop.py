@@ -59,10 +59,8 @@ from .evaluations import make_evaluate
 from .linesearch import make_line_search
 from .resolution import make_unresolved
 from .stopping import checks_gtol, complex_unconfirmed, gtol_status, step_status
-from .methods import (
-    GD, LBFGS, MOMENTUM, NESTEROV, adam_update, gd_update, momentum_update, nesterov_update,
-    update,
-)
+from .fixed_steps import gradient_norm, make_advance
+from .methods import LBFGS, update
 from .result import (
     CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, UNRESOLVED,
 )
@@ -77,21 +75,27 @@ late): a run stops at most about this long, plus one iteration, after its deadli
 (30 ns) costs well under 1% of the run."""
 
 
-def make_loop(value, gradient, compile_, inline=None):
+def make_loop(value, gradient, compile_, inline=None, stepping=None):
     """The single-start loop (:func:`make_single`) over ``value`` and ``gradient``
     (:func:`~fastgrad.optimize.evaluations.make_value`, ``make_gradient``), every piece
     passed through ``compile_``: Numba's jit, or the identity for the Python engine; the
     small pieces the loop calls at every iteration (value, gradient, evaluate) through
     ``inline`` (Numba's jit with inlining, :func:`fastgrad._core.jit.jit_inline`; default
-    ``compile_``)."""
+    ``compile_``). ``stepping``: the same gradient for the fixed-step methods' steps
+    (:mod:`fastgrad.optimize.fixed_steps`), its kernel inlined whole (default
+    ``gradient``)."""
     inline = inline or compile_
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
+    stepping = evaluate if stepping is None else inline(make_evaluate(value, inline(stepping)))
     search = compile_(make_line_search(value, gradient))
     noise = compile_(make_noise(compile_(make_table(value))))
     iteration = compile_(make_iteration(evaluate, gradient, search, noise))
     unresolved = compile_(make_unresolved(value))
-    return compile_(make_single(value, gradient, evaluate, iteration, noise, unresolved))
+    norm = inline(gradient_norm)
+    advance = compile_(make_advance(stepping, norm))
+    return compile_(make_single(value, gradient, evaluate, iteration, noise, unresolved, advance,
+                                norm))
 
 
 def make_iteration(evaluate, gradient, search, noise):
@@ -182,7 +186,7 @@ def make_iteration(evaluate, gradient, search, noise):
     return iteration
 
 
-def make_single(value, gradient, evaluate, iteration, noise, unresolved):
+def make_single(value, gradient, evaluate, iteration, noise, unresolved, advance, norm):
     """The loop of start ``r`` of the state arrays: test, iterate (:func:`make_iteration`),
     record, until it stops, reaches iteration ``stop`` or has evaluated f ``budget`` times in
     this call; returns the status (``RUNNING`` if the run goes on in a later call).
@@ -198,7 +202,11 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
     shows f monotone across x (``unresolved``, :mod:`fastgrad.optimize.resolution`) stops
     with ``UNRESOLVED``, a failure.
 
-    A fixed-step method (gd, momentum, nesterov, adam) whose finite-difference gradient does
+    A fixed-step method (gd, momentum, nesterov, adam) takes its steps in ``advance``
+    (:func:`fastgrad.optimize.fixed_steps.make_advance`, compiled apart so that its gradient
+    kernel inlines): all those up to the next test here that may fail (gtol, max_iter,
+    ``stop``, the budget, the next read of the clock), one at a time with ``jac="auto"``,
+    whose tests switch the scheme. A fixed-step method whose finite-difference gradient does
     not use f at the iterate (central, central4, complex) and that has no ftol, xtol, history
     or ``jac="auto"`` runs lazy: f is valued at x0, before a claim of convergence and where
     the run stops, not at every iterate (the seeds' gd: 2n evaluations per step, not
@@ -271,7 +279,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
         fx = fv[F]
         stale = np.isnan(fx) and status == RUNNING  # a running start's f is finite, or unvalued
         nit = info[NIT]
-        direction, base, previous = work[0], work[1], work[3]
+        base, previous = work[1], work[3]
         regrad = False  # the gradient at x again first (a new scheme or step)
         verify = False  # that gradient decides a complex-step claim
         everywhere = n > 0  # True as a plain bool: Numba compiles noise per literal argument
@@ -285,15 +293,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                     info[SCHEME] = CENTRAL  # for good
                     scheme, cost = info[SCHEME], STENCIL_POINTS[CENTRAL] * n
                 continue
-            gnorm = 0.0
-            if gtol > 0.0 or auto:
-                for i in range(n):
-                    gnorm = max(gnorm, abs(g[i]))
-            else:  # gtol = 0 stops only at an exactly zero gradient (g is finite here): the
-                for i in range(n):  # first nonzero component decides, with no max to take
-                    if g[i] != 0.0:
-                        gnorm = np.inf
-                        break
+            gnorm = norm(g, gtol, auto)  # (gtol = 0: 0 or inf, see fixed_steps)
             if auto and scheme == FORWARD and forward_error(
                     x, fx, steps, fv[CURVATURE]) > SWITCH_FRACTION * gnorm:
                 info[SCHEME] = CENTRAL  # for good (read back, not a literal: see iteration)
@@ -356,39 +356,33 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved):
                     interval //= 2
                 last = now
                 clock_at = info[NFEV] + interval
-            fprev = fx
-            if searches or track:
-                for i in range(n):
-                    base[i] = x[i]
-                    previous[i] = g[i]
-            if searches:
-                status, fx, scheme, cost = iteration(x, g, fx, state, scalars, work, fv, info,
-                                                     method, params, nit, scheme, cost, steps,
-                                                     args, settings)
-                info[SCHEME] = scheme
-                if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
-                    if status == NOISE and cost > 0 and unresolved(
-                            x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info):
-                        status = UNRESOLVED
-                    break
-                if status == REFINE:  # x is the iterate: its gradient with the new step
-                    steps = borrowed(scaled_steps(shared, fv[STEP], own))
-                    status, regrad = RUNNING, True
-                    continue
-            else:  # a fixed-step method moves x itself: evaluate there. Its update is
-                # called here, not through methods.update: a direct call of a small update
-                # compiles to no call at all, where the dispatch costs as much as gd's update
-                # (reference counting of six arrays), bench/warm_ab.py
-                if method == GD:
-                    gd_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                elif method == MOMENTUM:
-                    momentum_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                elif method == NESTEROV:
-                    nesterov_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                else:
-                    adam_update(x, g, state, scalars, params, nit, direction, nit < 0)
-                fx, status = evaluate(x, g, scheme, steps, args, cost, info, lazy)
+            if not searches:  # a fixed-step method: its steps up to the next test that may
+                # fail, in a function of their own (fixed_steps); with jac="auto" one step,
+                # as the tests above switch its scheme
+                nit, fx, status = advance(
+                    x, g, fx, state, scalars, work, fv, info, xh, fh, method, params, nit,
+                    nit + 1 if auto else min(max_iter, stop),
+                    min(fev_stop, clock_at) if timed else fev_stop, gtol, scheme, steps, args,
+                    cost, lazy, track, ftol, xtol, auto)
                 stale = lazy
+                continue
+            fprev = fx
+            for i in range(n):
+                base[i] = x[i]
+                previous[i] = g[i]
+            status, fx, scheme, cost = iteration(x, g, fx, state, scalars, work, fv, info,
+                                                 method, params, nit, scheme, cost, steps,
+                                                 args, settings)
+            info[SCHEME] = scheme
+            if status == LINE_SEARCH or status == NOISE:  # x, f, g: the last iterate
+                if status == NOISE and cost > 0 and unresolved(
+                        x, g, fx, NO_BOX, NO_BOX, scheme, steps, args, info):
+                    status = UNRESOLVED
+                break
+            if status == REFINE:  # x is the iterate: its gradient with the new step
+                steps = borrowed(scaled_steps(shared, fv[STEP], own))
+                status, regrad = RUNNING, True
+                continue
             nit += 1
             if record:
                 for i in range(n):
