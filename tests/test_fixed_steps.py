@@ -85,11 +85,12 @@ def test_the_steps_are_those_of_the_plain_loop(method, jac, gtol, max_iter):
     assert res.fun == quadratic(want_x)
 
 
+@pytest.mark.parametrize("jit", [None, False])  # compiled, and the Python engine
 @pytest.mark.parametrize("method", list(UPDATES))
-def test_returning_to_python_at_every_iteration_changes_nothing(method):
+def test_returning_to_python_at_every_iteration_changes_nothing(method, jit):
     x0 = np.array([3.0, -2.0, 1.0])
     seen = []
-    res = fastgrad.minimize(quadratic, x0, method=method, lr=0.05, gtol=1e-4,
+    res = fastgrad.minimize(quadratic, x0, method=method, lr=0.05, gtol=1e-4, jit=jit,
                             callback=lambda r: seen.append(r.nit), callback_every=1)
     want_x, want_nit, want_status = reference(method, x0, 0.05, 1e-4, 1000, "central")
     assert (res.nit, res.status) == (want_nit, want_status)
