@@ -59,7 +59,7 @@ from .evaluations import make_evaluate
 from .linesearch import make_line_search
 from .resolution import make_unresolved
 from .stopping import checks_gtol, complex_unconfirmed, gtol_status, step_status
-from .fixed_steps import gradient_norm, make_advance
+from .fixed_steps import gradient_norm, make_advance, record_iterate
 from .methods import LBFGS, update
 from .result import (
     CONVERGED, DIVERGED, LINE_SEARCH, MAX_ITER, NOISE, NOT_STARTED, RUNNING, UNRESOLVED,
@@ -272,10 +272,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved, advance
             fx, status = evaluate(x, g, scheme, steps, args, cost, info, n < 0)  # f0: valued
             fv[F] = fx
             fv[F0] = fx
-            if record:
-                for i in range(n):
-                    xh[0, i] = x[i]
-                fh[0] = fx
+            record_iterate(xh, fh, 0, x, fx)
         fx = fv[F]
         stale = np.isnan(fx) and status == RUNNING  # a running start's f is finite, or unvalued
         nit = info[NIT]
@@ -384,10 +381,7 @@ def make_single(value, gradient, evaluate, iteration, noise, unresolved, advance
                 status, regrad = RUNNING, True
                 continue
             nit += 1
-            if record:
-                for i in range(n):
-                    xh[nit, i] = x[i]
-                fh[nit] = fx
+            record_iterate(xh, fh, nit, x, fx)
             if status == RUNNING and track:
                 status = step_status(x, g, base, previous, fx, fprev, fv, ftol, xtol, auto)
         if stale and (status >= 0 or refresh):  # a lazy run stopped: its f (a chunk that
