@@ -5,6 +5,7 @@ to Python at every iteration (a callback), at every chunk of a long run, or runs
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
@@ -140,3 +141,59 @@ def test_auto_takes_one_step_at_a_time_and_switches_scheme():
     res = fastgrad.minimize(quadratic, x0, method="gd", lr=0.1, gtol=1e-7, jac="auto")
     assert res.success
     assert np.max(np.abs(quadratic_jac(res.x))) <= 1e-6
+
+
+def quadratic32(x):
+    return np.float32(2.0 * (x[0] - 1.0) ** 2 + (x[1] - 0.5) ** 2 + 0.5 * (x[2] + 4.0) ** 2)
+
+
+def raises_below_two(x):
+    if x[0] < 2.0:
+        raise ValueError("f is undefined below x0 = 2")
+    return 2.0 * (x[0] - 1.0) ** 2 + (x[1] - 0.5) ** 2 + 0.5 * (x[2] + 4.0) ** 2
+
+
+def wall_below_two(x):
+    return np.inf if x[0] < 2.0 else (
+        2.0 * (x[0] - 1.0) ** 2 + (x[1] - 0.5) ** 2 + 0.5 * (x[2] + 4.0) ** 2)
+
+
+def reads_past_x(x):
+    return (x[0] - 1.0) ** 2 + x[3] ** 2
+
+
+def complex_valued(x):
+    return (x[0] - 1.0) ** 2 + 1j * x[1]
+
+
+@numba.njit(fastmath=True, error_model="numpy")
+def fastmath_quadratic(x):
+    return 2.0 * (x[0] - 1.0) ** 2 + (x[1] - 0.5) ** 2 + 0.5 * (x[2] + 4.0) ** 2
+
+
+@pytest.mark.parametrize("method", list(UPDATES))
+def test_hostile_objectives_get_a_correct_number_or_a_clear_error(method):
+    """Legal but nasty objectives through the fixed-step steps: a float32 f takes the plain
+    loop's steps (with float32's larger automatic step, as fastgrad.gradient's); an f that
+    raises or turns infinite at an iterate stops the run with that error or as diverged;
+    reading past x and a complex value are refused with their reasons; an njit f with
+    fastmath converges (||g|| <= gtol: x within gtol / 1, the smallest curvature, of the
+    minimum)."""
+    x0 = np.array([3.0, -2.0, 1.0])
+    options = dict(method=method, lr=0.05)
+    res = fastgrad.minimize(quadratic32, x0, gtol=0.0, max_iter=50, **options)
+    x, memory = x0.copy(), {}
+    for nit in range(50):
+        x = UPDATES[method](x, fastgrad.gradient(quadratic32, x), memory, 0.05, nit)
+    np.testing.assert_array_equal(res.x, x)
+    with pytest.raises(ValueError, match="undefined below"):
+        fastgrad.minimize(raises_below_two, x0, **options)
+    res = fastgrad.minimize(wall_below_two, x0, **options)
+    assert res.status == 2 and not res.success and "diverged" in res.message
+    with pytest.raises(Exception, match=r"reads x\[3\]"):
+        fastgrad.minimize(reads_past_x, x0, **options)
+    with pytest.raises(Exception, match="must return a real scalar"):
+        fastgrad.minimize(complex_valued, x0, **options)
+    res = fastgrad.minimize(fastmath_quadratic, x0, gtol=1e-5, max_iter=100_000, **options)
+    assert res.success
+    np.testing.assert_allclose(res.x, [1.0, 0.5, -4.0], atol=2e-5)
