@@ -14,7 +14,6 @@ how the call of the kernel's inner loop from the large compiled loop was found, 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
@@ -28,17 +27,9 @@ from fastgrad.benchmarks.floors import floor_gd
 from fastgrad.benchmarks.sizes import REL_CENTRAL, SEED_LR
 from fastgrad.optimize.evaluations import make_gradient
 from fastgrad.optimize.result import RUNNING
+from loop_per_iteration import best_of, looped  # bench/, run as a script
 
 STEPS = 1000
-
-
-def _best(call, rounds: int = 30) -> float:
-    best = np.inf
-    for _ in range(rounds):
-        begin = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - begin)
-    return best
 
 
 def _loops(f):
@@ -83,15 +74,8 @@ def _loops(f):
             s += floor(x0, REL_CENTRAL, SEED_LR, STEPS)[0]
         return s
 
-    @numba.njit
-    def solve_loop(x0, calls):
-        s = 0.0
-        for _ in range(calls):
-            s += solve(x0).fun
-        return s
-
     return {"floor": floor_loop, "floor with fastgrad's kernel": with_kernel,
-            "+ counting and check": with_gradient, "compile_minimizer solve": solve_loop}
+            "+ counting and check": with_gradient, "compile_minimizer solve": looped(solve)}
 
 
 def main() -> None:
@@ -106,7 +90,7 @@ def main() -> None:
     print(f"seeds' gd, n = 3, {STEPS} steps: ns per step, best of 30 rounds of {calls} runs")
     for _ in range(2):
         print("  " + "  ".join(
-            f"{name} {_best(lambda: loop(x0, calls)) / calls / STEPS * 1e9:.1f}"
+            f"{name} {best_of(lambda: loop(x0, calls)) / calls / STEPS * 1e9:.1f}"
             for name, loop in loops.items()))
 
 

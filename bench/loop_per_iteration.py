@@ -28,7 +28,8 @@ from fastgrad.benchmarks.sizes import REL_CENTRAL, SEED_LR
 STEPS = (1, 10, 500, 1000)
 
 
-def _looped(solve):
+def looped(solve):
+    """A compiled loop of ``calls`` solves from x0 (no Python in between)."""
     @numba.njit
     def loop(x0, calls):
         s = 0.0
@@ -39,7 +40,8 @@ def _looped(solve):
     return loop
 
 
-def _best(call, rounds: int = 30) -> float:
+def best_of(call, rounds: int = 30) -> float:
+    """The best wall time of ``rounds`` calls of ``call()``."""
     best = np.inf
     for _ in range(rounds):
         begin = time.perf_counter()
@@ -69,10 +71,10 @@ def main() -> None:
     for steps in STEPS:
         solve = fastgrad.compile_minimizer(f, method="gd", lr=SEED_LR, max_iter=steps,
                                            gtol=0.0)
-        loop = _looped(solve)
+        loop = looped(solve)
         loop(x0, 1)
-        ours = _best(lambda: loop(x0, calls)) / calls
-        base = _best(lambda: floor_loop(x0, calls, steps)) / calls
+        ours = best_of(lambda: loop(x0, calls)) / calls
+        base = best_of(lambda: floor_loop(x0, calls, steps)) / calls
         rows.append((steps, ours, base))
         print(f"  {steps:5d} steps: solve {ours * 1e6:8.2f} us  floor {base * 1e6:8.2f} us "
               f" {ours / base:5.2f}x")

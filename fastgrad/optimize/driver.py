@@ -241,8 +241,9 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     else:  # the fixed-step methods' steps inline the whole kernel (fixed_steps)
         kernel, deep = obj.inline_kernel(gradient_key), obj.inline_kernel(gradient_key, True)
     value = make_value(obj.python_f if python else obj.callable)
+    stepping = None if deep is kernel else make_gradient(deep)  # else the loop's own
     return Driver(engine, make_loop(value, make_gradient(kernel), compile_,
-                                    None if python else _jit.jit_inline, make_gradient(deep)))
+                                    None if python else _jit.jit_inline, stepping))
 
 
 def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
