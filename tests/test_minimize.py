@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 import fastgrad
 from fastgrad import problems
 from fastgrad._core import cache
+from fastgrad.optimize import api as _api
 from fastgrad.optimize import driver as _driver
+from fastgrad.optimize import loop as _loop
 from fastgrad.optimize import methods as _methods
 from fastgrad.problems import PROBLEMS
 from fastgrad.reference import gradient_descent
@@ -476,19 +478,38 @@ def test_an_objective_numba_cannot_compile_runs_on_python_with_a_warning():
 
 
 def test_a_second_call_does_not_compile_again():
-    obj = cache.get(SEED.f, None)
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True)
+    fastgrad.minimize(SEED.f, SEED.x0, method="lbfgs")
     fastgrad.minimize(RASTRIGIN.f, MANY, method="gd")  # 64+ starts: over threads at once
-    driver = _driver.get_driver(obj, "driver_gradient")
-    batched = _driver.get_driver(cache.get(RASTRIGIN.f, None), "driver_gradient").batched_for()
-    before = (len(driver.single.signatures), len(batched.signatures))
-    for method in METHODS:  # one compiled loop serves every method
+    fastgrad.minimize(RASTRIGIN.f, MANY, method="bfgs")
+    loops = []  # one compiled loop per family of methods, each serving all of its methods
+    for family in (_loop.SEARCHING, _loop.FIXED_STEP):
+        driver = _driver.get_driver(cache.get(SEED.f, None), "driver_gradient", family=family)
+        batched = _driver.get_driver(cache.get(RASTRIGIN.f, None), "driver_gradient",
+                                     family=family).batched_for()
+        loops += [driver.single, batched]
+    before = [len(loop.signatures) for loop in loops]
+    for method in METHODS:
         fastgrad.minimize(SEED.f, [1, 2, 3], method=method, lr=0.05, max_iter=50)
     fastgrad.minimize(SEED.f, SEED.x0, method="adam", lr=0.05, history=True,
                       callback=lambda r: None, callback_every=100)
     fastgrad.minimize(RASTRIGIN.f, MANY, method="lbfgs", history=True)
-    assert (len(driver.single.signatures), len(batched.signatures)) == before == (1, 1)
+    fastgrad.minimize(RASTRIGIN.f, MANY, method="nesterov", lr=1e-3, max_iter=20)
+    assert [len(loop.signatures) for loop in loops] == before == [1, 1, 1, 1]
     assert len(_methods.update.signatures) == 1  # one update for all objectives and engines
+
+
+@pytest.mark.parametrize(("method", "jit"), [("lbfgs", None), ("gd", False)])
+def test_a_family_loop_refuses_a_method_of_the_other_family(monkeypatch, method, jit):
+    """Each family's loop holds a stub in place of the other family's part: were a driver
+    ever picked for the wrong family, the run raises instead of looping or answering."""
+    def bowl(x):  # its own objective: the wrongly keyed drivers die with it
+        return (x[0] - 1.0) ** 2 + 3.0 * x[1] ** 2
+
+    swapped = {_loop.SEARCHING: _loop.FIXED_STEP, _loop.FIXED_STEP: _loop.SEARCHING}
+    monkeypatch.setattr(_api, "family_of", lambda m: swapped[_loop.family_of(m)])
+    with pytest.raises(RuntimeError, match="method ran in the .* methods' loop"):
+        fastgrad.minimize(bowl, [0.0, 1.0], method=method, lr=0.1, jit=jit)
 
 
 # ---------------------------------------------------------------------------------------------

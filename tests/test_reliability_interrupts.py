@@ -23,6 +23,7 @@ import pytest
 
 import fastgrad
 from fastgrad.optimize import driver as _driver
+from fastgrad.optimize import loop as _loop
 from fastgrad.result import INTERRUPTED, MAX_TIME, NOT_RUN, STATUS
 
 minimize_module = importlib.import_module("fastgrad.optimize.chunks")  # the chunk sizes
@@ -422,7 +423,8 @@ def test_starts_that_never_ran_are_not_started_and_never_best(monkeypatch, histo
 
     starts = np.stack([X0 + k for k in range(5)])
     fastgrad.minimize(slow_bowl, starts, **{**LONG, "max_iter": 2})  # compile
-    driver = _driver.get_driver(cache.get(slow_bowl, None), "driver_gradient")
+    driver = _driver.get_driver(cache.get(slow_bowl, None), "driver_gradient",
+                                family=_loop.FIXED_STEP)  # LONG's gd
     real = driver.single
 
     raised = []

@@ -22,6 +22,7 @@ from ..diff.rows import complex_step_message
 from . import batch, boxreport, plans
 from .chunks import HISTORY_CHUNK, SigintGuard, iterate
 from .driver import Driver, Run, driver_scope, get_driver, pooled_driver
+from .loop import family_of
 from .columns import FALLBACKS, HELD, NIT, STATUS
 from .options import Options, check_arity, check_jac_output, validate
 from .report import clear_not_run, result, warn_interrupted
@@ -342,7 +343,7 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
                                workers if pool is not None else 0)
     else:
         driver = get_driver(obj, options.kind, jac_obj, options.first_args, options.strict,
-                            bounded=options.box is not None)
+                            bounded=options.box is not None, family=family_of(options.method))
     run = Run(options.X, options.method, options.params, steps, options.args,
               (options.code, cost, options.gtol, options.max_iter),
               min(options.max_iter + 1, HISTORY_CHUNK) if options.history else 0,
@@ -354,7 +355,7 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
         obj.recover(exc, options.strict, driver_scope(options.kind, jac_obj),
                     options.first_args)
         return get_driver(obj, options.kind, jac_obj, options.first_args,
-                          bounded=options.box is not None)
+                          bounded=options.box is not None, family=family_of(options.method))
 
     if key is not None and not pooled and obj.fast and driver.engine == "jit" and (
             probe.probe_key(options.X.shape[1], options.args) in obj.probes):

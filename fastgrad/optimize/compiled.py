@@ -27,7 +27,7 @@ from ..diff import registry
 from ..diff.grad import _needs_more_args, precision_steps
 from .driver import get_driver
 from .columns import FV_ROW, WORK_ROWS, F, NFEV, NIT, SCHEME, STATUS
-from .loop import UNLIMITED
+from .loop import UNLIMITED, family_of
 from .options import LATER, Options, check_arity, refuse_for_bounds, validate
 from .per_start import has_per_start
 from .result import MAX_TIME, NOT_RUN, NOT_STARTED, RUNNING
@@ -158,7 +158,7 @@ def compile_minimizer(
            for each in (obj, jac_obj)):
         return fallback  # keyword-only parameters: bound as Python binds them
     driver = get_driver(obj, opts.kind, jac_obj, args, strict=jit is True,
-                        bounded=box is not None)
+                        bounded=box is not None, family=family_of(opts.method))
     if driver.engine != "jit":
         return fallback
     source = make_solve(driver.single, opts, obj.compiled, box)

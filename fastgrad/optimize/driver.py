@@ -18,7 +18,7 @@ from .._core.objective import _LOCK, OBJECTIVE, FastgradWarning, not_compilable
 from ..diff import registry
 from .columns import FV_ROW, WORK_ROWS, F, SCHEME, STATUS
 from .evaluations import make_gradient, make_jac_into, make_value
-from .loop import UNLIMITED, make_batched, make_loop
+from .loop import EVERY, SEARCHING, UNLIMITED, make_batched, make_loop
 from .boxloop import make_box_batched, make_box_jac, make_box_loop
 from .methods import Method
 from .per_start import make_picker, row_args
@@ -28,7 +28,8 @@ from .result import NOT_STARTED, RUNNING
 class Driver:
     """The compiled (or Python) single-start loop of one objective and gradient.
 
-    One driver serves every method (the method is an argument). ``single`` is built at
+    One driver serves every method of a family (the method is an argument;
+    :func:`~fastgrad.optimize.loop.make_loop`), or every method within bounds. ``single`` is built at
     once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
     threads never compiles it.
     """
@@ -192,7 +193,7 @@ def driver_scope(gradient_key: str, jac_obj=None) -> tuple:
 
 
 def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
-               strict: bool = False, bounded: bool = False) -> Driver:
+               strict: bool = False, bounded: bool = False, family: str = EVERY) -> Driver:
     """The cached :class:`Driver` of objective ``obj`` (kept in ``obj.drivers``).
 
     ``gradient_key`` is the finite-difference kernel name ("gradient" or "complex_gradient")
@@ -201,6 +202,9 @@ def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
     not compile this driver (or ``f``, ``jac`` or the gradient kernel) for the types of
     ``args`` before (``strict``: a ``TypeError`` instead). ``bounded``: the loop within
     bounds (:mod:`fastgrad.optimize.boxloop`), with the bounded gradient kernel.
+    ``family``: the methods the loop runs (:func:`fastgrad.optimize.loop.family_of`; a loop
+    for one family compiles less, :func:`~fastgrad.optimize.loop.make_loop`); the bounded
+    loop serves every method.
     """
     engine = obj.engine if jac_obj is None or jac_obj.engine == "jit" else "python"
     if engine == "jit" and not (obj.fast and (jac_obj is None or jac_obj.fast)):
@@ -212,14 +216,14 @@ def get_driver(obj, gradient_key: str, jac_obj=None, args: tuple = (),
             if strict:
                 raise not_compilable(reason)
             engine = "python"
-    key = (gradient_key, jac_obj, engine) + (("bounded",) if bounded else ())
+    key = (gradient_key, jac_obj, engine) + (("bounded",) if bounded else (family,))
     driver = obj.drivers.get(key)
     if driver is None:
         with _LOCK:  # threads that start together build one driver (Numba compiles lazily)
             driver = obj.drivers.get(key)
             if driver is None:
-                build = _build_box_driver if bounded else _build_driver
-                driver = build(obj, engine, gradient_key, jac_obj)
+                driver = (_build_box_driver(obj, engine, gradient_key, jac_obj) if bounded
+                          else _build_driver(obj, engine, gradient_key, jac_obj, family))
                 obj.drivers[key] = driver
     return driver
 
@@ -229,9 +233,9 @@ def _as_it_is(fn):
     return fn
 
 
-def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
-    """The loop over the value of f and the gradient: ``jac`` adapted, or the registry's
-    driver kernel ``gradient_key`` of the objective."""
+def _build_driver(obj, engine: str, gradient_key: str, jac_obj, family: str) -> Driver:
+    """The loop of the methods of ``family`` over the value of f and the gradient: ``jac``
+    adapted, or the registry's driver kernel ``gradient_key`` of the objective."""
     python = engine == "python"
     compile_ = _as_it_is if python else _jit.jit
     if jac_obj is not None:
@@ -239,11 +243,12 @@ def _build_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:
     elif python:
         kernel = deep = obj.python_kernel(gradient_key)
     else:  # the fixed-step methods' steps inline the whole kernel (fixed_steps)
-        kernel, deep = obj.inline_kernel(gradient_key), obj.inline_kernel(gradient_key, True)
+        kernel = obj.inline_kernel(gradient_key)
+        deep = kernel if family == SEARCHING else obj.inline_kernel(gradient_key, True)
     value = make_value(obj.python_f if python else obj.callable)
     stepping = None if deep is kernel else make_gradient(deep)  # else the loop's own
     return Driver(engine, make_loop(value, make_gradient(kernel), compile_,
-                                    None if python else _jit.jit_inline, stepping))
+                                    None if python else _jit.jit_inline, stepping, family))
 
 
 def _build_box_driver(obj, engine: str, gradient_key: str, jac_obj) -> Driver:

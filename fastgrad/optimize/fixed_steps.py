@@ -11,7 +11,8 @@ In :func:`make_advance`'s small function the whole kernel (its ``deep`` inline f
 costs once per chunk, not once per step (with ``jac="auto"``, once per step). Its compile
 time is the price: the first ``minimize`` of a new objective took 0.5 s more with Numba's
 disk cache of fastgrad's helpers filled (5.9 to 6.4 s), 0.9 s more with it empty (9.6 to
-10.4 s).
+10.4 s), when one loop served every method. Only the fixed-step methods' loop compiles it now
+(:func:`fastgrad.optimize.loop.make_loop`'s ``family``), and that loop has no line search.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ args, f0)`` (``f0 = f(x)``, which the loop always has: the one-sided schemes use
 ignore it) and return plain Python functions: compiled by :mod:`fastgrad._core.jit` for the Numba
 engine, run as they are on the Python engine (one source for both). The methods' updates
 (:mod:`fastgrad.optimize.methods`) do not depend on the objective: one compiled loop per objective
-serves every method, and the updates are compiled once for all objectives.
+serves every method of a family (the searching methods, or the fixed-step ones: see
+:func:`make_loop`), and the updates are compiled once for all objectives.
 
 A run's state lives in arrays with a leading axis of starts, so that one start is row 0 of a
 batch of one and a batched run calls the very same compiled single-start loop for each row,
@@ -45,6 +46,7 @@ from numba import prange
 
 from .._core.borrow import borrowed
 from .._core.clock import clock
+from .._core.jit import jit
 from .._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
 from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
@@ -75,7 +77,18 @@ late): a run stops at most about this long, plus one iteration, after its deadli
 (30 ns) costs well under 1% of the run."""
 
 
-def make_loop(value, gradient, compile_, inline=None, stepping=None):
+EVERY, SEARCHING, FIXED_STEP = "every", "searching", "fixed-step"
+"""The families of methods a loop is built for (:func:`make_loop`'s ``family``): every
+method, the searching ones (lbfgs, bfgs) or the fixed-step ones (gd, momentum, nesterov,
+adam)."""
+
+
+def family_of(method) -> str:
+    """The family of :class:`~fastgrad.optimize.methods.Method` ``method``."""
+    return SEARCHING if method.searches else FIXED_STEP
+
+
+def make_loop(value, gradient, compile_, inline=None, stepping=None, family=EVERY):
     """The single-start loop (:func:`make_single`) over ``value`` and ``gradient``
     (:func:`~fastgrad.optimize.evaluations.make_value`, ``make_gradient``), every piece
     passed through ``compile_``: Numba's jit, or the identity for the Python engine; the
@@ -83,19 +96,52 @@ def make_loop(value, gradient, compile_, inline=None, stepping=None):
     ``inline`` (Numba's jit with inlining, :func:`fastgrad._core.jit.jit_inline`; default
     ``compile_``). ``stepping``: the same gradient for the fixed-step methods' steps
     (:mod:`fastgrad.optimize.fixed_steps`), its kernel inlined whole (default
-    ``gradient``)."""
+    ``gradient``).
+
+    ``family``: the methods the loop runs (:data:`EVERY`, :data:`SEARCHING` or
+    :data:`FIXED_STEP`). A loop for one family does not compile the other's part: the
+    searching methods' loop has no fixed steps (``advance``), the fixed-step methods' has
+    no line search (``iteration``); in their place a stub that raises if it is ever called.
+    The first minimize of a new objective (Rosenbrock) took 16% less for lbfgs (8.0 to 6.8 s)
+    and 30% less for gd (8.0 to 5.6 s) than with the loop of every method
+    (``bench/compile_family.py``)."""
     inline = inline or compile_
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
-    stepping = evaluate if stepping is None else inline(make_evaluate(value, inline(stepping)))
-    search = compile_(make_line_search(value, gradient))
     noise = compile_(make_noise(compile_(make_table(value))))
-    iteration = compile_(make_iteration(evaluate, gradient, search, noise))
+    if family == FIXED_STEP:
+        iteration = not_searching
+    else:
+        search = compile_(make_line_search(value, gradient))
+        iteration = compile_(make_iteration(evaluate, gradient, search, noise))
     unresolved = compile_(make_unresolved(value))
     norm = inline(gradient_norm)
-    advance = compile_(make_advance(stepping, norm))
+    if family == SEARCHING:
+        advance = not_stepping
+    else:
+        stepping = evaluate if stepping is None else inline(
+            make_evaluate(value, inline(stepping)))
+        advance = compile_(make_advance(stepping, norm))
     return compile_(make_single(value, gradient, evaluate, iteration, noise, unresolved, advance,
                                 norm))
+
+
+@jit
+def not_searching(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme, cost,
+                  steps, args, settings):
+    """The fixed-step loop's ``iteration`` (see :func:`make_loop`): it is never called."""
+    if nit < UNLIMITED:  # (a return after the raise gives it iteration's types)
+        raise RuntimeError("fastgrad: a searching method ran in the fixed-step methods' loop")
+    return RUNNING, fx, scheme, cost
+
+
+@jit
+def not_stepping(x, g, fx, state, scalars, work, fv, info, xh, fh, method, params, nit, limit,
+                 fev_stop, gtol, scheme, steps, args, cost, lazy, track, ftol, xtol, auto):
+    """The searching loop's ``advance`` (see :func:`make_loop`): it is never called."""
+    if nit < UNLIMITED:
+        raise RuntimeError("fastgrad: a fixed-step method ran in the searching methods' loop")
+    return nit, fx, RUNNING
 
 
 def make_iteration(evaluate, gradient, search, noise):

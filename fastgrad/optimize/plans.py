@@ -30,6 +30,7 @@ from .._core.boxcheck import project_rows
 from .._core.objective import is_compile_error
 from .chunks import FIRST_CHUNK, interrupt_consumed, iterate
 from .driver import Driver, Run, driver_scope, get_driver
+from .loop import family_of
 from .columns import FALLBACKS
 from .boxreport import bounded_single_result
 from .report import single_result
@@ -232,4 +233,4 @@ def _fall_back(exc: BaseException, plan: Plan, obj, args: tuple) -> Driver:
     """As minimize's: Numba refused these argument types (the Python engine's driver)."""
     options = plan.options
     obj.recover(exc, options.strict, driver_scope(options.kind), args)
-    return get_driver(obj, options.kind, None, args)
+    return get_driver(obj, options.kind, None, args, family=family_of(options.method))
