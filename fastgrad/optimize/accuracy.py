@@ -186,13 +186,14 @@ def step_refinement(rounding, truncation, scheme):
 
 
 def make_table(value):
-    """``table(x, i, h, first, fx, scheme, args, info) -> (error, noise of f, step factor)``:
-    f at ``x + (first + j) h e_i`` for j = 0 .. 6 (``first = -3``: centred on x, where f is
-    ``fx``, which is not evaluated again; another ``first`` keeps the table on one side of
-    x, in a box), counted in ``info``, and from that table the estimated error of a
-    gradient component of ``scheme`` (a real stencil) with step h, the noise of f and
-    :func:`step_refinement`'s factor. NaN error and noise (factor 1.0) when a value is not
-    finite. x is left as it was."""
+    """``table(x, i, h, first, fx, scheme, args, info) -> (error, noise of f, step factor,
+    slope)``: f at ``x + (first + j) h e_i`` for j = 0 .. 6 (``first = -3``: centred on x,
+    where f is ``fx``, which is not evaluated again; another ``first`` keeps the table on one
+    side of x, in a box), counted in ``info``, and from that table the estimated error of a
+    gradient component of ``scheme`` (a real stencil) with step h, the noise of f,
+    :func:`step_refinement`'s factor and the central difference of the table's middle
+    (f's slope at ``x + (first + 3) h e_i``). NaN error and noise (factor 1.0) when a value
+    is not finite. x is left as it was."""
 
     def table(x, i, h, first, fx, scheme, args, info):
         xi = x[i]
@@ -204,10 +205,12 @@ def make_table(value):
                 x[i] = xi + (first + j) * h
                 v[j] = value(x, args, info)
         x[i] = xi
+        slope = (v[4] - v[2]) / (2.0 * h)
         noise_f, difference = table_estimates(v, scheme)
         rounding = ROUNDING[scheme] * noise_f / h
         truncation = TRUNCATION_WEIGHT[scheme] * difference / h
-        return rounding + truncation, noise_f, step_refinement(rounding, truncation, scheme)
+        return (rounding + truncation, noise_f, step_refinement(rounding, truncation, scheme),
+                slope)
 
     return table
 
@@ -250,7 +253,8 @@ def make_noise(table):
             for first in TABLE_STARTS:
                 if bounded and not (lo[i] <= xi + first * h and xi + (first + last) * h <= hi[i]):
                     continue
-                error, noise_i, factor_i = table(x, i, h, first, fx, table_scheme, args, info)
+                error, noise_i, factor_i, _ = table(x, i, h, first, fx, table_scheme, args,
+                                                    info)
                 if not every or (np.isfinite(error) and not error <= worst):  # the largest
                     worst, noise_f, factor = error, noise_i, factor_i
                 if error > 0.0 and np.isfinite(error):
@@ -261,6 +265,48 @@ def make_noise(table):
         return worst, noise_f, factor, signal
 
     return noise
+
+
+MASK_SHRINK = 1e-3
+"""A claim at the noise level is checked (:func:`make_masked`) with a table spaced by this
+fraction of the gradient's step."""
+
+MASK_ABOVE = 100.0
+"""The check runs only where the table's noise of f exceeds this many units of roundoff of
+``|f(x)|``: the rounding of a smooth f, the common end of a run, costs no evaluation."""
+
+
+def make_masked(table):
+    """``masked(x, fx, i, error, noise_f, scheme, steps, args, info) -> (error, noise of f,
+    slope)`` of a finer table where it masks a claim, NaN slope otherwise: whether the claim that gradient component ``g_i``
+    (of ``scheme``, a real stencil) is within its estimated ``error`` at ``x`` (where f is
+    ``fx``), from a table whose noise of f was ``noise_f``, rests on a table that something
+    other than noise filled: a pole or a jump of f within the stencil's reach gives
+    differences of every order that alternate in sign as noise does (``1/x + x**2`` from
+    -0.5 stopped at x = -2.1e-7 with a central step of 6e-6: the difference quotient was
+    +2.7e10 where f' is -2.3e13, and its table claimed noise of the same size).
+
+    Noise of f keeps its size at a smaller spacing; a pole outside a smaller table does not
+    show. So where ``noise_f`` is more than :data:`MASK_ABOVE` units of roundoff of ``|fx|``
+    (the rounding of a smooth f costs nothing), a table along ``x_i`` spaced by
+    :data:`MASK_SHRINK` times the step is taken (six evaluations of f, counted in ``info``):
+    the claim is masked when its central slope there is resolved, more than
+    :data:`NOISE_FACTOR` times that table's own error, and more than NOISE_FACTOR times
+    ``error``. A truly noisy f gives no resolved slope at that spacing, and a
+    piecewise-constant one a zero slope: their claims stand. x is left as it was."""
+
+    def masked(x, fx, i, error, noise_f, scheme, steps, args, info):
+        if not noise_f > MASK_ABOVE * value_eps(steps) * abs(fx):
+            return np.nan, np.nan, np.nan
+        h = (x[i] + MASK_SHRINK * abs(step_for(scheme, x[i], steps, i))) - x[i]  # exact
+        if h == 0.0:
+            return np.nan, np.nan, np.nan
+        fine, noise_fine, _, slope = table(x, i, h, -3, fx, CENTRAL, args, info)
+        if abs(slope) > NOISE_FACTOR * max(fine, error):  # (False for NaN)
+            return fine, noise_fine, slope
+        return np.nan, np.nan, np.nan
+
+    return masked
 
 
 @jit_cached

@@ -17,7 +17,7 @@ single run from ``x0[i]``, bit for bit, either way):
 array     shape            content
 ========  ===============  ===============================================================
 X, G      (m, n)           iterate and gradient there
-FV        (m, 8 + 8)       f at the iterate, f at x0, what a failed line search measured,
+FV        (m, 9 + 8)       f at the iterate, f at x0, what a failed line search measured,
                            curvature, step factor and refined steps (see
                            :data:`fastgrad.optimize.columns.F`)
 INFO      (m, 6)           nit, nfev, njev, status, complex-step fallbacks, scheme
@@ -50,11 +50,11 @@ from .._core.jit import jit
 from .._core.schemes import BACKWARD, CENTRAL, CENTRAL4, COMPLEX, FORWARD
 from ..diff.steps import STENCIL_POINTS, scaled_steps
 from .accuracy import (
-    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_noise, make_table,
-    predicted_decrease, refinable, takes_refinement,
+    ANALYTIC, NOISE_FACTOR, SWITCH_FRACTION, forward_error, largest, make_masked, make_noise,
+    make_table, predicted_decrease, refinable, takes_refinement,
 )
 from .columns import (
-    CURVATURE, F, F0, FALLBACKS, FNOISE, GNOISE, NFEV, NIT, NO_BOX, PREDICTED, REFINE,
+    CURVATURE, F, F0, FALLBACKS, FNOISE, GNOISE, MASKED, NFEV, NIT, NO_BOX, PREDICTED, REFINE,
     SCHEME, STATUS, STEP, STEPS,
 )
 from .evaluations import make_evaluate
@@ -108,12 +108,14 @@ def make_loop(value, gradient, compile_, inline=None, stepping=None, family=EVER
     inline = inline or compile_
     value, gradient = inline(value), inline(gradient)
     evaluate = inline(make_evaluate(value, gradient))
-    noise = compile_(make_noise(compile_(make_table(value))))
+    table = compile_(make_table(value))
+    noise = compile_(make_noise(table))
     if family == FIXED_STEP:
         iteration = not_searching
     else:
         search = compile_(make_line_search(value, gradient))
-        iteration = compile_(make_iteration(evaluate, gradient, search, noise))
+        masked = compile_(make_masked(table))
+        iteration = compile_(make_iteration(evaluate, gradient, search, noise, masked))
     unresolved = compile_(make_unresolved(value))
     norm = inline(gradient_norm)
     if family == SEARCHING:
@@ -144,7 +146,7 @@ def not_stepping(x, g, fx, state, scalars, work, fv, info, xh, fh, method, param
     return nit, fx, RUNNING
 
 
-def make_iteration(evaluate, gradient, search, noise):
+def make_iteration(evaluate, gradient, search, noise, masked):
     """``iteration(x, g, fx, state, scalars, work, fv, info, method, params, nit, scheme,
     cost, steps, args, settings) -> (status, f, scheme, cost)``: one update of the method at
     ``x`` (where f is ``fx`` and the gradient ``g``), then the evaluation of the new iterate
@@ -154,7 +156,9 @@ def make_iteration(evaluate, gradient, search, noise):
     differences switches to central ones for good and the method proposes a direction again;
     then the gradient's error and the noise of f are measured
     (:mod:`fastgrad.optimize.accuracy`): a gradient within its error is a success
-    (``NOISE``); otherwise the method restarts along -g, and when that fails too the run
+    (``NOISE``), unless a finer table shows a slope far above that error (``masked``,
+    :func:`~fastgrad.optimize.accuracy.make_masked`: a pole or a jump in the table, not
+    noise; its error and noise of f are then the ones measured); otherwise the method restarts along -g, and when that fails too the run
     stops with ``NOISE`` where the decrease predicted along -g is below the noise of f, else
     with ``LINE_SEARCH``. (A quasi-Newton direction's prediction proves nothing: a poor
     direction predicts a tiny decrease where -g finds a large one.) x, f and g are then
@@ -216,7 +220,13 @@ def make_iteration(evaluate, gradient, search, noise):
                 if abs(g[top]) <= NOISE_FACTOR * error < np.inf and (n == 1 or not noise(
                         x, g, fx, NO_BOX, NO_BOX, scheme if cost > 0 else ANALYTIC, steps,
                         args, info, not everywhere, top)[3] > NOISE_FACTOR):
-                    return NOISE, fx, scheme, cost  # every component at its noise level
+                    fine, noise_fine, slope_fine = masked(x, fx, top, error, noise_f,
+                                                          scheme, steps, args, info)
+                    if not np.isfinite(slope_fine):
+                        return NOISE, fx, scheme, cost  # every component at its noise level
+                    fv[GNOISE] = fine  # the table's "noise" was f's shape (a pole, a jump):
+                    fv[FNOISE] = noise_fine  # the finer table's measures instead
+                    fv[MASKED] = slope_fine
             steepest = True  # the direction was -g: restarted, or the method's own
             for i in range(n):
                 steepest = steepest and d[i] == -g[i]

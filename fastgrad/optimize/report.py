@@ -9,7 +9,7 @@ import numpy as np
 
 from .._core.objective import FastgradWarning
 from .driver import Run
-from .columns import F, F0, FNOISE, GNOISE, NFEV, NIT, NJEV, PREDICTED, STATUS
+from .columns import F, F0, FNOISE, GNOISE, MASKED, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
     CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
 )
@@ -45,7 +45,7 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
                        noise=tuple(noise))
         for r, (code, nit, (fun, f0, *noise)) in enumerate(
             zip(status.tolist(), INFO[:, NIT].tolist(),
-                FV[:, [F, F0, GNOISE, FNOISE, PREDICTED]].tolist())
+                FV[:, [F, F0, GNOISE, FNOISE, PREDICTED, MASKED]].tolist())
         )
     ]
     fun = FV[:, F].copy()
@@ -82,7 +82,8 @@ def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray
         message = status_message(
             status, nit=nit, g=g if tested is None else tested, x=X[0], gtol=gtol,
             max_iter=max_iter, f0=values[F0], fun=fun, lr=lr, max_time=max_time,
-            tolerances=tolerances, noise=(values[GNOISE], values[FNOISE], values[PREDICTED]))
+            tolerances=tolerances, noise=(values[GNOISE], values[FNOISE], values[PREDICTED],
+                                                  values[MASKED]))
     return OptimizeResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                           success=status in SUCCESS, status=status, message=message)
 

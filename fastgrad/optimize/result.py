@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .accuracy import NOISE_FACTOR
+from .accuracy import MASK_SHRINK, NOISE_FACTOR
 
 RUNNING = -1
 """Internal: the run has not stopped yet (between two compiled chunks)."""
@@ -111,15 +111,16 @@ def status_message(
     lr: float | None,
     max_time: float | None = None,
     tolerances: tuple = (0.0, 0.0),
-    noise: tuple = (np.nan, np.nan, np.nan),
+    noise: tuple = (np.nan, np.nan, np.nan, np.nan),
 ) -> str:
     """The full message of one run: what happened, where, and what to do about it.
 
     ``g`` and ``x`` are the gradient and the iterate the run ended with, ``f0`` and ``fun``
     f at x0 and at x, ``lr`` the learning rate (None for a method without one),
     ``tolerances`` ``(ftol, xtol)`` and ``noise`` the estimated error of the gradient's largest
-    component, the noise of f and the decrease of f predicted along -g (measured when a line
-    search failed).
+    component, the noise of f, the decrease of f predicted along -g (measured when a line
+    search failed) and the slope of f that a finer table measured where it refused a claim
+    at the noise level (:func:`fastgrad.optimize.accuracy.make_masked`; NaN for none).
     """
     # Long because it is the one table of messages, a branch per status code.
     if status == CONVERGED:
@@ -153,6 +154,15 @@ def status_message(
         return _converged_otherwise(status, nit, inf_norm(g), gtol, tolerances, noise)
     if status == LINE_SEARCH:
         gnorm = inf_norm(g)
+        if np.isfinite(noise[3]):  # a finer table refused a claim at the noise level
+            return (
+                f"line search failed at iteration {nit}: f could not be decreased along the "
+                f"search direction, and the finite-difference gradient is wrong here: "
+                f"||g||_inf = {gnorm:.3g} looked like noise of f, but at a step "
+                f"{1.0 / MASK_SHRINK:.0f} times smaller f's slope along its largest component "
+                f"is {noise[3]:.3g}: f has a pole, a jump or a steep feature within a step of "
+                "x (is f bounded below there?); check f near x, or pass a smaller step="
+            )
         if gnorm <= NOISE_FACTOR * noise[0]:  # the largest component is noise, another not
             return (
                 f"line search failed at iteration {nit}: f could not be decreased along the "
@@ -228,7 +238,7 @@ def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
     if status == XTOL:
         return (f"converged after {nit} iterations: the relative change of x was <= xtol = "
                 f"{tolerances[1]:.3g} (||g||_inf = {gnorm:.3g})")
-    error, noise_f, predicted = noise
+    error, noise_f, predicted = noise[:3]
     if gnorm <= NOISE_FACTOR * error:
         return (
             f"converged after {nit} iterations to the accuracy of the finite-difference "
