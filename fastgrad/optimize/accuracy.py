@@ -278,13 +278,14 @@ MASK_ABOVE = 100.0
 
 def make_masked(table):
     """``masked(x, fx, i, error, noise_f, scheme, steps, args, info) -> (error, noise of f,
-    slope)`` of a finer table where it masks a claim, NaN slope otherwise: whether the claim that gradient component ``g_i``
-    (of ``scheme``, a real stencil) is within its estimated ``error`` at ``x`` (where f is
-    ``fx``), from a table whose noise of f was ``noise_f``, rests on a table that something
-    other than noise filled: a pole or a jump of f within the stencil's reach gives
-    differences of every order that alternate in sign as noise does (``1/x + x**2`` from
-    -0.5 stopped at x = -2.1e-7 with a central step of 6e-6: the difference quotient was
-    +2.7e10 where f' is -2.3e13, and its table claimed noise of the same size).
+    slope)``: those of a finer table where it masks a claim (NaN slope where it does not).
+    The claim is that gradient component ``g_i`` (of ``scheme``, a real stencil) is within
+    its estimated ``error`` at ``x`` (where f is ``fx``), from a table whose noise of f was
+    ``noise_f``; it is masked when that table was filled by something other than noise: a
+    pole or a jump of f within the stencil's reach gives differences of every order that
+    alternate in sign as noise does (``1/x + x**2`` from -0.5 stopped at x = -2.1e-7 with
+    a central step of 6e-6: the difference quotient was +2.7e10 where f' is -2.3e13, and its
+    table claimed noise of the same size).
 
     Noise of f keeps its size at a smaller spacing; a pole outside a smaller table does not
     show. So where ``noise_f`` is more than :data:`MASK_ABOVE` units of roundoff of ``|fx|``

@@ -29,8 +29,8 @@ class Driver:
     """The compiled (or Python) single-start loop of one objective and gradient.
 
     One driver serves every method of a family (the method is an argument;
-    :func:`~fastgrad.optimize.loop.make_loop`), or every method within bounds. ``single`` is built at
-    once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
+    :func:`~fastgrad.optimize.loop.make_loop`), or every method within bounds. ``single`` is
+    built at once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
     threads never compiles it.
     """
 

@@ -158,11 +158,12 @@ def make_iteration(evaluate, gradient, search, noise, masked):
     (:mod:`fastgrad.optimize.accuracy`): a gradient within its error is a success
     (``NOISE``), unless a finer table shows a slope far above that error (``masked``,
     :func:`~fastgrad.optimize.accuracy.make_masked`: a pole or a jump in the table, not
-    noise; its error and noise of f are then the ones measured); otherwise the method restarts along -g, and when that fails too the run
-    stops with ``NOISE`` where the decrease predicted along -g is below the noise of f, else
-    with ``LINE_SEARCH``. (A quasi-Newton direction's prediction proves nothing: a poor
-    direction predicts a tiny decrease where -g finds a large one.) x, f and g are then
-    those of the iterate the search started from. With the automatic step, ``jac="auto"`` refines its central step
+    noise; its error and noise of f are then the ones measured); otherwise the method
+    restarts along -g, and when that fails too the run stops with ``NOISE`` where the
+    decrease predicted along -g is below the noise of f, else with ``LINE_SEARCH``. (A
+    quasi-Newton direction's prediction proves nothing: a poor direction predicts a tiny
+    decrease where -g finds a large one.) x, f and g are then those of the iterate the
+    search started from. With the automatic step, ``jac="auto"`` refines its central step
     once in a run where the table of f it measures (at the switch to central differences, or
     at the noise test) says a refined one is :data:`~fastgrad.optimize.accuracy.REFINE_GAIN`
     times more accurate: the factor goes into ``fv[STEP]`` and the iteration returns
@@ -213,6 +214,7 @@ def make_iteration(evaluate, gradient, search, noise, masked):
                                                   args, info, everywhere, n)
                 fv[GNOISE] = error
                 fv[FNOISE] = noise_f
+                fv[MASKED] = np.nan  # (a mask of an earlier iteration's claim)
                 if auto and takes_refinement(fv[STEP], steps, factor):
                     fv[STEP] = factor
                     return REFINE, fx, scheme, cost
