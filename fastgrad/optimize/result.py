@@ -275,7 +275,8 @@ class OptimizeResult(dict):
         with central, central4 or complex gradients and no ftol, xtol or history; plus per
         gradient: central 2n, forward/backward n (they reuse f at the iterate), central4
         4n, complex 2n + 4 (with its check), ``jac="auto"`` n or 2n, and 6 for the noise
-        estimate when a line search fails). Not counted: the one
+        estimate when a line search fails, 6 more for the finer table that checks a claim
+        at the noise level where that noise is above f's rounding). Not counted: the one
         or two evaluations of the check of f on the first call with a length of x and types
         of args (does f read past x or write into it, in which precision does it compute).
     njev : int
