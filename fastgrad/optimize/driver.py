@@ -30,8 +30,8 @@ class Driver:
 
     One driver serves every method of a family (the method is an argument;
     :func:`~fastgrad.optimize.loop.make_loop`), or every method within bounds. ``single`` is
-    built at once; ``batched`` (the parallel loop) on its first use only, so a run that never needs
-    threads never compiles it.
+    built at once; ``batched`` (the parallel loop) on its first use only, so a run that
+    never needs threads never compiles it.
     """
 
     __slots__ = ("engine", "single", "_batched", "warm", "prepared", "bounded")

@@ -82,8 +82,8 @@ def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray
         message = status_message(
             status, nit=nit, g=g if tested is None else tested, x=X[0], gtol=gtol,
             max_iter=max_iter, f0=values[F0], fun=fun, lr=lr, max_time=max_time,
-            tolerances=tolerances, noise=(values[GNOISE], values[FNOISE], values[PREDICTED],
-                                                  values[MASKED]))
+            tolerances=tolerances,
+            noise=(values[GNOISE], values[FNOISE], values[PREDICTED], values[MASKED]))
     return OptimizeResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                           success=status in SUCCESS, status=status, message=message)
 
