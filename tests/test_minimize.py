@@ -359,6 +359,25 @@ def test_every_method_returns_every_field(method):
         res.no_such_field
 
 
+def test_result_fields_read_and_write_as_attributes_and_keys():
+    import pickle
+
+    empty = OptimizeResult()  # the fields are properties: an absent one is no attribute
+    for key in FIELDS:
+        assert not hasattr(empty, key)
+    res = OptimizeResult(x=np.zeros(2), fun=1.0, other=3)
+    assert res.other == 3 and res.fun == 1.0
+    res.fun = 2.0  # writes the key, as SciPy's OptimizeResult does
+    assert res["fun"] == 2.0 and res.fun == 2.0 and list(res) == ["x", "fun", "other"]
+    del res.fun
+    assert "fun" not in res and not hasattr(res, "fun")
+    with pytest.raises(AttributeError, match="fun"):
+        res.fun
+    again = pickle.loads(pickle.dumps(res))
+    assert type(again) is OptimizeResult and sorted(again) == ["other", "x"]
+    assert again.other == 3 and vars(again) == {}
+
+
 def test_history_longer_than_one_chunk_equals_reference():
     res = fastgrad.minimize(F2.f, [-3, 4], lr=0.001, max_iter=3000, gtol=0, history=True, method="gd")
     _, hist = gradient_descent(F2.f, [-3.0, 4.0], lr=0.001, step_num=3000, history=True)

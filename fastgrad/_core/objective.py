@@ -132,7 +132,7 @@ class Objective:
     __slots__ = (
         "f", "python_f", "compiled", "engine", "reason", "kernels", "python_kernels",
         "failures", "fast", "drivers", "arities", "slow_calls", "parallel_sizes", "warned",
-        "probes", "plans", "shared_writes", "watch", "__weakref__",
+        "probes", "plans", "recent", "shared_writes", "watch", "__weakref__",
     )
 
     def __init__(self, f, engine: str, scalar: bool = False, attempt=None):
@@ -154,6 +154,7 @@ class Objective:
         self.parallel_sizes: dict = {}  # n -> serial seconds or None (see fastgrad.diff.api)
         self.probes: dict = {}  # probe_key(n, args) -> automatic steps (fastgrad.diff.probe)
         self.plans: dict = {}  # minimize's checked calls (see fastgrad.optimize.plans)
+        self.recent = None  # the plan minimize used last, by its options (plans.recall)
         self.shared_writes = ""  # "args[i]" once f was seen writing into that array
         self.watch = ()  # the globals Numba froze into the compiled f (fastgrad._core.cache)
         # A scalar function f(t) is seen by the kernels as f(x[0]) of a 1-vector x. The

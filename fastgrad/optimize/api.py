@@ -286,12 +286,14 @@ def minimize(
     if (history is False and callback is None and callback_every is None and max_time is None
             and workers is None and progress is False
             and type(args) is tuple and batch.CHUNK.control is None):
-        key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
-                           method_options, bounds)
-        obj = None if key is None else cache.peek(f, jit)
-        if obj is not None and obj.fast:  # the lean path: these options were checked before
-            plan = obj.plans.get(key)
-            if plan is not None and all_finite(x0):
+        obj = cache.peek(f, jit)
+        if obj is None:  # the first call: its plan is made under this key
+            key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step,
+                               jit, method_options, bounds)
+        elif obj.fast:  # the lean path: these options were checked before
+            plan, key = plans.find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol,
+                                   step, jit, method_options, bounds)
+            if plan is not None and all_finite(x0):  # (else validation says what is wrong)
                 return run_planned(plan, obj, x0, args)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,

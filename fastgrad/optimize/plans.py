@@ -111,6 +111,46 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
     return key
 
 
+def find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
+         method_options, bounds):
+    """``(plan, key)`` of a call of minimize with these arguments on the objective's cache
+    entry ``obj`` (compiled, nothing failed): the plan it may run, or None, and the call's
+    plan key (:func:`key_of`; None when the call found its plan by :func:`recall`, or
+    cannot have one). A plan found by its key becomes the entry's recent plan, when the call
+    has no ``bounds`` and no method options: a loop that passes the same option objects
+    then finds it by :func:`recall`."""
+    simple = not method_options and bounds is None
+    if simple:
+        plan = recall(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
+        if plan is not None:
+            return plan, None
+    key = key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
+                 method_options, bounds)
+    plan = None if key is None else obj.plans.get(key)
+    if plan is not None and simple:
+        obj.recent = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit, x0.shape[0],
+                      args_key(args) if args else (), plan)
+    return plan, key
+
+
+def recall(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit):
+    """The objective's recent plan (:func:`find`) when this call passes the very objects of
+    the options that found it (``is``: the values of a loop's own constants and of
+    minimize's defaults), a 1-D float64 ``x0`` of its length and ``args`` of its types; else
+    None. The objects are those of a key (numbers, strings, None: immutable), so the same
+    objects are the same key, and the check costs a fraction of :func:`key_of`'s."""
+    recent = obj.recent
+    if recent is None:
+        return None
+    m, j, r, mi, g, f, x, s, jt, n, kinds, plan = recent
+    if (method is m and jac is j and lr is r and max_iter is mi and gtol is g and ftol is f
+            and xtol is x and step is s and jit is jt and type(x0) is np.ndarray
+            and x0.dtype is FLOAT64 and x0.ndim == 1 and x0.shape[0] == n
+            and (args_key(args) == kinds if args else not kinds)):
+        return plan
+    return None
+
+
 def args_key(args: tuple):
     """The key of ``args`` (a tuple): the type of each (an array by dtype and dimensions),
     or None when one is not an array, a float or an int: a per-start marker, a list or
@@ -212,7 +252,7 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
         state = proto.renewed(X, args, arrays)
         return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj,
                                args), moved
-    if status >= 0 and INFO[0, FALLBACKS] == 0:  # no warning to give: the result at once
+    if status >= 0 and INFO.item(0, FALLBACKS) == 0:  # no warning to give: the result at once
         if box is None:
             return single_result(X, G, FV, INFO, plan.report)
         return bounded_single_result(X, G, FV, INFO, plan.report, box,

