@@ -123,6 +123,49 @@ def test_long_contenders_are_skipped_when_quick():
     assert B.skip_reason(c, "quick") == B.LONG and B.skip_reason(c, "full") is None
 
 
+def test_paired_contenders_are_timed_in_alternating_rounds(monkeypatch):
+    from fastgrad.benchmarks import suite, timing
+
+    calls = []
+
+    def contender(name, seconds):
+        def fn():
+            calls.append(name)
+            t0 = timing.time.perf_counter()
+            while timing.time.perf_counter() - t0 < seconds:
+                pass
+            return name
+
+        return B.Contender(name, "fastgrad", fn, lambda out: {"error": 0.0, "out": out})
+
+    slow, fast = contender("slow", 2e-3), contender("fast", 1e-3)
+    alone = contender("alone", 1e-4)
+    w = B.Workload("pair", "a pair", "gd", "fast", [slow, fast, alone], paired=("slow", "fast"))
+    monkeypatch.setattr(suite, "build", lambda wid, size: w)
+    result = suite.run_workload("pair", "quick", echo=None)
+    rows = result["contenders"]
+    assert rows["slow"]["out"] == "slow" and rows["fast"]["out"] == "fast"
+    assert rows["slow"]["rounds"] == rows["fast"]["rounds"] >= timing.PAIRED_MIN_ROUNDS
+    assert 1.3 < rows["slow"]["median_s"] / rows["fast"]["median_s"] < 4.0
+    paired = [name for name in calls if name != "alone"]
+    # after each one's warm-up and calibration, the timed rounds alternate the two (each
+    # round calls one contender several times in a row: the runs of equal names)
+    rounds = rows["slow"]["rounds"]
+    sequence = [name for i, name in enumerate(paired) if i == 0 or paired[i - 1] != name]
+    assert sequence[-2 * rounds:] == ["slow", "fast"] * rounds
+    assert calls[-1] == "alone"  # timed alone, after the pair
+
+
+def test_paired_timing_of_the_smoke_size_times_the_first_call_only():
+    from fastgrad.benchmarks import timing
+
+    calls = []
+    pair = [B.Contender(name, "fastgrad", lambda name=name: calls.append(name) or name)
+            for name in ("a", "b")]
+    out = timing.measure_together(pair, "smoke")
+    assert calls == ["a", "b"] and [o[1:] for o in out] == [(1, "a"), (1, "b")]
+
+
 def _results(times: dict) -> dict:
     out = {}
     for (wid, name), seconds in times.items():

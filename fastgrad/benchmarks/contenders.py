@@ -50,6 +50,7 @@ class Workload:
     params: dict = field(default_factory=dict)
     error: str = ""                   # what the error column means
     reference: str | None = None      # the contender the "vs reference" ratios divide
+    paired: tuple = ()                # contenders timed side by side (timing.measure_together)
 
     def contender(self, name: str) -> Contender:
         return next(c for c in self.contenders if c.name == name)

@@ -100,7 +100,8 @@ def fits_workload(size: str) -> Workload:
 
     w = Workload("fits-2000", f"{len(Y)} fits of a exp(-k t) + b, {POINTS} points each, "
                  "per-fit data, default method", "fit", FITS_PARALLEL,
-                 params={"fits": len(Y), "points": POINTS}, error="median |k - k_true|")
+                 params={"fits": len(Y), "points": POINTS}, error="median |k - k_true|",
+                 paired=tuple(FITS_CONTENDERS))
     threads = numba.get_num_threads()
     w.contenders += [
         Contender(FITS_PARALLEL, "fastgrad", lambda: parallel(t, Y), err, tol=0.05,

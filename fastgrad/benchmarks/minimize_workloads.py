@@ -38,7 +38,8 @@ def _seed_workload(size: str) -> Workload:
     w = Workload("seed-gd", f"the seeds' example: gradient descent, lr {SEED_LR}, "
                  f"{SEED_STEPS} steps, n = 3", "gd", "fastgrad.minimize gd",
                  params={"lr": SEED_LR, "steps": SEED_STEPS}, error="max |x - xmin|",
-                 reference="fastgrad.reference")
+                 reference="fastgrad.reference",
+                 paired=("fastgrad.minimize gd", SOLVE_PYTHON, SOLVE_LOOP, "numba floor"))
 
     def run_fastgrad():
         return fastgrad.minimize(f, x0, method="gd", lr=SEED_LR, max_iter=SEED_STEPS,

@@ -14,7 +14,7 @@ from .least_squares import nist_lines, nist_summary
 from .mgh20 import format_table, problem_rows, summary
 from .peers import machine
 from .report import format_goals, format_memory, format_workload
-from .timing import measure
+from .timing import measure, measure_together
 from .workloads import WORKLOADS, build
 
 
@@ -38,13 +38,20 @@ def run_workload(workload_id: str, size: str = "full", echo=print) -> dict:
     result = {"id": w.id, "title": w.title, "kind": w.kind, "fastgrad": w.fastgrad,
               "reference": w.reference, "params": w.params, "error": w.error,
               "contenders": {}}
+    together = [c for c in w.contenders if c.name in w.paired and not skip_reason(c, size)]
+    timed = {}
+    if len(together) > 1:
+        try:
+            timed = dict(zip((c.name for c in together), measure_together(together, size)))
+        except Exception:  # noqa: BLE001 - each is timed alone below, and says what failed
+            timed = {}
     for c in w.contenders:
         reason = skip_reason(c, size)
         if reason:
             result["contenders"][c.name] = {"peer": c.peer, "skipped": reason}
             continue
         try:
-            seconds, rounds, out = measure(c, size)
+            seconds, rounds, out = timed[c.name] if c.name in timed else measure(c, size)
             result["contenders"][c.name] = record(c, seconds, rounds, out)
         except Exception as exc:
             result["contenders"][c.name] = {"peer": c.peer,
