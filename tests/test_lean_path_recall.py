@@ -135,3 +135,65 @@ def test_bounds_and_method_options_never_recall(monkeypatch):
     assert_same(a, fastgrad.minimize(f, x0.tolist(), args=args, bounds=(-1.0, 0.5)))
     assert_same(b, fastgrad.minimize(f, x0.tolist(), args=args, method="momentum",
                                      momentum=0.5))
+
+
+@numba.njit
+def reads_four(x, c, w):  # reads x[3]: legal for n = 4, past x for n = 3
+    return w * ((x[0] - c[0]) ** 2 + (x[1] - c[1]) ** 2 + (x[2] - c[2]) ** 2 + x[3] ** 2)
+
+
+def test_a_recalled_plan_never_serves_a_length_that_reads_past_x(monkeypatch):
+    found = recalls(monkeypatch)
+    c = np.array([1.0, -2.0, 0.5])
+    for _ in range(3):
+        res = fastgrad.minimize(reads_four, np.zeros(4), args=(c, 1.0))
+    assert len(found) == 1 and res.success
+    with pytest.raises(IndexError, match="past x"):  # the first-call check of this length
+        fastgrad.minimize(reads_four, np.zeros(3), args=(c, 1.0))
+    assert len(found) == 1
+
+
+def _raises_on_marker(x, c, w):
+    if c[0] == -99.0:
+        raise ValueError("bad datum")
+    return quad(x, c, w)
+
+
+def _float32_valued(x, c, w):
+    return np.float32(quad(x, c, w))
+
+
+def _kinked(x, c, w):  # not differentiable at its minimum
+    return w * (abs(x[0] - c[0]) + (x[1] - c[1]) ** 2 + (x[2] - c[2]) ** 2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _raises_on_marker,
+    lambda: _float32_valued,
+    lambda: _kinked,
+    lambda: numba.njit(fastmath=True, error_model="numpy")(
+        lambda x, c, w: w * ((x - c) ** 2).sum()),
+])
+def test_hostile_objectives_on_the_recalled_plan_equal_the_full_pipeline(monkeypatch, make):
+    f = make()
+    found = recalls(monkeypatch)
+    x0, w = np.zeros(3), 2.0
+    for k in range(4):
+        c = np.array([1.0, -2.0, 0.5]) * (k + 1)
+        res = fastgrad.minimize(f, x0, args=(c, w), method="bfgs")
+        assert_same(res, fastgrad.minimize(f, x0.tolist(), args=(c, w), method="bfgs"))
+    assert len(found) >= 2  # the later calls ran on the recalled plan
+    if f is _raises_on_marker:  # f's own error reaches the caller from a recalled plan
+        with pytest.raises(ValueError, match="bad datum"):
+            fastgrad.minimize(f, x0, args=(np.array([-99.0, 0.0, 0.0]), w), method="bfgs")
+        res = fastgrad.minimize(f, x0, args=(c, w), method="bfgs")  # and the next call runs
+        assert res.success
+
+
+def test_a_complex_valued_objective_is_refused_at_every_call():
+    def f(x, c, w):
+        return complex(quad(x, c, w), 1.0)
+
+    for _ in range(3):
+        with pytest.raises((TypeError, ValueError), match="real|complex"):
+            fastgrad.minimize(f, np.zeros(3), args=(np.ones(3), 1.0))

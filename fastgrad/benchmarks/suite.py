@@ -38,7 +38,8 @@ def run_workload(workload_id: str, size: str = "full", echo=print) -> dict:
     result = {"id": w.id, "title": w.title, "kind": w.kind, "fastgrad": w.fastgrad,
               "reference": w.reference, "params": w.params, "error": w.error,
               "contenders": {}}
-    together = [c for c in w.contenders if c.name in w.paired and not skip_reason(c, size)]
+    together = [c for c in w.contenders  # (a heavy contender has rounds of its own)
+                if c.name in w.paired and not c.heavy and not skip_reason(c, size)]
     timed = {}
     if len(together) > 1:
         try:
