@@ -382,7 +382,7 @@ def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeR
     ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
     alike)."""
     outcome = plans.run(plan, obj, x0, args)
-    if type(outcome) is OptimizeResult:  # ended in its first chunk: the result
+    if type(outcome) is not tuple:  # ended in its first chunk: the result
         return outcome
     run, interrupted, projected = outcome
     return _report(run, plan.options, interrupted, False, True, projected)

@@ -7,14 +7,7 @@ import numpy as np
 
 from .._core.boxcheck import box_report
 from .report import single_result
-from .result import OptimizeResult
-
-PROJECTED = "||P(x - g) - x||_inf"
-"""How a message of a bounded run names the norm its convergence test uses."""
-
-PROJECTED_NOTE = "; x0 was outside the bounds and was projected into them"
-"""Appended to the message of a start that ``minimize`` projected into the box."""
-
+from .result import PROJECTED_NOTE, OptimizeResult, bounded_message
 
 def box_arrays(X: np.ndarray, G: np.ndarray, LB: np.ndarray, UB: np.ndarray):
     """``(PG, norms, mask)`` of a run's rows: the projected gradient ``P(x - g) - x`` (P:
@@ -42,10 +35,9 @@ def bounded_result(res: OptimizeResult, options, arrays, projected, held) -> Non
             jac = res.jac if options.batched else res.jac.reshape(1, -1)
             jac[unknown] = np.nan
     if options.batched:
-        res.message = [m.replace("||g||_inf", PROJECTED) for m in res.message]
+        res.message = [bounded_message(m) for m in res.message]
         res.active_mask, res.projected_gradient = mask, norms
-    else:
-        res.message = res.message.replace("||g||_inf", PROJECTED)
+    else:  # (single_result wrote the message of a run within bounds)
         res.active_mask, res.projected_gradient = mask[0], float(norms[0])
     note_projected(res, projected, options.batched)
 
@@ -60,13 +52,11 @@ def bounded_single_result(X, G, FV, INFO, report: tuple, box: tuple, differenced
     (1,): whether minimize projected x0 into the box. No component is held at the end of a
     finished run."""
     PG, norms, mask = box_arrays(X, G, box[0], box[1])
-    res = single_result(X, G, FV, INFO, report, PG[0])
+    res = single_result(X, G, FV, INFO, report, PG[0], moved.item(0))
     if differenced:
         fixed = box[0][0] == box[1][0]
         if fixed.any():
             res.jac[fixed] = np.nan
-    res.message = res.message.replace("||g||_inf", PROJECTED) + (
-        PROJECTED_NOTE if moved[0] else "")
     res.active_mask, res.projected_gradient = mask[0], float(norms[0])
     return res
 

@@ -11,8 +11,10 @@ from .._core.objective import FastgradWarning
 from .driver import Run
 from .columns import F, F0, FNOISE, GNOISE, MASKED, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
-    CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, converged_message, status_message,
+    CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, bounded_message,
+    status_message,
 )
+from .pending import PendingMessage, PendingResult, norm_of
 
 
 def clear_not_run(run: Run, history: bool) -> None:
@@ -63,11 +65,16 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
 
 
 def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
-                  report: tuple, tested: np.ndarray | None = None) -> OptimizeResult:
+                  report: tuple, tested: np.ndarray | None = None,
+                  projected: bool = False) -> OptimizeResult:
     """The result of the single start of row 0 of the state arrays, without history;
     ``report = (gtol, max_iter, lr, max_time, (ftol, xtol))`` for its message, ``tested``
     the vector (n,) whose norm the message quotes in place of the gradient (a bounded
-    run's projected gradient). ``x`` and ``jac`` are views of the run's own arrays (the run
+    run's projected gradient: the message is then that of a run within bounds,
+    :func:`~fastgrad.optimize.result.bounded_message`, noting that x0 was ``projected``
+    into the box where it was). A run that converged (status 0) gives a
+    :class:`~fastgrad.optimize.pending.PendingResult`, whose message is written when first
+    read. ``x`` and ``jac`` are views of the run's own arrays (the run
     is not used again). :func:`result`'s single start, and minimize's lean path
     (:func:`fastgrad.optimize.plans.run`), which calls it on the arrays of a run it has not
     wrapped in a :class:`Run`."""
@@ -75,15 +82,19 @@ def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray
     fun = FV.item(0, F)
     g = G[0]
     gtol, max_iter, lr, max_time, tolerances = report
-    if status == CONVERGED:  # the common end, its message without the table's call
-        message = converged_message(nit, g if tested is None else tested, gtol)
-    else:
-        values = FV[0].tolist()
-        message = status_message(
-            status, nit=nit, g=g if tested is None else tested, x=X[0], gtol=gtol,
-            max_iter=max_iter, f0=values[F0], fun=fun, lr=lr, max_time=max_time,
-            tolerances=tolerances,
-            noise=(values[GNOISE], values[FNOISE], values[PREDICTED], values[MASKED]))
+    bounded = tested is not None
+    if status == CONVERGED:  # the common end: its message is written when first read
+        return PendingResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
+                             success=True, status=status, message=PendingMessage((
+                                 nit, norm_of(tested if bounded else g), gtol, bounded,
+                                 projected)))
+    values = FV[0].tolist()
+    message = status_message(
+        status, nit=nit, g=tested if bounded else g, x=X[0], gtol=gtol, max_iter=max_iter,
+        f0=values[F0], fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
+        noise=(values[GNOISE], values[FNOISE], values[PREDICTED], values[MASKED]))
+    if bounded:
+        message = bounded_message(message, projected)
     return OptimizeResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                           success=status in SUCCESS, status=status, message=message)
 

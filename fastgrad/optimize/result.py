@@ -221,12 +221,32 @@ program uses a few values of gtol, and the dict is emptied past 64)."""
 def converged_message(nit: int, g: np.ndarray, gtol: float) -> str:
     """The message of status ``CONVERGED`` (``||g||_inf <= gtol``): the most common one, built
     here without the keywords of :func:`status_message` (minimize's lean path)."""
+    return converged_message_of_norm(nit, inf_norm(g), gtol)
+
+
+PROJECTED = "||P(x - g) - x||_inf"
+"""How a message of a bounded run names the norm its convergence test uses."""
+
+PROJECTED_NOTE = "; x0 was outside the bounds and was projected into them"
+"""Appended to the message of a start that ``minimize`` projected into the box."""
+
+
+def bounded_message(message: str, projected: bool = False) -> str:
+    """The message of a run within bounds from that of :func:`status_message` (which names
+    the norm ``||g||_inf``): it names :data:`PROJECTED` instead, and ends with
+    :data:`PROJECTED_NOTE` where minimize projected x0 into the box."""
+    message = message.replace("||g||_inf", PROJECTED)
+    return message + PROJECTED_NOTE if projected else message
+
+
+def converged_message_of_norm(nit: int, gnorm: float, gtol: float) -> str:
+    """:func:`converged_message` of a gradient of norm ``gnorm``."""
     text = _GTOL_TEXT.get(gtol)
     if text is None:
         if len(_GTOL_TEXT) >= 64:
             _GTOL_TEXT.clear()
         text = _GTOL_TEXT[gtol] = f"{gtol:.3g}"
-    return f"converged after {nit} iterations: ||g||_inf = {inf_norm(g):.3g} <= gtol = {text}"
+    return f"converged after {nit} iterations: ||g||_inf = {gnorm:.3g} <= gtol = {text}"
 
 
 def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
