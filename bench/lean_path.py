@@ -91,6 +91,7 @@ def _repeated(f, x0, count: int, start=None, **options) -> dict:
 def _without_plans(loop):
     def run():
         with mock.patch.object(plans, "key_of", lambda *a, **k: None), \
+                mock.patch.object(plans, "recall", lambda *a, **k: None), \
                 mock.patch.object(plans, "find", lambda *a, **k: (None, None)):
             return loop()
     return run

@@ -291,8 +291,13 @@ def minimize(
             key = plans.key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step,
                                jit, method_options, bounds)
         elif obj.fast:  # the lean path: these options were checked before
-            plan, key = plans.find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol,
-                                   step, jit, method_options, bounds)
+            plan = None
+            if not method_options and bounds is None:  # a loop's call: by identity
+                plan = plans.recall(obj, x0, args, method, jac, lr, max_iter, gtol, ftol,
+                                    xtol, step, jit)
+            if plan is None:  # by the key of the options
+                plan, key = plans.find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol,
+                                       xtol, step, jit, method_options, bounds)
             if plan is not None and all_finite(x0):  # (else validation says what is wrong)
                 return run_planned(plan, obj, x0, args)
     options = validate(

@@ -58,11 +58,14 @@ class Plan:
     prototype: Run  # an unstarted run (zeros for x, no args): each call renews it
     settings: tuple = field(init=False)  # of a call's first chunk (see run)
     report: tuple = field(init=False)  # of the result's message (report.single_result)
+    constants: tuple = field(init=False)  # the loop's arguments after the state (see run)
 
     def __post_init__(self):
-        options = self.options
-        object.__setattr__(self, "settings",
-                           self.prototype.settings(options.max_iter, FIRST_CHUNK))
+        options, proto = self.options, self.prototype
+        object.__setattr__(self, "settings", proto.settings(options.max_iter, FIRST_CHUNK))
+        box = () if options.box is None else (proto.LB, proto.UB)
+        object.__setattr__(self, "constants", (proto.XH, proto.FH) + box + (
+            proto.method, proto.params, proto.steps))
         object.__setattr__(self, "report", (
             options.gtol, options.max_iter, options.lr if options.method.uses_lr else None,
             options.max_time, (options.ftol, options.xtol)))
@@ -114,27 +117,22 @@ def key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
 def find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
          method_options, bounds):
     """``(plan, key)`` of a call of minimize with these arguments on the objective's cache
-    entry ``obj`` (compiled, nothing failed): the plan it may run, or None, and the call's
-    plan key (:func:`key_of`; None when the call found its plan by :func:`recall`, or
-    cannot have one). A plan found by its key becomes the entry's recent plan, when the call
-    has no ``bounds`` and no method options: a loop that passes the same option objects
-    then finds it by :func:`recall`."""
-    simple = not method_options and bounds is None
-    if simple:
-        plan = recall(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit)
-        if plan is not None:
-            return plan, None
+    entry ``obj`` (compiled, nothing failed), by the call's plan key (:func:`key_of`; None
+    when the call cannot have one): the plan it may run, or None, and that key. A plan
+    found so becomes the entry's recent plan, when the call has no ``bounds`` and no method
+    options: a loop that passes the same option objects then finds it by :func:`recall`
+    (which minimize tries first)."""
     key = key_of(x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit,
                  method_options, bounds)
     plan = None if key is None else obj.plans.get(key)
-    if plan is not None and simple:
+    if plan is not None and not method_options and bounds is None:
         obj.recent = (method, jac, lr, max_iter, gtol, ftol, xtol, step, jit, x0.shape[0],
                       args_key(args) if args else (), plan)
     return plan, key
 
 
 def recall(obj, x0, args, method, jac, lr, max_iter, gtol, ftol, xtol, step, jit):
-    """The objective's recent plan (:func:`find`) when this call passes the very objects of
+    """The objective's recent plan (see :func:`find`) when this call passes the very objects of
     the options that found it (``is``: the values of a loop's own constants and of
     minimize's defaults), a 1-D float64 ``x0`` of its length and ``args`` of its types; else
     None. The objects are those of a key (numbers, strings, None: immutable), so the same
@@ -223,7 +221,7 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     loop that may compile first) runs in iterate."""
     options, driver, proto = plan.options, plan.driver, plan.prototype
     X = x0[None].copy()  # (1, n), the run's own
-    arrays = proto.fresh()
+    arrays = G, FV, INFO, STATE, SCAL, WORK = proto.fresh()
     box = options.box
     moved = None
     if box is not None:  # x0 into the box, as minimize's validation does
@@ -232,16 +230,9 @@ def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
     if driver.engine != "jit" or False not in driver.warm:
         state = proto.renewed(X, args, arrays)
         return state, _iterate(state, driver, plan, obj, args), moved
-    G, FV, INFO, STATE, SCAL, WORK = arrays
     try:
-        if box is None:
-            status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
-                                   proto.method, proto.params, proto.steps, args,
-                                   plan.settings)
-        else:
-            status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, proto.XH, proto.FH,
-                                   proto.LB, proto.UB, proto.method, proto.params,
-                                   proto.steps, args, plan.settings)
+        status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, *plan.constants, args,
+                               plan.settings)
     except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
         state = proto.renewed(X, args, arrays)
         driver.refresh(state)
