@@ -22,20 +22,19 @@ start. Code that reads a dict's storage directly, bypassing its methods (``dict.
 
 from __future__ import annotations
 
-import numpy as np
-
-from .result import OptimizeResult, bounded_message, converged_message_of_norm, inf_norm
+from .result import OptimizeResult, bounded_message, converged_message_of_norm
 
 _get = dict.__getitem__
 
 SHORT = 32
-"""The longest vector whose components a :class:`PendingMessage` keeps (:func:`norm_of`)."""
+"""The longest vector whose components a :class:`PendingMessage` keeps (of a longer one it
+keeps the norm)."""
 
 
 class PendingMessage(tuple):
     """``(nit, norm, gtol, bounded, projected)`` of a converged run: its iterations, the
-    max norm of the vector the message quotes (or its components, a list of floats: see
-    :func:`norm_of`), gtol,
+    max norm of the vector the message quotes (or, for a vector of at most :data:`SHORT`
+    components, the components themselves, a list of floats: cheaper to make), gtol,
     whether the run was within bounds (that vector is then the projected gradient) and
     minimize projected x0 into them. A tuple, so that making one costs no Python
     ``__init__``; ``str`` gives the message."""
@@ -53,13 +52,6 @@ class PendingMessage(tuple):
 
     def __repr__(self) -> str:
         return repr(self.text())
-
-
-def norm_of(g: np.ndarray):
-    """What a :class:`PendingMessage` keeps of the vector ``g`` (n,) whose max norm it
-    quotes: its components for a short one (a list costs less to make than the norm),
-    else the norm itself (:func:`~fastgrad.optimize.result.inf_norm`)."""
-    return g.tolist() if g.shape[0] <= SHORT else inf_norm(g)
 
 
 def _raw_field(name: str) -> property:

@@ -12,9 +12,9 @@ from .driver import Run
 from .columns import F, F0, FNOISE, GNOISE, MASKED, NFEV, NIT, NJEV, PREDICTED, STATUS
 from .result import (
     CONVERGED, INTERRUPTED, NOT_RUN, SUCCESS, OptimizeResult, bounded_message,
-    status_message,
+    inf_norm, status_message,
 )
-from .pending import PendingMessage, PendingResult, norm_of
+from .pending import SHORT, PendingMessage, PendingResult
 
 
 def clear_not_run(run: Run, history: bool) -> None:
@@ -84,10 +84,11 @@ def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray
     gtol, max_iter, lr, max_time, tolerances = report
     bounded = tested is not None
     if status == CONVERGED:  # the common end: its message is written when first read
+        quoted = tested if bounded else g  # its components, or its norm (PendingMessage)
         return PendingResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                              success=True, status=status, message=PendingMessage((
-                                 nit, norm_of(tested if bounded else g), gtol, bounded,
-                                 projected)))
+                                 nit, quoted.tolist() if quoted.shape[0] <= SHORT else
+                                 inf_norm(quoted), gtol, bounded, projected)))
     values = FV[0].tolist()
     message = status_message(
         status, nit=nit, g=tested if bounded else g, x=X[0], gtol=gtol, max_iter=max_iter,
