@@ -9,6 +9,7 @@ from .._core.boxcheck import box_report
 from .report import single_result
 from .result import PROJECTED_NOTE, OptimizeResult, bounded_message
 
+
 def box_arrays(X: np.ndarray, G: np.ndarray, LB: np.ndarray, UB: np.ndarray):
     """``(PG, norms, mask)`` of a run's rows: the projected gradient ``P(x - g) - x`` (P:
     the projection onto the box), its max norm per row, SciPy's ``active_mask``."""
