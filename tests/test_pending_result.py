@@ -202,3 +202,25 @@ def test_a_converged_run_within_bounds_names_the_projected_gradient(x0, projecte
         assert res.message == text
         assert res.message == results[0].message
         assert res.active_mask.tolist() == [0, 0, 1]
+
+
+def kinked(x):
+    return abs(x[0] - 1.0) ** 1.5 + (x[1] + 2.0) ** 2
+
+
+def float32_valued(x):
+    return np.float32((x[0] - 1.0) ** 2 + (x[1] + 2.0) ** 2)
+
+
+@pytest.mark.parametrize("f, jit", [(kinked, None), (kinked, False), (float32_valued, None)],
+                         ids=["kinked", "kinked-python-engine", "float32-valued"])
+def test_hostile_objectives_get_the_message_of_their_status(f, jit):
+    for _ in range(3):  # the full pipeline, then the lean path
+        res = fastgrad.minimize(f, np.array([0.2, 0.3]), jit=jit)
+        assert res.success
+        if res.status == 0:
+            assert type(res) is PendingResult
+            assert res.message == expected_message(res)
+        else:  # a success at the noise level: its message is written at once
+            assert type(res) is OptimizeResult and "accuracy" in res.message
+        np.testing.assert_allclose(res.x, [1.0, -2.0], atol=1e-2)
