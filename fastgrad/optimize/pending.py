@@ -54,19 +54,6 @@ class PendingMessage(tuple):
         return repr(self.text())
 
 
-def _raw_field(name: str) -> property:
-    """A field of a pending result other than its message: the stored value, read without
-    settling (as :func:`fastgrad.optimize.result._field`)."""
-
-    def get(self):
-        try:
-            return _get(self, name)
-        except KeyError:
-            raise AttributeError(name) from None
-
-    return property(get)
-
-
 def _settling(name: str):
     """The dict method ``name`` of a pending result: settle, then the method of the plain
     result it has become."""
@@ -83,16 +70,7 @@ class PendingResult(OptimizeResult):
     """An :class:`~fastgrad.optimize.result.OptimizeResult` whose message is written when
     it is first read (see the module's docstring); then it is a plain one."""
 
-    __slots__ = ()
-
-    x = _raw_field("x")
-    fun = _raw_field("fun")
-    jac = _raw_field("jac")
-    nit = _raw_field("nit")
-    nfev = _raw_field("nfev")
-    njev = _raw_field("njev")
-    success = _raw_field("success")
-    status = _raw_field("status")
+    __slots__ = ()  # (its fields but the message read the stored values: result._field)
 
     @property
     def message(self):

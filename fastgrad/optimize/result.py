@@ -276,13 +276,18 @@ def _converged_otherwise(status: int, nit: int, gnorm: float, gtol: float,
     )
 
 
+_get = dict.__getitem__
+
+
 def _field(name: str) -> property:
     """The property of :class:`OptimizeResult` that reads key ``name`` (an
-    AttributeError where the result has no such key, as ``__getattr__`` raises)."""
+    AttributeError where the result has no such key, as ``__getattr__`` raises): the stored
+    value, also of a :class:`~fastgrad.optimize.pending.PendingResult`, whose own
+    ``__getitem__`` writes its message first."""
 
     def get(self):
         try:
-            return self[name]
+            return _get(self, name)
         except KeyError:
             raise AttributeError(name) from None
 
