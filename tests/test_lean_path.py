@@ -212,18 +212,18 @@ def test_every_keyword_of_minimize_is_in_the_plan_key_or_leaves_the_lean_path(mo
         "check before the lean path, and in OFF_THE_LEAN_PATH")
     x0 = np.array([-1.2, 1.0, 0.5])
     fastgrad.minimize(rosen, x0)
-    planned = []
-    original = api.run_planned
-    monkeypatch.setattr(api, "run_planned",
-                        lambda *a, **k: planned.append(1) or original(*a, **k))
+    validated = []  # the full pipeline validates its arguments; the lean path does not
+    original = api.validate
+    monkeypatch.setattr(api, "validate",
+                        lambda *a, **k: validated.append(1) or original(*a, **k))
     fastgrad.minimize(rosen, x0)
-    assert planned == [1]  # the plan exists, so the checks below can fail
-    for name, value in OFF_THE_LEAN_PATH.items():
+    assert validated == []  # the plan exists, so the checks below can fail
+    for count, (name, value) in enumerate(OFF_THE_LEAN_PATH.items(), 1):
         kwargs = {name: value}
         if name == "callback_every":
             kwargs["callback"] = OFF_THE_LEAN_PATH["callback"]
         fastgrad.minimize(rosen, x0, **kwargs)
-        assert planned == [1], name
+        assert validated == [1] * count, name
 
 
 @pytest.mark.parametrize("options", [
@@ -333,8 +333,11 @@ def test_a_planned_call_longer_than_its_first_chunk_equals_the_full_pipeline():
 
 def _interrupt_after_first_chunk(monkeypatch, f, key):
     """Make the plan's compiled loop raise KeyboardInterrupt when its first call returns, as
-    Python does for a Ctrl-C that came while compiled code ran."""
-    driver = plans_of(f)[key].driver
+    Python does for a Ctrl-C that came while compiled code ran (the plan under ``key`` is
+    made again: its ``run`` holds the loop it was made with)."""
+    known = plans_of(f)
+    plan = known[key]
+    driver = plan.driver
     loop = driver.single
 
     def interrupted(*arguments):
@@ -343,6 +346,8 @@ def _interrupt_after_first_chunk(monkeypatch, f, key):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(driver, "single", interrupted)
+    monkeypatch.setitem(known, key, plans.Plan(plan.options, driver, plan.prototype))
+    monkeypatch.setattr(cache.peek(f, None), "recent", None)  # found again, by its key
 
 
 def test_ctrl_c_in_a_planned_call_that_goes_on_is_consumed(monkeypatch):

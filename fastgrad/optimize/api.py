@@ -299,7 +299,10 @@ def minimize(
                 plan, key = plans.find(obj, x0, args, method, jac, lr, max_iter, gtol, ftol,
                                        xtol, step, jit, method_options, bounds)
             if plan is not None and all_finite(x0):  # (else validation says what is wrong)
-                return run_planned(plan, obj, x0, args)
+                outcome = plan.run(obj, x0, args)
+                if type(outcome) is not tuple:  # ended in its first chunk: the result
+                    return outcome
+                return report_planned(plan, outcome)
     options = validate(
         f, x0, method=method, jac=jac, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, history=history,
@@ -382,13 +385,11 @@ def run_here(options: Options, pooled: bool, key=None) -> OptimizeResult:
                    options.projected)
 
 
-def run_planned(plan: plans.Plan, obj, x0: np.ndarray, args: tuple) -> OptimizeResult:
-    """:func:`run_here` for a call with a plan (:mod:`fastgrad.optimize.plans`): the loop on
-    ``x0`` with ``args``, chunk by chunk, and the report (warnings point at minimize's caller
-    alike)."""
-    outcome = plans.run(plan, obj, x0, args)
-    if type(outcome) is not tuple:  # ended in its first chunk: the result
-        return outcome
+def report_planned(plan: plans.Plan, outcome: tuple) -> OptimizeResult:
+    """:func:`run_here`'s report for a call with a plan (:mod:`fastgrad.optimize.plans`)
+    whose run went on after its first chunk, was interrupted or has a warning to give:
+    ``outcome = (run, interrupted, projected)`` of :attr:`Plan.run <plans.Plan>`
+    (warnings point at minimize's caller alike)."""
     run, interrupted, projected = outcome
     return _report(run, plan.options, interrupted, False, True, projected)
 

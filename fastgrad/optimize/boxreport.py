@@ -48,12 +48,12 @@ def bounded_single_result(X, G, FV, INFO, report: tuple, box: tuple, differenced
     """The result of a single bounded start that finished with no warning to give, from the
     run's state arrays (as :func:`~fastgrad.optimize.report.single_result`): what
     minimize's report (``result`` and :func:`bounded_result`) makes of it, for the lean
-    path (:func:`fastgrad.optimize.plans.run`). ``box``: the run's ``(LB, UB)``, (1, n);
+    path (:func:`fastgrad.optimize.plans.runner`). ``box``: the run's ``(LB, UB)``, (1, n);
     ``differenced``: a finite-difference gradient (NaN at fixed coordinates); ``moved``
     (1,): whether minimize projected x0 into the box. No component is held at the end of a
     finished run."""
     PG, norms, mask = box_arrays(X, G, box[0], box[1])
-    res = single_result(X, G, FV, INFO, report, PG[0], moved.item(0))
+    res = single_result(X[0], G[0], FV, INFO, report, PG[0], moved.item(0))
     if differenced:
         fixed = box[0][0] == box[1][0]
         if fixed.any():

@@ -6,7 +6,7 @@ The first such call runs the whole pipeline (validation, the objective's first-c
 the choice of the compiled loop) and leaves a :class:`Plan` on the objective's cache entry,
 under a key of the options; later calls with an equal key and a 1-D float64 ``x0`` of the
 same length check only ``x0`` (finite) and run the same chunked loop on it (the first chunk
-called directly, :func:`run`), so their results are those of the full pipeline, bit for
+called directly, :attr:`Plan.run`, :func:`runner`), so their results are those of the full pipeline, bit for
 bit, and Ctrl-C, chunks and messages behave alike.
 
 Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers`` or
@@ -50,8 +50,8 @@ cache (the oldest plan goes)."""
 
 @dataclass(frozen=True)
 class Plan:
-    """A checked call of minimize for one objective, one length of x and equal options:
-    what :func:`run` needs to run it again from another ``x0``."""
+    """A checked call of minimize for one objective, one length of x and equal options, and
+    ``run(obj, x0, args)`` (:func:`runner`), which runs it again from another ``x0``."""
 
     options: object  # the first call's Options, without its f, x0 and args (see detached)
     driver: Driver
@@ -59,6 +59,7 @@ class Plan:
     settings: tuple = field(init=False)  # of a call's first chunk (see run)
     report: tuple = field(init=False)  # of the result's message (report.single_result)
     constants: tuple = field(init=False)  # the loop's arguments after the state (see run)
+    run: object = field(init=False, repr=False, compare=False)  # runner(self)
 
     def __post_init__(self):
         options, proto = self.options, self.prototype
@@ -69,6 +70,7 @@ class Plan:
         object.__setattr__(self, "report", (
             options.gtol, options.max_iter, options.lr if options.method.uses_lr else None,
             options.max_time, (options.ftol, options.xtol)))
+        object.__setattr__(self, "run", runner(self))
 
 
 def detached(options):
@@ -203,53 +205,88 @@ def prototype(options, n: int, steps: np.ndarray, fixed: tuple) -> Run:
                stopping=(options.ftol, options.xtol, options.auto), box=options.box)
 
 
-def run(plan: Plan, obj, x0: np.ndarray, args: tuple):
-    """Run ``plan`` of objective ``obj`` from ``x0`` (1-D float64 of the plan's length,
-    finite) with ``args``. Returns the result itself when the run ended in its first chunk
-    with no warning to give (:func:`~fastgrad.optimize.report.single_result`); otherwise
-    ``(run, True if Ctrl-C stopped it, projected)`` for minimize's report, ``projected`` (1,)
-    saying whether x0 was projected into the plan's box (None without bounds).
+def runner(plan: Plan):
+    """The function ``run(obj, x0, args)`` that runs ``plan`` of objective ``obj`` from
+    ``x0`` (1-D float64 of the plan's length, finite) with ``args``: a closure over what the
+    plan holds, so that a call reads no attribute of it (the lean path's one Python frame
+    between minimize and the compiled loop). ``run`` returns the result itself when the run
+    ended in its first chunk with no warning to give
+    (:func:`~fastgrad.optimize.report.single_result`); otherwise ``(run, True if Ctrl-C
+    stopped it, projected)`` for minimize's report, ``projected`` (1,) saying whether x0 was
+    projected into the plan's box (None without bounds).
 
     On a compiled driver whose serial loop has run, the first chunk is one direct call of
-    that loop on the prototype's fresh arrays (and its box) with the plan's ``settings``
-    (those :meth:`Driver.run` builds for it: stop ``max_iter``, budget :data:`FIRST_CHUNK`,
-    no deadline), and a :class:`Run` is made of them only if the run goes on, was
-    interrupted or took complex-step fallbacks (a few microseconds a call); a bounded run's
-    result is :func:`~fastgrad.optimize.boxreport.bounded_single_result`. Chunks never
-    change a result; Ctrl-C and Numba's refusal of new argument types are handled as
-    :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python engine, a
-    loop that may compile first) runs in iterate."""
-    options, driver, proto = plan.options, plan.driver, plan.prototype
-    X = x0[None].copy()  # (1, n), the run's own
-    arrays = G, FV, INFO, STATE, SCAL, WORK = proto.fresh()
-    box = options.box
-    moved = None
-    if box is not None:  # x0 into the box, as minimize's validation does
-        moved = np.empty(1, dtype=np.bool_)
-        project_rows(X, box[0], box[1], moved)
-    if driver.engine != "jit" or False not in driver.warm:
-        state = proto.renewed(X, args, arrays)
-        return state, _iterate(state, driver, plan, obj, args), moved
-    try:
-        status = driver.single(0, X, G, FV, INFO, STATE, SCAL, WORK, *plan.constants, args,
-                               plan.settings)
-    except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
-        state = proto.renewed(X, args, arrays)
-        driver.refresh(state)
-        return state, interrupt_consumed(INFO), moved
-    except Exception as exc:  # Numba's refusal comes before the loop ran
-        if not is_compile_error(exc):
-            raise
-        state = proto.renewed(X, args, arrays)
-        return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj,
-                               args), moved
-    if status >= 0 and INFO.item(0, FALLBACKS) == 0:  # no warning to give: the result at once
-        if box is None:
-            return single_result(X, G, FV, INFO, plan.report)
-        return bounded_single_result(X, G, FV, INFO, plan.report, box,
-                                     options.kind != "analytic", moved)
-    state = proto.renewed(X, args, arrays)
-    return state, status < 0 and _iterate(state, driver, plan, obj, args), moved
+    that loop on fresh state arrays (those of the prototype, and its box) with the plan's
+    ``settings`` (those :meth:`Driver.run` builds for it: stop ``max_iter``, budget
+    :data:`FIRST_CHUNK`, no deadline), and a :class:`Run` is made of them only if the run
+    goes on, was interrupted or took complex-step fallbacks (a few microseconds a call); a
+    bounded run's result is :func:`~fastgrad.optimize.boxreport.bounded_single_result`.
+    x, its gradient and INFO are new arrays at every call; the other state arrays are views
+    of one block (:func:`_scratch`), which a run that ended with its result leaves to the
+    next call, made fresh again by one copy of the prototype's values (a run that goes on
+    keeps its own; calls on several threads each take a block of their own).
+    Chunks never change a result; Ctrl-C and Numba's refusal of new argument types are
+    handled as :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python
+    engine, a loop that may compile first) runs in iterate."""
+    # Long because it is that one frame: the state, the call and the result in one place.
+    options, driver, proto, report = plan.options, plan.driver, plan.prototype, plan.report
+    single, constants, settings, box = driver.single, plan.constants, plan.settings, options.box
+    g0, INFO0 = proto.G[0], proto.INFO
+    fresh = np.concatenate([a.ravel() for a in (proto.FV, proto.STATE, proto.SCAL, proto.WORK)])
+    shapes = (proto.FV.shape, proto.STATE.shape, proto.SCAL.shape, proto.WORK.shape)
+    spare = []  # scratch states of finished runs (see scratch), taken again by later calls
+    differenced = options.kind != "analytic"
+
+    def run(obj, x0: np.ndarray, args: tuple):
+        x, g, INFO = x0.copy(), g0.copy(), INFO0.copy()  # the run's own: the result's x, jac
+        X, G = x[None], g[None]
+        try:  # (a call on another thread may have taken the last one: pop, not a test)
+            block, FV, STATE, SCAL, WORK = scratch = spare.pop()
+            block[...] = fresh
+        except IndexError:
+            block, FV, STATE, SCAL, WORK = scratch = _scratch(fresh.copy(), shapes)
+        moved = None
+        if box is not None:  # x0 into the box, as minimize's validation does
+            moved = np.empty(1, dtype=np.bool_)
+            project_rows(X, box[0], box[1], moved)
+        if driver.engine != "jit" or False not in driver.warm:
+            state = proto.renewed(X, args, (G, FV, INFO, STATE, SCAL, WORK))
+            return state, _iterate(state, driver, plan, obj, args), moved
+        try:
+            status = single(0, X, G, FV, INFO, STATE, SCAL, WORK, *constants, args, settings)
+        except KeyboardInterrupt:  # raised once the compiled chunk returned: the state holds
+            state = proto.renewed(X, args, (G, FV, INFO, STATE, SCAL, WORK))
+            driver.refresh(state)
+            return state, interrupt_consumed(INFO), moved
+        except Exception as exc:  # Numba's refusal comes before the loop ran
+            if not is_compile_error(exc):
+                raise
+            state = proto.renewed(X, args, (G, FV, INFO, STATE, SCAL, WORK))
+            return state, _iterate(state, _fall_back(exc, plan, obj, args), plan, obj,
+                                   args), moved
+        if status >= 0 and INFO.item(0, FALLBACKS) == 0:  # no warning to give: the result
+            if box is None:
+                res = single_result(x, g, FV, INFO, report)
+            else:
+                res = bounded_single_result(X, G, FV, INFO, report, box, differenced, moved)
+            spare.append(scratch)  # the result holds none of it
+            return res
+        state = proto.renewed(X, args, (G, FV, INFO, STATE, SCAL, WORK))  # the run's now
+        return state, status < 0 and _iterate(state, driver, plan, obj, args), moved
+
+    return run
+
+
+def _scratch(block: np.ndarray, shapes: tuple) -> tuple:
+    """``(block, FV, STATE, SCAL, WORK)``: the state arrays of one start a run writes besides
+    its x, gradient and INFO, of ``shapes``, as views of ``block`` (float64, as long as they
+    together), so that one copy into ``block`` makes them fresh again (:func:`runner`)."""
+    views, start = [block], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(block[start:start + size].reshape(shape))
+        start += size
+    return tuple(views)
 
 
 def _iterate(state: Run, driver: Driver, plan: Plan, obj, args: tuple) -> bool:

@@ -33,7 +33,7 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     in place of the gradient (a bounded run's projected gradient)."""
     X, G, FV, INFO, XH, FH = run.X, run.G, run.FV, run.INFO, run.XH, run.FH
     if not batched:
-        res = single_result(X, G, FV, INFO, (gtol, max_iter, lr, max_time, tolerances),
+        res = single_result(X[0], G[0], FV, INFO, (gtol, max_iter, lr, max_time, tolerances),
                             None if tested is None else tested[0])
         if history:
             res.x_history = XH[0, :res.nit + 1].copy()
@@ -64,39 +64,39 @@ def result(run: Run, batched, history, gtol, max_iter, lr, max_time,
     return res
 
 
-def single_result(X: np.ndarray, G: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
+def single_result(x: np.ndarray, g: np.ndarray, FV: np.ndarray, INFO: np.ndarray,
                   report: tuple, tested: np.ndarray | None = None,
                   projected: bool = False) -> OptimizeResult:
-    """The result of the single start of row 0 of the state arrays, without history;
+    """The result of a single start, without history: ``x`` and ``g`` its iterate and
+    gradient (n,), which the result holds as its ``x`` and ``jac`` (the run is not used
+    again), ``FV`` and ``INFO`` its rows (1, k) of the state arrays;
     ``report = (gtol, max_iter, lr, max_time, (ftol, xtol))`` for its message, ``tested``
     the vector (n,) whose norm the message quotes in place of the gradient (a bounded
     run's projected gradient: the message is then that of a run within bounds,
     :func:`~fastgrad.optimize.result.bounded_message`, noting that x0 was ``projected``
     into the box where it was). A run that converged (status 0) gives a
     :class:`~fastgrad.optimize.pending.PendingResult`, whose message is written when first
-    read. ``x`` and ``jac`` are views of the run's own arrays (the run
-    is not used again). :func:`result`'s single start, and minimize's lean path
-    (:func:`fastgrad.optimize.plans.run`), which calls it on the arrays of a run it has not
-    wrapped in a :class:`Run`."""
+    read. :func:`result`'s single start, and minimize's lean path
+    (:func:`fastgrad.optimize.plans.runner`), which calls it on the arrays of a run it has
+    not wrapped in a :class:`Run`."""
     nit, nfev, njev, status = INFO[0, :STATUS + 1].tolist()
     fun = FV.item(0, F)
-    g = G[0]
     gtol, max_iter, lr, max_time, tolerances = report
     bounded = tested is not None
     if status == CONVERGED:  # the common end: its message is written when first read
         quoted = tested if bounded else g  # its components, or its norm (PendingMessage)
-        return PendingResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
+        return PendingResult(x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                              success=True, status=status, message=PendingMessage((
                                  nit, quoted.tolist() if quoted.shape[0] <= SHORT else
                                  inf_norm(quoted), gtol, bounded, projected)))
     values = FV[0].tolist()
     message = status_message(
-        status, nit=nit, g=tested if bounded else g, x=X[0], gtol=gtol, max_iter=max_iter,
+        status, nit=nit, g=tested if bounded else g, x=x, gtol=gtol, max_iter=max_iter,
         f0=values[F0], fun=fun, lr=lr, max_time=max_time, tolerances=tolerances,
         noise=(values[GNOISE], values[FNOISE], values[PREDICTED], values[MASKED]))
     if bounded:
         message = bounded_message(message, projected)
-    return OptimizeResult(x=X[0], fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
+    return OptimizeResult(x=x, fun=fun, jac=g, nit=nit, nfev=nfev, njev=njev,
                           success=status in SUCCESS, status=status, message=message)
 
 
