@@ -335,17 +335,11 @@ class Run:
             self.XH = np.empty((m, 0, n))
             self.FH = np.empty((m, 0))
 
-    def fresh(self) -> tuple:
-        """Copies of the state arrays a run writes, ``(G, FV, INFO, STATE, SCAL, WORK)``, of
-        this run: a plan's prototype, never started (:mod:`fastgrad.optimize.plans`), whose
-        copies are a new run's fresh state."""
-        return (self.G.copy(), self.FV.copy(), self.INFO.copy(), self.STATE.copy(),
-                self.SCAL.copy(), self.WORK.copy())
-
     def renewed(self, X: np.ndarray, args: tuple, arrays: tuple) -> "Run":
         """A run from the starts ``X`` (the caller's own float64 copy, of this run's shape)
-        with ``args`` and the state ``arrays`` (those of :meth:`fresh`, maybe advanced by the
-        loop since), for minimize's lean path (:mod:`fastgrad.optimize.plans`): this run is a
+        with ``args`` and the state ``arrays`` ``(G, FV, INFO, STATE, SCAL, WORK)`` (fresh
+        ones of this run's shapes and values, maybe advanced by the loop since), for
+        minimize's lean path (:mod:`fastgrad.optimize.plans`): this run is a
         plan's prototype, never started, with no history rows and no kept x0 (a planned call
         records neither). It lends its settings; what no run writes is shared: the steps
         (read only, by the kernels and the loop), params, the bounds and the empty history

@@ -6,8 +6,8 @@ The first such call runs the whole pipeline (validation, the objective's first-c
 the choice of the compiled loop) and leaves a :class:`Plan` on the objective's cache entry,
 under a key of the options; later calls with an equal key and a 1-D float64 ``x0`` of the
 same length check only ``x0`` (finite) and run the same chunked loop on it (the first chunk
-called directly, :attr:`Plan.run`, :func:`runner`), so their results are those of the full pipeline, bit for
-bit, and Ctrl-C, chunks and messages behave alike.
+called directly by the plan's ``run``, :func:`runner`), so their results are those of the
+full pipeline, bit for bit, and Ctrl-C, chunks and messages behave alike.
 
 Only plain calls have a plan: no ``history``, ``callback``, ``max_time``, ``workers`` or
 ``progress``; ``jac`` None or a scheme name; ``step`` None or a number; method options that
@@ -234,7 +234,7 @@ def runner(plan: Plan):
     g0, INFO0 = proto.G[0], proto.INFO
     fresh = np.concatenate([a.ravel() for a in (proto.FV, proto.STATE, proto.SCAL, proto.WORK)])
     shapes = (proto.FV.shape, proto.STATE.shape, proto.SCAL.shape, proto.WORK.shape)
-    spare = []  # scratch states of finished runs (see scratch), taken again by later calls
+    spare = []  # state blocks of finished runs (_scratch), taken again by later calls
     differenced = options.kind != "analytic"
 
     def run(obj, x0: np.ndarray, args: tuple):
@@ -279,8 +279,8 @@ def runner(plan: Plan):
 
 def _scratch(block: np.ndarray, shapes: tuple) -> tuple:
     """``(block, FV, STATE, SCAL, WORK)``: the state arrays of one start a run writes besides
-    its x, gradient and INFO, of ``shapes``, as views of ``block`` (float64, as long as they
-    together), so that one copy into ``block`` makes them fresh again (:func:`runner`)."""
+    its x, gradient and INFO, of ``shapes``, as views of ``block`` (float64, as long as all
+    of them), so that one copy into ``block`` makes them fresh again (:func:`runner`)."""
     views, start = [block], 0
     for shape in shapes:
         size = int(np.prod(shape))
