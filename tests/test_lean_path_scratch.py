@@ -7,28 +7,13 @@ memory with another."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 import pytest
+from test_lean_path import assert_same, rosen
 
 import fastgrad
 from fastgrad._core import cache
 from fastgrad.optimize.chunks import FIRST_CHUNK
-
-
-@numba.njit
-def rosen(x):
-    return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2 + (x[2] - 1.0) ** 2
-
-
-def assert_same(a, b):
-    assert list(a) == list(b)
-    for name in a:
-        va, vb = a[name], b[name]
-        if isinstance(va, np.ndarray):
-            np.testing.assert_array_equal(va, vb, err_msg=name)
-        else:
-            assert va == vb or (va != va and vb != vb), name
 
 
 def full_pipeline(f, x0, **options):
