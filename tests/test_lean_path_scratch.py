@@ -93,3 +93,32 @@ def test_threads_running_one_plan_each_get_the_full_pipelines_results():
         for results in pool.map(work, range(4)):
             for key, res in results:
                 assert_same(res, expected[key])
+
+
+def test_a_state_larger_than_spare_bytes_is_made_at_each_call_and_held_once(monkeypatch):
+    """A plan keeps a finished run's block for the next call only up to SPARE_BYTES (a
+    large state is made at each call, as the full pipeline does); the prototype's arrays
+    are views of the plan's one copy of the fresh state."""
+    from fastgrad.optimize import plans
+
+    def f(x):
+        return rosen(x)
+
+    monkeypatch.setattr(plans, "SPARE_BYTES", 0)  # read when the plan is made
+    fastgrad.minimize(f, STARTS[0], method="bfgs")
+    (plan,) = cache.peek(f, None).plans.values()
+    proto = plan.prototype
+    block = proto.FV.base
+    assert block is not None and all(a.base is block for a in (proto.STATE, proto.SCAL,
+                                                                 proto.WORK))
+    assert block.nbytes == sum(a.nbytes for a in (proto.FV, proto.STATE, proto.SCAL,
+                                                  proto.WORK))
+    kept = block.copy()
+    for x0 in STARTS:
+        assert_same(fastgrad.minimize(f, x0, method="bfgs"),
+                    full_pipeline(f, x0, method="bfgs"))
+    np.testing.assert_array_equal(block, kept)  # never written
+    assert plan.run.__closure__ is not None
+    spare = [c.cell_contents for c in plan.run.__closure__
+             if isinstance(c.cell_contents, list)]
+    assert spare == [[]]  # no block was kept

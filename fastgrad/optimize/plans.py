@@ -43,6 +43,12 @@ FLOAT64 = np.dtype(np.float64)
 
 _LOCK = threading.Lock()
 
+SPARE_BYTES = 1 << 20
+"""A plan keeps the state block of a run that ended (:func:`runner`) for its next call only up
+to this size: for a small problem, where a call's Python counts, that saves copies; a larger
+state (bfgs at n = 400 holds 1.3 MB) is made at each call, as the full pipeline does, rather
+than held between calls."""
+
 MAX_PLANS = 8
 """Plans kept per objective: a loop that changes its options at every call does not grow the
 cache (the oldest plan goes)."""
@@ -223,8 +229,9 @@ def runner(plan: Plan):
     bounded run's result is :func:`~fastgrad.optimize.boxreport.bounded_single_result`.
     x, its gradient and INFO are new arrays at every call; the other state arrays are views
     of one block (:func:`_scratch`), which a run that ended with its result leaves to the
-    next call, made fresh again by one copy of the prototype's values (a run that goes on
-    keeps its own; calls on several threads each take a block of their own).
+    next call (up to :data:`SPARE_BYTES`), made fresh again by one copy of the prototype's
+    values (a run that goes on keeps its own; calls on several threads each take a block of
+    their own).
     Chunks never change a result; Ctrl-C and Numba's refusal of new argument types are
     handled as :func:`~fastgrad.optimize.chunks.iterate` handles them. Anything else (Python
     engine, a loop that may compile first) runs in iterate."""
@@ -232,9 +239,12 @@ def runner(plan: Plan):
     options, driver, proto, report = plan.options, plan.driver, plan.prototype, plan.report
     single, constants, settings, box = driver.single, plan.constants, plan.settings, options.box
     g0, INFO0 = proto.G[0], proto.INFO
-    fresh = np.concatenate([a.ravel() for a in (proto.FV, proto.STATE, proto.SCAL, proto.WORK)])
     shapes = (proto.FV.shape, proto.STATE.shape, proto.SCAL.shape, proto.WORK.shape)
+    fresh, proto.FV, proto.STATE, proto.SCAL, proto.WORK = _scratch(np.concatenate(
+        [a.ravel() for a in (proto.FV, proto.STATE, proto.SCAL, proto.WORK)]), shapes)
+    # (the prototype's arrays are views of fresh from now: the plan holds its state once)
     spare = []  # state blocks of finished runs (_scratch), taken again by later calls
+    keep = fresh.nbytes <= SPARE_BYTES
     differenced = options.kind != "analytic"
 
     def run(obj, x0: np.ndarray, args: tuple):
@@ -269,7 +279,8 @@ def runner(plan: Plan):
                 res = single_result(x, g, FV, INFO, report)
             else:
                 res = bounded_single_result(X, G, FV, INFO, report, box, differenced, moved)
-            spare.append(scratch)  # the result holds none of it
+            if keep:  # (the result holds none of it)
+                spare.append(scratch)
             return res
         state = proto.renewed(X, args, (G, FV, INFO, STATE, SCAL, WORK))  # the run's now
         return state, status < 0 and _iterate(state, driver, plan, obj, args), moved
